@@ -1,0 +1,121 @@
+// Package elfinspect reads ELF files statically: symbols, versions,
+// demangled names and the anatomy of Go plugins. It never loads or runs the
+// file it reads, and it is meant to be safe on any input: malformed or
+// hostile files give an error, never a panic, a hang or unbounded memory.
+//
+// It is built on debug/elf and follows its shape: Open, NewFile, Close.
+package elfinspect
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// File is an open ELF file.
+type File struct {
+	// Path is the name the file was opened with ("" for NewFile).
+	Path string
+	// Size is the size of the underlying file in bytes.
+	Size int64
+
+	elf    *elf.File
+	r      io.ReaderAt
+	closer io.Closer
+}
+
+// Open opens the named file and parses its ELF header and section table.
+// The file is closed again if parsing fails.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		fh.Close()
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, describeMode(st.Mode()))
+	}
+	f, err := newFile(fh, st.Size())
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.Path = path
+	f.closer = fh
+	return f, nil
+}
+
+// NewFile parses the ELF file read from r, whose total size is size bytes.
+func NewFile(r io.ReaderAt, size int64) (*File, error) {
+	return newFile(r, size)
+}
+
+func newFile(r io.ReaderAt, size int64) (f *File, err error) {
+	// debug/elf is not hardened against hostile input; no panic may escape.
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, &FormatError{Msg: fmt.Sprint("malformed ELF: ", p)}
+		}
+	}()
+	if size < 0 {
+		return nil, &FormatError{Msg: "negative size"}
+	}
+	ef, err := elf.NewFile(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		var fe *elf.FormatError
+		if errors.As(err, &fe) {
+			return nil, &FormatError{Msg: fe.Error()}
+		}
+		return nil, err
+	}
+	return &File{Size: size, elf: ef, r: r}, nil
+}
+
+// Close closes the file if it was opened with Open.
+func (f *File) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	err := f.closer.Close()
+	f.closer = nil
+	return err
+}
+
+// ELF returns the underlying debug/elf file. Callers must not modify it.
+func (f *File) ELF() *elf.File { return f.elf }
+
+// FormatError reports a malformed or unsupported ELF file.
+type FormatError struct {
+	Off int64  // offset of the problem in the file, or -1 if none applies
+	Msg string // what is wrong
+}
+
+func (e *FormatError) Error() string {
+	if e.Off > 0 {
+		return fmt.Sprintf("%s (at offset %#x)", e.Msg, e.Off)
+	}
+	return e.Msg
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	}
+	return m.String()
+}
