@@ -1,0 +1,124 @@
+package render_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func sample() *render.Table {
+	return &render.Table{
+		Title:  "Symbols",
+		Header: []string{"ADDRESS", "SIZE", "NAME"},
+		Rows: [][]string{
+			{"0x1000", "10", "main.Run"},
+			{"0x2000", "2", "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_replace(unsigned long, unsigned long, char const*, unsigned long)"},
+			{"0x3000", "", "short"},
+		},
+		Right:  []int{1},
+		Elide:  2,
+		Width:  72,
+		Footer: "3 symbols",
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, f := range []render.Format{render.FormatTable, render.FormatPlain, render.FormatMarkdown} {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := sample().Write(&buf, f); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "table."+string(f)+".golden")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s output differs from %s:\n%s", f, golden, buf.String())
+			}
+		})
+	}
+}
+
+func TestTableFitsWidth(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sample().Write(&buf, render.FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if n := utf8.RuneCountInString(line); n > 72 {
+			t.Errorf("line is %d columns wide, want ≤ 72: %q", n, line)
+		}
+	}
+}
+
+func TestPlainKeepsFullNames(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sample().Write(&buf, render.FormatPlain); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "_M_replace(unsigned long, unsigned long, char const*, unsigned long)") {
+		t.Errorf("plain output elided a name:\n%s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "0x3000 - short\n") {
+		t.Errorf("plain output must print an empty cell as -:\n%s", buf.String())
+	}
+}
+
+func TestJSONOneLine(t *testing.T) {
+	var buf bytes.Buffer
+	if err := render.JSON(&buf, map[string]any{"file": "a<b>.so", "n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), `{"file":"a<b>.so","n":1}`+"\n"; got != want {
+		t.Errorf("JSON = %q, want %q", got, want)
+	}
+	if err := sample().Write(&buf, render.FormatJSON); err == nil {
+		t.Error("a table written as JSON must be refused")
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, s := range []string{"table", "plain", "markdown", "json"} {
+		if f, err := render.ParseFormat(s); err != nil || string(f) != s {
+			t.Errorf("ParseFormat(%q) = %q, %v", s, f, err)
+		}
+	}
+	if _, err := render.ParseFormat("xml"); err == nil {
+		t.Error("ParseFormat(xml) succeeded")
+	}
+}
+
+func TestElide(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdefghijklmnopqrstuvwxyz", 11, "abcd…uvwxyz"},
+		{"αβγδεζηθικλμ", 6, "αβ…κλμ"},
+	} {
+		got := render.Elide(tc.s, tc.n)
+		if got != tc.want {
+			t.Errorf("Elide(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+		if utf8.RuneCountInString(got) > tc.n {
+			t.Errorf("Elide(%q, %d) is too long: %q", tc.s, tc.n, got)
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Table is a titled table of strings.
+type Table struct {
+	// Title, if set, is printed above the table (a "## Title" heading in
+	// Markdown); plain output omits it.
+	Title string
+	// Header names the columns. Plain output omits it.
+	Header []string
+	// Rows holds the cells; short rows are padded with empty cells.
+	Rows [][]string
+	// Right marks columns to align right (numbers, addresses).
+	Right []int
+	// Elide is the index of the column that gives way when the table is
+	// wider than Width: its long cells lose their middle to "…", so every
+	// row stays on one line. -1 (or unset with Width 0) elides nothing.
+	Elide int
+	// Width is the maximum width of a table line in columns; 0 means no limit.
+	Width int
+	// KeyValue marks a two-column key: value table with no header row.
+	KeyValue bool
+	// Footer, if set, is printed under the table (a note, a count).
+	Footer string
+}
+
+// Write renders the table to w in format f. FormatJSON is refused: JSON is
+// made from the data, not from its table.
+func (t *Table) Write(w io.Writer, f Format) error {
+	switch f {
+	case FormatPlain:
+		return t.writePlain(w)
+	case FormatTable, FormatMarkdown:
+		return t.writeTable(w, f)
+	}
+	return fmt.Errorf("render: a table cannot be written as %s", f)
+}
+
+func (t *Table) ncols() int {
+	n := len(t.Header)
+	for _, r := range t.Rows {
+		n = max(n, len(r))
+	}
+	return n
+}
+
+// writePlain writes one row a line, cells separated by a space; empty cells
+// print as "-" so that every line has the same number of fields for awk.
+func (t *Table) writePlain(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	n := t.ncols()
+	for _, r := range t.Rows {
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				bw.WriteByte(' ')
+			}
+			c := ""
+			if i < len(r) {
+				c = r[i]
+			}
+			if c == "" && !(t.KeyValue && i > 0) {
+				c = "-"
+			}
+			if t.KeyValue && i == 0 {
+				c += ":"
+			}
+			bw.WriteString(c)
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+func (t *Table) writeTable(w io.Writer, f Format) error {
+	n := t.ncols()
+	if n == 0 {
+		return nil
+	}
+	rows := make([][]string, len(t.Rows))
+	for i, r := range t.Rows {
+		row := make([]string, n)
+		copy(row, r)
+		rows[i] = row
+	}
+	if t.Width > 0 && t.Elide >= 0 && t.Elide < n {
+		t.elide(rows, n, f)
+	}
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if t.Title != "" {
+		if f == FormatMarkdown {
+			fmt.Fprintf(bw, "## %s\n\n", t.Title)
+		} else {
+			fmt.Fprintf(bw, "%s\n", t.Title)
+		}
+	}
+
+	align := make(tw.Alignment, n)
+	for i := range align {
+		align[i] = tw.AlignLeft
+	}
+	for _, c := range t.Right {
+		if c >= 0 && c < n {
+			align[c] = tw.AlignRight
+		}
+	}
+	var rend tw.Renderer
+	if f == FormatMarkdown {
+		rend = renderer.NewMarkdown()
+	} else {
+		rend = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})
+	}
+	opts := []tablewriter.Option{
+		tablewriter.WithRenderer(rend),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithAlignment(align),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithTrimSpace(tw.Off),
+	}
+	tbl := tablewriter.NewTable(bw, opts...)
+	if !t.KeyValue && len(t.Header) > 0 {
+		hdr := make([]any, n)
+		for i := range hdr {
+			if i < len(t.Header) {
+				hdr[i] = t.Header[i]
+			} else {
+				hdr[i] = ""
+			}
+		}
+		tbl.Header(hdr...)
+	}
+	if err := tbl.Bulk(rows); err != nil {
+		return err
+	}
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	if t.Footer != "" {
+		if f == FormatMarkdown {
+			bw.WriteByte('\n')
+		}
+		fmt.Fprintf(bw, "%s\n", t.Footer)
+	}
+	return bw.Flush()
+}
+
+// elide shortens the cells of column t.Elide so that the table fits in
+// t.Width columns. The cost of the frame is 3 columns a cell plus one.
+func (t *Table) elide(rows [][]string, n int, f Format) {
+	widths := make([]int, n)
+	for i, h := range t.Header {
+		if i < n {
+			widths[i] = utf8.RuneCountInString(h)
+		}
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	other := 3*n + 1
+	for i, wd := range widths {
+		if i != t.Elide {
+			other += wd
+		}
+	}
+	limit := t.Width - other
+	if f == FormatMarkdown || limit >= widths[t.Elide] {
+		return
+	}
+	limit = max(limit, 12)
+	for _, r := range rows {
+		r[t.Elide] = Elide(r[t.Elide], limit)
+	}
+}
+
+// Elide shortens s to at most n runes by replacing its middle with "…",
+// keeping more of the end than of the start: the end of a C++ or Go name
+// (the function and its parameters) says more than its namespaces.
+func Elide(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n || n < 3 {
+		return s
+	}
+	head := (n - 1) * 2 / 5
+	tail := n - 1 - head
+	return strings.Join([]string{string(rs[:head]), "…", string(rs[len(rs)-tail:])}, "")
+}
