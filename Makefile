@@ -50,9 +50,15 @@ test:
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
-## bench: benchmarks, with ratios against the peers measured in the same run.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./cdl/...
+## bench: the Go benchmarks, then soinspect against nm/readelf in one run, as ratios.
+bench: $(BIN)/soinspect $(BIN)/bench/big.so
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) run ./internal/tools/peerbench -soinspect $(BIN)/soinspect -plugin $(BIN)/bench/big.so
+
+# A plugin linking ~35 std packages (≈20 MB): the "large Go plugin" of the benchmarks.
+$(BIN)/bench/big.so: testdata/bigplugin/main.go
+	@mkdir -p $(BIN)/bench
+	$(GO) build -buildmode=plugin -o $@ ./testdata/bigplugin
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:
