@@ -1,0 +1,170 @@
+package elfinspect
+
+import (
+	"bytes"
+	"debug/elf"
+	"strings"
+)
+
+// Kind classifies the file: which toolchain built it and how it is meant to
+// be used. A Go file is recognised by its .go.buildinfo section, whose build
+// settings name the -buildmode; without them, by the symbols and notes the
+// Go linker leaves for each build mode.
+func (f *File) Kind() Kind {
+	switch f.elf.Type {
+	case elf.ET_REL:
+		return KindRelocatable
+	case elf.ET_CORE:
+		return KindCore
+	case elf.ET_EXEC, elf.ET_DYN:
+	default:
+		return KindOther
+	}
+	if f.IsGo() {
+		switch f.goBuildMode() {
+		case "plugin":
+			return KindGoPlugin
+		case "c-shared":
+			return KindGoCShared
+		case "shared":
+			return KindGoShared
+		case "exe", "pie":
+			return KindGoExecutable
+		}
+		if f.elf.Type == elf.ET_EXEC || f.hasInterp() && !f.hasSection(".go.module") && f.hasSection(".note.go.buildid") && !f.hasSection(".note.go.abihash") {
+			if f.hasDynamicSymbol("go:plugin.tabs") || f.hasDynamicSymbol("_cgo_dummy_export") || f.hasSection(".note.go.pkg-list") {
+				// fall through to the ET_DYN checks below
+			} else {
+				return KindGoExecutable
+			}
+		}
+		switch {
+		case f.hasSection(".note.go.pkg-list"):
+			return KindGoShared
+		case f.hasDynamicSymbol("go:plugin.tabs") || f.hasStaticSymbolPrefix("go:plugin."):
+			return KindGoPlugin
+		case f.elf.Type == elf.ET_DYN && !f.hasInterp():
+			return KindGoCShared
+		}
+		return KindGoExecutable
+	}
+	if f.elf.Type == elf.ET_EXEC {
+		return KindExecutable
+	}
+	if f.isPIE() {
+		return KindPIE
+	}
+	return KindSharedLib
+}
+
+// IsGo reports whether the Go toolchain linked the file: it has a
+// .go.buildinfo, .gopclntab or .note.go.buildid section.
+func (f *File) IsGo() bool {
+	return f.hasSection(".go.buildinfo") || f.hasSection(".gopclntab") || f.hasSection(".note.go.buildid")
+}
+
+// Class returns "ELF32" or "ELF64".
+func (f *File) Class() string {
+	switch f.elf.Class {
+	case elf.ELFCLASS32:
+		return "ELF32"
+	case elf.ELFCLASS64:
+		return "ELF64"
+	}
+	return f.elf.Class.String()
+}
+
+// Endian returns "little" or "big".
+func (f *File) Endian() string {
+	if f.elf.Data == elf.ELFDATA2MSB {
+		return "big"
+	}
+	return "little"
+}
+
+// Machine returns the machine name without its EM_ prefix: "X86_64",
+// "386", "MIPS", "AARCH64", ...
+func (f *File) Machine() string { return strings.TrimPrefix(f.elf.Machine.String(), "EM_") }
+
+// Type returns the ELF file type without its ET_ prefix: "DYN", "EXEC",
+// "REL", "CORE".
+func (f *File) Type() string { return strings.TrimPrefix(f.elf.Type.String(), "ET_") }
+
+func (f *File) hasSection(name string) bool { return f.elf.Section(name) != nil }
+
+func (f *File) hasInterp() bool {
+	for _, p := range f.elf.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return f.hasSection(".interp")
+}
+
+// isPIE reports an ET_DYN that is a position-independent executable: it has
+// an interpreter, or its DT_FLAGS_1 says DF_1_PIE.
+func (f *File) isPIE() bool {
+	if f.elf.Type != elf.ET_DYN {
+		return false
+	}
+	if f.hasInterp() {
+		return true
+	}
+	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
+		for _, v := range flags {
+			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// goBuildMode returns the -buildmode recorded in .go.buildinfo, or "".
+func (f *File) goBuildMode() string {
+	s := f.elf.Section(".go.buildinfo")
+	if s == nil || s.Size > 1<<20 {
+		return ""
+	}
+	b, err := f.readSection(s)
+	if err != nil {
+		return ""
+	}
+	const key = "\tbuild\t-buildmode="
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		// The mod info may live elsewhere (pointer-style build info).
+		return ""
+	}
+	b = b[i+len(key):]
+	if j := bytes.IndexByte(b, '\n'); j >= 0 {
+		b = b[:j]
+	}
+	return string(b)
+}
+
+func (f *File) hasDynamicSymbol(name string) bool {
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		return false
+	}
+	for i := range syms {
+		if syms[i].Name == name && syms[i].Defined {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *File) hasStaticSymbolPrefix(prefix string) bool {
+	syms, err := f.StaticSymbols()
+	if err != nil {
+		return false
+	}
+	for i := range syms {
+		if strings.HasPrefix(syms[i].Name, prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,321 @@
+package elfinspect
+
+import (
+	"strings"
+)
+
+// GoName is a Go symbol name taken apart. It is the "go" object of the
+// JSON schema of `soinspect symbols --json`.
+type GoName struct {
+	// Package is the import path, with the linker's %xx escapes (such as
+	// %2e for a dot in the last element) undone. Empty for linker-generated
+	// names that belong to no package (go:..., type:..., $f64...).
+	Package string `json:"package"`
+	// Receiver is the method's receiver type without type arguments: "T"
+	// or "*T". Empty for functions.
+	Receiver string `json:"receiver"`
+	// Name is the function, method or variable name without type arguments.
+	// For a closure it includes the enclosing function ("F.func1"); for
+	// linker-generated names it is the rest of the name after the prefix.
+	Name string `json:"name"`
+	// Kind says what the symbol is.
+	Kind GoKind `json:"kind"`
+	// Generic holds the type arguments of an instantiation, brackets
+	// included ("[go.shape.int]"), or "" if the symbol is not generic.
+	Generic string `json:"generic"`
+	// ABI is the ABI wrapper suffix without its dot ("abi0"), or "".
+	ABI string `json:"abi"`
+}
+
+// GoKind classifies a Go symbol.
+type GoKind string
+
+// The kinds of Go symbol ParseGoName tells apart.
+const (
+	GoFunc     GoKind = "func"     // a function
+	GoVar      GoKind = "var"      // a package variable (set from the ELF type, not the name)
+	GoMethod   GoKind = "method"   // a method: pkg.T.M or pkg.(*T).M
+	GoClosure  GoKind = "closure"  // pkg.F.func1, gowrapN, deferwrapN, method values (-fm)
+	GoInit     GoKind = "init"     // pkg.init or pkg.init.N
+	GoInitTask GoKind = "inittask" // pkg..inittask
+	GoFuncVal  GoKind = "funcval"  // pkg.F·f, the static func value of F
+	GoItab     GoKind = "itab"     // go:itab.T,I
+	GoType     GoKind = "type"     // type:T, a type descriptor or type-related data
+	GoDict     GoKind = "dict"     // pkg..dict.F[...], a generic dictionary
+	GoLinker   GoKind = "linker"   // other linker-generated names: go:..., pkg..stmp_N, $f64...
+)
+
+// ParseGoName takes a Go symbol name apart. It reports false for a name
+// that cannot be a Go symbol (no package qualifier, an empty or numeric
+// name, a GCC clone suffix such as foo.cold).
+func ParseGoName(sym string) (GoName, bool) {
+	var g GoName
+	if sym == "" {
+		return g, false
+	}
+	switch {
+	case strings.HasPrefix(sym, "go:itab."):
+		g.Kind, g.Name = GoItab, sym[len("go:itab."):]
+		return g, g.Name != ""
+	case strings.HasPrefix(sym, "go:"):
+		g.Kind, g.Name = GoLinker, sym[len("go:"):]
+		return g, g.Name != ""
+	case strings.HasPrefix(sym, "type:"):
+		g.Kind, g.Name = GoType, sym[len("type:"):]
+		return g, g.Name != ""
+	case sym[0] == '$' && len(sym) > 1 && (strings.HasPrefix(sym, "$f") || strings.HasPrefix(sym, "$i")):
+		g.Kind, g.Name = GoLinker, sym[1:]
+		return g, true
+	}
+
+	// The package path ends at the first dot after its last slash; the
+	// slash must come before any bracket or parenthesis, which open the
+	// part after the package.
+	head := sym
+	if i := strings.IndexAny(sym, "[("); i >= 0 {
+		head = sym[:i]
+	}
+	start := strings.LastIndexByte(head, '/') + 1
+	dot := strings.IndexByte(sym[start:], '.')
+	if dot < 0 {
+		return g, false
+	}
+	dot += start
+	pkg, rest := sym[:dot], sym[dot+1:]
+	if pkg == "" || rest == "" || !goNameValidPackage(pkg) {
+		return g, false
+	}
+	g.Package = goUnescapePath(pkg)
+
+	// Suffixes: the ABI wrapper, then the funcval marker.
+	for _, abi := range [...]string{".abi0", ".abiinternal"} {
+		if r, ok := strings.CutSuffix(rest, abi); ok && r != "" {
+			rest, g.ABI = r, abi[1:]
+			break
+		}
+	}
+	funcval := false
+	if r, ok := strings.CutSuffix(rest, "·f"); ok && r != "" {
+		rest, funcval = r, true
+	}
+
+	if rest[0] == '.' {
+		// pkg..inittask, pkg..dict.F[...], pkg..stmp_0, pkg..gobytes.1, ...
+		switch {
+		case rest == ".inittask":
+			g.Kind, g.Name = GoInitTask, "inittask"
+		case strings.HasPrefix(rest, ".dict."):
+			g.Kind = GoDict
+			g.Name, g.Generic = goNameGeneric(rest[len(".dict."):])
+		default:
+			g.Kind, g.Name = GoLinker, rest[1:]
+		}
+		return g, len(rest) > 1
+	}
+
+	parts := goNameSplit(rest)
+	if len(parts) == 0 || !goNameValidParts(parts) {
+		return g, false
+	}
+	if len(parts) > 1 && goNameCloneSuffix(parts[1:]) {
+		return g, false // a GCC clone of a C function: foo.cold, foo.part.0
+	}
+	name := parts
+	if p := parts[0]; p[0] == '(' {
+		// (*T).M or (*T[...]).M
+		if len(parts) < 2 || p[len(p)-1] != ')' {
+			return g, false
+		}
+		g.Receiver, g.Generic = goNameGeneric(p[1 : len(p)-1])
+		name = parts[1:]
+	} else if len(parts) > 1 && !goNameClosurePart(parts[1]) && !(parts[0] == "init" && goNameDigits(parts[1])) {
+		// T.M: a method with a value receiver.
+		g.Receiver, g.Generic = goNameGeneric(parts[0])
+		name = parts[1:]
+	}
+	first, gen := goNameGeneric(name[0])
+	if g.Generic == "" {
+		g.Generic = gen
+	}
+	g.Name = first
+	for _, p := range name[1:] {
+		n, _ := goNameGeneric(p)
+		g.Name += "." + n
+	}
+	suffixFm := strings.HasSuffix(g.Name, "-fm")
+	switch {
+	case funcval:
+		g.Kind = GoFuncVal
+	case g.Receiver == "" && first == "init" && (len(name) == 1 || len(name) == 2 && goNameDigits(name[1])):
+		g.Kind = GoInit
+	case len(name) > 1 || suffixFm:
+		g.Kind = GoClosure
+	case g.Receiver != "":
+		g.Kind = GoMethod
+	default:
+		g.Kind = GoFunc
+	}
+	return g, true
+}
+
+// goNameSplit splits s at the dots that are outside brackets and parentheses.
+func goNameSplit(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[', '(':
+			depth++
+		case ']', ')':
+			depth--
+		case '.':
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// goNameGeneric splits "G[int]" into "G" and "[int]" (the first top-level
+// bracket group to the end of s), and "*T[int]" into "*T" and "[int]".
+func goNameGeneric(s string) (name, generic string) {
+	if i := strings.IndexByte(s, '['); i > 0 && s[len(s)-1] == ']' {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+func goNameValidParts(parts []string) bool {
+	for i, p := range parts {
+		if p == "" {
+			return false
+		}
+		c := p[0]
+		switch {
+		case c == '(' && i == 0:
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80:
+		case c >= '0' && c <= '9' && i > 0: // init.0, F.func1.2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func goNameValidPackage(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c <= ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == '@' || c == '$' || c >= 0x7f {
+			return false
+		}
+	}
+	c := p[0]
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func goNameClosurePart(p string) bool {
+	for _, pre := range [...]string{"func", "gowrap", "deferwrap"} {
+		if r, ok := strings.CutPrefix(p, pre); ok && goNameDigits(r) {
+			return true
+		}
+	}
+	return goNameDigits(p)
+}
+
+func goNameDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// goNameCloneSuffix reports the suffixes GCC gives clones of C functions.
+func goNameCloneSuffix(parts []string) bool {
+	switch parts[0] {
+	case "cold", "part", "isra", "constprop", "lto_priv", "localalias", "clone":
+		return true
+	}
+	return false
+}
+
+// goUnescapePath undoes the linker's %xx escapes in a package path.
+func goUnescapePath(p string) string {
+	if strings.IndexByte(p, '%') < 0 {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) && goNameIsHex(p[i+1]) && goNameIsHex(p[i+2]) {
+			b.WriteByte(goNameUnhex(p[i+1])<<4 | goNameUnhex(p[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func goNameIsHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func goNameUnhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// langOf judges the language of a symbol name; goFile says whether the
+// file was built by Go, the only place a Go name is believed.
+func langOf(name string, goFile bool) Lang {
+	if len(name) > 2 && name[0] == '_' {
+		switch name[1] {
+		case 'Z':
+			if isRustLegacy(name) {
+				return LangRust
+			}
+			return LangCXX
+		case 'R':
+			if c := name[2]; c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' {
+				return LangRust
+			}
+		}
+	}
+	if goFile && strings.IndexByte(name, '.') >= 0 || strings.HasPrefix(name, "go:") || strings.HasPrefix(name, "type:") {
+		if goFile {
+			if _, ok := ParseGoName(name); ok {
+				return LangGo
+			}
+		}
+	}
+	return LangC
+}
+
+// isRustLegacy reports a legacy Rust name: _ZN...17h<16 hex digits>E.
+func isRustLegacy(name string) bool {
+	const hashLen = len("17h0123456789abcdefE")
+	if !strings.HasPrefix(name, "_ZN") || len(name) < 3+hashLen || name[len(name)-1] != 'E' {
+		return false
+	}
+	h := name[len(name)-hashLen:]
+	if h[:3] != "17h" {
+		return false
+	}
+	for i := 3; i < 19; i++ {
+		if !goNameIsHex(h[i]) {
+			return false
+		}
+	}
+	return true
+}
