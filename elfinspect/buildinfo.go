@@ -1,0 +1,96 @@
+package elfinspect
+
+import (
+	"debug/buildinfo"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// BuildInfo is the Go build information embedded in a Go binary (the
+// .go.buildinfo section), as debug/buildinfo reads it.
+//
+// JSON: {"go_version", "path", "main": Module, "deps": [Module],
+// "settings": [{"key","value"}]}.
+type BuildInfo struct {
+	// GoVersion is the toolchain that built the file ("go1.26.8").
+	GoVersion string `json:"go_version"`
+	// Path is the main package's import path; "command-line-arguments"
+	// when the binary was built from a list of files.
+	Path string `json:"path"`
+	// Main is the main module.
+	Main Module `json:"main"`
+	// Deps are the modules the binary depends on.
+	Deps []Module `json:"deps,omitempty"`
+	// Settings are the build settings in the order the toolchain wrote
+	// them: -buildmode, -compiler, -trimpath, -ldflags, CGO_ENABLED,
+	// GOARCH, GOOS, GOAMD64, vcs.*, ...
+	Settings []BuildSetting `json:"settings,omitempty"`
+}
+
+// Module is one module of a Go binary's build information.
+type Module struct {
+	Path    string  `json:"path"`
+	Version string  `json:"version,omitempty"`
+	Sum     string  `json:"sum,omitempty"`
+	Replace *Module `json:"replace,omitempty"`
+}
+
+// BuildSetting is one key=value build setting.
+type BuildSetting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Setting returns the value of the build setting key and whether it is set.
+func (b *BuildInfo) Setting(key string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	for _, s := range b.Settings {
+		if s.Key == key {
+			return s.Value, true
+		}
+	}
+	return "", false
+}
+
+// BuildInfo reads the Go build information of f. It returns an error
+// wrapping the debug/buildinfo error if f is not a Go binary or carries no
+// build information.
+func (f *File) BuildInfo() (bi *BuildInfo, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			bi, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed Go build info: ", p)}
+		}
+	}()
+	info, err := buildinfo.Read(io.NewSectionReader(f.r, 0, f.Size))
+	if err != nil {
+		return nil, fmt.Errorf("could not read Go build info: %w", err)
+	}
+	return convertBuildInfo(info), nil
+}
+
+func convertBuildInfo(info *debug.BuildInfo) *BuildInfo {
+	bi := &BuildInfo{
+		GoVersion: info.GoVersion,
+		Path:      info.Path,
+		Main:      convertModule(&info.Main),
+	}
+	for _, d := range info.Deps {
+		bi.Deps = append(bi.Deps, convertModule(d))
+	}
+	for _, s := range info.Settings {
+		bi.Settings = append(bi.Settings, BuildSetting{Key: s.Key, Value: s.Value})
+	}
+	return bi
+}
+
+func convertModule(m *debug.Module) Module {
+	out := Module{Path: m.Path, Version: m.Version, Sum: m.Sum}
+	if m.Replace != nil {
+		r := convertModule(m.Replace)
+		out.Replace = &r
+	}
+	return out
+}

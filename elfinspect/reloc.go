@@ -1,0 +1,426 @@
+package elfinspect
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+// This file gives read access to a file's loaded image by virtual address,
+// with the dynamic relocations of .rela.dyn applied the way ld.so would:
+// debug/elf applies relocations only to DWARF sections, and a Go plugin's
+// moduledata holds zeros where ld.so writes pointers.
+
+// maxSectionRead bounds how much of one section image reads into memory; a
+// section larger than the file is malformed anyway.
+const maxSectionRead = 1 << 30
+
+// image is a read-only view of an ELF file's memory image.
+type image struct {
+	f    *File
+	bo   binary.ByteOrder
+	ptr  int // pointer size in bytes: 4 or 8
+	secs []imageSection
+
+	relocs   []reloc // sorted by off
+	relocErr error   // why relocations could not be read, if they could not
+
+	dyn *symtab // .dynsym, read lazily
+}
+
+type imageSection struct {
+	s      *elf.Section
+	addr   uint64
+	end    uint64
+	nobits bool
+	data   []byte // read on first use
+	err    error
+}
+
+// reloc is one dynamic relocation, reduced to what a static reader needs.
+type reloc struct {
+	off    uint64
+	typ    uint32
+	sym    uint32 // index into the dynamic symbol table
+	addend int64
+}
+
+func newImage(f *File) (*image, error) {
+	ef := f.elf
+	im := &image{f: f, bo: ef.ByteOrder}
+	switch ef.Class {
+	case elf.ELFCLASS64:
+		im.ptr = 8
+	case elf.ELFCLASS32:
+		im.ptr = 4
+	default:
+		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("unknown ELF class %v", ef.Class)}
+	}
+	for _, s := range ef.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || s.Addr+s.Size < s.Addr {
+			continue
+		}
+		if s.Flags&elf.SHF_TLS != 0 {
+			continue // .tbss overlaps the next section in the address space
+		}
+		im.secs = append(im.secs, imageSection{s: s, addr: s.Addr, end: s.Addr + s.Size, nobits: s.Type == elf.SHT_NOBITS})
+	}
+	slices.SortFunc(im.secs, func(a, b imageSection) int {
+		switch {
+		case a.addr < b.addr:
+			return -1
+		case a.addr > b.addr:
+			return 1
+		}
+		return 0
+	})
+	im.relocErr = im.readRelocs()
+	return im, nil
+}
+
+// section returns the allocated section holding addr, or nil.
+func (im *image) section(addr uint64) *imageSection {
+	i, _ := slices.BinarySearchFunc(im.secs, addr, func(s imageSection, a uint64) int {
+		switch {
+		case s.end <= a:
+			return -1
+		case s.addr > a:
+			return 1
+		}
+		return 0
+	})
+	if i < len(im.secs) && im.secs[i].addr <= addr && addr < im.secs[i].end {
+		return &im.secs[i]
+	}
+	return nil
+}
+
+// sectionData reads the whole of s once, checking it lies inside the file.
+func (im *image) sectionData(s *imageSection) ([]byte, error) {
+	if s.data != nil || s.err != nil {
+		return s.data, s.err
+	}
+	size := s.end - s.addr
+	if s.nobits {
+		s.err = fmt.Errorf("section %s has no file contents", s.s.Name)
+		return nil, s.err
+	}
+	if s.s.Offset > uint64(im.f.Size) || size > uint64(im.f.Size)-s.s.Offset || size > maxSectionRead {
+		s.err = &FormatError{Off: int64(s.s.Offset), Msg: fmt.Sprintf("section %s (%d bytes) extends past the end of the file", s.s.Name, size)}
+		return nil, s.err
+	}
+	buf := make([]byte, size)
+	if _, err := im.f.r.ReadAt(buf, int64(s.s.Offset)); err != nil {
+		s.err = fmt.Errorf("reading section %s: %w", s.s.Name, err)
+		return nil, s.err
+	}
+	s.data = buf
+	return buf, nil
+}
+
+// bytes returns n bytes of the image at addr, without relocations. NOBITS
+// memory reads as zeros. The result may alias the section cache.
+func (im *image) bytes(addr, n uint64) ([]byte, error) {
+	s := im.section(addr)
+	if s == nil {
+		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("address %#x is in no section", addr)}
+	}
+	if n > s.end-addr {
+		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("%d bytes at %#x run past the end of section %s", n, addr, s.s.Name)}
+	}
+	if s.nobits {
+		if n > maxSectionRead {
+			return nil, &FormatError{Off: -1, Msg: "read too large"}
+		}
+		return make([]byte, n), nil
+	}
+	data, err := im.sectionData(s)
+	if err != nil {
+		return nil, err
+	}
+	o := addr - s.addr
+	return data[o : o+n : o+n], nil
+}
+
+func (im *image) u8(addr uint64) (uint8, error) {
+	b, err := im.bytes(addr, 1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+func (im *image) u16(addr uint64) (uint16, error) {
+	b, err := im.bytes(addr, 2)
+	if err != nil {
+		return 0, err
+	}
+	return im.bo.Uint16(b), nil
+}
+
+func (im *image) u32(addr uint64) (uint32, error) {
+	b, err := im.bytes(addr, 4)
+	if err != nil {
+		return 0, err
+	}
+	return im.bo.Uint32(b), nil
+}
+
+// uword reads a pointer-sized word as stored in the file, ignoring relocations.
+func (im *image) uword(addr uint64) (uint64, error) {
+	b, err := im.bytes(addr, uint64(im.ptr))
+	if err != nil {
+		return 0, err
+	}
+	if im.ptr == 8 {
+		return im.bo.Uint64(b), nil
+	}
+	return uint64(im.bo.Uint32(b)), nil
+}
+
+// pointer reads the pointer-sized word at addr as it will be after ld.so has
+// applied the dynamic relocations, taking a symbol's value as defined in this
+// file (it may be interposed by an earlier module at run time; see symbolAt).
+func (im *image) pointer(addr uint64) (uint64, error) {
+	if r, ok := im.relocAt(addr); ok {
+		v, _, err := im.applyReloc(r)
+		return v, err
+	}
+	return im.uword(addr)
+}
+
+// symbolAt returns the name of the dynamic symbol the relocation at addr
+// refers to, if any: such pointers are bound at load time to whichever
+// loaded module defines the symbol first.
+func (im *image) symbolAt(addr uint64) string {
+	r, ok := im.relocAt(addr)
+	if !ok || r.sym == 0 {
+		return ""
+	}
+	d, err := im.dynsym()
+	if err != nil {
+		return ""
+	}
+	s, ok := d.sym(int(r.sym))
+	if !ok {
+		return ""
+	}
+	return d.name(s)
+}
+
+// str reads a Go string header (data pointer, length) at addr and the bytes
+// it points at, at most max bytes.
+func (im *image) str(addr uint64, max uint64) (string, error) {
+	p, err := im.pointer(addr)
+	if err != nil {
+		return "", err
+	}
+	n, err := im.uword(addr + uint64(im.ptr))
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", nil
+	}
+	if n > max {
+		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("string at %#x is %d bytes long (limit %d)", addr, n, max)}
+	}
+	b, err := im.bytes(p, n)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// slice reads a Go slice header (data pointer, length, capacity) at addr.
+func (im *image) slice(addr uint64) (data, n uint64, err error) {
+	if data, err = im.pointer(addr); err != nil {
+		return 0, 0, err
+	}
+	if n, err = im.uword(addr + uint64(im.ptr)); err != nil {
+		return 0, 0, err
+	}
+	return data, n, nil
+}
+
+// readRelocs reads every SHT_RELA section that is part of the image
+// (.rela.dyn and .rela.plt) into im.relocs, sorted by offset.
+func (im *image) readRelocs() error {
+	ef := im.f.elf
+	entsize := uint64(24)
+	if im.ptr == 4 {
+		entsize = 12
+	}
+	var total uint64
+	for _, s := range ef.Sections {
+		if s.Type == elf.SHT_REL && s.Flags&elf.SHF_ALLOC != 0 && s.Size > 0 {
+			return fmt.Errorf("SHT_REL relocations (%s) are not supported", s.Name)
+		}
+		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 {
+			continue
+		}
+		if s.Offset > uint64(im.f.Size) || s.Size > uint64(im.f.Size)-s.Offset {
+			return &FormatError{Off: int64(s.Offset), Msg: fmt.Sprintf("relocation section %s extends past the end of the file", s.Name)}
+		}
+		total += s.Size / entsize
+	}
+	rs := make([]reloc, 0, total)
+	for _, s := range ef.Sections {
+		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 {
+			continue
+		}
+		buf := make([]byte, s.Size-s.Size%entsize)
+		if _, err := im.f.r.ReadAt(buf, int64(s.Offset)); err != nil {
+			return fmt.Errorf("reading %s: %w", s.Name, err)
+		}
+		bo := im.bo
+		for i := 0; i+int(entsize) <= len(buf); i += int(entsize) {
+			var r reloc
+			if im.ptr == 8 {
+				r.off = bo.Uint64(buf[i:])
+				info := bo.Uint64(buf[i+8:])
+				r.sym, r.typ = uint32(info>>32), uint32(info)
+				r.addend = int64(bo.Uint64(buf[i+16:]))
+			} else {
+				r.off = uint64(bo.Uint32(buf[i:]))
+				info := bo.Uint32(buf[i+4:])
+				r.sym, r.typ = info>>8, info&0xff
+				r.addend = int64(int32(bo.Uint32(buf[i+8:])))
+			}
+			rs = append(rs, r)
+		}
+	}
+	// The Go linker writes them in address order; sort only when needed.
+	if !slices.IsSortedFunc(rs, cmpReloc) {
+		slices.SortFunc(rs, cmpReloc)
+	}
+	im.relocs = rs
+	return nil
+}
+
+func cmpReloc(a, b reloc) int {
+	switch {
+	case a.off < b.off:
+		return -1
+	case a.off > b.off:
+		return 1
+	}
+	return 0
+}
+
+func (im *image) relocAt(addr uint64) (reloc, bool) {
+	i, ok := slices.BinarySearchFunc(im.relocs, addr, func(r reloc, a uint64) int {
+		switch {
+		case r.off < a:
+			return -1
+		case r.off > a:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return reloc{}, false
+	}
+	return im.relocs[i], true
+}
+
+// relocKind says how a relocation type computes its value.
+type relocKind int
+
+const (
+	relocUnknown  relocKind = iota
+	relocRelative           // B + A
+	relocAbs                // S + A
+	relocSym                // S (GLOB_DAT, JUMP_SLOT)
+)
+
+func (im *image) relocKind(typ uint32) relocKind {
+	switch im.f.elf.Machine {
+	case elf.EM_X86_64:
+		switch elf.R_X86_64(typ) {
+		case elf.R_X86_64_RELATIVE:
+			return relocRelative
+		case elf.R_X86_64_64:
+			return relocAbs
+		case elf.R_X86_64_GLOB_DAT, elf.R_X86_64_JMP_SLOT:
+			return relocSym
+		}
+	case elf.EM_AARCH64:
+		switch elf.R_AARCH64(typ) {
+		case elf.R_AARCH64_RELATIVE:
+			return relocRelative
+		case elf.R_AARCH64_ABS64, elf.R_AARCH64_GLOB_DAT:
+			return relocAbs
+		case elf.R_AARCH64_JUMP_SLOT:
+			return relocSym
+		}
+	case elf.EM_PPC64:
+		switch elf.R_PPC64(typ) {
+		case elf.R_PPC64_RELATIVE:
+			return relocRelative
+		case elf.R_PPC64_ADDR64, elf.R_PPC64_GLOB_DAT:
+			return relocAbs
+		case elf.R_PPC64_JMP_SLOT:
+			return relocSym
+		}
+	case elf.EM_RISCV:
+		switch elf.R_RISCV(typ) {
+		case elf.R_RISCV_RELATIVE:
+			return relocRelative
+		case elf.R_RISCV_64:
+			return relocAbs
+		case elf.R_RISCV_JUMP_SLOT:
+			return relocSym
+		}
+	case elf.EM_S390:
+		switch elf.R_390(typ) {
+		case elf.R_390_RELATIVE:
+			return relocRelative
+		case elf.R_390_64, elf.R_390_GLOB_DAT:
+			return relocAbs
+		case elf.R_390_JMP_SLOT:
+			return relocSym
+		}
+	case elf.EM_LOONGARCH:
+		switch elf.R_LARCH(typ) {
+		case elf.R_LARCH_RELATIVE:
+			return relocRelative
+		case elf.R_LARCH_64:
+			return relocAbs
+		case elf.R_LARCH_JUMP_SLOT:
+			return relocSym
+		}
+	}
+	return relocUnknown
+}
+
+// applyReloc returns the value ld.so would store for r with a load base of
+// zero, and the name of the symbol it is bound to ("" for RELATIVE).
+// Symbols are resolved to this file's own definition.
+func (im *image) applyReloc(r reloc) (uint64, string, error) {
+	k := im.relocKind(r.typ)
+	switch k {
+	case relocRelative:
+		return uint64(r.addend), "", nil
+	case relocAbs, relocSym:
+		d, err := im.dynsym()
+		if err != nil {
+			return 0, "", err
+		}
+		s, ok := d.sym(int(r.sym))
+		if !ok {
+			return 0, "", &FormatError{Off: -1, Msg: fmt.Sprintf("relocation at %#x refers to symbol %d of %d", r.off, r.sym, d.n)}
+		}
+		name := d.name(s)
+		if s.shndx == uint16(elf.SHN_UNDEF) {
+			return 0, name, nil // defined elsewhere: unknown until load time
+		}
+		v := s.value
+		if k == relocAbs {
+			v += uint64(r.addend)
+		}
+		return v, name, nil
+	}
+	return 0, "", fmt.Errorf("unsupported relocation type %d for %v at %#x", r.typ, im.f.elf.Machine, r.off)
+}
