@@ -1,0 +1,339 @@
+// Package cdl drives the dynamic loader directly: a thin, complete mirror of
+// <dlfcn.h> and <link.h> through cgo, in the way the standard library's plugin
+// package uses dlopen in plugin_dlopen.go.
+//
+// Open loads an object (dlopen) and returns a Handle; Handle.Sym and
+// Handle.VSym look symbols up (dlsym, dlvsym); Handle.Close unloads it
+// (dlclose). Handle.LinkMap, Handle.Origin and Handle.SearchPath report what
+// dlinfo knows about the object; Addr maps an address back to an object and
+// symbol (dladdr); Loaded lists every object mapped in the process
+// (dl_iterate_phdr). Call calls a C function by address, described by a
+// Signature that ParseSignature reads from C syntax such as "double(double)".
+//
+// Every loader error is read with dlerror inside the same C call that failed:
+// a goroutine may move to another OS thread between two cgo calls, and
+// dlerror's state is per thread. Errors are of type *Error.
+//
+// The implementation needs cgo on Linux, macOS or FreeBSD. Functions that
+// rest on glibc extensions (VSym, LinkMap, Origin, SearchPath, Loaded) exist on
+// Linux only; elsewhere, and in builds without cgo, they return an error that
+// matches ErrUnsupported.
+//
+// Loading a shared object runs its code (constructors), and Call jumps to an
+// arbitrary address: nothing in this package is safe against a hostile object.
+package cdl
+
+import (
+	"debug/elf"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// ErrUnsupported is matched (errors.Is) by the errors of operations this
+// platform or build cannot do: every operation when cgo is disabled, the
+// glibc extensions outside Linux, Call outside amd64 and arm64.
+var ErrUnsupported = errors.ErrUnsupported
+
+// ErrClosed is matched (errors.Is) by the error of any operation on a Handle
+// that has been closed, including a second Close.
+var ErrClosed = errors.New("handle is closed")
+
+// Error is the error returned by every operation of this package. Op names the
+// operation ("dlopen", "dlsym", "call", "parse signature", ...), Name its
+// argument (a path, a symbol, a signature) and Msg what went wrong, usually the
+// loader's own dlerror text. Err, if not nil, is a sentinel the error wraps
+// (ErrClosed, ErrUnsupported) for errors.Is.
+type Error struct {
+	Op   string
+	Name string
+	Msg  string
+	Err  error
+}
+
+// Error formats e as `op "name": msg`, for instance
+// `dlopen "x.so": x.so: cannot open shared object file: No such file or directory`.
+func (e *Error) Error() string {
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return e.Op + " " + strconv.Quote(e.Name) + ": " + msg
+}
+
+// Unwrap returns e.Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+func unsupported(op, name string) error {
+	return &Error{Op: op, Name: name, Msg: "not supported on this platform or build", Err: ErrUnsupported}
+}
+
+// Flag is a set of dlopen mode bits. Exactly one of Lazy and Now binds
+// functions; Now is used when neither is given.
+type Flag uint32
+
+const (
+	// Lazy (RTLD_LAZY) resolves function references when first called.
+	Lazy Flag = 1 << iota
+	// Now (RTLD_NOW) resolves every reference before Open returns, so an
+	// undefined symbol fails Open instead of a later call.
+	Now
+	// Global (RTLD_GLOBAL) makes the object's symbols available to objects
+	// loaded later.
+	Global
+	// Local (RTLD_LOCAL, the default) keeps the object's symbols to itself.
+	Local
+	// NoDelete (RTLD_NODELETE) keeps the object mapped after its last Close.
+	NoDelete
+	// NoLoad (RTLD_NOLOAD) does not load: Open succeeds, returning a new
+	// reference, only if the object is already loaded.
+	NoLoad
+	// DeepBind (RTLD_DEEPBIND, glibc only) makes the object prefer its own
+	// symbols to those already in the global scope.
+	DeepBind
+)
+
+var flagNames = []string{"Lazy", "Now", "Global", "Local", "NoDelete", "NoLoad", "DeepBind"}
+
+// String returns the names of the flags in f joined by "|", such as "Now|Global".
+func (f Flag) String() string {
+	if f == 0 {
+		return "0"
+	}
+	var b strings.Builder
+	for i, n := range flagNames {
+		if f&(1<<i) != 0 {
+			if b.Len() > 0 {
+				b.WriteByte('|')
+			}
+			b.WriteString(n)
+			f &^= 1 << i
+		}
+	}
+	if f != 0 {
+		if b.Len() > 0 {
+			b.WriteByte('|')
+		}
+		b.WriteString("0x" + strconv.FormatUint(uint64(f), 16))
+	}
+	return b.String()
+}
+
+func (f Flag) check() (Flag, string) {
+	if f&^(1<<len(flagNames)-1) != 0 {
+		return f, "unknown flag bits " + f.String()
+	}
+	if f&(Lazy|Now) == Lazy|Now {
+		return f, "Lazy and Now are exclusive"
+	}
+	if f&(Global|Local) == Global|Local {
+		return f, "Global and Local are exclusive"
+	}
+	if f&(Lazy|Now) == 0 {
+		f |= Now
+	}
+	return f, ""
+}
+
+// Handle is an object opened by Open. It is safe for concurrent use: Close
+// waits for lookups in progress on the handle, and any use after Close returns
+// an error matching ErrClosed.
+type Handle struct {
+	path  string
+	flags Flag
+
+	mu sync.RWMutex
+	h  uintptr // the dlopen handle; 0 once closed
+}
+
+// Open loads the shared object at path with dlopen and returns a handle to it.
+// A path without a slash is searched for the way the loader searches
+// (LD_LIBRARY_PATH, the cache, the default directories); "" opens the main
+// program (dlopen(NULL)), whose lookups search the global scope. Opening an
+// object already loaded returns another reference to it and runs no
+// constructor. See Flag for the mode bits.
+func Open(path string, flags Flag) (*Handle, error) {
+	f, msg := flags.check()
+	if msg != "" {
+		return nil, &Error{Op: "dlopen", Name: path, Msg: msg}
+	}
+	if strings.IndexByte(path, 0) >= 0 {
+		return nil, &Error{Op: "dlopen", Name: path, Msg: "path contains a NUL byte"}
+	}
+	h, err := sysOpen(path, f)
+	if err != nil {
+		return nil, err
+	}
+	return &Handle{path: path, flags: f, h: h}, nil
+}
+
+// Path returns the path given to Open ("" for the main program).
+func (h *Handle) Path() string { return h.path }
+
+// Flags returns the flags the handle was opened with, Now added if neither
+// Lazy nor Now was given.
+func (h *Handle) Flags() Flag { return h.flags }
+
+// lock read-locks h and returns its dlopen handle, or an error if h is nil or
+// closed. The caller must RUnlock when lock returns no error.
+func (h *Handle) lock(op, name string) (uintptr, error) {
+	if h == nil {
+		return 0, &Error{Op: op, Name: name, Msg: "nil handle", Err: ErrClosed}
+	}
+	h.mu.RLock()
+	if h.h == 0 {
+		h.mu.RUnlock()
+		return 0, &Error{Op: op, Name: name, Msg: h.path + ": handle is closed", Err: ErrClosed}
+	}
+	return h.h, nil
+}
+
+// Sym returns the address of the symbol name (dlsym). A symbol whose value is
+// 0, such as an absolute symbol defined as 0, is found with a nil error: only
+// dlerror decides failure, not a NULL result. For an object whose symbol has
+// several versions, Sym returns the default one.
+func (h *Handle) Sym(name string) (uintptr, error) {
+	raw, err := h.lock("dlsym", name)
+	if err != nil {
+		return 0, err
+	}
+	p, err := sysSym(raw, name)
+	h.mu.RUnlock()
+	return p, err
+}
+
+// VSym returns the address of the given version of the symbol name (dlvsym),
+// for instance VSym("memcpy", "GLIBC_2.2.5"). Linux (glibc) only.
+func (h *Handle) VSym(name, version string) (uintptr, error) {
+	raw, err := h.lock("dlvsym", name+"@"+version)
+	if err != nil {
+		return 0, err
+	}
+	defer h.mu.RUnlock()
+	return sysVSym(raw, name, version)
+}
+
+// Close drops the reference to the object (dlclose); the loader unmaps it,
+// running its destructors, when the last reference goes unless it was opened
+// with NoDelete. A second Close returns an error matching ErrClosed.
+func (h *Handle) Close() error {
+	if h == nil {
+		return &Error{Op: "dlclose", Msg: "nil handle", Err: ErrClosed}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.h == 0 {
+		return &Error{Op: "dlclose", Name: h.path, Msg: "handle is closed", Err: ErrClosed}
+	}
+	raw := h.h
+	h.h = 0
+	return sysClose(raw, h.path)
+}
+
+// LinkMap is an object's entry in the loader's link map (struct link_map).
+type LinkMap struct {
+	// Path is the object's path as the loader found it (l_name): the file it
+	// opened after searching, "" for the main program.
+	Path string
+	// Base is the load bias (l_addr): the difference between the addresses in
+	// the file and in memory; 0 for a non-PIE executable.
+	Base uintptr
+	// Dynamic is the address of the object's dynamic section (l_ld).
+	Dynamic uintptr
+}
+
+// LinkMap returns the handle's link-map entry (dlinfo RTLD_DI_LINKMAP).
+// Linux only.
+func (h *Handle) LinkMap() (LinkMap, error) {
+	raw, err := h.lock("dlinfo", h.pathOrNil())
+	if err != nil {
+		return LinkMap{}, err
+	}
+	defer h.mu.RUnlock()
+	return sysLinkMap(raw, h.path)
+}
+
+// Origin returns the directory the object was loaded from, the value of
+// $ORIGIN in its run paths (dlinfo RTLD_DI_ORIGIN). Linux only.
+func (h *Handle) Origin() (string, error) {
+	raw, err := h.lock("dlinfo", h.pathOrNil())
+	if err != nil {
+		return "", err
+	}
+	defer h.mu.RUnlock()
+	return sysOrigin(raw, h.path)
+}
+
+// SearchPath returns, in order, the directories the loader searches for the
+// object's dependencies (dlinfo RTLD_DI_SERINFO): its run paths with $ORIGIN
+// expanded, LD_LIBRARY_PATH and the default directories. Linux only.
+func (h *Handle) SearchPath() ([]string, error) {
+	raw, err := h.lock("dlinfo", h.pathOrNil())
+	if err != nil {
+		return nil, err
+	}
+	defer h.mu.RUnlock()
+	return sysSearchPath(raw, h.path)
+}
+
+func (h *Handle) pathOrNil() string {
+	if h == nil {
+		return ""
+	}
+	return h.path
+}
+
+// AddrInfo describes an address as dladdr does (Dl_info).
+type AddrInfo struct {
+	File    string  // path of the object containing the address (dli_fname)
+	Base    uintptr // address the object is mapped at (dli_fbase)
+	Sym     string  // nearest symbol at or below the address, "" if none (dli_sname)
+	SymAddr uintptr // that symbol's address, 0 if none (dli_saddr)
+}
+
+// Addr returns the object and nearest symbol containing the address p
+// (dladdr). It fails if p lies in no loaded object.
+func Addr(p uintptr) (AddrInfo, error) { return sysAddr(p) }
+
+// Object is one object mapped in the process, as dl_iterate_phdr reports it.
+type Object struct {
+	// Path is the object's path (dlpi_name); "" for the main program.
+	Path string
+	// Base is the load bias (dlpi_addr): add it to a segment's Vaddr for the
+	// address in memory.
+	Base uintptr
+	// Segments are the object's program headers, in file order.
+	Segments []Segment
+}
+
+// Segment is one program header of a loaded object.
+type Segment struct {
+	Type   elf.ProgType // p_type, e.g. PT_LOAD
+	Flags  elf.ProgFlag // p_flags, e.g. PF_R+PF_X
+	Offset uint64       // p_offset
+	Vaddr  uint64       // p_vaddr, relative to the object's Base
+	Filesz uint64       // p_filesz
+	Memsz  uint64       // p_memsz
+	Align  uint64       // p_align
+}
+
+// Loaded returns every object mapped in the process, in the loader's order
+// (the main program first), using dl_iterate_phdr. Linux only.
+func Loaded() ([]Object, error) { return sysLoaded() }
+
+// GoString returns a copy of the NUL-terminated C string at address p, ""
+// if p is 0. p must point to a readable, NUL-terminated string: GoString is
+// as unsafe as the C code it reads from.
+func GoString(p uintptr) string {
+	if p == 0 {
+		return ""
+	}
+	ptr := *(*unsafe.Pointer)(unsafe.Pointer(&p))
+	n := 0
+	for *(*byte)(unsafe.Add(ptr, n)) != 0 {
+		n++
+	}
+	return string(unsafe.Slice((*byte)(ptr), n))
+}
