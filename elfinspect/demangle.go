@@ -2,6 +2,7 @@ package elfinspect
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/ianlancetaylor/demangle"
@@ -14,11 +15,67 @@ func DemangleName(name string) (string, bool) {
 	if len(name) < 3 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') {
 		return name, false
 	}
-	d, err := demangle.ToString(name, demangle.NoClones)
+	if !strings.Contains(name, "JE") {
+		d, err := demangle.ToString(name, demangle.Verbose)
+		if err != nil {
+			return name, false
+		}
+		return d, true
+	}
+	a, err := demangle.ToAST(name, demangle.Verbose)
 	if err != nil {
 		return name, false
 	}
-	return d, true
+	if c := a.Copy(markTrailingEmptyPacks, func(demangle.AST) bool { return false }); c != nil {
+		a = c
+	}
+	d := demangle.ASTToString(a, demangle.Verbose)
+	return strings.ReplaceAll(d, ", "+emptyPackMark, ""), true
+}
+
+// emptyPackMark stands for trailing empty template argument packs while a
+// name is printed; it is removed with the ", " before it.
+const emptyPackMark = "\x01"
+
+// markTrailingEmptyPacks reproduces a quirk of libiberty, and so of
+// c++filt: when a template argument list ends with empty packs
+// (Foo<A<B>, JE>), libiberty prints ", ", prints nothing, takes the ", "
+// back, but still believes the last character is a space, so it closes
+// the list with ">" instead of " >": Foo<A<B>>. The demangle package skips
+// empty packs and prints Foo<A<B> >. Replacing the trailing empty packs by
+// a mark that does not end in '>' and deleting it after printing gives
+// c++filt's output.
+func markTrailingEmptyPacks(a demangle.AST) demangle.AST {
+	t, ok := a.(*demangle.Template)
+	if !ok || len(t.Args) < 2 {
+		return nil
+	}
+	n := len(t.Args)
+	for n > 0 && isEmptyPack(t.Args[n-1]) {
+		n--
+	}
+	if n == len(t.Args) || n == 0 {
+		return nil
+	}
+	args := append(t.Args[:n:n], &demangle.Name{Name: emptyPackMark})
+	return &demangle.Template{Name: t.Name, Args: args}
+}
+
+// isEmptyPack reports a template argument that prints as nothing: an
+// empty pack, or the expansion of one.
+func isEmptyPack(a demangle.AST) bool {
+	switch a := a.(type) {
+	case *demangle.ArgumentPack:
+		for _, x := range a.Args {
+			if !isEmptyPack(x) {
+				return false
+			}
+		}
+		return true
+	case *demangle.PackExpansion:
+		return a.Pack != nil && isEmptyPack(a.Pack)
+	}
+	return false
 }
 
 // Demangle fills Demangled for the C++ and Rust symbols of syms, spreading

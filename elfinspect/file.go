@@ -27,13 +27,24 @@ type File struct {
 }
 
 // Open opens the named file and parses its ELF header and section table.
-// The file is closed again if parsing fails.
+// The file is closed again if parsing fails. Anything but a regular file (a
+// directory, a FIFO, a device such as /dev/zero) is refused before it is
+// read, so Open never blocks and never reads without end. Errors name the
+// file and say what is wrong in one line.
 func Open(path string) (*File, error) {
-	fh, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := fh.Stat()
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, describeMode(st.Mode()))
+	}
+	// O_NONBLOCK: the path may have become a FIFO since the Stat.
+	fh, err := openNonblocking(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err = fh.Stat()
 	if err != nil {
 		fh.Close()
 		return nil, err
@@ -61,17 +72,30 @@ func newFile(r io.ReaderAt, size int64) (f *File, err error) {
 	// debug/elf is not hardened against hostile input; no panic may escape.
 	defer func() {
 		if p := recover(); p != nil {
-			f, err = nil, &FormatError{Msg: fmt.Sprint("malformed ELF: ", p)}
+			f, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF file: ", p)}
 		}
 	}()
 	if size < 0 {
-		return nil, &FormatError{Msg: "negative size"}
+		return nil, &FormatError{Off: -1, Msg: "negative size"}
+	}
+	var ident [elf.EI_NIDENT]byte
+	n, _ := r.ReadAt(ident[:], 0)
+	switch {
+	case n == 0:
+		return nil, &FormatError{Off: -1, Msg: "not an ELF file (empty)"}
+	case n < 4 || string(ident[:4]) != elf.ELFMAG:
+		return nil, &FormatError{Off: -1, Msg: "not an ELF file (bad magic number)"}
+	case n < len(ident):
+		return nil, &FormatError{Off: -1, Msg: "truncated ELF file: the header is incomplete"}
 	}
 	ef, err := elf.NewFile(io.NewSectionReader(r, 0, size))
 	if err != nil {
 		var fe *elf.FormatError
-		if errors.As(err, &fe) {
-			return nil, &FormatError{Msg: fe.Error()}
+		switch {
+		case errors.As(err, &fe):
+			return nil, &FormatError{Off: -1, Msg: "malformed ELF file: " + fe.Error()}
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, &FormatError{Off: -1, Msg: "truncated ELF file: " + err.Error()}
 		}
 		return nil, err
 	}

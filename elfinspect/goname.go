@@ -53,6 +53,13 @@ func ParseGoName(sym string) (GoName, bool) {
 	if sym == "" {
 		return g, false
 	}
+	// In plugins and shared libraries the Go linker writes local copies of
+	// symbols as "local." + name.
+	if r, ok := strings.CutPrefix(sym, "local."); ok {
+		if g, ok := ParseGoName(r); ok && g.Package != "" {
+			return g, true
+		}
+	}
 	switch {
 	case strings.HasPrefix(sym, "go:itab."):
 		g.Kind, g.Name = GoItab, sym[len("go:itab."):]
