@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+)
+
+// eachFile runs fn on every file, writing through one buffered writer. A
+// failing file is reported on stderr and the others go on, as cmd/nm does;
+// if any failed, the command exits 1 at the end.
+func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path string) error) error {
+	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	failed := 0
+	for _, path := range files {
+		if err := fn(bw, path); err != nil {
+			bw.Flush()
+			fmt.Fprintf(cmd.ErrOrStderr(), "soinspect %s: %v\n", cmd.Name(), fileError(path, err))
+			failed++
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return failedError{failed}
+	}
+	return nil
+}
+
+// fileError makes sure the message names the file exactly once.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path && err == error(pe) {
+		return fmt.Errorf("%s: %w", path, pe.Err)
+	}
+	msg := err.Error()
+	if len(msg) >= len(path) && (msg[:len(path)] == path) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// terminalWidth is the width tables are fitted to: $COLUMNS, else the
+// width of the terminal out writes to, else 100 columns (a projector's
+// comfortable width, and the width golden files are made at).
+func terminalWidth(out io.Writer) int {
+	if c, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && c > 20 {
+		return c
+	}
+	if f, ok := out.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 20 {
+			return int(ws.Col)
+		}
+	}
+	return 100
+}

@@ -1,0 +1,415 @@
+package cli
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+func init() { subcommands = append(subcommands, newSymbolsCmd) }
+
+// symbolsOptions are the flags of `soinspect symbols`.
+type symbolsOptions struct {
+	dynamic, static, all       bool
+	definedOnly, undefinedOnly bool
+	match, pkg, lang, typ      string
+	demangle, sort, format     string
+	json                       bool
+	matchRE                    *regexp.Regexp
+	langFilter                 *elfinspect.Lang
+	typeFilter                 *elfinspect.SymType
+	outFormat                  render.Format
+	width                      int
+}
+
+func newSymbolsCmd() *cobra.Command {
+	o := &symbolsOptions{}
+	cmd := &cobra.Command{
+		Use:   "symbols [flags] FILE...",
+		Short: "List the symbols of ELF files, demangled, versioned and classified",
+		Long: `List the symbols of ELF files without loading them.
+
+For a Go plugin the default view is a summary: the plugin's own package
+symbols, then one line per other package with its symbol count (--all lists
+every symbol). For other files the default is the dynamic symbol table — what
+the loader sees — falling back to .symtab when there is none.`,
+		Example: `  soinspect symbols bin/plugins/plugin1.so
+  soinspect symbols --all --package runtime bin/plugins/plugin1.so
+  soinspect symbols -D --match 'basic_string' /usr/lib/x86_64-linux-gnu/libstdc++.so.6
+  soinspect symbols --format plain --demangle=none /lib/x86_64-linux-gnu/libc.so.6 | awk '$2 == "T"'`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("symbols: at least one FILE is required")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			o.width = terminalWidth(cmd.OutOrStdout())
+			return eachFile(cmd, args, o.run)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.dynamic, "dynamic", "D", false, "list .dynsym only (what the dynamic loader sees)")
+	f.BoolVar(&o.static, "static", false, "list .symtab only (the full static table)")
+	f.BoolVar(&o.all, "all", false, "list every symbol (no Go plugin summary)")
+	f.BoolVar(&o.definedOnly, "defined-only", false, "only defined symbols")
+	f.BoolVar(&o.undefinedOnly, "undefined-only", false, "only undefined symbols")
+	f.StringVar(&o.match, "match", "", "only symbols whose raw or demangled name matches `REGEX`")
+	f.StringVar(&o.pkg, "package", "", "only Go symbols of package `PKG` (import path)")
+	f.StringVar(&o.lang, "lang", "", "only symbols of language `LANG`: c, c++, rust or go")
+	f.StringVar(&o.typ, "type", "", "only symbols of ELF type `TYPE`: NOTYPE, OBJECT, FUNC, SECTION, FILE, COMMON, TLS, IFUNC")
+	f.StringVar(&o.demangle, "demangle", "auto", "demangle C++ and Rust names: auto or none")
+	f.StringVar(&o.sort, "sort", "name", "sort by name, addr, size, or none (table order)")
+	f.StringVar(&o.format, "format", "table", "output format: table, plain (nm-like), markdown or json")
+	f.BoolVar(&o.json, "json", false, "same as --format json")
+	return cmd
+}
+
+func (o *symbolsOptions) validate() error {
+	if o.dynamic && o.static {
+		return usagef("symbols: --dynamic and --static are exclusive")
+	}
+	if o.definedOnly && o.undefinedOnly {
+		return usagef("symbols: --defined-only and --undefined-only are exclusive")
+	}
+	if o.json {
+		o.format = string(render.FormatJSON)
+	}
+	f, err := render.ParseFormat(o.format)
+	if err != nil {
+		return usagef("symbols: --format: %v", err)
+	}
+	o.outFormat = f
+	if o.match != "" {
+		re, err := regexp.Compile(o.match)
+		if err != nil {
+			return usagef("symbols: --match: %v", err)
+		}
+		o.matchRE = re
+	}
+	if o.lang != "" {
+		l, err := elfinspect.ParseLang(strings.ToLower(o.lang))
+		if err != nil {
+			return usagef("symbols: --lang: %v", err)
+		}
+		o.langFilter = &l
+	}
+	if o.typ != "" {
+		t, err := elfinspect.ParseSymType(strings.ToUpper(o.typ))
+		if err != nil {
+			return usagef("symbols: --type: %v", err)
+		}
+		o.typeFilter = &t
+	}
+	switch o.demangle {
+	case "auto", "none":
+	default:
+		return usagef("symbols: --demangle: want auto or none, not %q", o.demangle)
+	}
+	switch o.sort {
+	case "name", "addr", "size", "none":
+	default:
+		return usagef("symbols: --sort: want name, addr, size or none, not %q", o.sort)
+	}
+	return nil
+}
+
+// symbolsReport is one file's listing: the JSON object of `symbols --json`
+// and the data behind its table.
+type symbolsReport struct {
+	File       string              `json:"file"`
+	Kind       elfinspect.Kind     `json:"kind"`
+	Class      string              `json:"class"`
+	Endian     string              `json:"endian"`
+	Machine    string              `json:"machine"`
+	Type       string              `json:"type"`
+	PluginPath string              `json:"pluginpath,omitempty"`
+	Symbols    []elfinspect.Symbol `json:"symbols"`
+
+	table    elfinspect.Table
+	total    int            // symbols in the table before filtering
+	packages []packageCount // the summary view's other packages; nil when listing all
+}
+
+// packageCount is one line of the Go plugin summary.
+type packageCount struct {
+	pkg   string
+	count int
+}
+
+func (o *symbolsOptions) run(w io.Writer, path string) error {
+	f, err := elfinspect.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type()}
+	// The pluginpath heads the table and the JSON; plain output, made for
+	// scripts and timed against nm, has no header and skips the work.
+	if rep.Kind == elfinspect.KindGoPlugin && o.outFormat != render.FormatPlain {
+		if pi, err := f.Plugin(); err == nil {
+			rep.PluginPath = pi.PluginPath
+		}
+	}
+
+	syms, table, err := o.load(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	rep.table, rep.total = table, len(syms)
+	syms = o.filter(syms)
+
+	summary := rep.PluginPath != "" && !o.all && o.pkg == "" && o.matchRE == nil && o.outFormat != render.FormatJSON
+	if summary {
+		syms, rep.packages = splitOwnPackage(syms, rep.PluginPath)
+	}
+	if o.demangle == "auto" {
+		elfinspect.Demangle(syms) // only what will be shown, in parallel
+	}
+	if o.matchRE != nil {
+		syms = slices.DeleteFunc(syms, func(s elfinspect.Symbol) bool {
+			return !o.matchRE.MatchString(s.Name) && (s.Demangled == "" || !o.matchRE.MatchString(s.Demangled))
+		})
+	}
+	syms = o.sortSymbols(syms)
+	rep.Symbols = syms
+	if o.demangle == "none" {
+		for i := range rep.Symbols {
+			rep.Symbols[i].Demangled = ""
+		}
+	}
+	return o.write(w, rep)
+}
+
+// load reads the table the flags ask for: .dynsym, .symtab, or by default
+// .dynsym falling back to .symtab.
+func (o *symbolsOptions) load(f *elfinspect.File) ([]elfinspect.Symbol, elfinspect.Table, error) {
+	switch {
+	case o.dynamic:
+		s, err := f.DynamicSymbols()
+		return s, elfinspect.TableDynsym, err
+	case o.static:
+		s, err := f.StaticSymbols()
+		return s, elfinspect.TableSymtab, err
+	}
+	s, err := f.DynamicSymbols()
+	if err == nil && len(s) > 0 {
+		return s, elfinspect.TableDynsym, nil
+	}
+	if err != nil && !errors.Is(err, elfinspect.ErrNoSymbols) {
+		return nil, 0, err
+	}
+	s, err = f.StaticSymbols()
+	if errors.Is(err, elfinspect.ErrNoSymbols) {
+		return nil, 0, fmt.Errorf("no symbols (neither .dynsym nor .symtab)")
+	}
+	return s, elfinspect.TableSymtab, err
+}
+
+// filter applies every filter that does not need demangled names, in place.
+func (o *symbolsOptions) filter(syms []elfinspect.Symbol) []elfinspect.Symbol {
+	return slices.DeleteFunc(syms, func(s elfinspect.Symbol) bool {
+		switch {
+		case o.definedOnly && !s.Defined,
+			o.undefinedOnly && s.Defined,
+			o.langFilter != nil && s.Lang != *o.langFilter,
+			o.typeFilter != nil && s.Type != *o.typeFilter,
+			o.pkg != "" && (s.Go == nil || s.Go.Package != o.pkg):
+			return true
+		}
+		return false
+	})
+}
+
+// splitOwnPackage keeps the symbols of the plugin's own package and counts
+// the others by package ("(c)" for symbols that are not Go's, "(linker)"
+// for linker-generated Go names of no package).
+func splitOwnPackage(syms []elfinspect.Symbol, pluginpath string) ([]elfinspect.Symbol, []packageCount) {
+	counts := map[string]int{}
+	own := syms[:0]
+	for _, s := range syms {
+		switch {
+		case s.Go != nil && s.Go.Package == pluginpath:
+			own = append(own, s)
+		case s.Go != nil && s.Go.Package != "":
+			counts[s.Go.Package]++
+		case s.Go != nil:
+			counts["(linker-generated)"]++
+		default:
+			counts["(non-Go: "+s.Lang.String()+")"]++
+		}
+	}
+	pkgs := make([]packageCount, 0, len(counts))
+	for p, n := range counts {
+		pkgs = append(pkgs, packageCount{p, n})
+	}
+	slices.SortFunc(pkgs, func(a, b packageCount) int {
+		return cmp.Or(cmp.Compare(b.count, a.count), strings.Compare(a.pkg, b.pkg))
+	})
+	return own, pkgs
+}
+
+// sortSymbols returns syms sorted, stably. Symbols are large structs, so it
+// sorts small keys (ties broken by index: a stable order from the faster
+// unstable sort) and then moves each symbol once.
+func (o *symbolsOptions) sortSymbols(syms []elfinspect.Symbol) []elfinspect.Symbol {
+	type key struct {
+		name string
+		num  uint64
+		idx  int32
+	}
+	keys := make([]key, len(syms))
+	for i := range syms {
+		keys[i] = key{name: syms[i].Name, idx: int32(i)}
+		switch o.sort {
+		case "addr":
+			keys[i].num = syms[i].Value
+		case "size":
+			keys[i].num = syms[i].Size
+		}
+	}
+	switch o.sort {
+	case "name":
+		slices.SortFunc(keys, func(a, b key) int {
+			if c := strings.Compare(a.name, b.name); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.idx, b.idx)
+		})
+	case "addr", "size":
+		slices.SortFunc(keys, func(a, b key) int {
+			return cmp.Or(cmp.Compare(a.num, b.num), strings.Compare(a.name, b.name), cmp.Compare(a.idx, b.idx))
+		})
+	default:
+		return syms
+	}
+	sorted := make([]elfinspect.Symbol, len(syms))
+	for i, k := range keys {
+		sorted[i] = syms[k.idx]
+	}
+	return sorted
+}
+
+func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
+	if o.outFormat == render.FormatJSON {
+		return render.JSON(w, rep)
+	}
+	if o.outFormat == render.FormatPlain {
+		return plainSymbols(w, rep)
+	}
+
+	var head []string
+	head = append(head, fmt.Sprintf("%s: %s, %s %s-endian %s %s", rep.File, rep.Kind, rep.Class, rep.Endian, rep.Machine, rep.Type))
+	if rep.PluginPath != "" {
+		head = append(head, "pluginpath: "+rep.PluginPath)
+	}
+	shown := fmt.Sprintf("%d of %d symbols in .%s", len(rep.Symbols), rep.total, rep.table)
+	if rep.packages != nil {
+		shown = fmt.Sprintf("%d symbols in .%s; %d of them in package %s", rep.total, rep.table, len(rep.Symbols), rep.PluginPath)
+	}
+	head = append(head, shown)
+
+	t := &render.Table{
+		Title:  strings.Join(head, "\n"),
+		Header: []string{"ADDRESS", "SIZE", "T", "BIND", "VERSION", "NAME"},
+		Right:  []int{1},
+		Elide:  5,
+		Width:  o.width,
+	}
+	addrWidth := 16
+	if rep.Class == "ELF32" {
+		addrWidth = 8
+	}
+	for i := range rep.Symbols {
+		s := &rep.Symbols[i]
+		addr := ""
+		if s.Defined || s.Value != 0 {
+			addr = fmt.Sprintf("%0*x", addrWidth, s.Value)
+		}
+		ver := s.Version
+		if ver != "" {
+			if s.Hidden || s.Library != "" {
+				ver = "@" + ver
+			} else {
+				ver = "@@" + ver
+			}
+		}
+		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, s.DisplayName()})
+	}
+	if len(t.Rows) == 0 {
+		t.Rows = append(t.Rows, []string{"", "", "", "", "", "(no symbols match)"})
+	}
+	if err := t.Write(w, o.outFormat); err != nil {
+		return err
+	}
+	if rep.packages == nil {
+		return nil
+	}
+	pt := &render.Table{
+		Title:  "\nOther packages (--all lists their symbols, --package PKG one of them)",
+		Header: []string{"PACKAGE", "SYMBOLS"},
+		Right:  []int{1},
+		Elide:  0,
+		Width:  o.width,
+	}
+	for _, p := range rep.packages {
+		pt.Rows = append(pt.Rows, []string{p.pkg, strconv.Itoa(p.count)})
+	}
+	return pt.Write(w, o.outFormat)
+}
+
+// plainSymbols writes an nm-like listing: value (blank when undefined),
+// letter, name with @VER or @@VER — what scripts written for nm expect.
+func plainSymbols(w io.Writer, rep *symbolsReport) error {
+	addrWidth := 16
+	if rep.Class == "ELF32" {
+		addrWidth = 8
+	}
+	blank := strings.Repeat(" ", addrWidth)
+	t := &render.Table{Rows: make([][]string, 0, len(rep.Symbols))}
+	cells := make([]string, 3*len(rep.Symbols))
+	for i := range rep.Symbols {
+		s := &rep.Symbols[i]
+		row := cells[3*i : 3*i+3 : 3*i+3]
+		row[0] = blank
+		if s.Defined || s.Value != 0 {
+			row[0] = hex0(s.Value, addrWidth)
+		}
+		row[1] = s.Letter.String()
+		name := s.DisplayName()
+		if s.Version != "" {
+			if s.Hidden || s.Library != "" {
+				name += "@" + s.Version
+			} else {
+				name += "@@" + s.Version
+			}
+		}
+		row[2] = name
+		t.Rows = append(t.Rows, row)
+	}
+	return t.Write(w, render.FormatPlain)
+}
+
+// hex0 formats v as lower-case hex, zero-padded to width digits.
+func hex0(v uint64, width int) string {
+	var buf [16]byte
+	s := strconv.AppendUint(buf[:0], v, 16)
+	if len(s) >= width {
+		return string(s)
+	}
+	return strings.Repeat("0", width-len(s)) + string(s)
+}
