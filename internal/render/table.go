@@ -29,6 +29,9 @@ type Table struct {
 	Elide int
 	// Width is the maximum width of a table line in columns; 0 means no limit.
 	Width int
+	// Wrap makes the Elide column wrap at spaces onto more lines instead
+	// of losing its middle: for lists and sentences rather than names.
+	Wrap bool
 	// KeyValue marks a two-column key: value table with no header row.
 	KeyValue bool
 	// Footer, if set, is printed under the table (a note, a count).
@@ -162,13 +165,15 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 func (t *Table) elide(rows [][]string, n int, f Format) {
 	widths := make([]int, n)
 	for i, h := range t.Header {
-		if i < n {
+		if i < n && !t.KeyValue {
 			widths[i] = utf8.RuneCountInString(h)
 		}
 	}
 	for _, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			for _, line := range strings.Split(c, "\n") {
+				widths[i] = max(widths[i], utf8.RuneCountInString(line))
+			}
 		}
 	}
 	other := 3*n + 1
@@ -183,8 +188,39 @@ func (t *Table) elide(rows [][]string, n int, f Format) {
 	}
 	limit = max(limit, 12)
 	for _, r := range rows {
-		r[t.Elide] = Elide(r[t.Elide], limit)
+		if t.Wrap {
+			r[t.Elide] = WrapText(r[t.Elide], limit)
+		} else {
+			r[t.Elide] = Elide(r[t.Elide], limit)
+		}
 	}
+}
+
+// WrapText breaks s into lines of at most n runes at spaces; a word longer
+// than n is elided. Lines are joined with "\n", which tables render as one
+// cell of several lines.
+func WrapText(s string, n int) string {
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Fields(s) {
+		wr := []rune(word)
+		if len(wr) > n {
+			word = Elide(word, n)
+			wr = []rune(word)
+		}
+		if len(cur) > 0 && len(cur)+1+len(wr) > n {
+			lines = append(lines, string(cur))
+			cur = cur[:0]
+		}
+		if len(cur) > 0 {
+			cur = append(cur, ' ')
+		}
+		cur = append(cur, wr...)
+	}
+	if len(cur) > 0 || len(lines) == 0 {
+		lines = append(lines, string(cur))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Elide shortens s to at most n runes by replacing its middle with "…",
