@@ -153,7 +153,7 @@ func (tr *typeReader) name(off int32) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(s), nil
+	return tr.im.copyString(s)
 }
 
 // typeString returns reflect's String() of t.

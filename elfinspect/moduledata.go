@@ -142,7 +142,9 @@ const (
 	maxPkgHashes = 1 << 18
 	maxInitTasks = 1 << 18
 	maxInitFuncs = 1 << 16
-	maxGoString  = 1 << 20
+	// maxInitFuncsTotal bounds the functions of all init tasks together.
+	maxInitFuncsTotal = 1 << 20
+	maxGoString       = 1 << 20
 )
 
 func (l *moduledataLayout) read(im *image, addr uint64) (*moduledata, error) {

@@ -317,6 +317,7 @@ func (pr *pluginReader) readExports(layout *moduledataLayout) {
 func (pr *pluginReader) readInitTasks() {
 	md, im, pi := pr.md, pr.im, pr.pi
 	p := uint64(im.ptr)
+	funcBudget := uint64(maxInitFuncsTotal)
 	for i := uint64(0); i < md.ninittasks; i++ {
 		slot := md.inittasks + i*p
 		addr, err := im.pointer(slot)
@@ -334,10 +335,11 @@ func (pr *pluginReader) readInitTasks() {
 			pr.note("init task %d at %#x: %v", i, addr, err)
 			return
 		}
-		if nfns > maxInitFuncs {
+		if nfns > maxInitFuncs || uint64(nfns) > funcBudget {
 			pr.note("init task %d at %#x claims %d functions", i, addr, nfns)
 			return
 		}
+		funcBudget -= uint64(nfns)
 		for j := uint64(0); j < uint64(nfns); j++ {
 			pc, err := im.pointer(addr + 8 + j*p)
 			if err != nil {
@@ -549,11 +551,15 @@ func (pr *pluginReader) degrade() {
 		if !s.defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
 			continue
 		}
-		name := string(n[len(prefix):])
-		if !isExportedIdent(name) {
+		if !isExportedIdent(n[len(prefix):]) {
 			continue
 		}
-		e := Export{Name: name, Kind: "var", Symbol: string(n), Addr: s.value, Size: s.size}
+		sym, err := im.copyString(n)
+		if err != nil {
+			pr.note("exports: %v", err)
+			break
+		}
+		e := Export{Name: sym[len(prefix):], Kind: "var", Symbol: sym, Addr: s.value, Size: s.size}
 		switch s.typ() {
 		case elf.STT_FUNC:
 			e.Kind = "func"
@@ -567,8 +573,8 @@ func (pr *pluginReader) degrade() {
 }
 
 // isExportedIdent reports whether s is an exported Go identifier.
-func isExportedIdent(s string) bool {
-	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+func isExportedIdent(s []byte) bool {
+	if len(s) == 0 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}
 	for _, r := range s {

@@ -27,7 +27,16 @@ type image struct {
 	relocErr error   // why relocations could not be read, if they could not
 
 	dyn *symtab // .dynsym, read lazily
+
+	// budget is how many more bytes of strings the reader may copy out of
+	// the file: a corrupted table of long, overlapping strings must not
+	// exhaust memory.
+	budget int64
 }
+
+// stringBudget bounds the string bytes one reader copies: the names of a
+// large plugin's types and packages come to well under a megabyte.
+const stringBudget = 64 << 20
 
 type imageSection struct {
 	s      *elf.Section
@@ -48,7 +57,7 @@ type reloc struct {
 
 func newImage(f *File) (*image, error) {
 	ef := f.elf
-	im := &image{f: f, bo: ef.ByteOrder}
+	im := &image{f: f, bo: ef.ByteOrder, budget: stringBudget}
 	switch ef.Class {
 	case elf.ELFCLASS64:
 		im.ptr = 8
@@ -229,6 +238,15 @@ func (im *image) str(addr uint64, max uint64) (string, error) {
 	b, err := im.bytes(p, n)
 	if err != nil {
 		return "", err
+	}
+	return im.copyString(b)
+}
+
+// copyString copies b into a string, charging it to the budget.
+func (im *image) copyString(b []byte) (string, error) {
+	im.budget -= int64(len(b))
+	if im.budget < 0 {
+		return "", &FormatError{Off: -1, Msg: "too many string bytes: the file's tables are corrupt"}
 	}
 	return string(b), nil
 }
