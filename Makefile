@@ -38,11 +38,21 @@ specimens: $(PLUGIN_SOS)
 run: $(BIN)/pluginhost $(PLUGIN_SOS)
 	./$(BIN)/pluginhost -dir $(PLUGIN_DIR) -n $(PLUGIN_NUMBER)
 
+# A C++ library every machine with gcc has, for the symbols demo.
+CXX_LIB     := $(firstword $(wildcard /usr/lib/*/libstdc++.so.6 /usr/lib64/libstdc++.so.6 /lib/*/libstdc++.so.6))
+SOINSPECT   := ./$(BIN)/soinspect
+
 ## demo: the main job on the bundled plugins.
 demo: build
-	@echo '== make run (plugin1, then plugin2)'
+	@echo; echo '== make run: the classic demo, plugin1 then plugin2, same host'
 	@$(MAKE) --no-print-directory run PLUGIN_NUMBER=1
 	@$(MAKE) --no-print-directory run PLUGIN_NUMBER=2
+	@echo; echo '== soinspect symbols $(PLUGIN_DIR)/plugin1.so'
+	@$(SOINSPECT) symbols $(PLUGIN_DIR)/plugin1.so
+	@echo; echo '== soinspect symbols --match basic_string::append --defined-only $(CXX_LIB)'
+	@$(SOINSPECT) symbols --match 'basic_string<char.*::append\(' --defined-only $(CXX_LIB)
+	@echo; echo '== soinspect plugin $(PLUGIN_DIR)/plugin1.so'
+	@$(SOINSPECT) plugin $(PLUGIN_DIR)/plugin1.so
 
 ## test: the whole suite. Tests build the fixtures they need themselves.
 test:
@@ -68,6 +78,8 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+include mk/*.mk
 
 clean:
 	rm -rf $(BIN)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"regexp"
 	"slices"
 	"strconv"
@@ -330,15 +331,16 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 		Elide:  5,
 		Width:  o.width,
 	}
-	addrWidth := 16
-	if rep.Class == "ELF32" {
-		addrWidth = 8
+	// People read addresses, not zero padding: pad to the widest shown.
+	addrWidth := 8
+	for i := range rep.Symbols {
+		addrWidth = max(addrWidth, (bits.Len64(rep.Symbols[i].Value)+3)/4)
 	}
 	for i := range rep.Symbols {
 		s := &rep.Symbols[i]
 		addr := ""
 		if s.Defined || s.Value != 0 {
-			addr = fmt.Sprintf("%0*x", addrWidth, s.Value)
+			addr = hex0(s.Value, addrWidth)
 		}
 		ver := s.Version
 		if ver != "" {

@@ -122,3 +122,28 @@ func TestElide(t *testing.T) {
 		}
 	}
 }
+
+func TestElideName(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"std::basic_string<char, std::char_traits<char>, std::allocator<char> >::append(char const*)", 50,
+			"std::basic_string<…>::append(char const*)"},
+		{"std::map<int, std::string>::operator<(std::map<int, std::string> const&)", 40,
+			// operator< unbalances the brackets after the first group: the
+			// middle goes instead.
+			"std::map<……map<int, std::string> const&)"},
+		{"example.com/p.Map[go.shape.string,go.shape.int].Get", 30, "example.com/p.Map[…].Get"},
+		{"short", 10, "short"},
+	} {
+		got := render.ElideName(tc.s, tc.n)
+		if got != tc.want {
+			t.Errorf("ElideName(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+		if utf8.RuneCountInString(got) > tc.n {
+			t.Errorf("ElideName(%q, %d) is too long: %q", tc.s, tc.n, got)
+		}
+	}
+}

@@ -191,7 +191,7 @@ func (t *Table) elide(rows [][]string, n int, f Format) {
 		if t.Wrap {
 			r[t.Elide] = WrapText(r[t.Elide], limit)
 		} else {
-			r[t.Elide] = Elide(r[t.Elide], limit)
+			r[t.Elide] = ElideName(r[t.Elide], limit)
 		}
 	}
 }
@@ -221,6 +221,61 @@ func WrapText(s string, n int) string {
 		lines = append(lines, string(cur))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// ElideName shortens a symbol name to at most n runes the way a reader
+// would: first it collapses the contents of top-level template or type
+// argument lists, longest first ("std::basic_string<…>::append(char
+// const*)"), keeping the function name and parameters in view; if that is
+// not enough it elides the middle (see Elide).
+func ElideName(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	for len(rs) > n {
+		lo, hi := longestGroup(rs)
+		if hi-lo < 2 {
+			break
+		}
+		rs = append(rs[:lo+1], append([]rune{'…'}, rs[hi:]...)...)
+	}
+	if len(rs) <= n {
+		return string(rs)
+	}
+	// Keep a little of the start (the namespace) and as much of the end
+	// (the name and parameters) as fits.
+	head := min((n-1)*2/5, 10)
+	return string(rs[:head]) + "…" + string(rs[len(rs)-(n-1-head):])
+}
+
+// longestGroup finds the longest top-level <...> or [...] group of rs with
+// more than one rune inside, returning the indexes of its brackets, or
+// (0, 0). Unbalanced brackets (operator<, operator>>) stop the search.
+func longestGroup(rs []rune) (lo, hi int) {
+	depth, start := 0, 0
+	var open, close rune
+	for i, r := range rs {
+		switch {
+		case depth == 0 && (r == '<' || r == '['):
+			open, close = r, '>'
+			if r == '[' {
+				close = ']'
+			}
+			depth, start = 1, i
+		case depth > 0 && r == open:
+			depth++
+		case depth > 0 && r == close:
+			depth--
+			if depth == 0 && i-start-1 > 1 && i-start > hi-lo {
+				lo, hi = start, i
+			}
+		}
+	}
+	if depth != 0 && hi == 0 {
+		return 0, 0
+	}
+	return lo, hi
 }
 
 // Elide shortens s to at most n runes by replacing its middle with "…",
