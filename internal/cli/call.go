@@ -1,0 +1,511 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soinspect/soinspect/cdl"
+	"github.com/soinspect/soinspect/internal/probe"
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+func init() { subcommands = append(subcommands, newCallCmd) }
+
+type callOptions struct {
+	raw, trace, json bool
+	flags, sig, set  string
+	timeout          time.Duration
+	width            int
+}
+
+func newCallCmd() *cobra.Command {
+	o := &callOptions{}
+	cmd := &cobra.Command{
+		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] FILE SYMBOL [ARG...]",
+		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
+		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
+
+Without --raw, the Go way: plugin.Open, then plugin.Lookup(SYMBOL). A func is
+called through reflect, its ARGs parsed by its parameter types (integers,
+floats, strings, bools; JSON for anything else), and every result printed
+(errors as errors). A var prints its value; --set JSON assigns it first. What
+the plugin's inits printed during plugin.Open is shown.
+
+With --raw, the C way: dlopen (RTLD_LAZY unless --flags says otherwise), dlsym,
+and a call through cdl's C trampoline with the C signature --sig (default
+void()). For a Go plugin, short names resolve: Run is <pluginpath>.Run, and
+init is the plugin's own init functions (<pluginpath>.init.0, .init.1, ...),
+called in the order its inittask lists them. Calling Go code this way crashes
+unless it is a leaf function: the report says what happened and why.
+
+Flags must come before FILE: everything after it is SYMBOL and ARGs, so
+negative numbers pass as they are.
+
+Exit status: 0 when the call returned, 1 when the child crashed or timed out
+(the report is still printed) or a step failed, 2 for usage errors.`,
+		Example: `  soinspect call bin/plugins/plugin1.so Run
+  soinspect call --set '"Hi"' bin/plugins/plugin1.so Greeting
+  soinspect call --raw --trace bin/plugins/plugin1.so init
+  soinspect call --raw --sig 'long()' bin/plugins/plugin1.so Answer
+  soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usagef("call: FILE and SYMBOL are required")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd, args[0], args[1], args[2:])
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	f := cmd.Flags()
+	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
+	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: lazy|now, global|local, nodelete, noload, deepbind")
+	f.StringVar(&o.sig, "sig", "void()", "the C signature for --raw, such as 'double(double)'")
+	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
+	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
+	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill the child after this long")
+	f.BoolVar(&o.json, "json", false, "print the whole report as JSON")
+	return cmd
+}
+
+// parseFlags reads --flags: "lazy", "now,global", "RTLD_NOW|RTLD_GLOBAL".
+func parseFlags(s string) (cdl.Flag, error) {
+	names := map[string]cdl.Flag{"lazy": cdl.Lazy, "now": cdl.Now, "global": cdl.Global, "local": cdl.Local,
+		"nodelete": cdl.NoDelete, "noload": cdl.NoLoad, "deepbind": cdl.DeepBind}
+	var f cdl.Flag
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' || r == ' ' }) {
+		n, ok := names[strings.TrimPrefix(strings.ToLower(part), "rtld_")]
+		if !ok {
+			return 0, usagef("--flags: unknown flag %q (want lazy, now, global, local, nodelete, noload, deepbind)", part)
+		}
+		f |= n
+	}
+	if f&cdl.Lazy != 0 && f&cdl.Now != 0 || f&cdl.Global != 0 && f&cdl.Local != 0 {
+		return 0, usagef("--flags %s: lazy/now and global/local are exclusive", s)
+	}
+	if f&(cdl.Lazy|cdl.Now) == 0 {
+		f |= cdl.Lazy
+	}
+	return f, nil
+}
+
+// loadPath makes FILE absolute when it names a file, as the loader would
+// otherwise search for a bare name ("libm.so.6") in its own directories.
+func loadPath(p string) string {
+	if !strings.Contains(p, "/") {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string) error {
+	if o.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	o.width = terminalWidth(cmd.OutOrStdout())
+	render.Width = o.width
+	fs := cmd.Flags()
+	if !o.raw && (fs.Changed("flags") || fs.Changed("sig")) {
+		return usagef("call: --flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
+	}
+	if o.raw && fs.Changed("set") {
+		return usagef("call: --set is for the Go way, without --raw")
+	}
+	path := loadPath(file)
+	var st *probe.Static
+	if strings.Contains(file, "/") {
+		var err error
+		if st, err = probe.ReadStatic(file); err != nil {
+			return err
+		}
+	}
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	defer w.Flush()
+	opts := probe.Options{Timeout: o.timeout}
+	if o.raw {
+		return o.runRaw(cmd.Context(), w, st, path, symbol, args, opts)
+	}
+	return o.runGo(cmd.Context(), w, st, path, symbol, args, opts)
+}
+
+func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+	flags, err := parseFlags(o.flags)
+	if err != nil {
+		return err
+	}
+	sig, err := cdl.ParseSignature(o.sig)
+	if err != nil {
+		return usagef("--sig: %v", err)
+	}
+	if _, err := probe.RawArgs(sig, args); err != nil {
+		return usagef("%v", err)
+	}
+	syms := []string{symbol}
+	if st != nil {
+		if syms, err = st.Resolve(symbol); err != nil {
+			return err
+		}
+	}
+	req := probe.RawRequest{Path: path, Flags: flags, Symbols: syms, Call: true, Sig: o.sig, Args: args,
+		InitTask: st.InitTaskSymbol()}
+	var onStep func(probe.RawMsg)
+	if o.trace && !o.json {
+		var handle uint64
+		var base uint64
+		onStep = func(m probe.RawMsg) {
+			if m.Step == "dlopen" {
+				handle, base = m.Addr, m.Base
+			}
+			if line := traceRaw(m, handle, base, st, sig, args); line != "" {
+				fmt.Fprintln(w, line)
+				w.Flush()
+			}
+		}
+	}
+	rep, err := probe.Raw(ctx, req, st, opts, onStep)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		if err := render.JSON(w, rep); err != nil {
+			return err
+		}
+		return rawStatus(rep)
+	}
+	if o.trace {
+		fmt.Fprintln(w)
+	}
+	if err := o.writeRaw(w, rep, symbol, st); err != nil {
+		return err
+	}
+	return rawStatus(rep)
+}
+
+// rawStatus is the command's error for a finished raw report.
+func rawStatus(rep *probe.RawReport) error {
+	if rep.Returned {
+		return nil
+	}
+	return failedError{1}
+}
+
+// traceRaw formats one step ltrace-style, or "" for a step with no line.
+func traceRaw(m probe.RawMsg, handle, base uint64, st *probe.Static, sig cdl.Signature, args []string) string {
+	switch m.Step {
+	case "dlopen":
+		if m.Err != "" {
+			return fmt.Sprintf("dlopen(%q, %s) = NULL   # %s", m.Name, m.Flags, m.Err)
+		}
+		return fmt.Sprintf("dlopen(%q, %s) = %#x", m.Name, m.Flags, m.Addr)
+	case "inittask":
+		return fmt.Sprintf("  # %s: state %d (%s)", m.Name, m.State, initState(m.State))
+	case "dlsym":
+		if m.Err != "" {
+			return fmt.Sprintf("dlsym(%#x, %q) = NULL   # %s", handle, m.Name, m.Err)
+		}
+		s := fmt.Sprintf("dlsym(%#x, %q) = %#x", handle, m.Name, m.Addr)
+		if base != 0 && m.Addr >= base {
+			if where := st.Where(m.Addr - base); where != "" {
+				s += " (" + where + ")"
+			}
+		}
+		return s
+	case "call":
+		return fmt.Sprintf("%s(%s)   # as %s, through cdl's C trampoline", shortName(m.Name), strings.Join(args, ", "), sig)
+	case "return":
+		return "  = " + m.Value
+	case "error":
+		return "  # error: " + m.Err
+	}
+	return ""
+}
+
+func shortName(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func initState(s int) string {
+	switch s {
+	case 0:
+		return "no Go init has run"
+	case 1:
+		return "running"
+	case 2:
+		return "done: the inits ran"
+	}
+	return "unknown"
+}
+
+func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, st *probe.Static) error {
+	req := rep.Request
+	pairs := [][2]string{{"file", req.Path}}
+	if m, ok := rep.Step("dlopen", ""); ok {
+		pairs = append(pairs, [2]string{"dlopen", m.Flags})
+		if m.Err != "" {
+			pairs = append(pairs, [2]string{"error", m.Err})
+		} else {
+			pairs = append(pairs,
+				[2]string{"real path", m.RealPath},
+				[2]string{"handle", labHex(m.Addr)},
+				[2]string{"load base", labHex(m.Base)},
+				[2]string{"dlopen time", fmtNanos(m.Nanos)})
+		}
+	}
+	if m, ok := rep.Step("inittask", ""); ok {
+		pairs = append(pairs, [2]string{"Go inits", fmt.Sprintf("%s (%s state %d)", initState(m.State), shortName(m.Name), m.State)})
+	}
+	if len(req.Symbols) > 1 || len(req.Symbols) == 1 && req.Symbols[0] != asked {
+		pairs = append(pairs, [2]string{"symbol", fmt.Sprintf("%s → %s", asked, strings.Join(req.Symbols, ", "))})
+	} else {
+		pairs = append(pairs, [2]string{"symbol", asked})
+	}
+	pairs = append(pairs, [2]string{"signature", req.Sig})
+	for _, m := range rep.Steps {
+		switch m.Step {
+		case "dlsym":
+			v := labHex(m.Addr)
+			if m.Err != "" {
+				v = "error: " + m.Err
+			} else if b := baseOf(rep); b != 0 {
+				if where := st.Where(m.Addr - b); where != "" {
+					v += " (" + where + ")"
+				}
+			}
+			pairs = append(pairs, [2]string{"dlsym " + shortName(m.Name), v})
+		case "return":
+			pairs = append(pairs, [2]string{"returned", fmt.Sprintf("%s = %s (%s)", shortName(m.Name), m.Value, fmtNanos(m.Nanos))})
+		case "error":
+			pairs = append(pairs, [2]string{"error", m.Err})
+		}
+	}
+	switch {
+	case rep.Crash != nil:
+		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How})
+		pairs = append(pairs, [2]string{"child", rep.Exit.String()})
+		if c := rep.Crash; c.HasFault {
+			pc := labHex(c.PC)
+			if c.PCSymbol != "" {
+				pc += " (" + c.PCSymbol + ")"
+			}
+			pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, address %s, pc %s", c.Signal, labHex(c.Addr), pc)})
+		}
+		if c := rep.Crash; c.CalledFrom != "" {
+			pairs = append(pairs, [2]string{"morestack called from", c.CalledFrom})
+		}
+	case rep.Returned:
+		pairs = append(pairs, [2]string{"outcome", "returned"})
+	default:
+		pairs = append(pairs, [2]string{"outcome", "not called"})
+	}
+	if err := render.Fields(w, render.FormatTable, "call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
+		return err
+	}
+	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
+	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
+	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
+	if rep.Crash != nil {
+		writeWhy(w, rep.Crash, o.width)
+	}
+	return nil
+}
+
+func baseOf(rep *probe.RawReport) uint64 {
+	m, _ := rep.Step("dlopen", "")
+	return m.Base
+}
+
+// writeOutput prints what the child wrote in one phase. With a crash, the
+// runtime's long report is cut to its key lines.
+func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash) {
+	if out.Empty() {
+		return
+	}
+	fmt.Fprintf(w, "\n%s:\n", title)
+	if out.Stdout != "" {
+		fmt.Fprint(w, indent("stdout| ", out.Stdout))
+	}
+	if out.Stderr != "" {
+		if crash != nil && len(crash.Report) > 0 {
+			n := strings.Count(out.Stderr, "\n")
+			fmt.Fprintf(w, "stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)\n", n)
+			fmt.Fprint(w, indent("stderr| ", strings.Join(crash.Report, "\n")+"\n"))
+		} else {
+			fmt.Fprint(w, indent("stderr| ", out.Stderr))
+		}
+	}
+	if out.Dropped > 0 {
+		fmt.Fprintf(w, "(%d more bytes not kept)\n", out.Dropped)
+	}
+}
+
+func indent(prefix, s string) string {
+	s = strings.TrimRight(s, "\n")
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
+}
+
+// writeWhy prints the explanation, one wrapped paragraph a sentence.
+func writeWhy(w io.Writer, c *probe.Crash, width int) {
+	if len(c.Explain) == 0 {
+		return
+	}
+	if width <= 0 || width > 100 {
+		width = 100
+	}
+	fmt.Fprintln(w, "\nWhat happened:")
+	for _, s := range c.Explain {
+		fmt.Fprint(w, wrap(s, "  • ", "    ", width))
+	}
+}
+
+func wrap(s, first, rest string, width int) string {
+	var b strings.Builder
+	line := first
+	for _, word := range strings.Fields(s) {
+		if len(line)+len(word)+1 > width && strings.TrimSpace(line) != strings.TrimSpace(first) {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line = rest
+		}
+		line += word + " "
+	}
+	b.WriteString(strings.TrimRight(line, " ") + "\n")
+	return b.String()
+}
+
+func labHex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
+
+func fmtNanos(ns int64) string {
+	return time.Duration(ns).Round(time.Microsecond / 10).String()
+}
+
+func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
+		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}
+	var onStep func(probe.GoMsg)
+	if o.trace && !o.json {
+		onStep = func(m probe.GoMsg) {
+			if line := traceGo(m); line != "" {
+				fmt.Fprintln(w, line)
+				w.Flush()
+			}
+		}
+	}
+	rep, err := probe.Go(ctx, req, st, opts, onStep)
+	if err != nil {
+		return err
+	}
+	if rep.Usage != "" {
+		return usagef("call: %s", rep.Usage)
+	}
+	if o.json {
+		if err := render.JSON(w, rep); err != nil {
+			return err
+		}
+		return goStatus(rep)
+	}
+	if o.trace {
+		fmt.Fprintln(w)
+	}
+	pairs := [][2]string{{"file", path}}
+	if m, ok := rep.Step("open", ""); ok {
+		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
+		if m.Err != "" {
+			pairs = append(pairs, [2]string{"error", m.Err})
+		} else {
+			pairs = append(pairs, [2]string{"real path", m.RealPath}, [2]string{"handle", labHex(m.Handle)},
+				[2]string{"load base", labHex(m.Base)}, [2]string{"plugin.Open time", fmtNanos(m.Nanos)})
+		}
+	}
+	if m, ok := rep.Step("inittask", ""); ok {
+		pairs = append(pairs, [2]string{"Go inits", fmt.Sprintf("%s (%s state %d)", initState(m.State), shortName(m.Name), m.State)})
+	}
+	for _, m := range rep.Steps {
+		switch m.Step {
+		case "lookup":
+			if m.Err != "" {
+				pairs = append(pairs, [2]string{"Lookup " + m.Name, "error: " + m.Err})
+			} else {
+				pairs = append(pairs, [2]string{"Lookup " + m.Name, fmt.Sprintf("%s %s at %s", m.Kind, m.Type, labHex(m.Addr))})
+			}
+		case "set":
+			pairs = append(pairs, [2]string{"set", fmt.Sprintf("*%s = %s", m.Name, m.Values[0].Value)})
+		case "value":
+			pairs = append(pairs, [2]string{"value", fmt.Sprintf("*%s = %s (%s)", m.Name, m.Values[0].Value, m.Values[0].Type)})
+		case "result":
+			if len(m.Values) == 0 {
+				pairs = append(pairs, [2]string{"returned", fmt.Sprintf("(no results, %s)", fmtNanos(m.Nanos))})
+			}
+			for i, v := range m.Values {
+				k := "result " + strconv.Itoa(i+1)
+				switch {
+				case v.IsError && v.Value != "<nil>":
+					pairs = append(pairs, [2]string{k, "error: " + v.Value})
+				default:
+					pairs = append(pairs, [2]string{k, fmt.Sprintf("%s (%s)", v.Value, v.Type)})
+				}
+			}
+		case "error":
+			pairs = append(pairs, [2]string{"error", m.Err})
+		}
+	}
+	if rep.Crash != nil {
+		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How}, [2]string{"child", rep.Exit.String()})
+	}
+	if err := render.Fields(w, render.FormatTable, "call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
+		return err
+	}
+	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)
+	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
+	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
+	if rep.Crash != nil {
+		writeWhy(w, rep.Crash, o.width)
+	}
+	return goStatus(rep)
+}
+
+func goStatus(rep *probe.GoReport) error {
+	if rep.Crash != nil || !rep.Done {
+		return failedError{1}
+	}
+	for _, m := range rep.Steps {
+		if m.Err != "" {
+			return failedError{1}
+		}
+	}
+	return nil
+}
+
+func traceGo(m probe.GoMsg) string {
+	switch m.Step {
+	case "open":
+		if m.Err != "" {
+			return fmt.Sprintf("plugin.Open(%q) = error   # %s", m.Name, m.Err)
+		}
+		return fmt.Sprintf("plugin.Open(%q) = ok   # dlopen(%q, %s) = %#x", m.Name, m.RealPath, m.Flags, m.Handle)
+	case "inittask":
+		return fmt.Sprintf("  # %s: state %d (%s)", m.Name, m.State, initState(m.State))
+	case "lookup":
+		if m.Err != "" {
+			return fmt.Sprintf("p.Lookup(%q) = error   # %s", m.Name, m.Err)
+		}
+		return fmt.Sprintf("p.Lookup(%q) = %s at %#x", m.Name, m.Type, m.Addr)
+	case "call":
+		return fmt.Sprintf("reflect call %s   # %s", m.Name, m.Type)
+	}
+	return ""
+}

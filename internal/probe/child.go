@@ -1,0 +1,164 @@
+package probe
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/soinspect/soinspect/cdl"
+)
+
+// ChildMain is the child side of every experiment: soinspect runs it when
+// re-executed as "soinspect ChildCommand MODE REQUEST-JSON". It loads what
+// the request says, reports each step on fd 3 and returns the exit status
+// the process must exit with. It is the only code in soinspect that loads
+// a file (cdl.Open, plugin.Open). It must not be called in any other
+// process: it replaces fds 1 and 2 and may never return at all.
+func ChildMain(mode, reqJSON string) int {
+	c := &child{msg: os.NewFile(fdMsg, "probe-messages")}
+	if c.msg == nil {
+		fmt.Fprintln(os.Stderr, "soinspect: the probe child runs only under soinspect's own probe")
+		return 2
+	}
+	switch mode {
+	case modeRaw:
+		var req RawRequest
+		if err := json.Unmarshal([]byte(reqJSON), &req); err != nil {
+			return c.fail(err)
+		}
+		c.raw(req)
+	case modeGo:
+		var req GoRequest
+		if err := json.Unmarshal([]byte(reqJSON), &req); err != nil {
+			return c.fail(err)
+		}
+		c.goLoad(req)
+	default:
+		return c.fail(fmt.Errorf("unknown probe mode %q", mode))
+	}
+	c.flushC()
+	return 0
+}
+
+const (
+	modeRaw = "raw"
+	modeGo  = "go"
+)
+
+// child holds the child's message channel to the parent.
+type child struct {
+	msg *os.File
+}
+
+// send writes v as one line, in one write, so that a crash right after it
+// loses nothing.
+func (c *child) send(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"step": "error", "err": err.Error()})
+	}
+	c.msg.Write(append(b, '\n'))
+}
+
+func (c *child) fail(err error) int {
+	c.send(map[string]string{"step": "error", "err": err.Error()})
+	return 2
+}
+
+// phase points fds 1 and 2 at the pipes of the load or the call phase, so
+// that what a constructor, an init or a call prints is told apart. C stdio
+// buffers are flushed first: what C code printed belongs to the phase that
+// is ending.
+func (c *child) phase(out, errfd int) {
+	c.flushC()
+	syscall.Dup3(out, 1, 0)
+	syscall.Dup3(errfd, 2, 0)
+}
+
+// flushC flushes C stdio (fflush(NULL)), found in the process's global
+// scope: os.Exit leaves the process without running C's exit handlers, and
+// a constructor's printf would otherwise be lost.
+func (c *child) flushC() {
+	main, err := cdl.Open("", cdl.Lazy)
+	if err != nil {
+		return
+	}
+	defer main.Close()
+	if fflush, err := main.Sym("fflush"); err == nil && fflush != 0 {
+		cdl.Call(fflush, sigFflush, uintptr(0))
+	}
+}
+
+var (
+	sigFflush = mustSig("int(void*)")
+	sigDlopen = mustSig("void*(const char*, int)")
+	sigClose  = mustSig("int(void*)")
+)
+
+func mustSig(s string) cdl.Signature {
+	sig, err := cdl.ParseSignature(s)
+	if err != nil {
+		panic(err)
+	}
+	return sig
+}
+
+// glibc's dlopen mode bits, for the raw-handle query.
+const (
+	rtldLazy   = 0x1
+	rtldNoLoad = 0x4
+)
+
+// rawHandle returns the loader's own handle for the already loaded object
+// at path: cdl.Handle keeps it private, and plugin.Open hides it, so it is
+// asked for again with dlopen(path, RTLD_LAZY|RTLD_NOLOAD), which loads
+// nothing and returns the same handle, called through cdl.Call; dlclose then
+// drops the reference that took.
+func rawHandle(path string) uint64 {
+	main, err := cdl.Open("", cdl.Lazy)
+	if err != nil {
+		return 0
+	}
+	defer main.Close()
+	dlopen, err1 := main.Sym("dlopen")
+	dlclose, err2 := main.Sym("dlclose")
+	if err1 != nil || err2 != nil || dlopen == 0 || dlclose == 0 {
+		return 0
+	}
+	v, err := cdl.Call(dlopen, sigDlopen, path, rtldLazy|rtldNoLoad)
+	if err != nil || v.Pointer() == 0 {
+		return 0
+	}
+	cdl.Call(dlclose, sigClose, v.Pointer())
+	return uint64(v.Pointer())
+}
+
+// linkMap returns the real path and load base of the loaded object at path.
+func linkMap(path string) (string, uint64) {
+	h, err := cdl.Open(path, cdl.Lazy|cdl.NoLoad)
+	if err != nil {
+		return "", 0
+	}
+	defer h.Close()
+	lm, err := h.LinkMap()
+	if err != nil {
+		return "", 0
+	}
+	return lm.Path, uint64(lm.Base)
+}
+
+// initTaskState reads the state word of the runtime.initTask at addr:
+// 0 not run, 1 running, 2 done.
+func initTaskState(addr uintptr) int {
+	if addr == 0 {
+		return -1
+	}
+	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+	return int(*(*uint32)(p))
+}
+
+// since returns the nanoseconds since t.
+func since(t time.Time) int64 { return int64(time.Since(t)) }

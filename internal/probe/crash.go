@@ -1,0 +1,177 @@
+package probe
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Crash describes a child that did not finish: how it ended, the fault as
+// the Go runtime reported it, and an explanation fit for a slide.
+type Crash struct {
+	// Phase is what the child was doing: "dlopen", "plugin.Open", "call", ...
+	Phase string `json:"phase"`
+	// Symbol is the function being called when it crashed, if any.
+	Symbol string `json:"symbol,omitempty"`
+	// How is the one-line summary: `fatal error: morestack on g0`,
+	// `SIGSEGV at 0x30`, `panic: boom`, `timed out after 10s`.
+	How string `json:"how"`
+	// Signal is the fault's signal, from the runtime's report or the wait
+	// status ("SIGSEGV"); empty for an abort that raised none.
+	Signal string `json:"signal,omitempty"`
+	// Addr and PC are the fault address and the faulting instruction, when
+	// the runtime reported them (HasFault).
+	Addr     uint64 `json:"addr,omitempty"`
+	PC       uint64 `json:"pc,omitempty"`
+	HasFault bool   `json:"has_fault,omitempty"`
+	// PCSymbol names the code at PC in the loaded file ("runtime.morestack.abi0+0xb").
+	PCSymbol string `json:"pc_symbol,omitempty"`
+	// Fatal is the runtime's "fatal error:" text; Panic the "panic:" value.
+	Fatal string `json:"fatal,omitempty"`
+	Panic string `json:"panic,omitempty"`
+	// CalledFrom is the function that asked for more stack ("morestack on g0").
+	CalledFrom string `json:"called_from,omitempty"`
+	// During is the runtime's "signal arrived during ..." note.
+	During string `json:"during,omitempty"`
+	// Report holds the key lines of the Go runtime's report, in order; the
+	// whole report is in Exit's stderr.
+	Report []string `json:"report,omitempty"`
+	// Explain is the explanation, one sentence a line.
+	Explain []string `json:"explain,omitempty"`
+}
+
+var (
+	reFatal     = regexp.MustCompile(`^fatal error: (.*)$`)
+	rePanic     = regexp.MustCompile(`^panic: (.*)$`)
+	reSigLine   = regexp.MustCompile(`^\[signal (SIG[A-Z]+): .*?addr=(0x[0-9a-f]+) pc=(0x[0-9a-f]+)\]`)
+	reSigHead   = regexp.MustCompile(`^(SIG[A-Z]+): (.*)$`)
+	rePCLine    = regexp.MustCompile(`^PC=(0x[0-9a-f]+) m=\d+ sigcode=\S+(?: addr=(0x[0-9a-f]+))?`)
+	reDuring    = regexp.MustCompile(`^signal arrived during (.*)$`)
+	reMorestack = regexp.MustCompile(`^runtime: morestack on g0`)
+)
+
+// analyze reads how the child ended and the runtime's report from its
+// stderr. base is the object's load base (0 if unknown), used to name the
+// code at the faulting pc in st.
+func analyze(ex Exit, st *Static, base uint64, symbol, phase string) *Crash {
+	c := &Crash{Phase: phase, Symbol: symbol, Signal: ex.Signal}
+	stderr := ex.Load.Stderr + ex.Call.Stderr + ex.Other.Stderr
+	lines := strings.Split(stderr, "\n")
+	for i, l := range lines {
+		switch {
+		case reFatal.MatchString(l):
+			if c.Fatal == "" {
+				c.Fatal = reFatal.FindStringSubmatch(l)[1]
+				c.Report = append(c.Report, l)
+			}
+		case rePanic.MatchString(l) && c.Panic == "":
+			c.Panic = rePanic.FindStringSubmatch(l)[1]
+			c.Report = append(c.Report, l)
+		case reSigLine.MatchString(l):
+			m := reSigLine.FindStringSubmatch(l)
+			c.Signal = m[1]
+			c.Addr, _ = strconv.ParseUint(m[2], 0, 64)
+			c.PC, _ = strconv.ParseUint(m[3], 0, 64)
+			c.HasFault = true
+			c.Report = append(c.Report, l)
+		case reSigHead.MatchString(l) && i+1 < len(lines) && rePCLine.MatchString(lines[i+1]):
+			c.Signal = reSigHead.FindStringSubmatch(l)[1]
+			m := rePCLine.FindStringSubmatch(lines[i+1])
+			c.PC, _ = strconv.ParseUint(m[1], 0, 64)
+			if m[2] != "" {
+				c.Addr, _ = strconv.ParseUint(m[2], 0, 64)
+			}
+			c.HasFault = true
+			c.Report = append(c.Report, l, lines[i+1])
+		case reDuring.MatchString(l):
+			c.During = reDuring.FindStringSubmatch(l)[1]
+			c.Report = append(c.Report, l)
+		case reMorestack.MatchString(l):
+			c.Report = append(c.Report, l)
+			if i+1 < len(lines) {
+				c.CalledFrom = strings.TrimSuffix(strings.TrimSpace(lines[i+1]), "()")
+				c.Report = append(c.Report, lines[i+1])
+			}
+		}
+	}
+	if c.HasFault && base != 0 && c.PC >= base {
+		c.PCSymbol = st.Symbolize(c.PC - base)
+	}
+	switch {
+	case ex.TimedOut:
+		c.How = fmt.Sprintf("timed out after %v", ex.Timeout)
+	case c.Fatal != "":
+		c.How = "fatal error: " + c.Fatal
+	case c.Panic != "":
+		c.How = "panic: " + c.Panic
+	case c.HasFault:
+		c.How = fmt.Sprintf("%s at address %#x", c.Signal, c.Addr)
+	case ex.Signal != "":
+		c.How = "killed by " + ex.Signal
+	default:
+		c.How = fmt.Sprintf("exited with status %d before finishing", ex.Code)
+	}
+	c.Explain = explain(c, ex, st)
+	return c
+}
+
+// explain says, in sentences for a slide, what happened and why.
+func explain(c *Crash, ex Exit, st *Static) []string {
+	var out []string
+	if ex.TimedOut {
+		out = append(out, fmt.Sprintf("The child ran longer than %v (during %s) and soinspect killed its process group with SIGKILL.", ex.Timeout, c.Phase))
+		if c.Phase == "plugin.Open" || c.Phase == "dlopen" {
+			out = append(out, "Loading runs the file's code (C constructors; Go inits for plugin.Open), and that code did not return.")
+		}
+		return out
+	}
+	goCall := c.Phase == "call" && st.IsGoSymbol(c.Symbol)
+	if goCall {
+		out = append(out, fmt.Sprintf("%s is a Go function, and it was called with the C calling convention, through cdl's C trampoline.", c.Symbol))
+		out = append(out, "Go code expects its goroutine (g) in register R14 and a goroutine stack bounded by g.stackguard0; a C caller provides neither.")
+		switch {
+		case c.Fatal == "morestack on g0":
+			out = append(out,
+				"Its prologue compares SP with the stack guard of the g in R14. R14 still held the goroutine that made the cgo call (C code preserves R14), but a goroutine in a cgo call has its guard poisoned (stackPreempt, 0xfffffffffffffade) so that Go code cannot run on it: the check failed and the prologue called runtime.morestack.",
+				"morestack takes g from thread-local storage instead, and there it found g0, the thread's scheduler stack on which cgo runs C code; g0's stack cannot grow, so the runtime aborted: \"fatal error: morestack on g0\".")
+		case c.HasFault && strings.HasPrefix(c.PCSymbol, "runtime.morestack"):
+			out = append(out,
+				"Its prologue's stack check jumped to runtime.morestack, which loads g from thread-local storage; this plugin's runtime never ran on the thread, so g was nil and reading g.m faulted"+faultAt(c)+".")
+		case c.HasFault:
+			out = append(out, "Its first use of g, the stack or the runtime faulted"+faultAt(c)+".")
+		case c.Panic != "":
+			out = append(out, "It panicked: "+c.Panic+".")
+		}
+		out = append(out, "The right way: a Go program uses plugin.Open, which runs the plugin's inits through its inittask on a goroutine, then plugin.Lookup; a C program loads a library built with -buildmode=c-shared and calls its //export'ed functions, whose cgo wrappers set up g and a Go stack first.")
+		return out
+	}
+	switch {
+	case c.Panic != "":
+		out = append(out, fmt.Sprintf("Go code panicked during %s: %s. An unrecovered panic ends the process with exit status 2.", c.Phase, c.Panic))
+	case c.Fatal != "":
+		out = append(out, fmt.Sprintf("The Go runtime aborted during %s: %s.", c.Phase, c.Fatal))
+	case c.HasFault:
+		where := ""
+		if c.Symbol != "" {
+			where = " in " + c.Symbol
+		}
+		out = append(out, fmt.Sprintf("The child got %s%s during %s%s.", c.Signal, where, c.Phase, faultAt(c)))
+	case ex.Signal != "":
+		out = append(out, fmt.Sprintf("The child was killed by %s during %s.", ex.Signal, c.Phase))
+	default:
+		out = append(out, fmt.Sprintf("The child exited with status %d during %s without reporting the result.", ex.Code, c.Phase))
+	}
+	return out
+}
+
+func faultAt(c *Crash) string {
+	if !c.HasFault {
+		return ""
+	}
+	s := fmt.Sprintf(" (address %#x, pc %#x", c.Addr, c.PC)
+	if c.PCSymbol != "" {
+		s += " in " + c.PCSymbol
+	}
+	return s + ")"
+}

@@ -1,0 +1,280 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/soinspect/soinspect/cdl"
+)
+
+// RawRequest is a raw load: dlopen through cdl, dlsym each symbol and,
+// if Call is set, call each in order through cdl's trampoline.
+type RawRequest struct {
+	// Path is the file, absolute, as dlopen receives it.
+	Path string `json:"path"`
+	// Flags are the dlopen flags.
+	Flags cdl.Flag `json:"flags"`
+	// Symbols are the full symbol names to look up, in order.
+	Symbols []string `json:"symbols"`
+	// Call calls each symbol with signature Sig and arguments Args.
+	Call bool     `json:"call,omitempty"`
+	Sig  string   `json:"sig,omitempty"`
+	Args []string `json:"args,omitempty"`
+	// InitTask, if set, is the symbol of the plugin's own runtime.initTask,
+	// whose state word the child reads after dlopen: did a Go init run?
+	InitTask string `json:"inittask,omitempty"`
+}
+
+// RawMsg is one step of a raw load, as the child reports it.
+type RawMsg struct {
+	// Step is "dlopen", "inittask", "dlsym", "call" (about to call),
+	// "return", "done" or "error".
+	Step string `json:"step"`
+	// Name is the path (dlopen) or the symbol.
+	Name string `json:"name,omitempty"`
+	// Flags are dlopen's flags, as RTLD names.
+	Flags string `json:"flags,omitempty"`
+	// Addr is the handle (dlopen) or the symbol's address.
+	Addr uint64 `json:"addr,omitempty"`
+	// RealPath and Base are the object's link-map entry (dlopen).
+	RealPath string `json:"real_path,omitempty"`
+	Base     uint64 `json:"base,omitempty"`
+	// State is the inittask state word: 0 not run, 1 running, 2 done.
+	State int `json:"state,omitempty"`
+	// Value is the returned value, formatted (return).
+	Value string `json:"value,omitempty"`
+	Err   string `json:"err,omitempty"`
+	Nanos int64  `json:"ns,omitempty"`
+}
+
+// RawReport is the outcome of a raw load.
+type RawReport struct {
+	Request RawRequest `json:"request"`
+	// Steps are the child's messages in order: the trace.
+	Steps []RawMsg `json:"steps"`
+	// Done is true when the child finished every step it was asked for.
+	Done bool `json:"done"`
+	// Returned is true when every requested call returned.
+	Returned bool `json:"returned"`
+	Exit     Exit `json:"exit"`
+	// Crash explains a child that did not finish; nil if it did.
+	Crash *Crash `json:"crash,omitempty"`
+}
+
+// Step returns the first step of the given kind and name ("" matches any).
+func (r *RawReport) Step(step, name string) (RawMsg, bool) {
+	for _, m := range r.Steps {
+		if m.Step == step && (name == "" || m.Name == name) {
+			return m, true
+		}
+	}
+	return RawMsg{}, false
+}
+
+// Raw runs a raw load in a child process. onStep, if not nil, sees each
+// step as the child reports it, for a trace printed as it happens. st, if
+// not nil, is the file read statically, used to name the code at a crash.
+func Raw(ctx context.Context, req RawRequest, st *Static, opts Options, onStep func(RawMsg)) (*RawReport, error) {
+	if req.Call {
+		sig, err := cdl.ParseSignature(req.Sig)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := RawArgs(sig, req.Args); err != nil {
+			return nil, err
+		}
+	}
+	rep := &RawReport{Request: req}
+	ex, err := run(ctx, opts, modeRaw, req, func(line []byte) {
+		var m RawMsg
+		if json.Unmarshal(line, &m) != nil {
+			m = RawMsg{Step: "error", Err: "unreadable message from the child: " + string(line)}
+		}
+		rep.Steps = append(rep.Steps, m)
+		if onStep != nil {
+			onStep(m)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Exit = ex
+	_, rep.Done = rep.Step("done", "")
+	if req.Call && rep.Done {
+		n := 0
+		for _, m := range rep.Steps {
+			if m.Step == "return" {
+				n++
+			}
+		}
+		rep.Returned = n == len(req.Symbols)
+	}
+	if !rep.Done {
+		var calling string
+		for _, m := range rep.Steps {
+			if m.Step == "call" {
+				calling = m.Name
+			}
+		}
+		var base uint64
+		if m, ok := rep.Step("dlopen", ""); ok {
+			base = m.Base
+		}
+		rep.Crash = analyze(ex, st, base, calling, rawPhase(rep))
+	}
+	return rep, nil
+}
+
+// rawPhase names what the child was doing when it stopped.
+func rawPhase(r *RawReport) string {
+	if len(r.Steps) == 0 {
+		return "dlopen"
+	}
+	switch last := r.Steps[len(r.Steps)-1]; last.Step {
+	case "call":
+		return "call"
+	case "dlopen", "inittask", "dlsym":
+		if r.Request.Call {
+			return "before the call"
+		}
+		return "dlsym"
+	}
+	return "dlopen"
+}
+
+// RawArgs converts command-line arguments to the Go values cdl.Call takes
+// for sig's parameters: integers (decimal, 0x hex, 0 octal), floats, C
+// strings as they are, pointers as integers.
+func RawArgs(sig cdl.Signature, args []string) ([]any, error) {
+	if len(args) != len(sig.Params) {
+		return nil, fmt.Errorf("%s takes %d argument(s), got %d", sig, len(sig.Params), len(args))
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		p := sig.Params[i]
+		var err error
+		switch p.Kind {
+		case cdl.Bool:
+			out[i], err = strconv.ParseBool(a)
+		case cdl.Int8, cdl.Int16, cdl.Int32, cdl.Int64:
+			out[i], err = strconv.ParseInt(a, 0, 64)
+		case cdl.Uint8, cdl.Uint16, cdl.Uint32, cdl.Uint64:
+			out[i], err = strconv.ParseUint(a, 0, 64)
+		case cdl.Float, cdl.Double:
+			out[i], err = strconv.ParseFloat(a, 64)
+		case cdl.CString:
+			out[i] = a
+		case cdl.Pointer:
+			var u uint64
+			u, err = strconv.ParseUint(a, 0, 64)
+			out[i] = uintptr(u)
+		default:
+			err = fmt.Errorf("cannot pass kind %s", p.Kind)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("argument %d (%s): bad value %q", i+1, p.C, a)
+		}
+	}
+	return out, nil
+}
+
+// raw is the child side of Raw.
+func (c *child) raw(req RawRequest) {
+	c.phase(fdLoadOut, fdLoadErr)
+	t := time.Now()
+	h, err := cdl.Open(req.Path, req.Flags)
+	m := RawMsg{Step: "dlopen", Name: req.Path, Flags: RTLDNames(req.Flags), Nanos: since(t)}
+	if err != nil {
+		m.Err = err.Error()
+		c.send(m)
+		c.send(RawMsg{Step: "done"})
+		return
+	}
+	m.Addr = rawHandle(req.Path)
+	if lm, err := h.LinkMap(); err == nil {
+		m.RealPath, m.Base = lm.Path, uint64(lm.Base)
+	}
+	c.send(m)
+	if req.InitTask != "" {
+		if p, err := h.Sym(req.InitTask); err == nil {
+			c.send(RawMsg{Step: "inittask", Name: req.InitTask, Addr: uint64(p), State: initTaskState(p)})
+		}
+	}
+	addrs := make([]uintptr, len(req.Symbols))
+	ok := true
+	for i, name := range req.Symbols {
+		t := time.Now()
+		p, err := h.Sym(name)
+		m := RawMsg{Step: "dlsym", Name: name, Addr: uint64(p), Nanos: since(t)}
+		if err != nil {
+			m.Err = err.Error()
+			ok = false
+		}
+		addrs[i] = p
+		c.send(m)
+	}
+	if req.Call && ok {
+		sig, err := cdl.ParseSignature(req.Sig)
+		var args []any
+		if err == nil {
+			args, err = RawArgs(sig, req.Args)
+		}
+		if err != nil {
+			c.send(RawMsg{Step: "error", Err: err.Error()})
+			c.send(RawMsg{Step: "done"})
+			return
+		}
+		c.phase(fdCallOut, fdCallErr)
+		for i, name := range req.Symbols {
+			c.send(RawMsg{Step: "call", Name: name, Addr: uint64(addrs[i])})
+			t := time.Now()
+			v, err := cdl.Call(addrs[i], sig, args...)
+			m := RawMsg{Step: "return", Name: name, Nanos: since(t)}
+			if err != nil {
+				m.Step, m.Err = "error", err.Error()
+				c.send(m)
+				break
+			}
+			m.Value = formatValue(v, sig)
+			c.send(m)
+		}
+	}
+	c.send(RawMsg{Step: "done"})
+}
+
+// formatValue formats a returned value; a char* result is shown as the
+// string it points to, quoted, beside the pointer.
+func formatValue(v cdl.Value, sig cdl.Signature) string {
+	if v.Kind() == cdl.CString {
+		if v.Pointer() == 0 {
+			return "NULL"
+		}
+		return fmt.Sprintf("%#x %q", v.Pointer(), cdl.GoString(v.Pointer()))
+	}
+	return v.String()
+}
+
+// RTLDNames spells flags as dlopen's C names: "RTLD_LAZY", "RTLD_NOW|RTLD_GLOBAL".
+func RTLDNames(f cdl.Flag) string {
+	names := []struct {
+		f cdl.Flag
+		s string
+	}{{cdl.Lazy, "RTLD_LAZY"}, {cdl.Now, "RTLD_NOW"}, {cdl.Global, "RTLD_GLOBAL"}, {cdl.Local, "RTLD_LOCAL"},
+		{cdl.NoDelete, "RTLD_NODELETE"}, {cdl.NoLoad, "RTLD_NOLOAD"}, {cdl.DeepBind, "RTLD_DEEPBIND"}}
+	s := ""
+	for _, n := range names {
+		if f&n.f != 0 {
+			if s != "" {
+				s += "|"
+			}
+			s += n.s
+		}
+	}
+	if s == "" {
+		return "0"
+	}
+	return s
+}

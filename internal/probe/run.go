@@ -1,0 +1,265 @@
+package probe
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// DefaultTimeout is how long a child may run when Options.Timeout is 0.
+const DefaultTimeout = 10 * time.Second
+
+// maxCapture bounds each captured stream; what is beyond is counted, not kept.
+const maxCapture = 1 << 20
+
+// Options control how an experiment's child process runs.
+type Options struct {
+	// Timeout kills the child (its whole process group) after this long;
+	// 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Exe is the soinspect binary the child runs; "" means os.Executable().
+	// Tests set it to a soinspect built with the same flags as the plugins.
+	Exe string
+	// Env is the child's environment; nil means the parent's.
+	Env []string
+}
+
+// Output is what a child wrote to one stream during one phase.
+type Output struct {
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	// Dropped counts the bytes beyond the capture limit that were discarded.
+	Dropped int64 `json:"dropped,omitempty"`
+}
+
+// Empty reports whether nothing was written.
+func (o Output) Empty() bool { return o.Stdout == "" && o.Stderr == "" && o.Dropped == 0 }
+
+// Exit describes how a child process ended and what it wrote.
+//
+// The child runs in phases, and each phase has its own stdout and stderr:
+// Load is what loading printed (C constructors, Go inits), Call what the
+// call printed, including the Go runtime's crash report; Other is anything
+// written outside both.
+type Exit struct {
+	// Code is the exit status, or -1 when a signal killed the child.
+	Code int `json:"code"`
+	// Signal names the signal that killed the child ("SIGSEGV"), if any.
+	Signal string `json:"signal,omitempty"`
+	// TimedOut is true when the parent killed the child at the timeout.
+	TimedOut bool `json:"timed_out,omitempty"`
+	// Timeout is the limit the child ran under.
+	Timeout time.Duration `json:"timeout_ns"`
+	// Duration is the child's wall time, from start to exit.
+	Duration time.Duration `json:"duration_ns"`
+	Load     Output        `json:"load"`
+	Call     Output        `json:"call"`
+	Other    Output        `json:"other"`
+}
+
+// String describes how the child ended: "exit status 0", "killed by
+// SIGSEGV", "timed out after 10s".
+func (e Exit) String() string {
+	switch {
+	case e.TimedOut:
+		return fmt.Sprintf("timed out after %v (process group killed)", e.Timeout)
+	case e.Signal != "":
+		return "killed by " + e.Signal
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+// The child's file descriptors: fd 3 carries JSON messages, one a line;
+// fds 4 to 7 are the stdout and stderr of the load and call phases, which
+// the child puts in place of fds 1 and 2 with dup3 as each phase starts.
+const (
+	fdMsg = 3 + iota
+	fdLoadOut
+	fdLoadErr
+	fdCallOut
+	fdCallErr
+	nExtra = iota
+)
+
+// ChildCommand is the hidden subcommand the soinspect binary runs as the
+// child: soinspect ChildCommand MODE REQUEST-JSON.
+const ChildCommand = "__probe-child"
+
+// run starts the child for mode with the JSON of req, calls onMsg with each
+// line the child writes on its message fd (in order, from one goroutine),
+// and returns when the child has exited and every pipe is drained.
+func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]byte)) (Exit, error) {
+	exe := opts.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return Exit{}, fmt.Errorf("probe: finding the soinspect binary: %w", err)
+		}
+	}
+	reqJSON, err := json.Marshal(req)
+	if err != nil {
+		return Exit{}, fmt.Errorf("probe: %w", err)
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	// Every pipe: the parent keeps the read ends, the child gets the write ends.
+	var readers [nExtra]*os.File
+	var writers [nExtra]*os.File
+	closeAll := func(fs []*os.File) {
+		for _, f := range fs {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}
+	for i := range readers {
+		r, w, err := os.Pipe()
+		if err != nil {
+			closeAll(readers[:])
+			closeAll(writers[:])
+			return Exit{}, fmt.Errorf("probe: pipe: %w", err)
+		}
+		readers[i], writers[i] = r, w
+	}
+	defer closeAll(readers[:])
+
+	cmd := exec.Command(exe, ChildCommand, mode, string(reqJSON))
+	cmd.Env = opts.Env
+	var other [2]capture
+	cmd.Stdout, cmd.Stderr = &other[0], &other[1]
+	cmd.ExtraFiles = writers[:]
+	// Its own process group, so that a timeout kills whatever it started too;
+	// and killed with us if soinspect itself dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = time.Second
+
+	start := time.Now()
+	err = cmd.Start()
+	closeAll(writers[:]) // the child has its copies; EOF comes when it exits
+	if err != nil {
+		return Exit{}, fmt.Errorf("probe: starting %s: %w", exe, err)
+	}
+	pid := cmd.Process.Pid
+
+	var wg sync.WaitGroup
+	var caps [nExtra]capture
+	for i := 1; i < nExtra; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			io.Copy(&caps[i], readers[i])
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sc := bufio.NewScanner(readers[0])
+		sc.Buffer(make([]byte, 64<<10), maxCapture)
+		for sc.Scan() {
+			onMsg(bytes.Clone(sc.Bytes()))
+		}
+		io.Copy(io.Discard, readers[0])
+	}()
+
+	done := make(chan struct{})
+	var timedOut atomic.Bool
+	go func() {
+		select {
+		case <-ctx.Done():
+			timedOut.Store(errors.Is(ctx.Err(), context.DeadlineExceeded))
+			syscall.Kill(-pid, syscall.SIGKILL)
+		case <-done:
+		}
+	}()
+	waitErr := cmd.Wait() // reaps the child: no zombie
+	dur := time.Since(start)
+	close(done)
+	// Whatever the child started dies with its group; then the pipes drain.
+	syscall.Kill(-pid, syscall.SIGKILL)
+	deadline := time.Now().Add(time.Second)
+	for _, r := range readers {
+		r.SetReadDeadline(deadline)
+	}
+	wg.Wait()
+	cancel()
+
+	ex := Exit{Code: -1, Timeout: timeout, Duration: dur, TimedOut: timedOut.Load()}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+		switch {
+		case ws.Signaled():
+			ex.Signal = SignalName(ws.Signal())
+		case ws.Exited():
+			ex.Code = ws.ExitStatus()
+		}
+	}
+	var exitErr *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
+		return ex, fmt.Errorf("probe: waiting for the child: %w", waitErr)
+	}
+	ex.Load = Output{Stdout: caps[fdLoadOut-3].String(), Stderr: caps[fdLoadErr-3].String(),
+		Dropped: caps[fdLoadOut-3].dropped + caps[fdLoadErr-3].dropped}
+	ex.Call = Output{Stdout: caps[fdCallOut-3].String(), Stderr: caps[fdCallErr-3].String(),
+		Dropped: caps[fdCallOut-3].dropped + caps[fdCallErr-3].dropped}
+	ex.Other = Output{Stdout: other[0].String(), Stderr: other[1].String(),
+		Dropped: other[0].dropped + other[1].dropped}
+	return ex, nil
+}
+
+// capture is a bounded buffer, safe for one writer and a later reader.
+type capture struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	dropped int64
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	room := maxCapture - c.buf.Len()
+	if room < len(p) {
+		c.dropped += int64(len(p) - max(room, 0))
+		if room > 0 {
+			c.buf.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	c.buf.Write(p)
+	return len(p), nil
+}
+
+func (c *capture) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+// SignalName returns the conventional name of sig, such as "SIGSEGV".
+func SignalName(sig syscall.Signal) string {
+	if n, ok := signalNames[sig]; ok {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGABRT: "SIGABRT", syscall.SIGALRM: "SIGALRM", syscall.SIGBUS: "SIGBUS",
+	syscall.SIGFPE: "SIGFPE", syscall.SIGHUP: "SIGHUP", syscall.SIGILL: "SIGILL",
+	syscall.SIGINT: "SIGINT", syscall.SIGKILL: "SIGKILL", syscall.SIGPIPE: "SIGPIPE",
+	syscall.SIGQUIT: "SIGQUIT", syscall.SIGSEGV: "SIGSEGV", syscall.SIGSYS: "SIGSYS",
+	syscall.SIGTERM: "SIGTERM", syscall.SIGTRAP: "SIGTRAP",
+}
