@@ -1,6 +1,7 @@
 package elfinspect
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/hex"
 	"errors"
@@ -190,10 +191,23 @@ func (f *File) Plugin() (pi *PluginInfo, err error) {
 }
 
 type pluginReader struct {
-	im  *image
-	pi  *PluginInfo
-	md  *moduledata
-	sym *symtab // .symtab, or nil when stripped
+	im *image
+	pi *PluginInfo
+	md *moduledata
+}
+
+// symtab returns .symtab, or nil when the file is stripped or it is
+// unreadable (which is noted once).
+func (pr *pluginReader) symtab() *symtab {
+	had := pr.im.staticErr != nil
+	st, err := pr.im.staticSymtab()
+	if err != nil {
+		if !had {
+			pr.note("symbol table unreadable: %v", err)
+		}
+		return nil
+	}
+	return st
 }
 
 func (pr *pluginReader) note(format string, args ...any) {
@@ -207,10 +221,10 @@ func (pr *pluginReader) findModuledata() (uint64, bool) {
 	if s := pr.im.f.elf.Section(".go.module"); s != nil && s.Flags&elf.SHF_ALLOC != 0 {
 		return s.Addr, true
 	}
-	if pr.sym != nil {
-		for i := 1; i < pr.sym.n; i++ {
-			s, _ := pr.sym.sym(i)
-			if s.typ() == elf.STT_OBJECT && string(pr.sym.nameBytes(s)) == "local.moduledata" {
+	if st := pr.symtab(); st != nil {
+		for i := 1; i < st.n; i++ {
+			s, _ := st.sym(i)
+			if s.typ() == elf.STT_OBJECT && string(st.nameBytes(s)) == "local.moduledata" {
 				return s.value, true
 			}
 		}
@@ -222,11 +236,6 @@ func (pr *pluginReader) findModuledata() (uint64, bool) {
 // through the moduledata; false means the caller must degrade.
 func (pr *pluginReader) readModuledata() bool {
 	pi, im := pr.pi, pr.im
-	var err error
-	if pr.sym, err = im.staticSymtab(); err != nil {
-		pr.note("symbol table unreadable: %v", err)
-		pr.sym = nil
-	}
 	release := goRelease(pi.GoVersion)
 	layout := moduledataLayouts[release]
 	if layout == nil {
@@ -388,15 +397,12 @@ func (pr *pluginReader) nameFuncs() {
 	for _, e := range pr.pi.ABI.InitArray {
 		want[e.Addr] = ""
 	}
-	tabs := []*symtab{pr.sym}
-	if d, err := pr.im.dynsym(); err == nil {
-		tabs = append(tabs, d)
-	}
-	for _, st := range tabs {
-		if st == nil {
-			continue
-		}
-		for i := 1; i < st.n; i++ {
+	// .dynsym names every Go function; .symtab, read only if something is
+	// left, adds the local ones (the C runtime's frame_dummy, the linker's
+	// go:link.addmoduledata).
+	left := len(want)
+	name := func(st *symtab) {
+		for i := 1; i < st.n && left > 0; i++ {
 			s, _ := st.sym(i)
 			if s.typ() != elf.STT_FUNC && s.typ() != elf.STT_NOTYPE {
 				continue
@@ -407,8 +413,23 @@ func (pr *pluginReader) nameFuncs() {
 			}
 			// Prefer a global name over the linker's "local." aliases.
 			if old == "" || (strings.HasPrefix(old, "local.") && s.bind() != elf.STB_LOCAL) {
-				want[s.value] = st.name(s)
+				n, err := pr.im.copyString(st.nameBytes(s))
+				if err != nil {
+					return
+				}
+				if old == "" {
+					left--
+				}
+				want[s.value] = n
 			}
+		}
+	}
+	if d, err := pr.im.dynsym(); err == nil {
+		name(d)
+	}
+	if left > 0 {
+		if st := pr.symtab(); st != nil {
+			name(st)
 		}
 	}
 	for i := range pr.pi.InitTasks {
@@ -496,22 +517,72 @@ func readABIFacts(im *image, note func(string, ...any)) ABIFacts {
 			a.InitArray = append(a.InitArray, InitArrayEntry{Addr: v})
 		}
 	}
-	if libs, err := im.f.elf.ImportedLibraries(); err == nil {
-		a.Needed = libs
-	}
-	if sn, err := im.f.elf.DynString(elf.DT_SONAME); err == nil && len(sn) > 0 {
-		a.Soname = sn[0]
-	}
+	a.Needed, a.Soname = im.dynamicNames(note)
 	return a
+}
+
+// dynamicNames reads DT_NEEDED and DT_SONAME from .dynamic, sharing the
+// string table already read for .dynsym (debug/elf would read it again
+// for each tag).
+func (im *image) dynamicNames(note func(string, ...any)) (needed []string, soname string) {
+	ds := im.f.elf.SectionByType(elf.SHT_DYNAMIC)
+	if ds == nil {
+		return nil, ""
+	}
+	data, err := im.readRaw(ds)
+	if err != nil {
+		note(".dynamic: %v", err)
+		return nil, ""
+	}
+	var strs []byte
+	if d, err := im.dynsym(); err == nil && im.f.elf.SectionByType(elf.SHT_DYNSYM).Link == ds.Link {
+		strs = d.strs
+	} else if int(ds.Link) < len(im.f.elf.Sections) && ds.Link != 0 {
+		if strs, err = im.readRaw(im.f.elf.Sections[ds.Link]); err != nil {
+			note(".dynamic strings: %v", err)
+			return nil, ""
+		}
+	}
+	str := func(off uint64) string {
+		if off >= uint64(len(strs)) {
+			return ""
+		}
+		b := strs[off:]
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		s, _ := im.copyString(b[:min(len(b), maxSymbolName)])
+		return s
+	}
+	p := im.ptr
+	for i := 0; i+2*p <= len(data); i += 2 * p {
+		var tag, val uint64
+		if p == 8 {
+			tag, val = im.bo.Uint64(data[i:]), im.bo.Uint64(data[i+8:])
+		} else {
+			tag, val = uint64(im.bo.Uint32(data[i:])), uint64(im.bo.Uint32(data[i+4:]))
+		}
+		switch elf.DynTag(tag) {
+		case elf.DT_NULL:
+			return needed, soname
+		case elf.DT_NEEDED:
+			if len(needed) < 1024 {
+				needed = append(needed, str(val))
+			}
+		case elf.DT_SONAME:
+			soname = str(val)
+		}
+	}
+	return needed, soname
 }
 
 // degrade lists exports by .dynsym prefix when the moduledata is unusable.
 func (pr *pluginReader) degrade() {
 	pi, im := pr.pi, pr.im
-	if pr.sym != nil {
-		for i := 1; i < pr.sym.n; i++ {
-			s, _ := pr.sym.sym(i)
-			if string(pr.sym.nameBytes(s)) != "go:link.thispluginpath" {
+	if st := pr.symtab(); st != nil {
+		for i := 1; i < st.n; i++ {
+			s, _ := st.sym(i)
+			if string(st.nameBytes(s)) != "go:link.thispluginpath" {
 				continue
 			}
 			if b, err := im.bytes(s.value, min(s.size, maxGoString)); err == nil && len(b) > 0 {

@@ -55,11 +55,15 @@ func (im *image) dynsym() (*symtab, error) {
 
 // staticSymtab returns .symtab, or nil if the file is stripped.
 func (im *image) staticSymtab() (*symtab, error) {
+	if im.static != nil || im.staticErr != nil {
+		return im.static, im.staticErr
+	}
 	s := im.f.elf.SectionByType(elf.SHT_SYMTAB)
 	if s == nil {
 		return nil, nil
 	}
-	return im.readSymtab(s)
+	im.static, im.staticErr = im.readSymtab(s)
+	return im.static, im.staticErr
 }
 
 func (im *image) readRaw(s *elf.Section) ([]byte, error) {

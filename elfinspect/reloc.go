@@ -26,7 +26,9 @@ type image struct {
 	relocs   []reloc // sorted by off
 	relocErr error   // why relocations could not be read, if they could not
 
-	dyn *symtab // .dynsym, read lazily
+	dyn       *symtab // .dynsym, read lazily
+	static    *symtab // .symtab, read lazily
+	staticErr error
 
 	// budget is how many more bytes of strings the reader may copy out of
 	// the file: a corrupted table of long, overlapping strings must not
@@ -43,8 +45,7 @@ type imageSection struct {
 	addr   uint64
 	end    uint64
 	nobits bool
-	data   []byte // read on first use
-	err    error
+	chunks map[uint64][]byte // cached contents by chunk index
 }
 
 // reloc is one dynamic relocation, reduced to what a static reader needs.
@@ -105,31 +106,13 @@ func (im *image) section(addr uint64) *imageSection {
 	return nil
 }
 
-// sectionData reads the whole of s once, checking it lies inside the file.
-func (im *image) sectionData(s *imageSection) ([]byte, error) {
-	if s.data != nil || s.err != nil {
-		return s.data, s.err
-	}
-	size := s.end - s.addr
-	if s.nobits {
-		s.err = fmt.Errorf("section %s has no file contents", s.s.Name)
-		return nil, s.err
-	}
-	if s.s.Offset > uint64(im.f.Size) || size > uint64(im.f.Size)-s.s.Offset || size > maxSectionRead {
-		s.err = &FormatError{Off: int64(s.s.Offset), Msg: fmt.Sprintf("section %s (%d bytes) extends past the end of the file", s.s.Name, size)}
-		return nil, s.err
-	}
-	buf := make([]byte, size)
-	if _, err := im.f.r.ReadAt(buf, int64(s.s.Offset)); err != nil {
-		s.err = fmt.Errorf("reading section %s: %w", s.s.Name, err)
-		return nil, s.err
-	}
-	s.data = buf
-	return buf, nil
-}
+// chunkSize is the unit in which image caches section contents: the reader
+// touches a few scattered kilobytes of sections that can be megabytes long.
+const chunkSize = 32 << 10
 
 // bytes returns n bytes of the image at addr, without relocations. NOBITS
-// memory reads as zeros. The result may alias the section cache.
+// memory reads as zeros. The result may alias the image's cache and must
+// not be modified.
 func (im *image) bytes(addr, n uint64) ([]byte, error) {
 	s := im.section(addr)
 	if s == nil {
@@ -138,18 +121,41 @@ func (im *image) bytes(addr, n uint64) ([]byte, error) {
 	if n > s.end-addr {
 		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("%d bytes at %#x run past the end of section %s", n, addr, s.s.Name)}
 	}
+	if n > maxSectionRead {
+		return nil, &FormatError{Off: -1, Msg: "read too large"}
+	}
 	if s.nobits {
-		if n > maxSectionRead {
-			return nil, &FormatError{Off: -1, Msg: "read too large"}
-		}
 		return make([]byte, n), nil
 	}
-	data, err := im.sectionData(s)
-	if err != nil {
-		return nil, err
+	size := s.end - s.addr
+	if s.s.Offset > uint64(im.f.Size) || size > uint64(im.f.Size)-s.s.Offset {
+		return nil, &FormatError{Off: int64(s.s.Offset), Msg: fmt.Sprintf("section %s (%d bytes) extends past the end of the file", s.s.Name, size)}
 	}
-	o := addr - s.addr
-	return data[o : o+n : o+n], nil
+	o := addr - s.addr // offset in the section
+	c := o / chunkSize
+	if (o+n-1)/chunkSize != c || n == 0 {
+		// Spans chunks: read it directly.
+		buf := make([]byte, n)
+		if _, err := im.f.r.ReadAt(buf, int64(s.s.Offset+o)); err != nil {
+			return nil, fmt.Errorf("reading section %s: %w", s.s.Name, err)
+		}
+		return buf, nil
+	}
+	if s.chunks == nil {
+		s.chunks = map[uint64][]byte{}
+	}
+	chunk, ok := s.chunks[c]
+	if !ok {
+		start := c * chunkSize
+		end := min(start+chunkSize, size)
+		chunk = make([]byte, end-start)
+		if _, err := im.f.r.ReadAt(chunk, int64(s.s.Offset+start)); err != nil {
+			return nil, fmt.Errorf("reading section %s: %w", s.s.Name, err)
+		}
+		s.chunks[c] = chunk
+	}
+	co := o - c*chunkSize
+	return chunk[co : co+n : co+n], nil
 }
 
 func (im *image) u8(addr uint64) (uint8, error) {
@@ -309,22 +315,43 @@ func (im *image) readRelocs() error {
 			rs = append(rs, r)
 		}
 	}
-	// The Go linker writes them in address order; sort only when needed.
-	if !slices.IsSortedFunc(rs, cmpReloc) {
-		slices.SortFunc(rs, cmpReloc)
-	}
-	im.relocs = rs
+	im.relocs = sortRelocs(rs)
 	return nil
 }
 
-func cmpReloc(a, b reloc) int {
-	switch {
-	case a.off < b.off:
-		return -1
-	case a.off > b.off:
-		return 1
+// sortRelocs sorts rs by offset. The Go linker writes .rela.dyn in
+// thousands of short sorted runs, so it is a radix sort, byte by byte over
+// the bytes in which the offsets differ: a few linear passes.
+func sortRelocs(rs []reloc) []reloc {
+	var lo, hi uint64 = ^uint64(0), 0
+	sorted := true
+	for i, r := range rs {
+		lo, hi = min(lo, r.off), max(hi, r.off)
+		if i > 0 && r.off < rs[i-1].off {
+			sorted = false
+		}
 	}
-	return 0
+	if sorted {
+		return rs
+	}
+	span := hi - lo
+	tmp := make([]reloc, len(rs))
+	for shift := uint(0); shift < 64 && span>>shift != 0; shift += 8 {
+		var count [257]int
+		for _, r := range rs {
+			count[((r.off-lo)>>shift)&0xff+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, r := range rs {
+			d := ((r.off - lo) >> shift) & 0xff
+			tmp[count[d]] = r
+			count[d]++
+		}
+		rs, tmp = tmp, rs
+	}
+	return rs
 }
 
 func (im *image) relocAt(addr uint64) (reloc, bool) {
