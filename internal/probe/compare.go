@@ -40,9 +40,12 @@ type SymbolCompared struct {
 	Match bool `json:"match"`
 	// Where is the section and offset of the symbol: ".text+0x1c4220".
 	Where string `json:"where,omitempty"`
-	// Kind and Type are the Go kind ("func", "var") and the reflect type.
-	Kind     string `json:"kind,omitempty"`
-	Type     string `json:"type,omitempty"`
+	// Kind and Type are the Go kind ("func", "var") and the reflect type
+	// from plugin.Lookup; StaticType is the type the file's anatomy gives,
+	// read without loading (there even when plugin.Open fails).
+	Kind       string `json:"kind,omitempty"`
+	Type       string `json:"type,omitempty"`
+	StaticType string `json:"static_type,omitempty"`
 	RawErr   string `json:"raw_err,omitempty"`
 	GoErr    string `json:"go_err,omitempty"`
 	RawNanos int64  `json:"raw_ns,omitempty"`
@@ -85,6 +88,16 @@ func Compare(ctx context.Context, path string, st *Static, names []string, opts 
 	}
 	for i, n := range names {
 		sc := SymbolCompared{Name: n, Symbol: syms[i]}
+		if st.Plugin != nil {
+			for _, e := range st.Plugin.Exports {
+				if e.Name == n {
+					sc.StaticType = e.Type
+					if sc.Kind == "" {
+						sc.Kind = e.Kind
+					}
+				}
+			}
+		}
 		if m, ok := raw.Step("dlsym", syms[i]); ok {
 			sc.RawAddr, sc.RawErr, sc.RawNanos = m.Addr, m.Err, m.Nanos
 			if m.Err == "" && rawBase != 0 {
@@ -94,7 +107,10 @@ func Compare(ctx context.Context, path string, st *Static, names []string, opts 
 		}
 		if m, ok := gor.Step("lookup", n); ok {
 			sc.GoAddr, sc.GoErr, sc.GoNanos = m.Addr, m.Err, m.Nanos
-			sc.Kind, sc.Type, sc.GoDlsym = m.Kind, m.Type, m.Dlsym
+			sc.Type, sc.GoDlsym = m.Type, m.Dlsym
+			if m.Kind != "" {
+				sc.Kind = m.Kind
+			}
 			if m.Err == "" && goBase != 0 {
 				sc.GoOff = m.Addr - goBase
 			}
