@@ -22,6 +22,7 @@ func init() { subcommands = append(subcommands, newSymbolsCmd) }
 // symbolsOptions are the flags of `soinspect symbols`.
 type symbolsOptions struct {
 	dynamic, static, all       bool
+	debugSyms                  bool
 	definedOnly, undefinedOnly bool
 	match, pkg, lang, typ      string
 	demangle, sort, format     string
@@ -66,6 +67,7 @@ the loader sees — falling back to .symtab when there is none.`,
 	f.BoolVarP(&o.dynamic, "dynamic", "D", false, "list .dynsym only (what the dynamic loader sees)")
 	f.BoolVar(&o.static, "static", false, "list .symtab only (the full static table)")
 	f.BoolVar(&o.all, "all", false, "list every symbol (no Go plugin summary)")
+	f.BoolVarP(&o.debugSyms, "debug-syms", "a", false, "include FILE and SECTION symbols, which nm also hides by default")
 	f.BoolVar(&o.definedOnly, "defined-only", false, "only defined symbols")
 	f.BoolVar(&o.undefinedOnly, "undefined-only", false, "only undefined symbols")
 	f.StringVar(&o.match, "match", "", "only symbols whose raw or demangled name matches `REGEX`")
@@ -225,7 +227,8 @@ func (o *symbolsOptions) load(f *elfinspect.File) ([]elfinspect.Symbol, elfinspe
 func (o *symbolsOptions) filter(syms []elfinspect.Symbol) []elfinspect.Symbol {
 	return slices.DeleteFunc(syms, func(s elfinspect.Symbol) bool {
 		switch {
-		case o.definedOnly && !s.Defined,
+		case !o.debugSyms && o.typeFilter == nil && (s.Type == elfinspect.TypeFile || s.Type == elfinspect.TypeSection),
+			o.definedOnly && !s.Defined,
 			o.undefinedOnly && s.Defined,
 			o.langFilter != nil && s.Lang != *o.langFilter,
 			o.typeFilter != nil && s.Type != *o.typeFilter,
@@ -342,14 +345,7 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 		if s.Defined || s.Value != 0 {
 			addr = hex0(s.Value, addrWidth)
 		}
-		ver := s.Version
-		if ver != "" {
-			if s.Hidden || s.Library != "" {
-				ver = "@" + ver
-			} else {
-				ver = "@@" + ver
-			}
-		}
+		ver := strings.TrimPrefix(nmName(s), s.DisplayName())
 		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, s.DisplayName()})
 	}
 	if len(t.Rows) == 0 {
@@ -392,18 +388,24 @@ func plainSymbols(w io.Writer, rep *symbolsReport) error {
 			row[0] = hex0(s.Value, addrWidth)
 		}
 		row[1] = s.Letter.String()
-		name := s.DisplayName()
-		if s.Version != "" {
-			if s.Hidden || s.Library != "" {
-				name += "@" + s.Version
-			} else {
-				name += "@@" + s.Version
-			}
-		}
-		row[2] = name
+		row[2] = nmName(s)
 		t.Rows = append(t.Rows, row)
 	}
 	return t.Write(w, render.FormatPlain)
+}
+
+// nmName is the displayed name with its version as nm prints it: @VER for
+// a hidden or required version, @@VER for a default one, and no version
+// for a version's own definition symbol (GLIBC_2.2.5 in .dynsym).
+func nmName(s *elfinspect.Symbol) string {
+	name := s.DisplayName()
+	switch {
+	case s.Version == "" || s.Version == s.Name && s.Section == "ABS":
+		return name
+	case s.Hidden || s.Library != "":
+		return name + "@" + s.Version
+	}
+	return name + "@@" + s.Version
 }
 
 // hex0 formats v as lower-case hex, zero-padded to width digits.
