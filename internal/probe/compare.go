@@ -46,10 +46,10 @@ type SymbolCompared struct {
 	Kind       string `json:"kind,omitempty"`
 	Type       string `json:"type,omitempty"`
 	StaticType string `json:"static_type,omitempty"`
-	RawErr   string `json:"raw_err,omitempty"`
-	GoErr    string `json:"go_err,omitempty"`
-	RawNanos int64  `json:"raw_ns,omitempty"`
-	GoNanos  int64  `json:"go_ns,omitempty"`
+	RawErr     string `json:"raw_err,omitempty"`
+	GoErr      string `json:"go_err,omitempty"`
+	RawNanos   int64  `json:"raw_ns,omitempty"`
+	GoNanos    int64  `json:"go_ns,omitempty"`
 }
 
 // Compare loads path both ways, each in its own child: raw (dlopen with
