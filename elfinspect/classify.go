@@ -101,14 +101,12 @@ func (f *File) hasInterp() bool {
 	return f.hasSection(".interp")
 }
 
-// isPIE reports an ET_DYN that is a position-independent executable: it has
-// an interpreter, or its DT_FLAGS_1 says DF_1_PIE.
+// isPIE reports an ET_DYN that is a position-independent executable: its
+// DT_FLAGS_1 says DF_1_PIE, or it has an interpreter and no DT_SONAME (libc
+// has an interpreter too, and a soname).
 func (f *File) isPIE() bool {
 	if f.elf.Type != elf.ET_DYN {
 		return false
-	}
-	if f.hasInterp() {
-		return true
 	}
 	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
 		for _, v := range flags {
@@ -117,7 +115,11 @@ func (f *File) isPIE() bool {
 			}
 		}
 	}
-	return false
+	if !f.hasInterp() {
+		return false
+	}
+	soname, err := f.elf.DynString(elf.DT_SONAME)
+	return err == nil && len(soname) == 0
 }
 
 // goBuildMode returns the -buildmode recorded in .go.buildinfo, or "".

@@ -71,7 +71,7 @@ func (s *Symbol) VersionIndex() int { return int(s.vidx) }
 // name@VER (N) for a version required from another library.
 func (s *Symbol) ReadelfName() string {
 	switch {
-	case s.Version == "":
+	case s.Version == "" || s.Version == s.Name && !s.vneed:
 		return s.Name
 	case s.vneed:
 		return s.Name + "@" + s.Version + " (" + strconv.Itoa(int(s.vidx)) + ")"
@@ -84,7 +84,7 @@ func (s *Symbol) ReadelfName() string {
 // NMName returns the name as `nm -D` prints it: name@VER or name@@VER.
 func (s *Symbol) NMName() string {
 	switch {
-	case s.Version == "":
+	case s.Version == "" || s.Version == s.Name && !s.vneed:
 		return s.Name
 	case s.vneed || s.Hidden:
 		return s.Name + "@" + s.Version

@@ -1,0 +1,56 @@
+package elfinspect_test
+
+import (
+	"testing"
+
+	"github.com/soinspect/soinspect/elfinspect"
+)
+
+func TestKind(t *testing.T) {
+	tests := []struct {
+		name                        string
+		class, endian, machine, typ string
+	}{
+		{"goplugin", "ELF64", "little", "X86_64", "DYN"},
+		{"gocshared", "ELF64", "little", "X86_64", "DYN"},
+		{"goexe", "ELF64", "little", "X86_64", "EXEC"},
+		{"gopie", "ELF64", "little", "X86_64", "DYN"},
+		{"go386", "ELF32", "little", "386", "EXEC"},
+		{"gomips", "ELF32", "big", "MIPS", "EXEC"},
+		{"clib", "ELF64", "little", "X86_64", "DYN"},
+		{"cxxlib", "ELF64", "little", "X86_64", "DYN"},
+		{"cexe", "ELF64", "little", "X86_64", "EXEC"},
+		{"cpie", "ELF64", "little", "X86_64", "DYN"},
+		{"cobj", "ELF64", "little", "X86_64", "REL"},
+		{"core", "ELF64", "little", "X86_64", "CORE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := elfinspect.Open(fixturePath(t, tt.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if got, want := f.Kind(), fixtures[tt.name].kind; got != want {
+				t.Errorf("Kind() = %s, want %s", got, want)
+			}
+			got := [4]string{f.Class(), f.Endian(), f.Machine(), f.Type()}
+			if want := [4]string{tt.class, tt.endian, tt.machine, tt.typ}; got != want {
+				t.Errorf("Class, Endian, Machine, Type = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestKindSystemLibraries(t *testing.T) {
+	for _, name := range []string{"libc.so.6", "libstdc++.so.6"} {
+		f, err := elfinspect.Open(sysLib(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Kind(); got != elfinspect.KindSharedLib {
+			t.Errorf("%s: Kind() = %s, want %s", name, got, elfinspect.KindSharedLib)
+		}
+		f.Close()
+	}
+}
