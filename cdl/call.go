@@ -9,15 +9,13 @@ import (
 	"unsafe"
 )
 
-// frame is what the C trampoline reads and writes; its layout matches
-// cdl_frame in the cgo implementation.
+// frame is what the C trampoline takes and gives back.
 type frame struct {
 	ints [MaxIntArgs]uint64   // integer and pointer arguments, in order
 	flts [MaxFloatArgs]uint64 // float arguments as bits: doubles whole, floats in the low 32 bits
 	r    uint64               // the result: integer bits, double bits or float bits
 	fn   uintptr
 	ret  int32 // retInt, retDouble or retFloat
-	_    int32
 }
 
 // How the trampoline must read the result.
@@ -174,7 +172,8 @@ func Call(fn uintptr, sig Signature, args ...any) (Value, error) {
 	case Float:
 		fr.ret = retFloat
 	}
-	var strs []cstr
+	var strbuf [MaxIntArgs]cstr
+	strs := strbuf[:0]
 	ni, nf := 0, 0
 	for i, p := range sig.Params {
 		var msg string

@@ -85,6 +85,14 @@ func TestLibc(t *testing.T) {
 		t.Errorf("Sym(no_such_symbol) = %v", err)
 	}
 
+	if _, err := libc.Sym("str\x00len"); err == nil || !strings.Contains(err.Error(), "NUL byte") {
+		t.Errorf("Sym with a NUL byte = %v", err)
+	}
+	long := "cdl_" + strings.Repeat("x", 300) // longer than cdl_sym's stack buffer
+	if _, err := libc.Sym(long); err == nil || !strings.HasSuffix(err.Error(), "undefined symbol: "+long) {
+		t.Errorf("Sym(long name) = %v", err)
+	}
+
 	// The main program's lookups search the global scope, libc included.
 	prog := open(t, "", cdl.Lazy)
 	if p, q := sym(t, prog, "strlen"), sym(t, libc, "strlen"); p != q {

@@ -6,7 +6,6 @@ package cdl
 #cgo linux LDFLAGS: -ldl
 #cgo noescape cdl_sym
 #cgo nocallback cdl_sym
-#cgo noescape cdl_call
 #cgo nocallback cdl_dladdr
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -78,15 +77,28 @@ static cdl_res cdl_open(const char *path, int mode) {
 
 // cdl_sym looks up the n bytes at name, which need no terminating NUL: they
 // are copied to a NUL-terminated buffer here so that Go passes a string with
-// no allocation. A NULL result is a failure only if dlerror says so.
-static cdl_res cdl_sym(uintptr_t h, const char *name, size_t n) {
-	cdl_res r = {0, NULL, 0};
+// no allocation. A NULL result is a failure only if dlerror says so. It
+// writes to *r, a Go stack variable: with "#cgo noescape" and "nocallback",
+// r stays on the stack, and a void function spares cgo's _cgo_topofstack
+// calls around a returned value.
+typedef struct {
+	uintptr_t p;
+	uintptr_t err; // a char* from strdup, as an integer so that Go's
+	               // pointer checks need not look at *r
+	int failed;
+} cdl_symres;
+
+static void cdl_sym(uintptr_t h, const char *name, size_t n, cdl_symres *r) {
 	char buf[256], *s = buf;
+	if (n > 0 && memchr(name, 0, n) != NULL) {
+		r->failed = 2; // a NUL byte would cut the name short
+		return;
+	}
 	if (n >= sizeof buf) {
 		s = malloc(n + 1);
 		if (s == NULL) {
-			r.failed = 1;
-			return r;
+			r->failed = 1;
+			return;
 		}
 	}
 	if (n > 0) memcpy(s, name, n);
@@ -95,12 +107,11 @@ static cdl_res cdl_sym(uintptr_t h, const char *name, size_t n) {
 	void *p = dlsym((void *)h, s);
 	const char *e = dlerror();
 	if (e != NULL) {
-		r.err = strdup(e);
-		r.failed = 1;
+		r->err = (uintptr_t)strdup(e);
+		r->failed = 1;
 	}
 	if (s != buf) free(s);
-	r.p = (uintptr_t)p;
-	return r;
+	r->p = (uintptr_t)p;
 }
 
 static cdl_res cdl_close(uintptr_t h) {
@@ -135,22 +146,14 @@ static cdl_addr cdl_dladdr(uintptr_t p) {
 	return r;
 }
 
-// cdl_frame matches frame in call.go.
-typedef struct {
-	uint64_t i[6];
-	uint64_t d[8];
-	uint64_t r;
-	uintptr_t fn;
-	int32_t ret;
-	int32_t pad;
-} cdl_frame;
-
 // The trampoline calls every function as one taking 6 integer and 8 double
 // arguments. On amd64 (System V) and arm64 (AAPCS64) all of them travel in
 // registers, integers and floats each filling their own registers in order,
 // and the caller owns the stack: a callee taking fewer arguments reads the
 // registers it expects and ignores the rest. A float argument is a double
 // slot whose low 32 bits hold the float, which is where the callee reads it.
+// Arguments and result go by value, so no Go memory is passed to C and the
+// called function may call back into Go.
 typedef uint64_t (*cdl_fn_i)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 	double, double, double, double, double, double, double, double);
 typedef double (*cdl_fn_d)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
@@ -158,28 +161,38 @@ typedef double (*cdl_fn_d)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 typedef float (*cdl_fn_f)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 	double, double, double, double, double, double, double, double);
 
-#define CDL_ARGS f->i[0], f->i[1], f->i[2], f->i[3], f->i[4], f->i[5], \
-	d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
+static double cdl_d(uint64_t u) {
+	double d;
+	memcpy(&d, &u, sizeof d);
+	return d;
+}
 
-static void cdl_call(cdl_frame *f) {
-	double d[8];
-	memcpy(d, f->d, sizeof d);
-	switch (f->ret) {
+#define CDL_ARGS i0, i1, i2, i3, i4, i5, cdl_d(d0), cdl_d(d1), cdl_d(d2), cdl_d(d3), \
+	cdl_d(d4), cdl_d(d5), cdl_d(d6), cdl_d(d7)
+
+// cdl_call returns the result's bits: an integer, a double, or a float in
+// the low 32 bits.
+static uint64_t cdl_call(uintptr_t fn, int ret,
+	uint64_t i0, uint64_t i1, uint64_t i2, uint64_t i3, uint64_t i4, uint64_t i5,
+	uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3, uint64_t d4, uint64_t d5, uint64_t d6, uint64_t d7) {
+	uint64_t u = 0;
+	switch (ret) {
 	case 1: {
-		double r = ((cdl_fn_d)f->fn)(CDL_ARGS);
-		memcpy(&f->r, &r, sizeof r);
+		double r = ((cdl_fn_d)fn)(CDL_ARGS);
+		memcpy(&u, &r, sizeof r);
 		break;
 	}
 	case 2: {
-		float r = ((cdl_fn_f)f->fn)(CDL_ARGS);
-		uint32_t u;
-		memcpy(&u, &r, sizeof u);
-		f->r = u;
+		float r = ((cdl_fn_f)fn)(CDL_ARGS);
+		uint32_t w;
+		memcpy(&w, &r, sizeof w);
+		u = w;
 		break;
 	}
 	default:
-		f->r = ((cdl_fn_i)f->fn)(CDL_ARGS);
+		u = ((cdl_fn_i)fn)(CDL_ARGS);
 	}
+	return u;
 }
 */
 import "C"
@@ -188,11 +201,6 @@ import (
 	"strconv"
 	"unsafe"
 )
-
-// frame and C.cdl_frame, declared field by field alike, must have the same
-// size: these fail to compile otherwise.
-var _ [unsafe.Sizeof(frame{}) - unsafe.Sizeof(C.cdl_frame{})]byte
-var _ [unsafe.Sizeof(C.cdl_frame{}) - unsafe.Sizeof(frame{})]byte
 
 // takeErr returns the loader's message in r, freeing its copy, or def if the
 // loader set none.
@@ -226,16 +234,16 @@ func sysOpen(path string, flags Flag) (uintptr, error) {
 }
 
 func sysSym(h uintptr, name string) (uintptr, error) {
-	for i := 0; i < len(name); i++ {
-		if name[i] == 0 {
-			return 0, &Error{Op: "dlsym", Name: name, Msg: "name contains a NUL byte"}
-		}
+	var r C.cdl_symres
+	C.cdl_sym(C.uintptr_t(h), (*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)), &r)
+	switch r.failed {
+	case 0:
+		return uintptr(r.p), nil
+	case 2:
+		return 0, &Error{Op: "dlsym", Name: name, Msg: "name contains a NUL byte"}
 	}
-	r := C.cdl_sym(C.uintptr_t(h), (*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)))
-	if r.failed != 0 {
-		return 0, &Error{Op: "dlsym", Name: name, Msg: takeErr(r, "out of memory")}
-	}
-	return uintptr(r.p), nil
+	return 0, &Error{Op: "dlsym", Name: name,
+		Msg: takeErr(C.cdl_res{err: *(**C.char)(unsafe.Pointer(&r.err))}, "out of memory")}
 }
 
 func sysClose(h uintptr, path string) error {
@@ -265,10 +273,15 @@ func sysAddr(p uintptr) (AddrInfo, error) {
 
 func sysCall(fr *frame, strs []cstr, sig Signature) error {
 	for _, s := range strs {
-		cs := C.CString(s.s)
-		defer C.free(unsafe.Pointer(cs))
-		fr.ints[s.slot] = uint64(uintptr(unsafe.Pointer(cs)))
+		fr.ints[s.slot] = uint64(uintptr(unsafe.Pointer(C.CString(s.s))))
 	}
-	C.cdl_call((*C.cdl_frame)(unsafe.Pointer(fr)))
+	i, d := &fr.ints, &fr.flts
+	fr.r = uint64(C.cdl_call(C.uintptr_t(fr.fn), C.int(fr.ret),
+		C.uint64_t(i[0]), C.uint64_t(i[1]), C.uint64_t(i[2]), C.uint64_t(i[3]), C.uint64_t(i[4]), C.uint64_t(i[5]),
+		C.uint64_t(d[0]), C.uint64_t(d[1]), C.uint64_t(d[2]), C.uint64_t(d[3]),
+		C.uint64_t(d[4]), C.uint64_t(d[5]), C.uint64_t(d[6]), C.uint64_t(d[7])))
+	for _, s := range strs {
+		C.free(*(*unsafe.Pointer)(unsafe.Pointer(&fr.ints[s.slot])))
+	}
 	return nil
 }

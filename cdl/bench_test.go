@@ -1,0 +1,115 @@
+//go:build linux && cgo
+
+package cdl_test
+
+import (
+	"testing"
+
+	"github.com/soinspect/soinspect/cdl"
+	"github.com/soinspect/soinspect/cdl/internal/cbench"
+)
+
+// BenchmarkSym is one Handle.Sym of strlen in libc: read lock, one cgo call
+// doing dlerror, dlsym and dlerror.
+func BenchmarkSym(b *testing.B) {
+	libc := open(b, "libc.so.6", cdl.Now)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := libc.Sym("strlen"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSymParallel is BenchmarkSym from GOMAXPROCS goroutines sharing
+// one handle.
+func BenchmarkSymParallel(b *testing.B) {
+	libc := open(b, "libc.so.6", cdl.Now)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := libc.Sym("strlen"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCDlsym is the floor for BenchmarkSym: the same dlsym in a C loop,
+// reported per dlsym.
+func BenchmarkCDlsym(b *testing.B) {
+	h, err := cbench.Open("libc.so.6")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cbench.Close(h)
+	b.ResetTimer()
+	if cbench.DlsymLoop(h, "strlen", b.N) != 0 {
+		b.Fatal("dlsym failed")
+	}
+}
+
+// BenchmarkCDlsymDlerror is BenchmarkCDlsym with the two dlerror calls Sym
+// makes around each dlsym.
+func BenchmarkCDlsymDlerror(b *testing.B) {
+	h, err := cbench.Open("libc.so.6")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cbench.Close(h)
+	b.ResetTimer()
+	if cbench.DlsymErrLoop(h, "strlen", b.N) != 0 {
+		b.Fatal("dlsym failed")
+	}
+}
+
+// BenchmarkCgoEmpty is the price of a cgo call to an empty C function.
+func BenchmarkCgoEmpty(b *testing.B) {
+	for b.Loop() {
+		cbench.Empty()
+	}
+}
+
+// BenchmarkCall is one Call of libm's cos through the trampoline.
+func BenchmarkCall(b *testing.B) {
+	libm := open(b, "libm.so.6", cdl.Now)
+	cos := sym(b, libm, "cos")
+	sig, err := cdl.ParseSignature("double(double)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cdl.Call(cos, sig, 0.5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallString is one Call of strlen with a Go string, copied to a C
+// string and freed each time.
+func BenchmarkCallString(b *testing.B) {
+	libc := open(b, "libc.so.6", cdl.Now)
+	strlen := sym(b, libc, "strlen")
+	sig, err := cdl.ParseSignature("size_t(const char*)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cdl.Call(strlen, sig, "hello"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseSignature parses a typical signature.
+func BenchmarkParseSignature(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cdl.ParseSignature("double ldexp(double x, int exp)"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
