@@ -345,7 +345,7 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 		if s.Defined || s.Value != 0 {
 			addr = hex0(s.Value, addrWidth)
 		}
-		ver := strings.TrimPrefix(nmName(s), s.DisplayName())
+		ver := versionSuffix(s)
 		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, s.DisplayName()})
 	}
 	if len(t.Rows) == 0 {
@@ -371,41 +371,36 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 }
 
 // plainSymbols writes an nm-like listing: value (blank when undefined),
-// letter, name with @VER or @@VER — what scripts written for nm expect.
+// letter, name with @VER or @@VER — byte for byte what nm prints, so that
+// scripts written for nm work unchanged.
 func plainSymbols(w io.Writer, rep *symbolsReport) error {
 	addrWidth := 16
 	if rep.Class == "ELF32" {
 		addrWidth = 8
 	}
-	blank := strings.Repeat(" ", addrWidth)
-	t := &render.Table{Rows: make([][]string, 0, len(rep.Symbols))}
-	cells := make([]string, 3*len(rep.Symbols))
+	p := render.NewPlain(w)
 	for i := range rep.Symbols {
 		s := &rep.Symbols[i]
-		row := cells[3*i : 3*i+3 : 3*i+3]
-		row[0] = blank
-		if s.Defined || s.Value != 0 {
-			row[0] = hex0(s.Value, addrWidth)
-		}
-		row[1] = s.Letter.String()
-		row[2] = nmName(s)
-		t.Rows = append(t.Rows, row)
+		p.Hex(s.Value, addrWidth, !s.Defined && s.Value == 0)
+		p.Field(s.Letter.String())
+		p.Field(s.DisplayName())
+		p.Append(versionSuffix(s))
+		p.End()
 	}
-	return t.Write(w, render.FormatPlain)
+	return p.Flush()
 }
 
-// nmName is the displayed name with its version as nm prints it: @VER for
-// a hidden or required version, @@VER for a default one, and no version
-// for a version's own definition symbol (GLIBC_2.2.5 in .dynsym).
-func nmName(s *elfinspect.Symbol) string {
-	name := s.DisplayName()
+// versionSuffix is the "@VER" or "@@VER" nm prints after a name, or "":
+// @VER for a hidden or required version, @@VER for a default one, and no
+// version for a version's own definition symbol (GLIBC_2.2.5 in .dynsym).
+func versionSuffix(s *elfinspect.Symbol) string {
 	switch {
 	case s.Version == "" || s.Version == s.Name && s.Section == "ABS":
-		return name
+		return ""
 	case s.Hidden || s.Library != "":
-		return name + "@" + s.Version
+		return "@" + s.Version
 	}
-	return name + "@@" + s.Version
+	return "@@" + s.Version
 }
 
 // hex0 formats v as lower-case hex, zero-padded to width digits.

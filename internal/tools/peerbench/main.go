@@ -35,7 +35,8 @@ type bcase struct {
 
 type sample struct {
 	wall time.Duration
-	rss  int64 // KiB
+	cpu  time.Duration // user + system
+	rss  int64         // KiB
 }
 
 func main() {
@@ -74,7 +75,7 @@ func main() {
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "case\tsoinspect\tpeer\tratio\tgoal\tsoinspect RSS\tpeer RSS\t\n")
+	fmt.Fprintf(tw, "case\tsoinspect\tpeer\tratio\tgoal\tCPU ratio\tsoinspect RSS\tpeer RSS\t\n")
 	for _, c := range cases {
 		var ours, peer []sample
 		for i := 0; i < *n; i++ {
@@ -97,12 +98,13 @@ func main() {
 		if c.goal > 0 && ratio > c.goal {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(tw, "%s\t%v\t%v\t%.2f×\t≤ %.1f× %s\t%d MiB\t%d MiB\t\n", c.name,
+		cpuRatio := float64(medianCPU(ours)) / float64(medianCPU(peer))
+		fmt.Fprintf(tw, "%s\t%v\t%v\t%.2f×\t≤ %.1f× %s\t%.2f×\t%d MiB\t%d MiB\t\n", c.name,
 			mo.wall.Round(100*time.Microsecond), mp.wall.Round(100*time.Microsecond), ratio,
-			c.goal, verdict, maxRSS(ours)/1024, maxRSS(peer)/1024)
+			c.goal, verdict, cpuRatio, maxRSS(ours)/1024, maxRSS(peer)/1024)
 	}
 	tw.Flush()
-	fmt.Printf("(median of %d alternating runs each, output to /dev/null, %s)\n", *n, time.Now().Format(time.DateOnly))
+	fmt.Printf("(median wall time of %d alternating runs each, output to /dev/null; the ratio is of wall times,\n the CPU ratio of user+system time; %s)\n", *n, time.Now().Format(time.DateOnly))
 }
 
 func run(argv []string) (sample, error) {
@@ -120,6 +122,7 @@ func run(argv []string) (sample, error) {
 	s := sample{wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		s.rss = ru.Maxrss
+		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return s, nil
 }
@@ -127,6 +130,15 @@ func run(argv []string) (sample, error) {
 func median(s []sample) sample {
 	c := slices.Clone(s)
 	slices.SortFunc(c, func(a, b sample) int { return int(a.wall - b.wall) })
+	return c[len(c)/2]
+}
+
+func medianCPU(s []sample) time.Duration {
+	c := make([]time.Duration, len(s))
+	for i, x := range s {
+		c[i] = x.cpu
+	}
+	slices.Sort(c)
 	return c[len(c)/2]
 }
 
