@@ -256,7 +256,10 @@ func (h *Handle) LinkMap() (LinkMap, error) {
 }
 
 // Origin returns the directory the object was loaded from, the value of
-// $ORIGIN in its run paths (dlinfo RTLD_DI_ORIGIN). Linux only.
+// $ORIGIN in its run paths (dlinfo RTLD_DI_ORIGIN). For the main program,
+// whose origin glibc computes only on demand (RTLD_DI_ORIGIN would read a
+// NULL pointer), it is the directory of os.Executable, as the loader computes
+// it; an object without a file, such as the vDSO, has none. Linux only.
 func (h *Handle) Origin() (string, error) {
 	raw, err := h.lock("dlinfo", h.pathOrNil())
 	if err != nil {

@@ -265,9 +265,30 @@ func TestDlinfo(t *testing.T) {
 		t.Errorf("SearchPath = %q, want %q first", dirs, deps)
 	}
 
+	// A library opened by soname: the link map holds the file found.
+	libc := open(t, "libc.so.6", cdl.Now)
+	lm, err = libc.LinkMap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err = cdl.Addr(sym(t, libc, "strlen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(lm.Path) || filepath.Base(lm.Path) != "libc.so.6" || lm.Path != info.File {
+		t.Errorf("libc LinkMap path %q, dladdr file %q", lm.Path, info.File)
+	}
+
 	prog := open(t, "", cdl.Now)
 	if lm, err := prog.LinkMap(); err != nil || lm.Path != "" {
 		t.Errorf("main program LinkMap = %+v, %v", lm, err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := prog.Origin(); err != nil || o != filepath.Dir(exe) {
+		t.Errorf("main program Origin = %q, %v; want %q", o, err, filepath.Dir(exe))
 	}
 }
 
@@ -307,5 +328,30 @@ func TestLoaded(t *testing.T) {
 	}
 	if !found || !libc {
 		t.Errorf("Loaded lacks %s or libc.so.6", libTest)
+	}
+}
+
+// TestVDSO asks dlinfo about an object with no file, where glibc's
+// RTLD_DI_ORIGIN would crash.
+func TestVDSO(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("vDSO name checked on amd64 only")
+	}
+	h, err := cdl.Open("linux-vdso.so.1", cdl.NoLoad|cdl.Lazy)
+	if err != nil {
+		t.Skipf("no vDSO: %v", err)
+	}
+	defer h.Close()
+	if lm, err := h.LinkMap(); err != nil || lm.Path != "linux-vdso.so.1" {
+		t.Errorf("LinkMap = %+v, %v", lm, err)
+	}
+	if o, err := h.Origin(); err == nil || !strings.Contains(err.Error(), "no origin") {
+		t.Errorf("Origin = %q, %v; want an error", o, err)
+	}
+	if _, err := h.SearchPath(); err != nil {
+		t.Errorf("SearchPath: %v", err)
+	}
+	if p, err := h.Sym("__vdso_clock_gettime"); err != nil || p == 0 {
+		t.Errorf("Sym(__vdso_clock_gettime) = %#x, %v", p, err)
 	}
 }

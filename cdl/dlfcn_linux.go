@@ -57,11 +57,29 @@ static cdl_lm cdl_linkmap(uintptr_t h) {
 }
 
 // cdl_origin returns a malloc'd copy of the object's origin in p, or fails.
+// glibc's RTLD_DI_ORIGIN copies l_origin without checking it, and l_origin is
+// NULL for objects created without a file name (the main program, whose
+// origin glibc computes only on demand, and the vDSO): those are refused here
+// (failed = 2 for the main program, 3 for the others) rather than crash.
 static cdl_lres cdl_origin(uintptr_t h) {
 	cdl_lres r = {0, NULL, 0};
+	struct link_map *lm = NULL;
+	dlerror();
+	if (dlinfo((void *)h, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL) {
+		r.err = cdl_lerr("no link map");
+		r.failed = 1;
+		return r;
+	}
+	if (lm->l_name == NULL || lm->l_name[0] == 0) {
+		r.failed = 2;
+		return r;
+	}
+	if (strchr(lm->l_name, '/') == NULL) {
+		r.failed = 3;
+		return r;
+	}
 	char buf[PATH_MAX + 1];
 	buf[0] = 0;
-	dlerror();
 	if (dlinfo((void *)h, RTLD_DI_ORIGIN, buf) != 0) {
 		r.err = cdl_lerr("no origin");
 		r.failed = 1;
@@ -176,6 +194,8 @@ import "C"
 
 import (
 	"debug/elf"
+	"os"
+	"path/filepath"
 	"unsafe"
 )
 
@@ -215,6 +235,17 @@ func sysLinkMap(h uintptr, path string) (LinkMap, error) {
 
 func sysOrigin(h uintptr, path string) (string, error) {
 	r := C.cdl_origin(C.uintptr_t(h))
+	switch r.failed {
+	case 2:
+		// The main program: what glibc's _dl_get_origin computes.
+		exe, err := os.Executable()
+		if err != nil {
+			return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: " + err.Error()}
+		}
+		return filepath.Dir(exe), nil
+	case 3:
+		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: the loader records no origin for an object without a file"}
+	}
 	if r.failed != 0 {
 		msg := C.GoString(r.err)
 		C.free(unsafe.Pointer(r.err))

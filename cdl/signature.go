@@ -469,3 +469,67 @@ func baseKind(n map[string]int) (Kind, bool, string) {
 func quote(s string) string { return strconv.Quote(s) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// ParseArgs converts command-line text to arguments for Call, one string per
+// parameter of s: integers and bools as strconv.ParseInt/ParseUint read them
+// with base 0 ("42", "-1", "0x2a"; also "true" and "false" for bool), float
+// and double as strconv.ParseFloat, pointers as an unsigned integer or
+// "NULL", and char pointers as the text itself, passed as a C string.
+func (s Signature) ParseArgs(args []string) ([]any, error) {
+	if len(args) != len(s.Params) {
+		return nil, &Error{Op: "parse arguments", Name: s.String(),
+			Msg: "want " + itoa(len(s.Params)) + " arguments, got " + itoa(len(args))}
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		v, err := parseArg(s.Params[i].Kind, a)
+		if err != nil {
+			return nil, &Error{Op: "parse arguments", Name: s.String(),
+				Msg: "argument " + itoa(i+1) + " (" + s.Params[i].C + "): " + quote(a) + ": " + err.Error()}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func parseArg(k Kind, a string) (any, error) {
+	switch k {
+	case CString:
+		return a, nil
+	case Pointer:
+		if a == "NULL" || a == "nil" {
+			return uintptr(0), nil
+		}
+		u, err := strconv.ParseUint(a, 0, 64)
+		return uintptr(u), numErr(err)
+	case Float:
+		f, err := strconv.ParseFloat(a, 32)
+		return float32(f), numErr(err)
+	case Double:
+		f, err := strconv.ParseFloat(a, 64)
+		return f, numErr(err)
+	case Bool:
+		switch a {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+	}
+	bits := map[Kind]int{Bool: 8, Int8: 8, Int16: 16, Int32: 32, Int64: 64,
+		Uint8: 8, Uint16: 16, Uint32: 32, Uint64: 64}[k]
+	if k >= Uint8 && k <= Uint64 {
+		u, err := strconv.ParseUint(a, 0, bits)
+		return u, numErr(err)
+	}
+	n, err := strconv.ParseInt(a, 0, bits)
+	return n, numErr(err)
+}
+
+// numErr drops strconv's repetition of the input from its errors.
+func numErr(err error) error {
+	if ne, ok := err.(*strconv.NumError); ok {
+		return ne.Err
+	}
+	return err
+}

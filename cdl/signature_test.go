@@ -150,3 +150,36 @@ func FuzzParseSignature(f *testing.F) {
 		}
 	})
 }
+
+func TestParseArgs(t *testing.T) {
+	sig, err := cdl.ParseSignature("int(int, unsigned char, double, float, const char*, void*, bool)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, err := sig.ParseArgs([]string{"-0x10", "255", "0.5", "1.5", "hello", "0x1000", "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{int64(-16), uint64(255), 0.5, float32(1.5), "hello", uintptr(0x1000), true}
+	for i := range want {
+		if args[i] != want[i] {
+			t.Errorf("argument %d = %#v, want %#v", i+1, args[i], want[i])
+		}
+	}
+	for _, bad := range [][]string{
+		{"1"},
+		{"x", "1", "1", "1", "s", "0", "true"},
+		{"1", "256", "1", "1", "s", "0", "true"},
+		{"1", "1", "1e999", "1", "s", "0", "true"},
+		{"1", "1", "1", "1", "s", "-1", "true"},
+		{"1", "1", "1", "1", "s", "0", "yes"},
+	} {
+		if _, err := sig.ParseArgs(bad); err == nil {
+			t.Errorf("ParseArgs(%q): no error", bad)
+		}
+	}
+	_, err = sig.ParseArgs([]string{"1", "256", "1", "1", "s", "0", "true"})
+	if want := `argument 2 (unsigned char): "256": value out of range`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("ParseArgs error = %v, want %q", err, want)
+	}
+}
