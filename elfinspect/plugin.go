@@ -158,7 +158,7 @@ type InitArrayEntry struct {
 // Notes says why. Malformed input gives an error or a Note, never a panic.
 func (f *File) Plugin() (pi *PluginInfo, err error) {
 	defer func() {
-		if p := recover(); p != nil {
+		if p := recover(); p != nil && catchPanics {
 			pi, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed Go plugin: ", p)}
 		}
 	}()

@@ -53,6 +53,7 @@ var specimenBuilds = map[string]specimenBuild{
 	"kitchensink-cshared.so":  {args: []string{"-buildmode=c-shared", "./plugins/kitchensink"}},
 	"fromfile.so":             {args: []string{"-buildmode=plugin", "plugins/fromfile/main.go"}},
 	"dotted.v2.so":            {args: []string{"-buildmode=plugin", "./plugins/dotted.v2"}},
+	"fuzzbase.so":             {args: []string{"-buildmode=plugin", "-ldflags=-w", "./plugins/dotted.v2"}},
 	"oracle":                  {args: []string{"./elfinspect/testdata/pluginoracle"}},
 	"oracle-trimpath":         {args: []string{"-trimpath", "./elfinspect/testdata/pluginoracle"}},
 	"big.so":                  {args: []string{"-buildmode=plugin", "./testdata/bigplugin"}},

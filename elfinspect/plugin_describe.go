@@ -50,7 +50,7 @@ type DynSymCounts struct {
 // cannot be read at all; what cannot be learned is said in Notes.
 func (f *File) Describe() (d *Description, err error) {
 	defer func() {
-		if p := recover(); p != nil {
+		if p := recover(); p != nil && catchPanics {
 			d, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
@@ -93,7 +93,7 @@ func (f *File) Describe() (d *Description, err error) {
 // wrapper, which survives stripping.
 func (f *File) CExports() (exps []CExport, err error) {
 	defer func() {
-		if p := recover(); p != nil {
+		if p := recover(); p != nil && catchPanics {
 			exps, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
@@ -189,7 +189,7 @@ var ErrNoPackageHashes = errors.New("no exported package hashes")
 // define them. Works for plugins too (their own copies).
 func (f *File) PackageHashes() (hs []HostPackageHash, err error) {
 	defer func() {
-		if p := recover(); p != nil {
+		if p := recover(); p != nil && catchPanics {
 			hs, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
