@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+func init() { subcommands = append(subcommands, newCheckCmd) }
+
+type checkOptions struct {
+	json     bool
+	requires []string
+	width    int
+}
+
+func newCheckCmd() *cobra.Command {
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check [--json] [--require NAME:TYPE ...] HOST PLUGIN...",
+		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
+		Long: `Compare a host program with Go plugins, from the files alone, and say for each
+plugin whether plugin.Open would load it, and if not, every reason: not a Go
+plugin, a host that cannot load plugins, another Go toolchain, every package
+whose link hash differs (plugin.Open names only the first) with both hashes
+and the likely cause from the two build infos, and pluginpath collisions.
+
+The plugins are taken as opened in the order given by one host process, as
+the runtime would see them: a second plugin with the same pluginpath fails,
+and a package the host does not link is compared with the copy an earlier
+plugin brought.
+
+--require NAME:TYPE (repeatable) demands that each plugin export NAME with
+exactly the Go type TYPE, as reflect prints it after plugin.Lookup: a
+function's type, or a pointer for a variable ('Count:*int').
+
+Exit status: 0 when every plugin is loadable and meets every --require,
+1 otherwise, 2 for usage errors.`,
+		Example: `  soinspect check bin/pluginhost bin/plugins/plugin1.so bin/plugins/plugin2.so
+  soinspect check --require 'Run:func() string' bin/pluginhost bin/plugins/*.so
+  soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usagef("check: a HOST and at least one PLUGIN are required")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			reqs := make([]elfinspect.Requirement, 0, len(o.requires))
+			for _, s := range o.requires {
+				r, err := elfinspect.ParseRequirement(s)
+				if err != nil {
+					return usagef("check: --require: %v", err)
+				}
+				reqs = append(reqs, r)
+			}
+			o.width = terminalWidth(cmd.OutOrStdout())
+			render.Width = o.width
+			return o.run(cmd, args[0], args[1:], reqs)
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON verdict a plugin, one a line")
+	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
+	return cmd
+}
+
+// checkJSON is one line of `check --json`: a Verdict with the host's name.
+type checkJSON struct {
+	Host string `json:"host"`
+	elfinspect.Verdict
+}
+
+func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []elfinspect.Requirement) error {
+	stderr := cmd.ErrOrStderr()
+	host, err := elfinspect.Open(hostPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(hostPath, err))
+		return failedError{1}
+	}
+	defer host.Close()
+	failed := 0
+	var plugins []*elfinspect.File
+	for _, p := range pluginPaths {
+		f, err := elfinspect.Open(p)
+		if err != nil {
+			// dlopen would refuse it too, and it leaves no trace in the process.
+			fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(p, err))
+			failed++
+			continue
+		}
+		defer f.Close()
+		plugins = append(plugins, f)
+	}
+	verdicts := elfinspect.CheckPlugin(host, plugins, reqs)
+
+	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	for i := range verdicts {
+		v := &verdicts[i]
+		if !v.OK {
+			failed++
+		}
+		if o.json {
+			err = render.JSON(bw, checkJSON{Host: hostPath, Verdict: *v})
+		} else {
+			err = o.write(bw, v, i == 0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !o.json && len(verdicts) > 1 {
+		ok := len(verdicts) - countNotOK(verdicts)
+		fmt.Fprintf(bw, "\n%d of %d plugin(s) pass against %s\n", ok, len(verdicts), hostPath)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return failedError{failed}
+	}
+	return nil
+}
+
+func countNotOK(vs []elfinspect.Verdict) int {
+	n := 0
+	for _, v := range vs {
+		if !v.OK {
+			n++
+		}
+	}
+	return n
+}
+
+// verdictWord is the one-word answer for people.
+func verdictWord(v *elfinspect.Verdict) string {
+	switch {
+	case v.OK:
+		return "loadable"
+	case v.Loadable:
+		return "loadable, but fails --require"
+	case v.Outcome == elfinspect.OutcomeCrash:
+		return "WILL FAIL: crashes the host"
+	case v.Outcome == elfinspect.OutcomeNotReached:
+		return "WILL FAIL: not reached (the host crashed before)"
+	case v.Outcome == elfinspect.OutcomeCannotOpen:
+		return "WILL FAIL: the host cannot open plugins"
+	}
+	return "WILL FAIL"
+}
+
+func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) error {
+	if !first {
+		fmt.Fprintln(w)
+	}
+	pairs := [][2]string{{"plugin", v.Plugin}, {"verdict", verdictWord(v)}}
+	if v.PluginPath != "" {
+		pairs = append(pairs, [2]string{"pluginpath", v.PluginPath})
+	} else {
+		pairs = append(pairs, [2]string{"kind", string(v.Kind)})
+	}
+	if v.GoVersion != "" {
+		pairs = append(pairs, [2]string{"go version", v.GoVersion})
+	}
+	if !v.Loadable {
+		what := v.OpenError(v.Plugin)
+		if !v.Exact {
+			what += " (likely)"
+		}
+		label := "plugin.Open"
+		if v.Outcome == elfinspect.OutcomeCrash {
+			label = "plugin.Open crashes"
+		}
+		pairs = append(pairs, [2]string{label, what})
+	}
+	if err := render.Fields(w, render.FormatTable, "", pairs); err != nil {
+		return err
+	}
+	var general [][]string
+	pkgs := &render.Table{
+		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
+		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
+		Elide:  3, Wrap: true, Width: o.width,
+	}
+	for _, r := range v.Reasons {
+		if r.Code == elfinspect.ReasonPackageHash {
+			have := r.HostHash
+			if r.HashFrom != "host" {
+				have += " (" + r.HashFrom + ")"
+			}
+			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, r.Cause})
+			continue
+		}
+		general = append(general, []string{string(r.Code), r.Message})
+	}
+	if len(general) > 0 {
+		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Elide: 1, Wrap: true, Width: o.width}
+		t.Rows = general
+		if err := t.Write(w, render.FormatTable); err != nil {
+			return err
+		}
+	}
+	if len(pkgs.Rows) > 0 {
+		pkgs.Footer = strconv.Itoa(len(pkgs.Rows)) + " package(s) differ"
+		if cause, same := commonCause(pkgs.Rows); same {
+			// One cause for all: say it once, under the table.
+			for i := range pkgs.Rows {
+				pkgs.Rows[i] = pkgs.Rows[i][:3]
+			}
+			pkgs.Header, pkgs.Elide, pkgs.Wrap = pkgs.Header[:3], 0, false
+			pkgs.Footer += "; likely cause: " + cause
+		}
+		if err := pkgs.Write(w, render.FormatTable); err != nil {
+			return err
+		}
+	}
+	if len(v.Notes) > 0 {
+		fmt.Fprintln(w, "\nNotes")
+		for _, n := range v.Notes {
+			fmt.Fprintln(w, "  -", strings.TrimSpace(n))
+		}
+	}
+	return nil
+}
+
+// commonCause returns the cause (column 3) shared by every row.
+func commonCause(rows [][]string) (string, bool) {
+	for _, r := range rows[1:] {
+		if r[3] != rows[0][3] {
+			return "", false
+		}
+	}
+	return rows[0][3], true
+}
