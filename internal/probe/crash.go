@@ -133,8 +133,15 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 		switch {
 		case c.Fatal == "morestack on g0":
 			out = append(out,
-				"Its prologue compares SP with the stack guard of the g in R14. R14 still held the goroutine that made the cgo call (C code preserves R14), but a goroutine in a cgo call has its guard poisoned (stackPreempt, 0xfffffffffffffade) so that Go code cannot run on it: the check failed and the prologue called runtime.morestack.",
+				"Its prologue compares SP with the stack guard of the g in R14 (cmp 0x10(%r14),%rsp). R14 held no usable goroutine — typically the one that made the cgo call, still there because C preserves R14, and whose guard the runtime poisons (stackPreempt) while it is in C so that no Go code runs on it — so the check failed and the prologue called runtime.morestack.",
 				"morestack takes g from thread-local storage instead, and there it found g0, the thread's scheduler stack on which cgo runs C code; g0's stack cannot grow, so the runtime aborted: \"fatal error: morestack on g0\".")
+		case c.HasFault && c.PCSymbol == c.Symbol && c.Addr < 0x100:
+			// The fault is at the function's first instruction, the stack check.
+			out = append(out,
+				fmt.Sprintf("Its very first instruction is the stack check cmp 0x10(%%r14),%%rsp: it reads the stack guard of the g in R14. Called from C, R14 is just another register, and here it held %#x, so reading address %#x faulted: %s at the function's entry (pc %#x).", c.Addr-min(c.Addr, 0x10), c.Addr, c.Signal, c.PC))
+			if c.During != "" {
+				out = append(out, "The Go runtime's signal handler caught the fault, saw that it arrived \"during "+c.During+"\" and, as a fault outside any goroutine cannot become a panic, crashed the process (exit status 2).")
+			}
 		case c.HasFault && strings.HasPrefix(c.PCSymbol, "runtime.morestack"):
 			out = append(out,
 				"Its prologue's stack check jumped to runtime.morestack, which loads g from thread-local storage; this plugin's runtime never ran on the thread, so g was nil and reading g.m faulted"+faultAt(c)+".")

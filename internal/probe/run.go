@@ -52,6 +52,8 @@ func (o Output) Empty() bool { return o.Stdout == "" && o.Stderr == "" && o.Drop
 // call printed, including the Go runtime's crash report; Other is anything
 // written outside both.
 type Exit struct {
+	// PID is the child's process id, also its process group id.
+	PID int `json:"pid"`
 	// Code is the exit status, or -1 when a signal killed the child.
 	Code int `json:"code"`
 	// Signal names the signal that killed the child ("SIGSEGV"), if any.
@@ -190,7 +192,12 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	dur := time.Since(start)
 	close(done)
 	// Whatever the child started dies with its group; then the pipes drain.
+	// The group's other members are not ours to reap: wait (briefly) until
+	// their reaper has, so that nothing of the experiment outlives run.
 	syscall.Kill(-pid, syscall.SIGKILL)
+	for i := 0; i < 200 && syscall.Kill(-pid, 0) == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	deadline := time.Now().Add(time.Second)
 	for _, r := range readers {
 		r.SetReadDeadline(deadline)
@@ -198,7 +205,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	wg.Wait()
 	cancel()
 
-	ex := Exit{Code: -1, Timeout: timeout, Duration: dur, TimedOut: timedOut.Load()}
+	ex := Exit{PID: pid, Code: -1, Timeout: timeout, Duration: dur, TimedOut: timedOut.Load()}
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 		switch {
 		case ws.Signaled():
