@@ -143,17 +143,27 @@ type Verdict struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// OpenError formats Error as plugin.Open(name) reports it: the name with a
-// trailing ".so" removed, then the error. It returns "" for a loadable
-// plugin, and Error unchanged for a crash or a host that cannot open.
+// OpenError formats Error as plugin.Open(name) reports it. It returns ""
+// for a loadable plugin, and Error unchanged for a crash, a host that
+// cannot open plugins or the stub plugin.Open of a host without cgo.
+// plugin.Open quotes the name with a trailing ".so" removed, except when
+// it repeats a previous failure.
 func (v *Verdict) OpenError(name string) string {
-	switch v.Outcome {
-	case OutcomeOK:
-		return ""
-	case OutcomeError:
-		return `plugin.Open("` + strings.TrimSuffix(name, ".so") + `"): ` + v.Error
+	if v.Outcome != OutcomeError {
+		if v.Outcome == OutcomeOK {
+			return ""
+		}
+		return v.Error
 	}
-	return v.Error
+	if len(v.Reasons) > 0 {
+		switch v.Reasons[0].Code {
+		case ReasonHostNoCgo:
+			return v.Error
+		case ReasonPreviousFail:
+			return `plugin.Open("` + name + `"): ` + v.Error
+		}
+	}
+	return `plugin.Open("` + strings.TrimSuffix(name, ".so") + `"): ` + v.Error
 }
 
 // FirstPackage returns the package of the first fatal package-hash reason,

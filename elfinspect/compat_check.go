@@ -214,9 +214,11 @@ func (c *checker) check(p *File, reqs []Requirement) (v Verdict) {
 				c.checkRequirements(&v, a, reqs)
 				return v
 			}
+			// plugin.Open repeats the error it cached, not a crash.
 			v.Outcome, v.Error, v.Exact = prev.Outcome, prev.Error+" (previous failure)", prev.Exact
 			v.Reasons = append([]Reason{{Code: ReasonPreviousFail, Fatal: true,
-				Message: fmt.Sprintf("the same file as %s, which failed: plugin.Open repeats that error", prev.Plugin)}}, v.Reasons...)
+				Message: fmt.Sprintf("the same file as %s, which failed: plugin.Open repeats that error", prev.Plugin)}}, prev.Reasons...)
+			v.Notes = prev.Notes
 			return v
 		}
 		defer func() { c.byPath[real] = v }()

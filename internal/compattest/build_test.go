@@ -1,0 +1,215 @@
+package compattest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// work is the temporary directory of this test binary: the generated
+// modules, the built hosts and plugins, and bin/soinspect.
+var work string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "compattest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	work = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// artifact is one file the matrix needs and how to build it.
+type artifact struct {
+	name string   // output file under work
+	mod  string   // "m12" (example.com/dep v1.2.0) or "m13" (v1.3.0)
+	pkg  string   // ./host, ./plugin, ...
+	args []string // extra go build flags
+	env  []string // extra environment
+	// optional artifacts may fail to build (a toolchain that cannot be
+	// fetched); the rows using them are skipped and the reason logged.
+	optional bool
+}
+
+var artifacts = []artifact{
+	{name: "host", mod: "m12", pkg: "./host"},
+	{name: "host-race", mod: "m12", pkg: "./host", args: []string{"-race"}},
+	{name: "host-nocgo", mod: "m12", pkg: "./host", env: []string{"CGO_ENABLED=0"}},
+	{name: "host-noplugin", mod: "m12", pkg: "./noplugin"},
+	{name: "plugin.so", mod: "m12", pkg: "./plugin", args: []string{"-buildmode=plugin"}},
+	{name: "plugin-trimpath.so", mod: "m12", pkg: "./plugin", args: []string{"-buildmode=plugin", "-trimpath"}},
+	{name: "plugin-dep13.so", mod: "m13", pkg: "./plugin", args: []string{"-buildmode=plugin"}},
+	{name: "plugin-Nl.so", mod: "m12", pkg: "./plugin", args: []string{"-buildmode=plugin", "-gcflags=all=-N -l"}},
+	{name: "plugin-race.so", mod: "m12", pkg: "./plugin", args: []string{"-buildmode=plugin", "-race"}},
+	{name: "plugin-go1.27.3.so", mod: "m12", pkg: "./plugin", args: []string{"-buildmode=plugin"}, env: []string{"GOTOOLCHAIN=go1.27.3"}, optional: true},
+	{name: "plugin-stripped.so", mod: "m12", pkg: "./plugin", args: []string{"-buildmode=plugin", "-ldflags=-s -w"}},
+	{name: "cshared.so", mod: "m12", pkg: "./cshared", args: []string{"-buildmode=c-shared"}},
+	{name: "hostmain.so", mod: "m12", pkg: "./host", args: []string{"-buildmode=plugin"}},
+	{name: "extra12.so", mod: "m12", pkg: "./plugin2", args: []string{"-buildmode=plugin"}},
+	{name: "extra13.so", mod: "m13", pkg: "./plugin2", args: []string{"-buildmode=plugin"}},
+}
+
+var (
+	setupOnce sync.Once
+	setupErr  error
+	// missing maps an optional artifact that failed to build to why.
+	missing = map[string]string{}
+	soBin   string
+)
+
+// setup generates the two modules, builds bin/soinspect and every
+// artifact, in parallel, sharing the Go build cache.
+func setup(t testing.TB) {
+	setupOnce.Do(func() { setupErr = doSetup(t) })
+	if setupErr != nil {
+		t.Fatal(setupErr)
+	}
+}
+
+func doSetup(t testing.TB) error {
+	start := time.Now()
+	td, err := filepath.Abs("testdata")
+	if err != nil {
+		return err
+	}
+	// Two copies of the same module, one per version of example.com/dep.
+	// The second has another module path so that its plugins have other
+	// pluginpaths.
+	for mod, v := range map[string]string{"m12": "v1.2.0", "m13": "v1.3.0"} {
+		dir := filepath.Join(work, mod)
+		for _, sub := range []string{"host", "plugin", "plugin2", "cshared", "noplugin"} {
+			if err := copyDir(filepath.Join(td, sub), filepath.Join(dir, sub)); err != nil {
+				return err
+			}
+		}
+		path := "example.com/compat"
+		if mod == "m13" {
+			path = "example.com/compat13"
+		}
+		gomod := fmt.Sprintf("module %s\n\ngo 1.26\n\nrequire example.com/dep %s\n\nreplace example.com/dep %s => %s\n",
+			path, v, v, filepath.Join(td, "dep", v))
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+			return err
+		}
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	soBin = filepath.Join(work, "soinspect")
+	jobs := []func() error{func() error {
+		_, err := goBuild(root, nil, "-o", soBin, "./cmd/soinspect")
+		return err
+	}}
+	var mu sync.Mutex
+	for _, a := range artifacts {
+		jobs = append(jobs, func() error {
+			args := append(append([]string{}, a.args...), "-o", filepath.Join(work, a.name), a.pkg)
+			out, err := goBuild(filepath.Join(work, a.mod), a.env, args...)
+			if err != nil && a.optional {
+				mu.Lock()
+				missing[a.name] = fmt.Sprintf("%v: %s", err, firstLines(out, 3))
+				mu.Unlock()
+				return nil
+			}
+			return err
+		})
+	}
+	// Three at a time: two cores, and the linker waits on disk.
+	sem := make(chan struct{}, 3)
+	errs := make(chan error, len(jobs))
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- j()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	// The same plugin under another file name (another inode), and a hard
+	// link to it (the same inode).
+	if err := copyFile(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-copy.so")); err != nil {
+		return err
+	}
+	if err := os.Link(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-hardlink.so")); err != nil {
+		return err
+	}
+	t.Logf("built soinspect and %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
+	return nil
+}
+
+func goBuild(dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.Command("go", append([]string{"build"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("%s: go build %s: %v\n%s", dir, strings.Join(args, " "), err, out)
+	}
+	return out, nil
+}
+
+func firstLines(b []byte, n int) string {
+	lines := strings.SplitN(strings.TrimSpace(string(b)), "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, " | ")
+}
+
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		return copyFile(p, filepath.Join(dst, rel))
+	})
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o755)
+}
+
+// runSoinspect runs the built soinspect and returns stdout, stderr and
+// the exit status.
+func runSoinspect(t testing.TB, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(soBin, args...)
+	cmd.Dir = work
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("soinspect %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}

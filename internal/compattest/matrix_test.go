@@ -1,0 +1,271 @@
+package compattest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/soinspect/soinspect/elfinspect"
+)
+
+// row is one host process opening plugins in order.
+type row struct {
+	name    string
+	host    string
+	plugins []string
+}
+
+var rows = []row{
+	{"identical builds", "host", []string{"plugin.so"}},
+	{"plugin -trimpath", "host", []string{"plugin-trimpath.so"}},
+	{"dependency v1.3.0 vs v1.2.0", "host", []string{"plugin-dep13.so"}},
+	{"plugin -gcflags=all=-N -l", "host", []string{"plugin-Nl.so"}},
+	{"plugin -race, host not", "host", []string{"plugin-race.so"}},
+	{"host -race, plugin not", "host-race", []string{"plugin.so"}},
+	{"both -race", "host-race", []string{"plugin-race.so"}},
+	{"plugin by go1.27.3", "host", []string{"plugin-go1.27.3.so"}},
+	{"duplicate pluginpath (a copy)", "host", []string{"plugin.so", "plugin-copy.so"}},
+	{"same inode (a hard link)", "host", []string{"plugin.so", "plugin-hardlink.so"}},
+	{"same path after a failure", "host", []string{"plugin-trimpath.so", "plugin-trimpath.so"}},
+	{"c-shared as a plugin", "host", []string{"cshared.so"}},
+	{"c-shared after a plugin", "host", []string{"plugin.so", "cshared.so"}},
+	{"host without package plugin", "host-noplugin", []string{"plugin.so"}},
+	{"host with CGO_ENABLED=0", "host-nocgo", []string{"plugin.so"}},
+	{"stripped plugin", "host", []string{"plugin-stripped.so"}},
+	{"the host's main package as a plugin", "host", []string{"hostmain.so"}},
+	{"package the host lacks, two versions", "host", []string{"extra12.so", "extra13.so"}},
+}
+
+// observed is what one plugin.Open did in a real host process.
+type observed struct {
+	outcome elfinspect.Outcome
+	text    string // the error, or the fatal error line
+}
+
+func (o observed) String() string {
+	if o.outcome == elfinspect.OutcomeOK {
+		return "ok"
+	}
+	return string(o.outcome) + ": " + o.text
+}
+
+var fatalLine = regexp.MustCompile(`(?m)^fatal error: .*$`)
+
+// runHost runs host with the plugins and returns one observation each.
+func runHost(t *testing.T, host string, plugins []string) []observed {
+	args := make([]string, len(plugins))
+	for i, p := range plugins {
+		args[i] = "./" + p
+	}
+	if host == "host-noplugin" {
+		// The real outcome: the program has no plugin.Open to call. Show it
+		// from the binary, not from check's own reading.
+		out, err := exec.Command("go", "tool", "nm", filepath.Join(work, host)).Output()
+		if err != nil {
+			t.Fatalf("go tool nm %s: %v", host, err)
+		}
+		if bytes.Contains(out, []byte(" plugin.Open")) {
+			t.Fatalf("%s links plugin.Open", host)
+		}
+		obs := make([]observed, len(plugins))
+		for i := range obs {
+			obs[i] = observed{elfinspect.OutcomeCannotOpen, "no plugin.Open in the host (go tool nm)"}
+		}
+		return obs
+	}
+	cmd := exec.Command("./"+host, args...)
+	cmd.Dir = work
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	_ = cmd.Run() // a crash is an outcome
+	var obs []observed
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "RESULT ")
+		if !ok {
+			continue
+		}
+		if line == "ok" {
+			obs = append(obs, observed{outcome: elfinspect.OutcomeOK})
+		} else {
+			obs = append(obs, observed{elfinspect.OutcomeError, line})
+		}
+	}
+	if len(obs) < len(plugins) {
+		if m := fatalLine.Find(stderr.Bytes()); m != nil {
+			obs = append(obs, observed{elfinspect.OutcomeCrash, string(m)})
+		} else {
+			obs = append(obs, observed{elfinspect.OutcomeCrash, "died: " + firstLines(stderr.Bytes(), 2)})
+		}
+	}
+	for len(obs) < len(plugins) {
+		obs = append(obs, observed{outcome: elfinspect.OutcomeNotReached})
+	}
+	return obs
+}
+
+// runCheck runs `soinspect check --json` on the same files.
+func runCheck(t *testing.T, host string, plugins []string) ([]elfinspect.Verdict, int) {
+	args := []string{"check", "--json", "./" + host}
+	for _, p := range plugins {
+		args = append(args, "./"+p)
+	}
+	out, stderr, code := runSoinspect(t, args...)
+	var vs []elfinspect.Verdict
+	dec := json.NewDecoder(strings.NewReader(out))
+	for dec.More() {
+		var v elfinspect.Verdict
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("check --json output: %v\n%s", err, out)
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) != len(plugins) {
+		t.Fatalf("check gave %d verdicts for %d plugins; stderr: %s", len(vs), len(plugins), stderr)
+	}
+	return vs, code
+}
+
+var pkgInError = regexp.MustCompile(`different version of package (\S+)`)
+
+// agree compares a verdict with the real outcome; "" means they agree.
+func agree(v elfinspect.Verdict, o observed, name string) string {
+	if v.Loadable != (o.outcome == elfinspect.OutcomeOK) {
+		return fmt.Sprintf("loadable: check %v, real %v", v.Loadable, o.outcome == elfinspect.OutcomeOK)
+	}
+	if v.Outcome != o.outcome {
+		return fmt.Sprintf("outcome: check %s, real %s", v.Outcome, o.outcome)
+	}
+	if m := pkgInError.FindStringSubmatch(o.text); m != nil && !slices.Contains(v.Packages(), m[1]) {
+		return fmt.Sprintf("plugin.Open names package %s, which check does not list (%v)", m[1], v.Packages())
+	}
+	if v.Exact {
+		switch o.outcome {
+		case elfinspect.OutcomeError:
+			if want := v.OpenError(name); want != o.text {
+				return fmt.Sprintf("error: check %q, real %q", want, o.text)
+			}
+		case elfinspect.OutcomeCrash:
+			if v.Error != o.text {
+				return fmt.Sprintf("crash: check %q, real %q", v.Error, o.text)
+			}
+		}
+	}
+	return ""
+}
+
+func TestMatrix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a dozen hosts and plugins")
+	}
+	setup(t)
+	type result struct {
+		row     row
+		plugin  string
+		real    observed
+		verdict elfinspect.Verdict
+		diff    string
+	}
+	results := make([][]result, len(rows))
+	var skipped []string
+	var wg sync.WaitGroup
+	for i, r := range rows {
+		var why []string
+		for _, f := range append([]string{r.host}, r.plugins...) {
+			if m, ok := missing[f]; ok {
+				why = append(why, f+": "+m)
+			}
+		}
+		if len(why) > 0 {
+			skipped = append(skipped, fmt.Sprintf("SKIPPED %q: could not build %s", r.name, strings.Join(why, "; ")))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obs := runHost(t, r.host, r.plugins)
+			vs, code := runCheck(t, r.host, r.plugins)
+			allOK := true
+			for j, p := range r.plugins {
+				d := agree(vs[j], obs[j], "./"+p)
+				results[i] = append(results[i], result{r, p, obs[j], vs[j], d})
+				allOK = allOK && vs[j].OK
+			}
+			if want := map[bool]int{true: 0, false: 1}[allOK]; code != want {
+				t.Errorf("%s: check exited %d, want %d", r.name, code, want)
+			}
+		}()
+	}
+	wg.Wait()
+
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tHOST\tPLUGIN\tREAL plugin.Open\tCHECK SAYS\tAGREE")
+	pairs, agreed := 0, 0
+	for _, rs := range results {
+		for _, r := range rs {
+			pairs++
+			mark := "yes"
+			if r.diff != "" {
+				mark = "NO: " + r.diff
+				t.Errorf("%s / %s: %s", r.row.name, r.plugin, r.diff)
+			} else {
+				agreed++
+			}
+			says := "loadable"
+			if !r.verdict.Loadable {
+				says = fmt.Sprintf("will fail (%s): %s", r.verdict.Outcome, firstReason(r.verdict))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.row.name, r.row.host, r.plugin, clip(r.real.String(), 90), clip(says, 110), mark)
+		}
+	}
+	tw.Flush()
+	for _, s := range skipped {
+		b.WriteString(s + "\n")
+	}
+	fmt.Fprintf(&b, "agreement: %d of %d pairs (%.0f%%)\n", agreed, pairs, 100*float64(agreed)/float64(max(pairs, 1)))
+	t.Log("check versus the real plugin.Open:\n" + b.String())
+	t.Log(`row "host without package plugin": a host that does not link package plugin cannot call plugin.Open at all; ` +
+		`the real outcome is read from the binary (go tool nm finds no plugin.Open), and check must say the host cannot open plugins`)
+	if agreed != pairs {
+		t.Errorf("agreement %d of %d, want 100%%", agreed, pairs)
+	}
+}
+
+// firstReason is the verdict's first fatal reason, for the matrix.
+func firstReason(v elfinspect.Verdict) string {
+	n := 0
+	var first string
+	for _, r := range v.Reasons {
+		if !r.Fatal {
+			continue
+		}
+		if n == 0 {
+			first = string(r.Code)
+			if r.Package != "" {
+				first += " " + r.Package
+			}
+		}
+		n++
+	}
+	if n > 1 {
+		first += fmt.Sprintf(" (+%d more)", n-1)
+	}
+	return first
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

@@ -1,0 +1,6 @@
+// Package extra is a package of example.com/dep that the test host does
+// not import: only plugins bring it.
+package extra
+
+// Name names this copy.
+func Name() string { return "extra v1.2.0" }
