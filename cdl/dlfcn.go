@@ -6,7 +6,6 @@ package cdl
 #cgo linux LDFLAGS: -ldl
 #cgo noescape cdl_sym
 #cgo nocallback cdl_sym
-#cgo nocallback cdl_dladdr
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdint.h>
@@ -202,14 +201,14 @@ import (
 	"unsafe"
 )
 
-// takeErr returns the loader's message in r, freeing its copy, or def if the
-// loader set none.
-func takeErr(r C.cdl_res, def string) string {
-	if r.err == nil {
+// takeErr returns the copy of the loader's message at err, freeing it, or
+// def if the loader set none.
+func takeErr(err *C.char, def string) string {
+	if err == nil {
 		return def
 	}
-	defer C.free(unsafe.Pointer(r.err))
-	return C.GoString(r.err)
+	defer C.free(unsafe.Pointer(err))
+	return C.GoString(err)
 }
 
 func sysOpen(path string, flags Flag) (uintptr, error) {
@@ -228,7 +227,7 @@ func sysOpen(path string, flags Flag) (uintptr, error) {
 		if flags&NoLoad != 0 {
 			def = "not loaded (NoLoad)"
 		}
-		return 0, &Error{Op: "dlopen", Name: path, Msg: takeErr(r, def)}
+		return 0, &Error{Op: "dlopen", Name: path, Msg: takeErr(r.err, def)}
 	}
 	return uintptr(r.p), nil
 }
@@ -243,13 +242,13 @@ func sysSym(h uintptr, name string) (uintptr, error) {
 		return 0, &Error{Op: "dlsym", Name: name, Msg: "name contains a NUL byte"}
 	}
 	return 0, &Error{Op: "dlsym", Name: name,
-		Msg: takeErr(C.cdl_res{err: *(**C.char)(unsafe.Pointer(&r.err))}, "out of memory")}
+		Msg: takeErr(*(**C.char)(unsafe.Pointer(&r.err)), "out of memory")}
 }
 
 func sysClose(h uintptr, path string) error {
 	r := C.cdl_close(C.uintptr_t(h))
 	if r.failed != 0 {
-		return &Error{Op: "dlclose", Name: path, Msg: takeErr(r, "unknown dlclose error")}
+		return &Error{Op: "dlclose", Name: path, Msg: takeErr(r.err, "unknown dlclose error")}
 	}
 	return nil
 }
