@@ -27,3 +27,17 @@ $(C_CSHARED): $(wildcard c/cshared/*.go) go.mod
 ## c-demo: a C host calls into a Go plugin (leaf returns, init crashes) and a c-shared library.
 c-demo: $(C_HOST) $(C_CSHARED) $(PLUGIN_DIR)/plugin1.so
 	./$(C_HOST) $(PLUGIN_DIR)/plugin1.so "$(call lab_pluginpath,$(PLUGIN_DIR)/plugin1.so)" $(C_CSHARED)
+
+.PHONY: lab-demo
+## lab-demo: the loading lab on plugin1 — the Go way, the raw way (init crashes: exit 1 expected), compare, the C host.
+lab-demo: $(BIN)/soinspect $(PLUGIN_DIR)/plugin1.so
+	@echo; echo '== soinspect call $(PLUGIN_DIR)/plugin1.so Run: the Go way (plugin.Open runs the inits, Lookup, reflect call)'
+	@./$(BIN)/soinspect call $(PLUGIN_DIR)/plugin1.so Run
+	@echo; echo "== soinspect call --raw --sig 'long()' $(PLUGIN_DIR)/plugin1.so Answer: the C way; a leaf returns"
+	@./$(BIN)/soinspect call --raw --sig 'long()' $(PLUGIN_DIR)/plugin1.so Answer
+	@echo; echo '== soinspect call --raw --trace $(PLUGIN_DIR)/plugin1.so init: the C way; init crashes (exit status 1 expected)'
+	@./$(BIN)/soinspect call --raw --trace $(PLUGIN_DIR)/plugin1.so init; test $$? -eq 1
+	@echo; echo '== soinspect compare $(PLUGIN_DIR)/plugin1.so: both ways side by side'
+	@./$(BIN)/soinspect compare $(PLUGIN_DIR)/plugin1.so
+	@echo; echo '== make c-demo: a C host calls into a Go plugin and a c-shared library'
+	@$(MAKE) --no-print-directory c-demo

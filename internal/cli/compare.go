@@ -128,7 +128,7 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 
 	st := &render.Table{Title: "\nsymbols: dlsym (raw child) vs the pointer in plugin.Lookup's value (Go child)",
 		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "FILE OFFSET", "SAME", "DLSYM/LOOKUP TIME"},
-		Right:  []int{3, 4, 5}, Elide: 2, Width: o.width}
+		Right:  []int{3, 4, 5}, Elide: 0, Width: o.width}
 	for _, s := range c.Symbols {
 		off := hexOrDash(s.RawOff)
 		if s.RawOff != s.GoOff && s.GoOff != 0 {

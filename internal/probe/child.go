@@ -18,11 +18,13 @@ import (
 // a file (cdl.Open, plugin.Open). It must not be called in any other
 // process: it replaces fds 1 and 2 and may never return at all.
 func ChildMain(mode, reqJSON string) int {
-	c := &child{msg: os.NewFile(fdMsg, "probe-messages")}
-	if c.msg == nil {
+	var fdStat syscall.Stat_t
+	if syscall.Fstat(fdMsg, &fdStat) != nil || fdStat.Mode&syscall.S_IFMT != syscall.S_IFIFO {
+		// Not started by run: there is no parent to report to.
 		fmt.Fprintln(os.Stderr, "soinspect: the probe child runs only under soinspect's own probe")
 		return 2
 	}
+	c := &child{msg: os.NewFile(fdMsg, "probe-messages")}
 	switch mode {
 	case modeRaw:
 		var req RawRequest
