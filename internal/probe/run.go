@@ -234,6 +234,7 @@ type capture struct {
 	dropped int64
 }
 
+// Write keeps what fits under maxCapture and counts the rest.
 func (c *capture) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -249,6 +250,7 @@ func (c *capture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns what was kept.
 func (c *capture) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -50,10 +49,9 @@ func ReadStatic(path string) (*Static, error) {
 			}
 		}
 	}
+	// Not a Go plugin (or an unreadable one): names are taken as they are.
 	if pi, err := f.Plugin(); err == nil {
 		st.Plugin = pi
-	} else if !errors.Is(err, elfinspect.ErrNotPlugin) {
-		st.Plugin = nil
 	}
 	syms, _ := f.Symbols(elfinspect.TableSymtab)
 	dyn, _ := f.Symbols(elfinspect.TableDynsym)
