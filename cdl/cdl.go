@@ -21,6 +21,9 @@
 //
 // Loading a shared object runs its code (constructors), and Call jumps to an
 // arbitrary address: nothing in this package is safe against a hostile object.
+//
+// A signature's text and its arguments can come from a command line:
+// ParseSignature reads the former, Signature.ParseArgs the latter.
 package cdl
 
 import (
