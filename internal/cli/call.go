@@ -506,6 +506,13 @@ func traceGo(m probe.GoMsg) string {
 		return fmt.Sprintf("p.Lookup(%q) = %s at %#x", m.Name, m.Type, m.Addr)
 	case "call":
 		return fmt.Sprintf("reflect call %s   # %s", m.Name, m.Type)
+	case "result", "value", "set":
+		vals := make([]string, len(m.Values))
+		for i, v := range m.Values {
+			vals[i] = v.Value
+		}
+		op := map[string]string{"result": "  = ", "value": "  *" + m.Name + " == ", "set": "  *" + m.Name + " = "}[m.Step]
+		return op + strings.Join(vals, ", ")
 	}
 	return ""
 }
