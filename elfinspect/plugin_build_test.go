@@ -116,6 +116,9 @@ func build(name string) (string, error) {
 // the first one; the test fails if any build fails.
 func specimen(t testing.TB, names ...string) string {
 	t.Helper()
+	if ok, why := haveCgo(); !ok {
+		t.Skip(why)
+	}
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, n := range names {
@@ -143,6 +146,23 @@ var haveGo127 = sync.OnceValues(func() (bool, string) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return false, fmt.Sprintf("GOTOOLCHAIN=%s go version: %v: %s", go127, err, bytes.TrimSpace(out))
+	}
+	return true, ""
+})
+
+// haveCgo reports whether the go command can build plugins here: they need
+// cgo and a C compiler for the external link.
+var haveCgo = sync.OnceValues(func() (bool, string) {
+	out, err := exec.Command("go", "env", "CGO_ENABLED", "CC").Output()
+	if err != nil {
+		return false, fmt.Sprintf("go env: %v", err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 2 || f[0] != "1" {
+		return false, "plugins need cgo, and CGO_ENABLED is not 1"
+	}
+	if _, err := exec.LookPath(f[1]); err != nil {
+		return false, fmt.Sprintf("plugins need a C compiler: %v", err)
 	}
 	return true, ""
 })

@@ -36,9 +36,14 @@ type image struct {
 	budget int64
 }
 
-// stringBudget bounds the string bytes one reader copies: the names of a
-// large plugin's types and packages come to well under a megabyte.
-const stringBudget = 64 << 20
+// stringBudget bounds the string bytes one reader copies, each string
+// counting stringCost more: the names of a large plugin's exports, types
+// and packages come to well under a megabyte, and a corrupted table that
+// repeats one name (even an empty one) a million times runs out.
+const (
+	stringBudget = 16 << 20
+	stringCost   = 16
+)
 
 type imageSection struct {
 	s      *elf.Section
@@ -250,7 +255,7 @@ func (im *image) str(addr uint64, max uint64) (string, error) {
 
 // copyString copies b into a string, charging it to the budget.
 func (im *image) copyString(b []byte) (string, error) {
-	im.budget -= int64(len(b))
+	im.budget -= int64(len(b)) + stringCost
 	if im.budget < 0 {
 		return "", &FormatError{Off: -1, Msg: "too many string bytes: the file's tables are corrupt"}
 	}
