@@ -53,6 +53,7 @@ demo: build
 	@$(SOINSPECT) symbols --match 'basic_string<char.*::append\(' --defined-only $(CXX_LIB)
 	@echo; echo '== soinspect plugin $(PLUGIN_DIR)/plugin1.so'
 	@$(SOINSPECT) plugin $(PLUGIN_DIR)/plugin1.so
+	@$(MAKE) --no-print-directory lab-demo
 
 ## test: the whole suite. Tests build the fixtures they need themselves.
 test:
