@@ -75,13 +75,13 @@ var (
 )
 
 // moduleRoot is the directory holding go.mod (the tests run in elfinspect/).
-func moduleRoot() string {
+func specimenModuleRoot() string {
 	wd, _ := os.Getwd()
 	return filepath.Dir(wd)
 }
 
 // build returns the path of the named specimen, building it on first use.
-func build(name string) (string, error) {
+func buildSpecimen(name string) (string, error) {
 	spec, ok := specimenBuilds[name]
 	if !ok {
 		return "", fmt.Errorf("no specimen %q", name)
@@ -99,7 +99,7 @@ func build(name string) (string, error) {
 		out := filepath.Join(buildDir, name)
 		args := append([]string{"build", "-o", out}, spec.args...)
 		cmd := exec.Command("go", args...)
-		cmd.Dir = moduleRoot()
+		cmd.Dir = specimenModuleRoot()
 		cmd.Env = append(os.Environ(), spec.env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -125,7 +125,7 @@ func specimen(t testing.TB, names ...string) string {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = build(n)
+			_, errs[i] = buildSpecimen(n)
 		}()
 	}
 	wg.Wait()
@@ -134,7 +134,7 @@ func specimen(t testing.TB, names ...string) string {
 			t.Fatal(err)
 		}
 	}
-	p, _ := build(names[0])
+	p, _ := buildSpecimen(names[0])
 	return p
 }
 

@@ -31,7 +31,7 @@ func FuzzPlugin(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		data := in
 		if !bytes.HasPrefix(in, []byte(elf.ELFMAG)) {
-			data = applyPatches(base, in)
+			data = applyFuzzPatches(base, in)
 		}
 		elfinspect.SetCatchPanicsForTest(false)
 		defer elfinspect.SetCatchPanicsForTest(true)
@@ -52,7 +52,7 @@ func FuzzPlugin(f *testing.F) {
 	})
 }
 
-func applyPatches(base, script []byte) []byte {
+func applyFuzzPatches(base, script []byte) []byte {
 	out := bytes.Clone(base)
 	for len(script) >= 5 {
 		off := int(binary.LittleEndian.Uint32(script) % uint32(len(out)))
@@ -66,7 +66,7 @@ func applyPatches(base, script []byte) []byte {
 }
 
 // patch encodes one record of a patch script.
-func patch(off uint64, b []byte) []byte {
+func fuzzPatch(off uint64, b []byte) []byte {
 	r := binary.LittleEndian.AppendUint32(nil, uint32(off))
 	return append(append(r, byte(len(b))), b...)
 }
@@ -93,7 +93,7 @@ func fuzzSeeds(t testing.TB, base []byte) [][]byte {
 	seeds := [][]byte{{}}
 	if s := ef.Section(".go.module"); s != nil {
 		for o := uint64(0); o+8 <= s.Size && o < 0x260; o += 8 {
-			seeds = append(seeds, patch(s.Offset+o, ones), patch(s.Offset+o, huge), patch(s.Offset+o, small))
+			seeds = append(seeds, fuzzPatch(s.Offset+o, ones), fuzzPatch(s.Offset+o, huge), fuzzPatch(s.Offset+o, small))
 		}
 	}
 	syms, _ := ef.Symbols()
@@ -103,7 +103,7 @@ func fuzzSeeds(t testing.TB, base []byte) [][]byte {
 			"github.com/soinspect/soinspect/plugins/dotted%2ev2..inittask":
 			if o, ok := fileOff(sym.Value); ok {
 				for k := uint64(0); k < min(sym.Size, 48); k += 4 {
-					seeds = append(seeds, patch(o+k, ones[:4]), patch(o+k, []byte{0x7f, 0xff, 0xff, 0x7f}))
+					seeds = append(seeds, fuzzPatch(o+k, ones[:4]), fuzzPatch(o+k, []byte{0x7f, 0xff, 0xff, 0x7f}))
 				}
 			}
 		}
@@ -111,11 +111,11 @@ func fuzzSeeds(t testing.TB, base []byte) [][]byte {
 	for _, name := range []string{".rela.dyn", ".dynsym", ".gnu.hash", ".dynamic", ".go.buildinfo", ".init_array", ".dynstr"} {
 		if s := ef.Section(name); s != nil {
 			for k := uint64(0); k < min(s.Size, 96); k += 8 {
-				seeds = append(seeds, patch(s.Offset+k, ones))
+				seeds = append(seeds, fuzzPatch(s.Offset+k, ones))
 			}
 		}
 	}
 	// The ELF header's section table fields.
-	seeds = append(seeds, patch(0x28, ones), patch(0x3c, []byte{0xff, 0xff}))
+	seeds = append(seeds, fuzzPatch(0x28, ones), fuzzPatch(0x3c, []byte{0xff, 0xff}))
 	return seeds
 }
