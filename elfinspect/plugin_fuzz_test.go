@@ -92,8 +92,9 @@ func fuzzSeeds(t testing.TB, base []byte) [][]byte {
 	small := binary.LittleEndian.AppendUint64(nil, 3)
 	seeds := [][]byte{{}}
 	if s := ef.Section(".go.module"); s != nil {
+		vals := [][]byte{ones, huge, small}
 		for o := uint64(0); o+8 <= s.Size && o < 0x260; o += 8 {
-			seeds = append(seeds, fuzzPatch(s.Offset+o, ones), fuzzPatch(s.Offset+o, huge), fuzzPatch(s.Offset+o, small))
+			seeds = append(seeds, fuzzPatch(s.Offset+o, vals[o/8%3]))
 		}
 	}
 	syms, _ := ef.Symbols()
@@ -103,14 +104,18 @@ func fuzzSeeds(t testing.TB, base []byte) [][]byte {
 			"github.com/soinspect/soinspect/plugins/dotted%2ev2..inittask":
 			if o, ok := fileOff(sym.Value); ok {
 				for k := uint64(0); k < min(sym.Size, 48); k += 4 {
-					seeds = append(seeds, fuzzPatch(o+k, ones[:4]), fuzzPatch(o+k, []byte{0x7f, 0xff, 0xff, 0x7f}))
+					v := ones[:4]
+					if k%8 == 4 {
+						v = []byte{0x7f, 0xff, 0xff, 0x7f}
+					}
+					seeds = append(seeds, fuzzPatch(o+k, v))
 				}
 			}
 		}
 	}
 	for _, name := range []string{".rela.dyn", ".dynsym", ".gnu.hash", ".dynamic", ".go.buildinfo", ".init_array", ".dynstr"} {
 		if s := ef.Section(name); s != nil {
-			for k := uint64(0); k < min(s.Size, 96); k += 8 {
+			for k := uint64(0); k < min(s.Size, 96); k += 16 {
 				seeds = append(seeds, fuzzPatch(s.Offset+k, ones))
 			}
 		}
