@@ -59,8 +59,14 @@ type hostFacts struct {
 	exact   bool
 }
 
-func readHostFacts(host *File) *hostFacts {
-	h := &hostFacts{f: host}
+func readHostFacts(host *File) (h *hostFacts) {
+	h = &hostFacts{f: host}
+	defer func() {
+		if p := recover(); p != nil {
+			h = &hostFacts{f: host, outcome: OutcomeCannotOpen, errText: "host unreadable",
+				problem: &Reason{Code: ReasonHostNotGo, Fatal: true, Message: fmt.Sprint("the host is malformed: ", p)}}
+		}
+	}()
 	if host == nil {
 		h.problem = &Reason{Code: ReasonHostNotGo, Message: "no host file", Fatal: true}
 		h.outcome, h.errText = OutcomeCannotOpen, "no host"
