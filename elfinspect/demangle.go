@@ -10,28 +10,48 @@ import (
 
 // DemangleName returns the demangled form of a C++ (Itanium) or Rust
 // (legacy or v0) symbol name, in the style of c++filt, and true; or the
-// name itself and false if it is not a mangled name.
-func DemangleName(name string) (string, bool) {
+// name itself and false if it is not a mangled name. Rust v0 names print
+// without the crate disambiguators c++filt shows (mycrate[ca63f166dbe9294]).
+func DemangleName(name string) (d string, ok bool) {
+	defer func() {
+		if recover() != nil { // no panic escapes, whatever the demangler does
+			d, ok = name, false
+		}
+	}()
 	if len(name) < 3 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') {
 		return name, false
 	}
 	if !strings.Contains(name, "JE") {
-		d, err := demangle.ToString(name, demangle.Verbose)
+		s, err := demangle.ToString(name, demangleOptions...)
 		if err != nil {
 			return name, false
 		}
-		return d, true
+		if isRustLegacy(name) {
+			// c++filt keeps the hash of a legacy Rust name; the
+			// demangle package drops it.
+			s += "::" + name[len(name)-18:len(name)-1]
+		}
+		return s, true
 	}
-	a, err := demangle.ToAST(name, demangle.Verbose)
+	a, err := demangle.ToAST(name, demangleOptions...)
 	if err != nil {
 		return name, false
 	}
-	if c := a.Copy(markTrailingEmptyPacks, func(demangle.AST) bool { return false }); c != nil {
-		a = c
-	}
-	d := demangle.ASTToString(a, demangle.Verbose)
-	return strings.ReplaceAll(d, ", "+emptyPackMark, ""), true
+	// The AST is new for each call, so it can be changed in place; the
+	// shared standard-substitution nodes hold no empty packs and are left
+	// alone.
+	a.Traverse(func(n demangle.AST) bool {
+		markTrailingEmptyPacks(n)
+		return true
+	})
+	s := demangle.ASTToString(a, demangleOptions...)
+	return strings.ReplaceAll(s, ", "+emptyPackMark, ""), true
 }
+
+// demangleOptions make the output c++filt's: std::basic_string<...> rather
+// than std::string for the standard substitutions. MaxLength bounds the
+// work a hostile name can cause (64 KiB of output).
+var demangleOptions = []demangle.Option{demangle.Verbose, demangle.MaxLength(16)}
 
 // emptyPackMark stands for trailing empty template argument packs while a
 // name is printed; it is removed with the ", " before it.
@@ -45,20 +65,19 @@ const emptyPackMark = "\x01"
 // empty packs and prints Foo<A<B> >. Replacing the trailing empty packs by
 // a mark that does not end in '>' and deleting it after printing gives
 // c++filt's output.
-func markTrailingEmptyPacks(a demangle.AST) demangle.AST {
+func markTrailingEmptyPacks(a demangle.AST) {
 	t, ok := a.(*demangle.Template)
 	if !ok || len(t.Args) < 2 {
-		return nil
+		return
 	}
 	n := len(t.Args)
 	for n > 0 && isEmptyPack(t.Args[n-1]) {
 		n--
 	}
 	if n == len(t.Args) || n == 0 {
-		return nil
+		return
 	}
-	args := append(t.Args[:n:n], &demangle.Name{Name: emptyPackMark})
-	return &demangle.Template{Name: t.Name, Args: args}
+	t.Args = append(t.Args[:n:n], &demangle.Name{Name: emptyPackMark})
 }
 
 // isEmptyPack reports a template argument that prints as nothing: an

@@ -124,8 +124,8 @@ func ParseGoName(sym string) (GoName, bool) {
 	if len(parts) == 0 || !goNameValidParts(parts) {
 		return g, false
 	}
-	if len(parts) > 1 && goNameCloneSuffix(parts[1:]) {
-		return g, false // a GCC clone of a C function: foo.cold, foo.part.0
+	if goNameCloneSuffix(parts) {
+		return g, false // a C name: foo.cold, memcpy.part.0, crtstuff.c
 	}
 	name := parts
 	if p := parts[0]; p[0] == '(' {
@@ -243,11 +243,15 @@ func goNameDigits(s string) bool {
 	return true
 }
 
-// goNameCloneSuffix reports the suffixes GCC gives clones of C functions.
+// goNameCloneSuffix reports the parts after a dot that mark a C name: the
+// suffixes GCC gives clones of functions (foo.cold, foo.part.0,
+// foo.constprop.0) and the extensions of source file names (crtstuff.c).
 func goNameCloneSuffix(parts []string) bool {
 	switch parts[0] {
-	case "cold", "part", "isra", "constprop", "lto_priv", "localalias", "clone":
-		return true
+	case "cold", "localalias", "c", "cc", "cpp", "S", "s":
+		return len(parts) == 1
+	case "part", "isra", "constprop", "lto_priv", "clone", "llvm":
+		return len(parts) > 1 && goNameDigits(parts[1])
 	}
 	return false
 }

@@ -20,7 +20,6 @@ const (
 	symVerFlgBase   = 0x1
 	symVersymHidden = 0x8000
 	symVersymIndex  = 0x7fff
-	symMaxVerChain  = 1 << 16 // bounds the walk of a looping chain
 )
 
 // apply sets the version fields of s from its .gnu.version entry, the way
@@ -68,8 +67,9 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 			v.def = map[uint16]symVerName{}
 			// Elf_Verdef: vd_version(2) vd_flags(2) vd_ndx(2) vd_cnt(2)
 			// vd_hash(4) vd_aux(4) vd_next(4); Elf_Verdaux: vda_name(4) vda_next(4).
-			off := uint64(0)
-			for n := 0; n < symMaxVerChain && off+20 <= uint64(len(d)); n++ {
+			// Each entry takes 20 bytes: more steps than that mean a loop.
+			off, steps := uint64(0), len(d)/20+1
+			for n := 0; n < steps && off+20 <= uint64(len(d)); n++ {
 				e := d[off:]
 				flags, ndx := bo.Uint16(e[2:]), bo.Uint16(e[4:])
 				aux, next := uint64(bo.Uint32(e[12:])), uint64(bo.Uint32(e[16:]))
@@ -96,14 +96,18 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 			v.need = map[uint16]symVerName{}
 			// Elf_Verneed: vn_version(2) vn_cnt(2) vn_file(4) vn_aux(4) vn_next(4);
 			// Elf_Vernaux: vna_hash(4) vna_flags(2) vna_other(2) vna_name(4) vna_next(4).
-			off := uint64(0)
-			for n := 0; n < symMaxVerChain && off+16 <= uint64(len(d)); n++ {
+			// Each entry takes at least 16 bytes: more steps than that
+			// (counting the inner entries too) mean a loop.
+			off, steps := uint64(0), len(d)/16+1
+			for steps > 0 && off+16 <= uint64(len(d)) {
+				steps--
 				e := d[off:]
 				cnt := int(bo.Uint16(e[2:]))
 				file := strtabAt(strs, bo.Uint32(e[4:]))
 				aux, next := uint64(bo.Uint32(e[8:])), uint64(bo.Uint32(e[12:]))
 				a := off + aux
-				for j := 0; j < cnt && aux != 0 && a+16 <= uint64(len(d)); j++ {
+				for j := 0; j < cnt && steps > 0 && aux != 0 && a+16 <= uint64(len(d)); j++ {
+					steps--
 					x := d[a:]
 					other := bo.Uint16(x[6:])
 					v.need[other&symVersymIndex] = symVerName{name: strtabAt(strs, bo.Uint32(x[8:])), file: file}
