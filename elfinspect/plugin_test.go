@@ -361,6 +361,18 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("plugin description: kind %s, plugin %v, C exports %v", pd.Kind, pd.Plugin != nil, pd.CExports)
 	}
 
+	// A C library: its soname and dynamic symbols, no Go.
+	if out, err := exec.Command("gcc", "-print-file-name=libc.so.6").Output(); err == nil {
+		libc := strings.TrimSpace(string(out))
+		if lf, err := elfinspect.Open(libc); err == nil {
+			ld, err := lf.Describe()
+			lf.Close()
+			if err != nil || ld.Build != nil || ld.Plugin != nil || ld.ABI.Soname != "libc.so.6" || ld.DynSyms.Defined < 1000 {
+				t.Errorf("%s: %v, %+v", libc, err, ld)
+			}
+		}
+	}
+
 	// The host exports the hashes plugin.Open compares against: for every
 	// package both link, they must agree with the plugin's link-time hashes
 	// for a host built like the plugin, and differ for a -trimpath host.
