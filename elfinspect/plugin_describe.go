@@ -58,6 +58,19 @@ func (f *File) Describe() (d *Description, err error) {
 	note := func(format string, args ...any) { d.Notes = append(d.Notes, fmt.Sprintf(format, args...)) }
 	if bi, err := f.BuildInfo(); err == nil {
 		d.Build, d.GoVersion = bi, bi.GoVersion
+		// The build info names the build mode outright; trust it over the
+		// heuristics, which stripping can mislead.
+		mode, _ := bi.Setting("-buildmode")
+		switch mode {
+		case "plugin":
+			d.Kind = KindGoPlugin
+		case "c-shared":
+			d.Kind = KindGoCShared
+		case "shared":
+			d.Kind = KindGoShared
+		case "exe", "pie":
+			d.Kind = KindGoExecutable
+		}
 	}
 	if d.Build != nil {
 		if mode, _ := d.Build.Setting("-buildmode"); mode == "plugin" {

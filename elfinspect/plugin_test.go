@@ -323,7 +323,7 @@ func TestPluginDegraded(t *testing.T) {
 // TestDescribe checks the account of files that are not Go plugins, and the
 // host side of the package hash check.
 func TestDescribe(t *testing.T) {
-	cs := specimen(t, "kitchensink-cshared.so", "oracle", "oracle-trimpath", "kitchensink.so")
+	cs := specimen(t, "kitchensink-cshared.so", "oracle", "oracle-trimpath", "kitchensink.so", "kitchensink-stripped.so")
 	f, err := elfinspect.Open(cs)
 	if err != nil {
 		t.Fatal(err)
@@ -371,6 +371,17 @@ func TestDescribe(t *testing.T) {
 				t.Errorf("%s: %v, %+v", libc, err, ld)
 			}
 		}
+	}
+
+	// A stripped plugin is still described as a plugin.
+	sf, err := elfinspect.Open(specimen(t, "kitchensink-stripped.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := sf.Describe()
+	sf.Close()
+	if err != nil || sd.Kind != elfinspect.KindGoPlugin || sd.Plugin == nil {
+		t.Errorf("stripped plugin: %v, kind %s", err, sd.Kind)
 	}
 
 	// The host exports the hashes plugin.Open compares against: for every
