@@ -1,0 +1,74 @@
+package compattest
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/soinspect/soinspect/elfinspect"
+)
+
+var (
+	bigOnce          sync.Once
+	bigErr           error
+	bigHost, bigPlug string
+)
+
+// buildBig builds the ~20 MB host and plugin of the benchmarks: the
+// repository's testdata/bigplugin and a host linking the same packages.
+func buildBig(b *testing.B) {
+	bigOnce.Do(func() {
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			bigErr = err
+			return
+		}
+		bigHost, bigPlug = filepath.Join(work, "bighost"), filepath.Join(work, "big.so")
+		errs := make(chan error, 2)
+		go func() {
+			_, err := goBuild(root, nil, "-o", bigHost, "./internal/compattest/testdata/bighost")
+			errs <- err
+		}()
+		go func() {
+			_, err := goBuild(root, nil, "-buildmode=plugin", "-o", bigPlug, "./testdata/bigplugin")
+			errs <- err
+		}()
+		for range 2 {
+			if err := <-errs; err != nil && bigErr == nil {
+				bigErr = err
+			}
+		}
+	})
+	if bigErr != nil {
+		b.Fatal(bigErr)
+	}
+}
+
+// BenchmarkCheck times `soinspect check` without the process: open a
+// ~20 MB host and a ~20 MB plugin, predict plugin.Open, close both.
+func BenchmarkCheck(b *testing.B) {
+	buildBig(b)
+	var v elfinspect.Verdict
+	for b.Loop() {
+		h, err := elfinspect.Open(bigHost)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := elfinspect.Open(bigPlug)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v = elfinspect.CheckPlugin(h, []*elfinspect.File{p}, []elfinspect.Requirement{{Name: "Count", Type: "func() int"}})[0]
+		h.Close()
+		p.Close()
+	}
+	for _, p := range []string{bigHost, bigPlug} {
+		if st, err := os.Stat(p); err == nil {
+			b.ReportMetric(float64(st.Size())/1e6, filepath.Base(p)+"-MB")
+		}
+	}
+	if !v.OK {
+		b.Fatalf("the big plugin does not pass against the big host: %+v", v)
+	}
+}
