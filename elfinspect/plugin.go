@@ -176,7 +176,12 @@ func (f *File) Plugin() (pi *PluginInfo, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pi = &PluginInfo{File: f.Path, Arch: machineName(f.elf.Machine), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
+	return f.readPlugin(im, bi), nil
+}
+
+// readPlugin reads the anatomy of a plugin whose build info is bi.
+func (f *File) readPlugin(im *image, bi *BuildInfo) *PluginInfo {
+	pi := &PluginInfo{File: f.Path, Arch: machineName(f.elf.Machine), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
 	pr := &pluginReader{im: im, pi: pi}
 	if im.relocErr != nil {
 		pr.note("dynamic relocations not applied: %v", im.relocErr)
@@ -187,7 +192,7 @@ func (f *File) Plugin() (pi *PluginInfo, err error) {
 	}
 	pr.crossCheckPath()
 	pr.nameFuncs()
-	return pi, nil
+	return pi
 }
 
 type pluginReader struct {

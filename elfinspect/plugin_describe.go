@@ -54,38 +54,32 @@ func (f *File) Describe() (d *Description, err error) {
 			d, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
-	d = &Description{File: f.Path, Kind: f.Kind(), Arch: machineName(f.elf.Machine)}
+	d = &Description{File: f.Path, Arch: machineName(f.elf.Machine)}
 	note := func(format string, args ...any) { d.Notes = append(d.Notes, fmt.Sprintf(format, args...)) }
-	if bi, err := f.BuildInfo(); err == nil {
-		d.Build, d.GoVersion = bi, bi.GoVersion
-		// The build info names the build mode outright; trust it over the
-		// heuristics, which stripping can mislead.
-		mode, _ := bi.Setting("-buildmode")
-		switch mode {
-		case "plugin":
-			d.Kind = KindGoPlugin
-		case "c-shared":
-			d.Kind = KindGoCShared
-		case "shared":
-			d.Kind = KindGoShared
-		case "exe", "pie":
-			d.Kind = KindGoExecutable
-		}
-	}
-	if d.Build != nil {
-		if mode, _ := d.Build.Setting("-buildmode"); mode == "plugin" {
-			pi, err := f.Plugin()
-			if err != nil {
-				note("plugin anatomy: %v", err)
-			} else {
-				d.Plugin = pi
-				d.ABI = pi.ABI
-			}
-		}
-	}
 	im, err := newImage(f)
 	if err != nil {
 		return nil, err
+	}
+	mode := ""
+	if bi, err := f.BuildInfo(); err == nil {
+		d.Build, d.GoVersion = bi, bi.GoVersion
+		mode, _ = bi.Setting("-buildmode")
+	}
+	// The build info names the build mode outright; trust it over Kind's
+	// heuristics, which stripping can mislead (and which cost more).
+	switch mode {
+	case "plugin":
+		d.Kind = KindGoPlugin
+		d.Plugin = f.readPlugin(im, d.Build)
+		d.ABI = d.Plugin.ABI
+	case "c-shared":
+		d.Kind = KindGoCShared
+	case "shared":
+		d.Kind = KindGoShared
+	case "exe", "pie":
+		d.Kind = KindGoExecutable
+	default:
+		d.Kind = f.Kind()
 	}
 	if d.Plugin == nil {
 		d.ABI = readABIFacts(im, note)
