@@ -54,7 +54,7 @@ var (
 	Point   struct{ X, Y int }
 	Any     any
 	Err     error = errors.New("kitchensink: sentinel")
-	Version = version.String()
+	Version       = version.String()
 
 	// MaxInt is a generic function instantiated at int.
 	MaxInt = Max[int]
