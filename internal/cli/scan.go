@@ -173,14 +173,14 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		t.Rows = append(t.Rows, row)
 	}
 	if len(t.Rows) == 0 {
-		fmt.Fprintln(w, "\nNo Go shared objects, nothing flagged (--all lists every shared object).")
-	} else {
-		if !o.all {
-			t.Footer = "Go shared objects and flagged files only; --all lists every shared object"
-		}
-		if err := t.Write(w, render.FormatTable); err != nil {
-			return err
-		}
+		_, err := fmt.Fprintln(w, "\nNo Go shared objects, nothing flagged (--all lists every shared object).")
+		return err
+	}
+	if !o.all {
+		t.Footer = "Go shared objects and flagged files only; --all lists every shared object"
+	}
+	if err := t.Write(w, render.FormatTable); err != nil {
+		return err
 	}
 	if len(res.Findings) > 0 {
 		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"}, Elide: 1, Wrap: true, Width: o.width}
