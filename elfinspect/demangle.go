@@ -21,8 +21,12 @@ func DemangleName(name string) (d string, ok bool) {
 	if len(name) < 3 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') {
 		return name, false
 	}
+	mangled := name
+	if name[1] == 'Z' && strings.Contains(name, "sr") {
+		mangled = fixOldStyleSr(name)
+	}
 	if !strings.Contains(name, "JE") {
-		s, err := demangle.ToString(name, demangleOptions...)
+		s, err := demangle.ToString(mangled, demangleOptions...)
 		if err != nil {
 			return name, false
 		}
@@ -33,7 +37,7 @@ func DemangleName(name string) (d string, ok bool) {
 		}
 		return s, true
 	}
-	a, err := demangle.ToAST(name, demangleOptions...)
+	a, err := demangle.ToAST(mangled, demangleOptions...)
 	if err != nil {
 		return name, false
 	}
