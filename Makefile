@@ -15,7 +15,7 @@ PLUGINS     := $(patsubst plugins/%/main.go,%,$(wildcard plugins/*/main.go))
 PLUGIN_SOS  := $(patsubst %,$(PLUGIN_DIR)/%.so,$(PLUGINS))
 GO_SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
-.PHONY: all build run demo test bench fuzz clean specimens c-demo
+.PHONY: all build run demo test bench fuzz clean specimens specimens-go127 c-demo
 
 all: build
 
@@ -31,8 +31,35 @@ $(PLUGIN_DIR)/%.so: $(GO_SOURCES)
 	@mkdir -p $(PLUGIN_DIR)
 	$(GO) build -buildmode=plugin -o $@ ./plugins/$*
 
-## specimens: every plugin, plus the special builds other issues add below.
-specimens: $(PLUGIN_SOS)
+# Special builds of the specimens: stripped, -trimpath, built from a file
+# (pluginpath plugin/unnamed-<hash>), and c-shared for contrast.
+SPECIAL_SOS := $(PLUGIN_DIR)/kitchensink-stripped.so $(PLUGIN_DIR)/kitchensink-trimpath.so \
+               $(PLUGIN_DIR)/fromfile-unnamed.so $(PLUGIN_DIR)/kitchensink-cshared.so
+
+$(PLUGIN_DIR)/kitchensink-stripped.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -buildmode=plugin -ldflags='-s -w' -o $@ ./plugins/kitchensink
+
+$(PLUGIN_DIR)/kitchensink-trimpath.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -buildmode=plugin -trimpath -o $@ ./plugins/kitchensink
+
+$(PLUGIN_DIR)/fromfile-unnamed.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -buildmode=plugin -o $@ plugins/fromfile/main.go
+
+$(PLUGIN_DIR)/kitchensink-cshared.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -buildmode=c-shared -o $@ ./plugins/kitchensink
+
+## specimens: every plugin, plus the special builds above.
+specimens: $(PLUGIN_SOS) $(SPECIAL_SOS)
+
+## specimens-go127: kitchensink built by go1.27.3 (fetched through the module proxy, ~76 MB once).
+specimens-go127: $(PLUGIN_DIR)/kitchensink-go1.27.so
+$(PLUGIN_DIR)/kitchensink-go1.27.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	GOTOOLCHAIN=go1.27.3 $(GO) build -buildmode=plugin -o $@ ./plugins/kitchensink
 
 ## run: the classic demo — the host loads plugin$(PLUGIN_NUMBER).so and calls Run.
 run: $(BIN)/pluginhost $(PLUGIN_SOS)

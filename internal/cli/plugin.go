@@ -184,7 +184,7 @@ func (o *pluginOptions) writeExports(w io.Writer, pi *elfinspect.PluginInfo) err
 			for i, m := range e.Methods {
 				names[i] = m.Name
 				if m.Type != "" {
-					names[i] += " " + strings.TrimPrefix(m.Type, "func")
+					names[i] += strings.TrimPrefix(m.Type, "func")
 				}
 			}
 			methods = append(methods, fmt.Sprintf("  %s (%s): %s", e.Name, typ, strings.Join(names, "; ")))
