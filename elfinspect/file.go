@@ -121,6 +121,7 @@ type FormatError struct {
 	Msg string // what is wrong
 }
 
+// Error returns the message, with the offset when one applies.
 func (e *FormatError) Error() string {
 	if e.Off > 0 {
 		return fmt.Sprintf("%s (at offset %#x)", e.Msg, e.Off)
