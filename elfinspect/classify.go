@@ -10,7 +10,12 @@ import (
 // be used. A Go file is recognised by its .go.buildinfo section, whose build
 // settings name the -buildmode; without them, by the symbols and notes the
 // Go linker leaves for each build mode.
-func (f *File) Kind() Kind {
+func (f *File) Kind() (k Kind) {
+	defer func() {
+		if recover() != nil { // debug/elf is not hardened: a malformed .dynamic
+			k = KindOther
+		}
+	}()
 	switch f.elf.Type {
 	case elf.ET_REL:
 		return KindRelocatable
