@@ -6,14 +6,31 @@ import (
 
 // symVersions maps the indexes of .gnu.version to version names.
 type symVersions struct {
-	def  map[uint16]symVerName // from .gnu.version_d
-	need map[uint16]symVerName // from .gnu.version_r
+	def  []symVerName // from .gnu.version_d, by index
+	need []symVerName // from .gnu.version_r, by index
 }
 
 type symVerName struct {
+	ok   bool
+	base bool // VER_FLG_BASE: the file's own name, not a version
 	name string
 	file string // the library, for .gnu.version_r
-	base bool   // VER_FLG_BASE: the file's own name, not a version
+}
+
+// set records v at index idx (at most 0x7fff) of the table t.
+func setVersion(t *[]symVerName, idx uint16, v symVerName) {
+	if int(idx) >= len(*t) {
+		*t = append(*t, make([]symVerName, int(idx)+1-len(*t))...)
+	}
+	v.ok = true
+	(*t)[idx] = v
+}
+
+func lookupVersion(t []symVerName, idx uint16) (symVerName, bool) {
+	if int(idx) < len(t) && t[idx].ok {
+		return t[idx], true
+	}
+	return symVerName{}, false
 }
 
 const (
@@ -31,7 +48,7 @@ func (v *symVersions) apply(s *Symbol, vs uint16) {
 	}
 	idx := vs & symVersymIndex
 	if s.Defined && vs != 0x8001 {
-		if d, ok := v.def[idx]; ok {
+		if d, ok := lookupVersion(v.def, idx); ok {
 			if idx == 1 && d.base {
 				return
 			}
@@ -39,7 +56,7 @@ func (v *symVersions) apply(s *Symbol, vs uint16) {
 			return
 		}
 	}
-	if n, ok := v.need[idx]; ok {
+	if n, ok := lookupVersion(v.need, idx); ok {
 		s.Version, s.Library, s.vneed, s.vidx = n.name, n.file, true, idx
 		s.Hidden = vs&symVersymHidden != 0
 	}
@@ -64,7 +81,7 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 			if err != nil {
 				continue
 			}
-			v.def = map[uint16]symVerName{}
+			v.def = []symVerName{}
 			// Elf_Verdef: vd_version(2) vd_flags(2) vd_ndx(2) vd_cnt(2)
 			// vd_hash(4) vd_aux(4) vd_next(4); Elf_Verdaux: vda_name(4) vda_next(4).
 			// Each entry takes 20 bytes: more steps than that mean a loop.
@@ -74,7 +91,7 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 				flags, ndx := bo.Uint16(e[2:]), bo.Uint16(e[4:])
 				aux, next := uint64(bo.Uint32(e[12:])), uint64(bo.Uint32(e[16:]))
 				if a := off + aux; aux != 0 && a+8 <= uint64(len(d)) {
-					v.def[ndx&symVersymIndex] = symVerName{name: strtabAt(strs, bo.Uint32(d[a:])), base: flags&symVerFlgBase != 0}
+					setVersion(&v.def, ndx&symVersymIndex, symVerName{name: strtabAt(strs, bo.Uint32(d[a:])), base: flags&symVerFlgBase != 0})
 				}
 				if next == 0 {
 					break
@@ -93,7 +110,7 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 			if err != nil {
 				continue
 			}
-			v.need = map[uint16]symVerName{}
+			v.need = []symVerName{}
 			// Elf_Verneed: vn_version(2) vn_cnt(2) vn_file(4) vn_aux(4) vn_next(4);
 			// Elf_Vernaux: vna_hash(4) vna_flags(2) vna_other(2) vna_name(4) vna_next(4).
 			// Each entry takes at least 16 bytes: more steps than that
@@ -110,7 +127,7 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 					steps--
 					x := d[a:]
 					other := bo.Uint16(x[6:])
-					v.need[other&symVersymIndex] = symVerName{name: strtabAt(strs, bo.Uint32(x[8:])), file: file}
+					setVersion(&v.need, other&symVersymIndex, symVerName{name: strtabAt(strs, bo.Uint32(x[8:])), file: file})
 					an := uint64(bo.Uint32(x[12:]))
 					if an == 0 {
 						break
