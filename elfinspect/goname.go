@@ -120,7 +120,8 @@ func ParseGoName(sym string) (GoName, bool) {
 		return g, len(rest) > 1
 	}
 
-	parts := goNameSplit(rest)
+	var buf [8]string
+	parts := goNameSplit(rest, buf[:0])
 	if len(parts) == 0 || !goNameValidParts(parts) {
 		return g, false
 	}
@@ -165,9 +166,9 @@ func ParseGoName(sym string) (GoName, bool) {
 	return g, true
 }
 
-// goNameSplit splits s at the dots that are outside brackets and parentheses.
-func goNameSplit(s string) []string {
-	var parts []string
+// goNameSplit splits s at the dots that are outside brackets and
+// parentheses, appending the parts to parts.
+func goNameSplit(s string, parts []string) []string {
 	depth, start := 0, 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -288,29 +289,28 @@ func goNameUnhex(c byte) byte {
 }
 
 // langOf judges the language of a symbol name; goFile says whether the
-// file was built by Go, the only place a Go name is believed.
-func langOf(name string, goFile bool) Lang {
+// file was built by Go, the only place a Go name is believed. For a Go
+// name it also returns the name taken apart.
+func langOf(name string, goFile bool) (Lang, GoName) {
 	if len(name) > 2 && name[0] == '_' {
 		switch name[1] {
 		case 'Z':
 			if isRustLegacy(name) {
-				return LangRust
+				return LangRust, GoName{}
 			}
-			return LangCXX
+			return LangCXX, GoName{}
 		case 'R':
 			if c := name[2]; c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' {
-				return LangRust
+				return LangRust, GoName{}
 			}
 		}
 	}
-	if goFile && strings.IndexByte(name, '.') >= 0 || strings.HasPrefix(name, "go:") || strings.HasPrefix(name, "type:") {
-		if goFile {
-			if _, ok := ParseGoName(name); ok {
-				return LangGo
-			}
+	if goFile && (strings.IndexByte(name, '.') >= 0 || strings.HasPrefix(name, "go:") || strings.HasPrefix(name, "type:")) {
+		if g, ok := ParseGoName(name); ok {
+			return LangGo, g
 		}
 	}
-	return LangC
+	return LangC, GoName{}
 }
 
 // isRustLegacy reports a legacy Rust name: _ZN...17h<16 hex digits>E.

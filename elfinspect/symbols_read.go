@@ -210,6 +210,7 @@ func (st *symReader) list() []Symbol {
 		return []Symbol{}
 	}
 	syms := make([]Symbol, n-1)
+	var goNames []GoName
 	data, bo, strs := st.data, st.bo, st.strs
 	machine := st.f.elf.Machine
 	for i := 1; i < n; i++ {
@@ -279,14 +280,20 @@ func (st *symReader) list() []Symbol {
 		if st.versym != nil && (i+1)*2 <= len(st.versym) {
 			st.vers.apply(s, bo.Uint16(st.versym[i*2:]))
 		}
-		s.Lang = langOf(s.Name, st.goFile)
+		var g GoName
+		if s.Type != TypeFile && s.Type != TypeSection {
+			s.Lang, g = langOf(s.Name, st.goFile)
+		}
 		if s.Lang == LangGo {
-			if g, ok := ParseGoName(s.Name); ok {
-				if g.Kind == GoFunc && (s.Type == TypeObject || s.Type == TypeTLS) {
-					g.Kind = GoVar
-				}
-				s.Go = &g
+			if g.Kind == GoFunc && (s.Type == TypeObject || s.Type == TypeTLS) {
+				g.Kind = GoVar
 			}
+			// One allocation for all the Go names of the table.
+			if goNames == nil {
+				goNames = make([]GoName, 0, n-i)
+			}
+			goNames = append(goNames, g)
+			s.Go = &goNames[len(goNames)-1]
 		}
 	}
 	return syms
