@@ -55,9 +55,13 @@ func ParseGoName(sym string) (GoName, bool) {
 	}
 	// In plugins and shared libraries the Go linker writes local copies of
 	// symbols as "local." + name.
+	// The local copy of a C function (local.crosscall2) is not Go.
 	if r, ok := strings.CutPrefix(sym, "local."); ok {
-		if g, ok := ParseGoName(r); ok && g.Package != "" {
+		if g, ok := ParseGoName(r); ok {
 			return g, true
+		}
+		if strings.IndexByte(r, '.') < 0 {
+			return g, false
 		}
 	}
 	switch {

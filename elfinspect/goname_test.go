@@ -43,6 +43,7 @@ func TestParseGoName(t *testing.T) {
 		{kit + ".Describe.func1·f", elfinspect.GoName{Package: "example.com/kit.v2", Name: "Describe.func1", Kind: elfinspect.GoFuncVal}},
 		{kit + ".Hook", elfinspect.GoName{Package: "example.com/kit.v2", Name: "Hook", Kind: elfinspect.GoFunc}},
 		{"local." + kit + ".(*Counter).Inc", elfinspect.GoName{Package: "example.com/kit.v2", Receiver: "*Counter", Name: "Inc", Kind: elfinspect.GoMethod}},
+		{"local.go:(**_func).runtime.funcInfo", elfinspect.GoName{Name: "(**_func).runtime.funcInfo", Kind: elfinspect.GoLinker}},
 		{gen + ".(*List[*strings.Builder]).Push", elfinspect.GoName{Package: gen, Receiver: "*List", Name: "Push", Kind: elfinspect.GoMethod, Generic: "[*strings.Builder]"}},
 		{gen + ".(*List[go.shape.*uint8]).Len", elfinspect.GoName{Package: gen, Receiver: "*List", Name: "Len", Kind: elfinspect.GoMethod, Generic: "[go.shape.*uint8]"}},
 		{gen + ".Pair[go.shape.string,go.shape.map[string][]int].Key", elfinspect.GoName{Package: gen, Receiver: "Pair", Name: "Key", Kind: elfinspect.GoMethod, Generic: "[go.shape.string,go.shape.map[string][]int]"}},
@@ -68,7 +69,7 @@ func TestParseGoName(t *testing.T) {
 }
 
 func TestParseGoNameRejects(t *testing.T) {
-	for _, sym := range []string{"", "main", "completed.0", "crtstuff.c", "foo.cold", "memcpy.part.0",
+	for _, sym := range []string{"", "main", "local.crosscall2", "completed.0", "crtstuff.c", "foo.cold", "memcpy.part.0",
 		"__cxa_finalize@GLIBC_2.2.5", "pkg.", ".x", "pkg.(T", "_ZN3foo3barEv"} {
 		if g, ok := elfinspect.ParseGoName(sym); ok {
 			t.Errorf("ParseGoName(%q) = %+v, want failure", sym, g)
@@ -104,7 +105,7 @@ func TestGoSymbolsOfPlugin(t *testing.T) {
 			t.Errorf("%s: Go set for lang %s", s.Name, s.Lang)
 		}
 	}
-	for _, name := range []string{"crosscall2", "_cgo_topofstack", "x_cgo_init", "__cxa_finalize@GLIBC_2.2.5"} {
+	for _, name := range []string{"crosscall2", "local.crosscall2", "_cgo_topofstack", "x_cgo_init", "__cxa_finalize@GLIBC_2.2.5"} {
 		if s := find(syms, name); s != nil && s.Lang != elfinspect.LangC {
 			t.Errorf("%s: lang %s, want c", name, s.Lang)
 		}
