@@ -36,22 +36,20 @@ func (f *File) Kind() (k Kind) {
 		case "exe", "pie":
 			return KindGoExecutable
 		}
-		if f.elf.Type == elf.ET_EXEC || f.hasInterp() && !f.hasSection(".go.module") && f.hasSection(".note.go.buildid") && !f.hasSection(".note.go.abihash") {
-			if f.hasDynamicSymbol("go:plugin.tabs") || f.hasDynamicSymbol("_cgo_dummy_export") || f.hasSection(".note.go.pkg-list") {
-				// fall through to the ET_DYN checks below
-			} else {
-				return KindGoExecutable
-			}
-		}
+		// No build settings: judge by what each build mode leaves. A
+		// plugin exports its Go symbols (pkg..inittask, go:link.pkghash.*);
+		// a c-shared library exports only its C functions.
 		switch {
+		case f.elf.Type == elf.ET_EXEC:
+			return KindGoExecutable
 		case f.hasSection(".note.go.pkg-list"):
 			return KindGoShared
-		case f.hasDynamicSymbol("go:plugin.tabs") || f.hasStaticSymbolPrefix("go:plugin."):
+		case f.exportsGoSymbols():
 			return KindGoPlugin
-		case f.elf.Type == elf.ET_DYN && !f.hasInterp():
-			return KindGoCShared
+		case f.isPIE():
+			return KindGoExecutable
 		}
-		return KindGoExecutable
+		return KindGoCShared
 	}
 	if f.elf.Type == elf.ET_EXEC {
 		return KindExecutable
@@ -137,7 +135,7 @@ func (f *File) goBuildMode() string {
 	if err != nil {
 		return ""
 	}
-	const key = "\tbuild\t-buildmode="
+	const key = "\nbuild\t-buildmode="
 	i := bytes.Index(b, []byte(key))
 	if i < 0 {
 		// The mod info may live elsewhere (pointer-style build info).
@@ -150,26 +148,16 @@ func (f *File) goBuildMode() string {
 	return string(b)
 }
 
-func (f *File) hasDynamicSymbol(name string) bool {
+// exportsGoSymbols reports a defined dynamic symbol that only a Go plugin
+// or shared library exports.
+func (f *File) exportsGoSymbols() bool {
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		return false
 	}
 	for i := range syms {
-		if syms[i].Name == name && syms[i].Defined {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *File) hasStaticSymbolPrefix(prefix string) bool {
-	syms, err := f.StaticSymbols()
-	if err != nil {
-		return false
-	}
-	for i := range syms {
-		if strings.HasPrefix(syms[i].Name, prefix) {
+		n := syms[i].Name
+		if syms[i].Defined && (strings.HasSuffix(n, "..inittask") || strings.HasPrefix(n, "go:link.pkghash.") || n == "go:plugin.tabs") {
 			return true
 		}
 	}

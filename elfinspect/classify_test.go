@@ -1,6 +1,8 @@
 package elfinspect_test
 
 import (
+	"bytes"
+	"os"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -52,5 +54,27 @@ func TestKindSystemLibraries(t *testing.T) {
 			t.Errorf("%s: Kind() = %s, want %s", name, got, elfinspect.KindSharedLib)
 		}
 		f.Close()
+	}
+}
+
+// TestKindWithoutBuildSettings hides the -buildmode of the build info and
+// checks the heuristics Kind falls back on.
+func TestKindWithoutBuildSettings(t *testing.T) {
+	for _, name := range []string{"goplugin", "gocshared", "goexe", "gopie"} {
+		data, err := os.ReadFile(fixturePath(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden := bytes.ReplaceAll(data, []byte("\nbuild\t-buildmode="), []byte("\nbuild\t-xxxxxxxxx="))
+		if bytes.Equal(hidden, data) {
+			t.Fatalf("%s: no -buildmode in the build info", name)
+		}
+		f, err := elfinspect.NewFile(bytes.NewReader(hidden), int64(len(hidden)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := f.Kind(), fixtures[name].kind; got != want {
+			t.Errorf("%s without build settings: Kind() = %s, want %s", name, got, want)
+		}
 	}
 }
