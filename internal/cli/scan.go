@@ -142,24 +142,47 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 	for _, e := range res.Entries {
 		hasCheck = hasCheck || e.Check != nil
 	}
-	header := []string{"FILE NAME", "PLUGINPATH", "CLASS", "GO", "DIRECTORY", "FLAGS"}
+	shown := func(e scan.Entry) bool {
+		goFile := e.Class == scan.ClassGoPlugin || e.Class == scan.ClassGoCShared || e.Class == scan.ClassGoShared
+		return o.all || goFile || len(e.Flags) > 0
+	}
+	// The directory column only earns its width when the files shown are
+	// in more than one directory.
+	dirs := map[string]bool{}
+	for _, e := range res.Entries {
+		if shown(e) {
+			dirs[filepath.Dir(e.Path)] = true
+		}
+	}
+	header := []string{"FILE NAME", "PLUGINPATH", "CLASS", "GO", "FLAGS"}
+	shrink := []int{0}
+	if len(dirs) > 1 {
+		header = append(header, "DIRECTORY")
+		shrink = append(shrink, len(header)-1)
+	}
 	if hasCheck {
 		header = append(header, "CHECK")
+		shrink = append(shrink, len(header)-1)
 	}
-	t := &render.Table{
-		Title:  "\nShared objects (file name: a loader's ID; pluginpath: the Go runtime's)",
-		Header: header, Elide: 4, Width: o.width,
+	title := "\nShared objects (file name: a loader's ID; pluginpath: the Go runtime's)"
+	if len(dirs) == 1 {
+		for d := range dirs {
+			title += " in " + d
+		}
 	}
+	t := &render.Table{Title: title, Header: header, Elide: 1, Shrink: shrink, Width: o.width}
 	for _, e := range res.Entries {
-		goFile := e.Class == scan.ClassGoPlugin || e.Class == scan.ClassGoCShared || e.Class == scan.ClassGoShared
-		if !o.all && !goFile && len(e.Flags) == 0 {
+		if !shown(e) {
 			continue
 		}
 		pp := e.PluginPath
 		if pp == "" {
 			pp = "-"
 		}
-		row := []string{e.Name, pp, string(e.Class), e.GoVersion, filepath.Dir(e.Path), strings.Join(e.Flags, ",")}
+		row := []string{e.Name, pp, string(e.Class), e.GoVersion, strings.Join(e.Flags, ",")}
+		if len(dirs) > 1 {
+			row = append(row, filepath.Dir(e.Path))
+		}
 		if hasCheck {
 			c := ""
 			if e.Check != nil {

@@ -122,10 +122,8 @@ func (o *symbolsOptions) validate() error {
 	default:
 		return usagef("symbols: --demangle: want auto or none, not %q", o.demangle)
 	}
-	switch o.sort {
-	case "name", "addr", "size", "none":
-	default:
-		return usagef("symbols: --sort: want name, addr, size or none, not %q", o.sort)
+	if _, err := elfinspect.ParseSortKey(o.sort); err != nil {
+		return usagef("symbols: --sort: %v", err)
 	}
 	return nil
 }
@@ -188,7 +186,7 @@ func (o *symbolsOptions) run(w io.Writer, path string) error {
 			return !o.matchRE.MatchString(s.Name) && (s.Demangled == "" || !o.matchRE.MatchString(s.Demangled))
 		})
 	}
-	syms = o.sortSymbols(syms)
+	elfinspect.SortSymbols(syms, elfinspect.SortKey(o.sort))
 	rep.Symbols = syms
 	if o.demangle == "none" {
 		for i := range rep.Symbols {
@@ -265,47 +263,6 @@ func splitOwnPackage(syms []elfinspect.Symbol, pluginpath string) ([]elfinspect.
 		return cmp.Or(cmp.Compare(b.count, a.count), strings.Compare(a.pkg, b.pkg))
 	})
 	return own, pkgs
-}
-
-// sortSymbols returns syms sorted, stably. Symbols are large structs, so it
-// sorts small keys (ties broken by index: a stable order from the faster
-// unstable sort) and then moves each symbol once.
-func (o *symbolsOptions) sortSymbols(syms []elfinspect.Symbol) []elfinspect.Symbol {
-	type key struct {
-		name string
-		num  uint64
-		idx  int32
-	}
-	keys := make([]key, len(syms))
-	for i := range syms {
-		keys[i] = key{name: syms[i].Name, idx: int32(i)}
-		switch o.sort {
-		case "addr":
-			keys[i].num = syms[i].Value
-		case "size":
-			keys[i].num = syms[i].Size
-		}
-	}
-	switch o.sort {
-	case "name":
-		slices.SortFunc(keys, func(a, b key) int {
-			if c := strings.Compare(a.name, b.name); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.idx, b.idx)
-		})
-	case "addr", "size":
-		slices.SortFunc(keys, func(a, b key) int {
-			return cmp.Or(cmp.Compare(a.num, b.num), strings.Compare(a.name, b.name), cmp.Compare(a.idx, b.idx))
-		})
-	default:
-		return syms
-	}
-	sorted := make([]elfinspect.Symbol, len(syms))
-	for i, k := range keys {
-		sorted[i] = syms[k.idx]
-	}
-	return sorted
 }
 
 func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -29,6 +30,9 @@ type Table struct {
 	Elide int
 	// Width is the maximum width of a table line in columns; 0 means no limit.
 	Width int
+	// Shrink lists more columns that may be elided, widest first, when
+	// eliding the Elide column is not enough.
+	Shrink []int
 	// Wrap makes the Elide column wrap at spaces onto more lines instead
 	// of losing its middle: for lists and sentences rather than names.
 	Wrap bool
@@ -163,6 +167,9 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 // elide shortens the cells of column t.Elide so that the table fits in
 // t.Width columns. The cost of the frame is 3 columns a cell plus one.
 func (t *Table) elide(rows [][]string, n int, f Format) {
+	if f == FormatMarkdown {
+		return
+	}
 	widths := make([]int, n)
 	for i, h := range t.Header {
 		if i < n && !t.KeyValue {
@@ -176,22 +183,57 @@ func (t *Table) elide(rows [][]string, n int, f Format) {
 			}
 		}
 	}
-	other := 3*n + 1
-	for i, wd := range widths {
-		if i != t.Elide {
-			other += wd
-		}
+	total := 3*n + 1
+	for _, wd := range widths {
+		total += wd
 	}
-	limit := t.Width - other
-	if f == FormatMarkdown || limit >= widths[t.Elide] {
+	if total <= t.Width {
 		return
 	}
-	limit = max(limit, 12)
-	for _, r := range rows {
-		if t.Wrap {
-			r[t.Elide] = WrapText(r[t.Elide], limit)
-		} else {
-			r[t.Elide] = ElideName(r[t.Elide], limit)
+	// The Elide column gives way first, down to 12 columns; then the
+	// Shrink columns, widest first, down to 12 each.
+	const floor = 12
+	target := slices.Clone(widths)
+	cut := func(c int) {
+		if c < 0 || c >= n || total <= t.Width || target[c] <= floor {
+			return
+		}
+		d := min(total-t.Width, target[c]-floor)
+		target[c] -= d
+		total -= d
+	}
+	cut(t.Elide)
+	for total > t.Width {
+		best := -1
+		for _, c := range t.Shrink {
+			if c >= 0 && c < n && c != t.Elide && target[c] > floor && (best < 0 || target[c] > target[best]) {
+				best = c
+			}
+		}
+		if best < 0 {
+			break
+		}
+		// Take from the widest column only what brings it to the next widest.
+		next := floor
+		for _, c := range t.Shrink {
+			if c != best && c >= 0 && c < n && c != t.Elide {
+				next = max(next, min(target[c], target[best]-1))
+			}
+		}
+		d := min(total-t.Width, max(target[best]-next, 1))
+		target[best] -= d
+		total -= d
+	}
+	for c := range n {
+		if target[c] >= widths[c] {
+			continue
+		}
+		for _, r := range rows {
+			if t.Wrap && c == t.Elide {
+				r[c] = WrapText(r[c], target[c])
+			} else {
+				r[c] = ElideName(r[c], target[c])
+			}
 		}
 	}
 }
