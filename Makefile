@@ -69,8 +69,13 @@ run: $(BIN)/pluginhost $(PLUGIN_SOS)
 CXX_LIB     := $(firstword $(wildcard /usr/lib/*/libstdc++.so.6 /usr/lib64/libstdc++.so.6 /lib/*/libstdc++.so.6))
 SOINSPECT   := ./$(BIN)/soinspect
 
+# plugin1 built with -race: the incompatible plugin of the check demo.
+$(BIN)/demo/plugin1-race.so: $(GO_SOURCES)
+	@mkdir -p $(BIN)/demo
+	$(GO) build -buildmode=plugin -race -o $@ ./plugins/plugin1
+
 ## demo: the main job on the bundled plugins.
-demo: build
+demo: build $(BIN)/demo/plugin1-race.so
 	@echo; echo '== make run: the classic demo, plugin1 then plugin2, same host'
 	@$(MAKE) --no-print-directory run PLUGIN_NUMBER=1
 	@$(MAKE) --no-print-directory run PLUGIN_NUMBER=2
@@ -81,6 +86,12 @@ demo: build
 	@echo; echo '== soinspect plugin $(PLUGIN_DIR)/plugin1.so'
 	@$(SOINSPECT) plugin $(PLUGIN_DIR)/plugin1.so
 	@$(MAKE) --no-print-directory lab-demo
+	@echo; echo "== soinspect check --require 'Run:func() string' $(BIN)/pluginhost plugin1.so plugin2.so: compatible (exit 0)"
+	@$(SOINSPECT) check --require 'Run:func() string' $(BIN)/pluginhost $(PLUGIN_DIR)/plugin1.so $(PLUGIN_DIR)/plugin2.so
+	@echo; echo '== soinspect check $(BIN)/pluginhost plugin1-race.so: plugin1 built with -race, the host without (exit 1 expected)'
+	@$(SOINSPECT) check $(BIN)/pluginhost $(BIN)/demo/plugin1-race.so; test $$? -eq 1
+	@echo; echo '== soinspect scan --host $(BIN)/pluginhost $(BIN)/demo $(PLUGIN_DIR)'
+	@COLUMNS=120 $(SOINSPECT) scan --host $(BIN)/pluginhost $(BIN)/demo $(PLUGIN_DIR); test $$? -le 1
 
 ## test: the whole suite. Tests build the fixtures they need themselves.
 test:

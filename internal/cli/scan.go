@@ -154,15 +154,17 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			dirs[filepath.Dir(e.Path)] = true
 		}
 	}
+	// The CHECK verdict wraps first; then the pluginpath, the file name and
+	// the directory lose their middles, widest first.
 	header := []string{"FILE NAME", "PLUGINPATH", "CLASS", "GO", "FLAGS"}
-	shrink := []int{0}
+	elide, shrink := 1, []int{0}
 	if len(dirs) > 1 {
 		header = append(header, "DIRECTORY")
 		shrink = append(shrink, len(header)-1)
 	}
 	if hasCheck {
 		header = append(header, "CHECK")
-		shrink = append(shrink, len(header)-1)
+		elide, shrink = len(header)-1, append(shrink, 1)
 	}
 	title := "\nShared objects (file name: a loader's ID; pluginpath: the Go runtime's)"
 	if len(dirs) == 1 {
@@ -170,7 +172,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			title += " in " + d
 		}
 	}
-	t := &render.Table{Title: title, Header: header, Elide: 1, Shrink: shrink, Width: o.width}
+	t := &render.Table{Title: title, Header: header, Elide: elide, Wrap: hasCheck, Shrink: shrink, Width: o.width}
 	for _, e := range res.Entries {
 		if !shown(e) {
 			continue
