@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ianlancetaylor/demangle"
 )
@@ -131,6 +132,61 @@ func Demangle(syms []Symbol) {
 		}()
 	}
 	wg.Wait()
+}
+
+// DemangleInOrder demangles syms in parallel, like Demangle, and hands
+// them to each in consecutive parts, in order, as soon as a part is done:
+// a listing can print while the rest is demangled, and can drop each
+// part's demangled names once printed so they are never all in memory.
+// Workers run at most a few parts ahead of each. The first error each
+// returns stops the work and is returned.
+func DemangleInOrder(syms []Symbol, each func(part []Symbol) error) error {
+	const chunk = 512
+	parts := (len(syms) + chunk - 1) / chunk
+	workers := max(1, runtime.GOMAXPROCS(0))
+	if workers == 1 || parts < 2 {
+		demangleRange(syms)
+		if len(syms) == 0 {
+			return nil
+		}
+		return each(syms)
+	}
+	done := make([]chan struct{}, parts)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	ahead := make(chan struct{}, 2*workers) // bounds the parts demangled but not yet printed
+	stop := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case ahead <- struct{}{}:
+				case <-stop:
+					return
+				}
+				i := int(next.Add(1) - 1)
+				if i >= parts {
+					return
+				}
+				demangleRange(syms[i*chunk : min((i+1)*chunk, len(syms))])
+				close(done[i])
+			}
+		}()
+	}
+	var err error
+	for i := 0; i < parts && err == nil; i++ {
+		<-done[i]
+		err = each(syms[i*chunk : min((i+1)*chunk, len(syms))])
+		<-ahead
+	}
+	close(stop)
+	wg.Wait()
+	return err
 }
 
 func demangleRange(syms []Symbol) {

@@ -178,8 +178,12 @@ func (o *symbolsOptions) run(w io.Writer, path string) error {
 	if summary {
 		syms, rep.packages = splitOwnPackage(syms, rep.PluginPath)
 	}
-	if o.demangle == "auto" {
-		elfinspect.Demangle(syms) // only what will be shown, in parallel
+	// Demangle only what will be shown, in parallel. The plain listing
+	// demangles while it prints (see plainSymbols) unless --match needs the
+	// demangled names first.
+	streamed := o.outFormat == render.FormatPlain && o.matchRE == nil
+	if o.demangle == "auto" && !streamed {
+		elfinspect.Demangle(syms)
 	}
 	if o.matchRE != nil {
 		syms = slices.DeleteFunc(syms, func(s elfinspect.Symbol) bool {
@@ -188,10 +192,8 @@ func (o *symbolsOptions) run(w io.Writer, path string) error {
 	}
 	elfinspect.SortSymbols(syms, elfinspect.SortKey(o.sort))
 	rep.Symbols = syms
-	if o.demangle == "none" {
-		for i := range rep.Symbols {
-			rep.Symbols[i].Demangled = ""
-		}
+	if o.outFormat == render.FormatPlain {
+		return plainSymbols(w, rep, o.demangle == "auto" && streamed)
 	}
 	return o.write(w, rep)
 }
@@ -269,9 +271,6 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	if o.outFormat == render.FormatJSON {
 		return render.JSON(w, rep)
 	}
-	if o.outFormat == render.FormatPlain {
-		return plainSymbols(w, rep)
-	}
 
 	var head []string
 	head = append(head, fmt.Sprintf("%s: %s, %s %s-endian %s %s", rep.File, rep.Kind, rep.Class, rep.Endian, rep.Machine, rep.Type))
@@ -329,20 +328,38 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 
 // plainSymbols writes an nm-like listing: value (blank when undefined),
 // letter, name with @VER or @@VER — byte for byte what nm prints, so that
-// scripts written for nm work unchanged.
-func plainSymbols(w io.Writer, rep *symbolsReport) error {
+// scripts written for nm work unchanged. With demangle, it demangles the
+// symbols in parallel as it prints them, part by part, and drops each
+// part's demangled names once printed: the listing starts at once and the
+// names are never all in memory.
+func plainSymbols(w io.Writer, rep *symbolsReport, demangle bool) error {
 	addrWidth := 16
 	if rep.Class == "ELF32" {
 		addrWidth = 8
 	}
 	p := render.NewPlain(w)
-	for i := range rep.Symbols {
-		s := &rep.Symbols[i]
-		p.Hex(s.Value, addrWidth, !s.Defined && s.Value == 0)
-		p.Field(s.Letter.String())
-		p.Field(s.DisplayName())
-		p.Append(versionSuffix(s))
-		p.End()
+	print := func(part []elfinspect.Symbol) error {
+		for i := range part {
+			s := &part[i]
+			p.Hex(s.Value, addrWidth, !s.Defined && s.Value == 0)
+			p.Field(s.Letter.String())
+			p.Field(s.DisplayName())
+			p.Append(versionSuffix(s))
+			p.End()
+			if demangle {
+				s.Demangled = ""
+			}
+		}
+		return nil
+	}
+	var err error
+	if demangle {
+		err = elfinspect.DemangleInOrder(rep.Symbols, print)
+	} else {
+		err = print(rep.Symbols)
+	}
+	if err != nil {
+		return err
 	}
 	return p.Flush()
 }
