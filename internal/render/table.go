@@ -113,6 +113,14 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 		}
 	}
 
+	if f == FormatTable && len(rows) >= fastRows && !t.KeyValue && len(t.Header) > 0 && plainCells(rows) {
+		writeBoxed(bw, t.Header, rows, n, t.Right)
+		if t.Footer != "" {
+			fmt.Fprintf(bw, "%s\n", t.Footer)
+		}
+		return bw.Flush()
+	}
+
 	align := make(tw.Alignment, n)
 	for i := range align {
 		align[i] = tw.AlignLeft

@@ -1,0 +1,104 @@
+package render
+
+import (
+	"bufio"
+	"strings"
+	"unicode/utf8"
+)
+
+// fastRows is the table length from which writeBoxed draws the table
+// instead of tablewriter, which costs tens of microseconds a row: a 46,000
+// symbol listing took 1.6 s that way, and takes 40 ms this way. The two
+// draw the same bytes (TestBoxedMatchesTablewriter holds them to it).
+var fastRows = 2000
+
+// plainCells reports whether every cell is one line of printable text of
+// single-width runes, the tables writeBoxed draws exactly as tablewriter.
+func plainCells(rows [][]string) bool {
+	for _, r := range rows {
+		for _, c := range r {
+			for i := 0; i < len(c); i++ {
+				b := c[i]
+				if b < 0x20 || b == 0x7f {
+					return false
+				}
+				if b >= 0x80 {
+					// Outside ASCII only the ellipsis of elided names is
+					// known to be one column wide.
+					r, size := utf8.DecodeRuneInString(c[i:])
+					if r != '…' {
+						return false
+					}
+					i += size - 1
+				}
+			}
+		}
+	}
+	return true
+}
+
+// writeBoxed draws a header and rows in the box-drawing style of the
+// tablewriter renderer the other tables use (tw.StyleLight): one space
+// of padding each side, header left-aligned, columns in right aligned.
+func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
+	widths := make([]int, n)
+	hdr := make([]string, n)
+	copy(hdr, header)
+	for i, h := range hdr {
+		widths[i] = utf8.RuneCountInString(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	isRight := make([]bool, n)
+	for _, c := range right {
+		if c >= 0 && c < n {
+			isRight[c] = true
+		}
+	}
+	rule := func(left, mid, end string) {
+		bw.WriteString(left)
+		for i, wd := range widths {
+			if i > 0 {
+				bw.WriteString(mid)
+			}
+			bw.WriteString(strings.Repeat("─", wd+2))
+		}
+		bw.WriteString(end)
+		bw.WriteByte('\n')
+	}
+	line := func(cells []string, alignRight bool) {
+		for i := 0; i < n; i++ {
+			bw.WriteString("│ ")
+			c := cells[i]
+			pad := widths[i] - utf8.RuneCountInString(c)
+			if alignRight && isRight[i] {
+				writeSpaces(bw, pad)
+				bw.WriteString(c)
+			} else {
+				bw.WriteString(c)
+				writeSpaces(bw, pad)
+			}
+			bw.WriteByte(' ')
+		}
+		bw.WriteString("│\n")
+	}
+	rule("┌", "┬", "┐")
+	line(hdr, false)
+	rule("├", "┼", "┤")
+	for _, r := range rows {
+		line(r, true)
+	}
+	rule("└", "┴", "┘")
+}
+
+func writeSpaces(bw *bufio.Writer, n int) {
+	const spaces = "                                                                "
+	for n > 0 {
+		k := min(n, len(spaces))
+		bw.WriteString(spaces[:k])
+		n -= k
+	}
+}

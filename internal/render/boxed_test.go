@@ -1,0 +1,56 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestBoxedMatchesTablewriter holds the fast path for long tables to the
+// bytes tablewriter draws for the same table.
+func TestBoxedMatchesTablewriter(t *testing.T) {
+	tbl := &Table{
+		Title:  "Symbols",
+		Header: []string{"ADDRESS", "SIZE", "T", "BIND", "VERSION", "NAME"},
+		Right:  []int{1},
+		Elide:  5,
+		Width:  80,
+		Footer: "note",
+	}
+	for i := 0; i < 300; i++ {
+		name := fmt.Sprintf("sym%d", i*i)
+		if i%7 == 0 {
+			name = "std::basic_string<char, std::char_traits<char>, std::allocator<char> >::append(char const*)" + strings.Repeat("x", i%13)
+		}
+		ver := ""
+		if i%3 == 0 {
+			ver = "@@GLIBC_2.2.5"
+		}
+		size := fmt.Sprint(i * 37 % 1000)
+		if i%11 == 0 {
+			size = ""
+		}
+		tbl.Rows = append(tbl.Rows, []string{fmt.Sprintf("%08x", i*4096), size, "T", "GLOBAL", ver, name})
+	}
+	defer func(n int) { fastRows = n }(fastRows)
+
+	var slow, fast bytes.Buffer
+	fastRows = 1 << 30
+	if err := tbl.Write(&slow, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	fastRows = 1
+	if err := tbl.Write(&fast, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	if slow.String() != fast.String() {
+		sl, fl := strings.Split(slow.String(), "\n"), strings.Split(fast.String(), "\n")
+		for i := range min(len(sl), len(fl)) {
+			if sl[i] != fl[i] {
+				t.Fatalf("line %d differs:\ntablewriter: %q\nfast:        %q", i+1, sl[i], fl[i])
+			}
+		}
+		t.Fatalf("lengths differ: %d vs %d lines", len(sl), len(fl))
+	}
+}
