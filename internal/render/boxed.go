@@ -3,7 +3,8 @@ package render
 import (
 	"bufio"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 // fastRows is the table length from which writeBoxed draws the table
@@ -12,29 +13,31 @@ import (
 // draw the same bytes (TestBoxedMatchesTablewriter holds them to it).
 var fastRows = 2000
 
-// plainCells reports whether every cell is one line of printable text of
-// single-width runes, the tables writeBoxed draws exactly as tablewriter.
+// plainCells reports whether every cell is one line without control
+// characters: the tables writeBoxed draws exactly as tablewriter does.
 func plainCells(rows [][]string) bool {
 	for _, r := range rows {
 		for _, c := range r {
 			for i := 0; i < len(c); i++ {
-				b := c[i]
-				if b < 0x20 || b == 0x7f {
+				if b := c[i]; b < 0x20 || b == 0x7f {
 					return false
-				}
-				if b >= 0x80 {
-					// Outside ASCII only the ellipsis of elided names is
-					// known to be one column wide.
-					r, size := utf8.DecodeRuneInString(c[i:])
-					if r != '…' {
-						return false
-					}
-					i += size - 1
 				}
 			}
 		}
 	}
 	return true
+}
+
+// cellWidth is the display width of a cell: its length for ASCII, and
+// tablewriter's own measure (East Asian widths, grapheme clusters) for the
+// rest, so that both draw the same columns.
+func cellWidth(c string) int {
+	for i := 0; i < len(c); i++ {
+		if c[i] >= 0x80 {
+			return twwidth.Width(c)
+		}
+	}
+	return len(c)
 }
 
 // writeBoxed draws a header and rows in the box-drawing style of the
@@ -45,11 +48,11 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 	hdr := make([]string, n)
 	copy(hdr, header)
 	for i, h := range hdr {
-		widths[i] = utf8.RuneCountInString(h)
+		widths[i] = cellWidth(h)
 	}
 	for _, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			widths[i] = max(widths[i], cellWidth(c))
 		}
 	}
 	isRight := make([]bool, n)
@@ -73,7 +76,7 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 		for i := 0; i < n; i++ {
 			bw.WriteString("│ ")
 			c := cells[i]
-			pad := widths[i] - utf8.RuneCountInString(c)
+			pad := widths[i] - cellWidth(c)
 			if alignRight && isRight[i] {
 				writeSpaces(bw, pad)
 				bw.WriteString(c)

@@ -20,6 +20,12 @@ func TestBoxedMatchesTablewriter(t *testing.T) {
 	}
 	for i := 0; i < 300; i++ {
 		name := fmt.Sprintf("sym%d", i*i)
+		if i%5 == 0 {
+			name = fmt.Sprintf("github.com/p/x%d.F·f", i) // a funcval: a non-ASCII rune
+		}
+		if i%17 == 0 {
+			name = "日本語の名前" // double-width runes
+		}
 		if i%7 == 0 {
 			name = "std::basic_string<char, std::char_traits<char>, std::allocator<char> >::append(char const*)" + strings.Repeat("x", i%13)
 		}
