@@ -279,7 +279,8 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	}
 	shown := fmt.Sprintf("%d of %d symbols in .%s", len(rep.Symbols), rep.total, rep.table)
 	if rep.packages != nil {
-		shown = fmt.Sprintf("%d symbols in .%s; %d of them in package %s", rep.total, rep.table, len(rep.Symbols), rep.PluginPath)
+		shown = fmt.Sprintf("%d symbols in .%s; %d of them in the plugin's own package, named below as %s.…",
+			rep.total, rep.table, len(rep.Symbols), shortPkg(rep.PluginPath))
 	}
 	head = append(head, shown)
 
@@ -302,10 +303,25 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 			addr = hex0(s.Value, addrWidth)
 		}
 		ver := versionSuffix(s)
-		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, s.DisplayName()})
+		name := s.DisplayName()
+		if rep.packages != nil {
+			// The header names the pluginpath; the rows need only its last element.
+			if rest, ok := strings.CutPrefix(name, rep.PluginPath+"."); ok {
+				name = shortPkg(rep.PluginPath) + "." + rest
+			}
+		}
+		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, name})
 	}
 	if len(t.Rows) == 0 {
 		t.Rows = append(t.Rows, []string{"", "", "", "", "", "(no symbols match)"})
+	}
+	// Go symbols carry no versions: an empty VERSION column is only noise.
+	if !slices.ContainsFunc(t.Rows, func(r []string) bool { return r[4] != "" }) {
+		t.Header = slices.Delete(t.Header, 4, 5)
+		for i := range t.Rows {
+			t.Rows[i] = slices.Delete(t.Rows[i], 4, 5)
+		}
+		t.Elide = 4
 	}
 	if err := t.Write(w, o.outFormat); err != nil {
 		return err
@@ -362,6 +378,11 @@ func plainSymbols(w io.Writer, rep *symbolsReport, demangle bool) error {
 		return err
 	}
 	return p.Flush()
+}
+
+// shortPkg is the last element of an import path, as Go code names a package.
+func shortPkg(path string) string {
+	return path[strings.LastIndexByte(path, '/')+1:]
 }
 
 // versionSuffix is the "@VER" or "@@VER" nm prints after a name, or "":
