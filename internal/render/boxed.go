@@ -97,6 +97,60 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 	rule("└", "┴", "┘")
 }
 
+// writeMarkdown draws a header and rows as the tablewriter Markdown
+// renderer does: cells padded to the column width, aligned as their column
+// (the header too), and a separator row of dashes with colons.
+func writeMarkdown(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
+	widths := make([]int, n)
+	hdr := make([]string, n)
+	copy(hdr, header)
+	for i, h := range hdr {
+		widths[i] = cellWidth(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], cellWidth(c))
+		}
+	}
+	isRight := make([]bool, n)
+	for _, c := range right {
+		if c >= 0 && c < n {
+			isRight[c] = true
+		}
+	}
+	line := func(cells []string) {
+		for i := 0; i < n; i++ {
+			bw.WriteString("| ")
+			c := cells[i]
+			pad := widths[i] - cellWidth(c)
+			if isRight[i] {
+				writeSpaces(bw, pad)
+				bw.WriteString(c)
+			} else {
+				bw.WriteString(c)
+				writeSpaces(bw, pad)
+			}
+			bw.WriteByte(' ')
+		}
+		bw.WriteString("|\n")
+	}
+	line(hdr)
+	for i, wd := range widths {
+		bw.WriteString("|")
+		if isRight[i] {
+			bw.WriteString(strings.Repeat("-", wd+1))
+			bw.WriteString(":")
+		} else {
+			bw.WriteString(":")
+			bw.WriteString(strings.Repeat("-", wd+1))
+		}
+	}
+	bw.WriteString("|\n")
+	for _, r := range rows {
+		line(r)
+	}
+}
+
 func writeSpaces(bw *bufio.Writer, n int) {
 	const spaces = "                                                                "
 	for n > 0 {

@@ -41,20 +41,29 @@ func TestBoxedMatchesTablewriter(t *testing.T) {
 	}
 	defer func(n int) { fastRows = n }(fastRows)
 
+	for _, f := range []Format{FormatTable, FormatMarkdown} {
+		compareFast(t, tbl, f)
+	}
+	// One-rune columns.
+	compareFast(t, &Table{Header: []string{"A", "B"}, Rows: [][]string{{"x", "1"}, {"", "22"}}, Right: []int{1}}, FormatMarkdown)
+}
+
+func compareFast(t *testing.T, tbl *Table, f Format) {
+	t.Helper()
 	var slow, fast bytes.Buffer
 	fastRows = 1 << 30
-	if err := tbl.Write(&slow, FormatTable); err != nil {
+	if err := tbl.Write(&slow, f); err != nil {
 		t.Fatal(err)
 	}
 	fastRows = 1
-	if err := tbl.Write(&fast, FormatTable); err != nil {
+	if err := tbl.Write(&fast, f); err != nil {
 		t.Fatal(err)
 	}
 	if slow.String() != fast.String() {
 		sl, fl := strings.Split(slow.String(), "\n"), strings.Split(fast.String(), "\n")
 		for i := range min(len(sl), len(fl)) {
 			if sl[i] != fl[i] {
-				t.Fatalf("line %d differs:\ntablewriter: %q\nfast:        %q", i+1, sl[i], fl[i])
+				t.Fatalf("%s line %d differs:\ntablewriter: %q\nfast:        %q", f, i+1, sl[i], fl[i])
 			}
 		}
 		t.Fatalf("lengths differ: %d vs %d lines", len(sl), len(fl))

@@ -113,7 +113,14 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 		}
 	}
 
-	if f == FormatTable && len(rows) >= fastRows && !t.KeyValue && len(t.Header) > 0 && plainCells(rows) {
+	if len(rows) >= fastRows && !t.KeyValue && len(t.Header) > 0 && plainCells(rows) {
+		if f == FormatMarkdown {
+			writeMarkdown(bw, t.Header, rows, n, t.Right)
+			if t.Footer != "" {
+				fmt.Fprintf(bw, "\n%s\n", t.Footer)
+			}
+			return bw.Flush()
+		}
 		writeBoxed(bw, t.Header, rows, n, t.Right)
 		if t.Footer != "" {
 			fmt.Fprintf(bw, "%s\n", t.Footer)
