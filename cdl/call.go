@@ -162,7 +162,7 @@ func Call(fn uintptr, sig Signature, args ...any) (Value, error) {
 	}
 	if len(args) != len(sig.Params) {
 		return Value{}, &Error{Op: "call", Name: sig.String(),
-			Msg: "want " + itoa(len(sig.Params)) + " arguments, got " + itoa(len(args))}
+			Msg: "want " + plural(len(sig.Params), "argument") + ", got " + itoa(len(args))}
 	}
 	var fr frame
 	fr.fn = fn

@@ -80,7 +80,7 @@ func TestCallRefuses(t *testing.T) {
 		args []any
 		want string
 	}{
-		{sig("int(int)"), p, nil, "want 1 arguments, got 0"},
+		{sig("int(int)"), p, nil, "want 1 argument, got 0"},
 		{sig("int(int)"), 0, []any{1}, "function address is 0"},
 		{sig("int(char)"), p, []any{300}, "argument 1 (char): 300 out of range"},
 		{sig("int(unsigned)"), p, []any{-1}, "-1 out of range"},

@@ -478,7 +478,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func (s Signature) ParseArgs(args []string) ([]any, error) {
 	if len(args) != len(s.Params) {
 		return nil, &Error{Op: "parse arguments", Name: s.String(),
-			Msg: "want " + itoa(len(s.Params)) + " arguments, got " + itoa(len(args))}
+			Msg: "want " + plural(len(s.Params), "argument") + ", got " + itoa(len(args))}
 	}
 	out := make([]any, len(args))
 	for i, a := range args {
@@ -490,6 +490,14 @@ func (s Signature) ParseArgs(args []string) ([]any, error) {
 		out[i] = v
 	}
 	return out, nil
+}
+
+// plural is "1 argument", "2 arguments".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return itoa(n) + " " + noun + "s"
 }
 
 func parseArg(k Kind, a string) (any, error) {

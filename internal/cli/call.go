@@ -150,7 +150,7 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	if err != nil {
 		return usagef("--sig: %v", err)
 	}
-	if _, err := probe.RawArgs(sig, args); err != nil {
+	if _, err := sig.ParseArgs(args); err != nil {
 		return usagef("%v", err)
 	}
 	syms := []string{symbol}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/soinspect/soinspect/cdl"
@@ -83,7 +82,7 @@ func Raw(ctx context.Context, req RawRequest, st *Static, opts Options, onStep f
 		if err != nil {
 			return nil, err
 		}
-		if _, err := RawArgs(sig, req.Args); err != nil {
+		if _, err := sig.ParseArgs(req.Args); err != nil {
 			return nil, err
 		}
 	}
@@ -145,42 +144,6 @@ func rawPhase(r *RawReport) string {
 	return "dlopen"
 }
 
-// RawArgs converts command-line arguments to the Go values cdl.Call takes
-// for sig's parameters: integers (decimal, 0x hex, 0 octal), floats, C
-// strings as they are, pointers as integers.
-func RawArgs(sig cdl.Signature, args []string) ([]any, error) {
-	if len(args) != len(sig.Params) {
-		return nil, fmt.Errorf("%s takes %d argument(s), got %d", sig, len(sig.Params), len(args))
-	}
-	out := make([]any, len(args))
-	for i, a := range args {
-		p := sig.Params[i]
-		var err error
-		switch p.Kind {
-		case cdl.Bool:
-			out[i], err = strconv.ParseBool(a)
-		case cdl.Int8, cdl.Int16, cdl.Int32, cdl.Int64:
-			out[i], err = strconv.ParseInt(a, 0, 64)
-		case cdl.Uint8, cdl.Uint16, cdl.Uint32, cdl.Uint64:
-			out[i], err = strconv.ParseUint(a, 0, 64)
-		case cdl.Float, cdl.Double:
-			out[i], err = strconv.ParseFloat(a, 64)
-		case cdl.CString:
-			out[i] = a
-		case cdl.Pointer:
-			var u uint64
-			u, err = strconv.ParseUint(a, 0, 64)
-			out[i] = uintptr(u)
-		default:
-			err = fmt.Errorf("cannot pass kind %s", p.Kind)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("argument %d (%s): bad value %q", i+1, p.C, a)
-		}
-	}
-	return out, nil
-}
-
 // raw is the child side of Raw.
 func (c *child) raw(req RawRequest) {
 	c.phase(fdLoadOut, fdLoadErr)
@@ -220,7 +183,7 @@ func (c *child) raw(req RawRequest) {
 		sig, err := cdl.ParseSignature(req.Sig)
 		var args []any
 		if err == nil {
-			args, err = RawArgs(sig, req.Args)
+			args, err = sig.ParseArgs(req.Args)
 		}
 		if err != nil {
 			c.send(RawMsg{Step: "error", Err: err.Error()})
