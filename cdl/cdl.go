@@ -193,6 +193,22 @@ func (h *Handle) lock(op, name string) (uintptr, error) {
 	return h.h, nil
 }
 
+// Raw returns the loader's own handle, the void* dlopen returned: the value
+// dlopen prints in a trace, and what C code expects. Handles of the same
+// object are equal. It is an error after Close.
+func (h *Handle) Raw() (uintptr, error) {
+	name := ""
+	if h != nil {
+		name = h.path
+	}
+	raw, err := h.lock("handle", name)
+	if err != nil {
+		return 0, err
+	}
+	h.mu.RUnlock()
+	return raw, nil
+}
+
 // Sym returns the address of the symbol name (dlsym). A symbol whose value is
 // 0, such as an absolute symbol defined as 0, is found with a nil error: only
 // dlerror decides failure, not a NULL result. For an object whose symbol has

@@ -358,3 +358,28 @@ func TestVDSO(t *testing.T) {
 		t.Errorf("Sym(__vdso_clock_gettime) = %#x, %v", p, err)
 	}
 }
+
+func TestRaw(t *testing.T) {
+	a, err := cdl.Open("libm.so.6", cdl.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cdl.Open("libm.so.6", cdl.Now|cdl.NoLoad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, errA := a.Raw()
+	rb, errB := b.Raw()
+	if errA != nil || errB != nil || ra == 0 || ra != rb {
+		t.Errorf("Raw of two handles of libm: %#x, %v and %#x, %v; want one non-zero handle", ra, errA, rb, errB)
+	}
+	a.Close()
+	b.Close()
+	if _, err := a.Raw(); !errors.Is(err, cdl.ErrClosed) {
+		t.Errorf("Raw after Close: %v, want ErrClosed", err)
+	}
+	var nilHandle *cdl.Handle
+	if _, err := nilHandle.Raw(); err == nil {
+		t.Error("Raw of a nil handle succeeded")
+	}
+}

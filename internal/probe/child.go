@@ -94,48 +94,27 @@ func (c *child) flushC() {
 	}
 }
 
-var (
-	sigFflush = mustSig("int(void*)")
-	sigDlopen = mustSig("void*(const char*, int)")
-	sigClose  = mustSig("int(void*)")
-)
-
-func mustSig(s string) cdl.Signature {
-	sig, err := cdl.ParseSignature(s)
+// sigFflush is fflush's C signature, int(FILE*).
+var sigFflush = func() cdl.Signature {
+	sig, err := cdl.ParseSignature("int(void*)")
 	if err != nil {
-		panic(err)
+		panic(err) // a constant that parses: cannot happen
 	}
 	return sig
-}
-
-// glibc's dlopen mode bits, for the raw-handle query.
-const (
-	rtldLazy   = 0x1
-	rtldNoLoad = 0x4
-)
+}()
 
 // rawHandle returns the loader's own handle for the already loaded object
-// at path: cdl.Handle keeps it private, and plugin.Open hides it, so it is
-// asked for again with dlopen(path, RTLD_LAZY|RTLD_NOLOAD), which loads
-// nothing and returns the same handle, called through cdl.Call; dlclose then
-// drops the reference that took.
+// at path (plugin.Open hides its own): dlopen with RTLD_NOLOAD loads
+// nothing and returns the same handle; closing it drops the reference that
+// took.
 func rawHandle(path string) uint64 {
-	main, err := cdl.Open("", cdl.Lazy)
+	h, err := cdl.Open(path, cdl.Lazy|cdl.NoLoad)
 	if err != nil {
 		return 0
 	}
-	defer main.Close()
-	dlopen, err1 := main.Sym("dlopen")
-	dlclose, err2 := main.Sym("dlclose")
-	if err1 != nil || err2 != nil || dlopen == 0 || dlclose == 0 {
-		return 0
-	}
-	v, err := cdl.Call(dlopen, sigDlopen, path, rtldLazy|rtldNoLoad)
-	if err != nil || v.Pointer() == 0 {
-		return 0
-	}
-	cdl.Call(dlclose, sigClose, v.Pointer())
-	return uint64(v.Pointer())
+	defer h.Close()
+	raw, _ := h.Raw()
+	return uint64(raw)
 }
 
 // linkMap returns the real path and load base of the loaded object at path.

@@ -156,7 +156,9 @@ func (c *child) raw(req RawRequest) {
 		c.send(RawMsg{Step: "done"})
 		return
 	}
-	m.Addr = rawHandle(req.Path)
+	if raw, err := h.Raw(); err == nil {
+		m.Addr = uint64(raw)
+	}
 	if lm, err := h.LinkMap(); err == nil {
 		m.RealPath, m.Base = lm.Path, uint64(lm.Base)
 	}
