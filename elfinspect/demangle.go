@@ -22,6 +22,15 @@ func DemangleName(name string) (d string, ok bool) {
 	if len(name) < 3 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') {
 		return name, false
 	}
+	if s, ok := demangleFast(name); ok {
+		return s, true
+	}
+	return demangleSlow(name)
+}
+
+// demangleSlow is DemangleName without the fast path: the demangle
+// package and the fixes that make its output c++filt's.
+func demangleSlow(name string) (string, bool) {
 	mangled := name
 	if name[1] == 'Z' && strings.Contains(name, "sr") {
 		mangled = fixOldStyleSr(name)
