@@ -11,10 +11,10 @@ import (
 
 func main() {
 	// A listing holds the file's tables and its symbols, and demangling makes
-	// much short-lived garbage: a soft limit keeps the peak near 32 MiB on
+	// much short-lived garbage: a soft limit keeps the peak under 32 MiB on
 	// libLLVM at no cost in time. GOMEMLIMIT, if set, wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(30 << 20)
+		debug.SetMemoryLimit(24 << 20)
 	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

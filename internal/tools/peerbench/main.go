@@ -26,8 +26,9 @@ import (
 )
 
 type bcase struct {
-	name  string
-	goal  float64 // the ratio to reach; 0 means none
+	name    string
+	goal    float64 // the ratio to reach; 0 means none
+	rssGoal int64   // the peak RSS not to exceed, in MiB; 0 means none
 	ours  []string
 	peer  []string
 	input string
@@ -55,17 +56,17 @@ func main() {
 	for _, lib := range libs {
 		b := filepath.Base(lib)
 		cases = append(cases,
-			bcase{"dynamic listing " + b, 0.8,
+			bcase{"dynamic listing " + b, 0.8, 32,
 				[]string{*so, "symbols", "-D", "--defined-only", "--demangle=none", "--sort=name", "--format=plain", lib},
 				[]string{"nm", "-D", "--defined-only", lib}, lib},
-			bcase{"demangled listing " + b, 1.3,
+			bcase{"demangled listing " + b, 1.3, 32,
 				[]string{*so, "symbols", "-D", "--all", "--format=plain", lib},
 				[]string{"nm", "-DC", lib}, lib},
 		)
 	}
 	if *plug != "" {
 		b := filepath.Base(*plug)
-		cases = append(cases, bcase{"static listing " + b, 1.0,
+		cases = append(cases, bcase{"static listing " + b, 1.0, 0,
 			[]string{*so, "symbols", "--static", "--all", "--demangle=none", "--format=plain", *plug},
 			[]string{"nm", *plug}, *plug})
 	}
@@ -99,9 +100,17 @@ func main() {
 			verdict = "MISSED"
 		}
 		cpuRatio := float64(medianCPU(ours)) / float64(medianCPU(peer))
-		fmt.Fprintf(tw, "%s\t%v\t%v\t%.2f×\t≤ %.1f× %s\t%.2f×\t%d MiB\t%d MiB\t\n", c.name,
+		rss := fmt.Sprintf("%d MiB", maxRSS(ours)/1024)
+		if c.rssGoal > 0 {
+			v := "ok"
+			if maxRSS(ours)/1024 > c.rssGoal {
+				v = "MISSED"
+			}
+			rss += fmt.Sprintf(" (≤ %d %s)", c.rssGoal, v)
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%v\t%.2f×\t≤ %.1f× %s\t%.2f×\t%s\t%d MiB\t\n", c.name,
 			mo.wall.Round(100*time.Microsecond), mp.wall.Round(100*time.Microsecond), ratio,
-			c.goal, verdict, cpuRatio, maxRSS(ours)/1024, maxRSS(peer)/1024)
+			c.goal, verdict, cpuRatio, rss, maxRSS(peer)/1024)
 	}
 	tw.Flush()
 	fmt.Printf("(median wall time of %d alternating runs each, output to /dev/null; the ratio is of wall times,\n the CPU ratio of user+system time; %s)\n", *n, time.Now().Format(time.DateOnly))
