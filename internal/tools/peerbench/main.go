@@ -29,9 +29,9 @@ type bcase struct {
 	name    string
 	goal    float64 // the ratio to reach; 0 means none
 	rssGoal int64   // the peak RSS not to exceed, in MiB; 0 means none
-	ours  []string
-	peer  []string
-	input string
+	ours    []string
+	peer    []string
+	input   string
 }
 
 type sample struct {
