@@ -40,13 +40,12 @@ func cellWidth(c string) int {
 	return len(c)
 }
 
-// writeBoxed draws a header and rows in the box-drawing style of the
-// tablewriter renderer the other tables use (tw.StyleLight): one space
-// of padding each side, header left-aligned, columns in right aligned.
-func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
-	widths := make([]int, n)
-	hdr := make([]string, n)
+// layout measures the columns of a long table: the header padded to n
+// cells, each column's width, and which columns align right.
+func layout(header []string, rows [][]string, n int, right []int) (hdr []string, widths []int, isRight []bool) {
+	hdr = make([]string, n)
 	copy(hdr, header)
+	widths = make([]int, n)
 	for i, h := range hdr {
 		widths[i] = cellWidth(h)
 	}
@@ -55,12 +54,40 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 			widths[i] = max(widths[i], cellWidth(c))
 		}
 	}
-	isRight := make([]bool, n)
+	isRight = make([]bool, n)
 	for _, c := range right {
 		if c >= 0 && c < n {
 			isRight[c] = true
 		}
 	}
+	return hdr, widths, isRight
+}
+
+// writeCells writes one line of cells between the separators sep (before
+// each cell, after one space of padding) and end, each cell padded to its
+// column's width on the side alignment asks for.
+func writeCells(bw *bufio.Writer, cells []string, widths []int, isRight []bool, sep, end string) {
+	for i, wd := range widths {
+		bw.WriteString(sep)
+		c := cells[i]
+		pad := wd - cellWidth(c)
+		if isRight != nil && isRight[i] {
+			writeSpaces(bw, pad)
+			bw.WriteString(c)
+		} else {
+			bw.WriteString(c)
+			writeSpaces(bw, pad)
+		}
+		bw.WriteByte(' ')
+	}
+	bw.WriteString(end)
+}
+
+// writeBoxed draws a header and rows in the box-drawing style of the
+// tablewriter renderer the other tables use (tw.StyleLight): one space
+// of padding each side, header left-aligned, columns in right aligned.
+func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
+	hdr, widths, isRight := layout(header, rows, n, right)
 	rule := func(left, mid, end string) {
 		bw.WriteString(left)
 		for i, wd := range widths {
@@ -72,27 +99,11 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 		bw.WriteString(end)
 		bw.WriteByte('\n')
 	}
-	line := func(cells []string, alignRight bool) {
-		for i := 0; i < n; i++ {
-			bw.WriteString("│ ")
-			c := cells[i]
-			pad := widths[i] - cellWidth(c)
-			if alignRight && isRight[i] {
-				writeSpaces(bw, pad)
-				bw.WriteString(c)
-			} else {
-				bw.WriteString(c)
-				writeSpaces(bw, pad)
-			}
-			bw.WriteByte(' ')
-		}
-		bw.WriteString("│\n")
-	}
 	rule("┌", "┬", "┐")
-	line(hdr, false)
+	writeCells(bw, hdr, widths, nil, "│ ", "│\n")
 	rule("├", "┼", "┤")
 	for _, r := range rows {
-		line(r, true)
+		writeCells(bw, r, widths, isRight, "│ ", "│\n")
 	}
 	rule("└", "┴", "┘")
 }
@@ -101,53 +112,18 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 // renderer does: cells padded to the column width, aligned as their column
 // (the header too), and a separator row of dashes with colons.
 func writeMarkdown(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
-	widths := make([]int, n)
-	hdr := make([]string, n)
-	copy(hdr, header)
-	for i, h := range hdr {
-		widths[i] = cellWidth(h)
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], cellWidth(c))
-		}
-	}
-	isRight := make([]bool, n)
-	for _, c := range right {
-		if c >= 0 && c < n {
-			isRight[c] = true
-		}
-	}
-	line := func(cells []string) {
-		for i := 0; i < n; i++ {
-			bw.WriteString("| ")
-			c := cells[i]
-			pad := widths[i] - cellWidth(c)
-			if isRight[i] {
-				writeSpaces(bw, pad)
-				bw.WriteString(c)
-			} else {
-				bw.WriteString(c)
-				writeSpaces(bw, pad)
-			}
-			bw.WriteByte(' ')
-		}
-		bw.WriteString("|\n")
-	}
-	line(hdr)
+	hdr, widths, isRight := layout(header, rows, n, right)
+	writeCells(bw, hdr, widths, isRight, "| ", "|\n")
 	for i, wd := range widths {
-		bw.WriteString("|")
 		if isRight[i] {
-			bw.WriteString(strings.Repeat("-", wd+1))
-			bw.WriteString(":")
+			bw.WriteString("|" + strings.Repeat("-", wd+1) + ":")
 		} else {
-			bw.WriteString(":")
-			bw.WriteString(strings.Repeat("-", wd+1))
+			bw.WriteString("|:" + strings.Repeat("-", wd+1))
 		}
 	}
 	bw.WriteString("|\n")
 	for _, r := range rows {
-		line(r)
+		writeCells(bw, r, widths, isRight, "| ", "|\n")
 	}
 }
 
