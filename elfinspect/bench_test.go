@@ -1,10 +1,6 @@
 package elfinspect_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -68,47 +64,10 @@ func BenchmarkDemangleNameLLVM(b *testing.B) {
 	}
 }
 
-var bigPlugin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// bigPluginPath builds the benchmark plugin of the repository
-// (testdata/bigplugin, importing ~35 standard packages) once.
-func bigPluginPath(b *testing.B) string {
-	src, err := filepath.Abs("../testdata/bigplugin")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(src); err != nil {
-		b.Skip("no ../testdata/bigplugin")
-	}
-	bigPlugin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "elfinspect-bench-")
-		if err != nil {
-			bigPlugin.err = err
-			return
-		}
-		bigPlugin.path = filepath.Join(dir, "big.so")
-		cmd := exec.Command("go", "build", "-buildmode=plugin", "-o", bigPlugin.path, src)
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			bigPlugin.err = err
-			b.Log(string(out))
-		}
-	})
-	if bigPlugin.err != nil {
-		b.Fatal(bigPlugin.err)
-	}
-	b.Cleanup(func() {}) // the file stays for the other benchmarks of the run
-	return bigPlugin.path
-}
-
 func BenchmarkStaticSymbolsGoPlugin(b *testing.B) {
-	benchList(b, bigPluginPath(b), elfinspect.TableSymtab, false)
+	benchList(b, specimen(b, "big.so"), elfinspect.TableSymtab, false)
 }
 
 func BenchmarkDynamicSymbolsGoPlugin(b *testing.B) {
-	benchList(b, bigPluginPath(b), elfinspect.TableDynsym, false)
+	benchList(b, specimen(b, "big.so"), elfinspect.TableDynsym, false)
 }

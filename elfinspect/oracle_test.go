@@ -283,29 +283,22 @@ func checkNM(t *testing.T, path string) int {
 
 func TestReadelfOracle(t *testing.T) {
 	needTool(t, "readelf")
-	core, rest := oracleFiles(t)
-	files, syms := 0, 0
-	for _, p := range core {
-		syms += checkReadelf(t, p)
-		files++
-	}
-	deadline := time.Now().Add(oracleBudget)
-	for _, p := range rest {
-		if time.Now().After(deadline) {
-			break
-		}
-		syms += checkReadelf(t, p)
-		files++
-	}
-	t.Logf("readelf agrees on %d files (%d of %d system libraries), %d symbols", files, files-len(core), len(rest), syms)
+	checkAgainstTool(t, "readelf", checkReadelf)
 }
 
 func TestNMOracle(t *testing.T) {
 	needTool(t, "nm")
+	checkAgainstTool(t, "nm", checkNM)
+}
+
+// checkAgainstTool runs check on every core file, then on as many other system
+// libraries as oracleBudget allows, and logs how many files and symbols
+// the oracle agreed on.
+func checkAgainstTool(t *testing.T, oracle string, check func(*testing.T, string) int) {
 	core, rest := oracleFiles(t)
 	files, syms := 0, 0
 	for _, p := range core {
-		syms += checkNM(t, p)
+		syms += check(t, p)
 		files++
 	}
 	deadline := time.Now().Add(oracleBudget)
@@ -313,10 +306,10 @@ func TestNMOracle(t *testing.T) {
 		if time.Now().After(deadline) {
 			break
 		}
-		syms += checkNM(t, p)
+		syms += check(t, p)
 		files++
 	}
-	t.Logf("nm agrees on %d files (%d of %d system libraries), %d symbols", files, files-len(core), len(rest), syms)
+	t.Logf("%s agrees on %d files (%d of %d system libraries), %d symbols", oracle, files, files-len(core), len(rest), syms)
 }
 
 // TestReadelfDynSyms checks the version strings of libc with readelf
