@@ -106,7 +106,7 @@ bench: $(BIN)/soinspect $(BIN)/bench/big.so
 	$(GO) run ./internal/tools/peerbench -soinspect $(BIN)/soinspect -plugin $(BIN)/bench/big.so
 
 # A plugin linking ~35 std packages (≈20 MB): the "large Go plugin" of the benchmarks.
-$(BIN)/bench/big.so: testdata/bigplugin/main.go
+$(BIN)/bench/big.so: testdata/bigplugin/main.go testdata/bigdeps/bigdeps.go
 	@mkdir -p $(BIN)/bench
 	$(GO) build -buildmode=plugin -o $@ ./testdata/bigplugin
 
