@@ -3,10 +3,10 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -129,13 +129,11 @@ func firstDiff(a, b string) string {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
 	for i := 0; i < len(al) && i < len(bl); i++ {
 		if al[i] != bl[i] {
-			return "line " + itoa(i+1) + ":\n  ours: " + al[i] + "\n  nm:   " + bl[i]
+			return fmt.Sprintf("line %d:\n  ours: %s\n  nm:   %s", i+1, al[i], bl[i])
 		}
 	}
-	return "lengths differ: " + itoa(len(al)) + " vs " + itoa(len(bl)) + " lines"
+	return fmt.Sprintf("lengths differ: %d vs %d lines", len(al), len(bl))
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // TestSymbolsJSON checks the schema promised in the README on a real plugin.
 func TestSymbolsJSON(t *testing.T) {
