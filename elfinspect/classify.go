@@ -26,15 +26,16 @@ func (f *File) Kind() (k Kind) {
 		return KindOther
 	}
 	if f.IsGo() {
-		switch f.goBuildMode() {
-		case "plugin":
-			return KindGoPlugin
-		case "c-shared":
-			return KindGoCShared
-		case "shared":
-			return KindGoShared
-		case "exe", "pie":
-			return KindGoExecutable
+		mode := f.goBuildMode()
+		if mode == "" {
+			// Pointer-style build info (before Go 1.18): debug/buildinfo
+			// finds what the quick look at the section could not.
+			if bi, err := f.BuildInfo(); err == nil {
+				mode, _ = bi.Setting("-buildmode")
+			}
+		}
+		if k, ok := buildModeKind(mode); ok {
+			return k
 		}
 		// No build settings: judge by what each build mode leaves. A
 		// plugin exports its Go symbols (pkg..inittask, go:link.pkghash.*);
@@ -123,6 +124,22 @@ func (f *File) isPIE() bool {
 	}
 	soname, err := f.elf.DynString(elf.DT_SONAME)
 	return err == nil && len(soname) == 0
+}
+
+// buildModeKind is the Kind a Go -buildmode setting makes, and false for
+// an unknown or empty one.
+func buildModeKind(mode string) (Kind, bool) {
+	switch mode {
+	case "plugin":
+		return KindGoPlugin, true
+	case "c-shared":
+		return KindGoCShared, true
+	case "shared":
+		return KindGoShared, true
+	case "exe", "pie":
+		return KindGoExecutable, true
+	}
+	return "", false
 }
 
 // goBuildMode returns the -buildmode recorded in .go.buildinfo, or "".

@@ -120,25 +120,6 @@ func safeKind(f *File) (k Kind) {
 	return f.Kind()
 }
 
-// goKind is Kind, trusting the -buildmode of the build info first: it
-// is what the Go linker was told, whatever the sections look like after
-// stripping.
-func goKind(f *File) Kind {
-	if bi, err := f.BuildInfo(); err == nil {
-		switch mode, _ := bi.Setting("-buildmode"); mode {
-		case "plugin":
-			return KindGoPlugin
-		case "c-shared":
-			return KindGoCShared
-		case "shared":
-			return KindGoShared
-		case "exe", "pie":
-			return KindGoExecutable
-		}
-	}
-	return safeKind(f)
-}
-
 func safeHostHashes(f *File) (hs []HostPackageHash, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -187,7 +168,7 @@ func (c *checker) check(p *File, reqs []Requirement) (v Verdict) {
 		return Verdict{Outcome: OutcomeError, Error: ErrNilFile.Error(),
 			Reasons: []Reason{{Code: ReasonUnreadable, Message: "no file", Fatal: true}}}
 	}
-	v = Verdict{Plugin: p.Path, Kind: goKind(p), MeetsRequirements: true}
+	v = Verdict{Plugin: p.Path, Kind: safeKind(p), MeetsRequirements: true}
 	defer func() {
 		if r := recover(); r != nil {
 			v.Outcome, v.Error, v.Exact, v.Loadable = OutcomeError, fmt.Sprint("malformed file: ", r), false, false

@@ -67,19 +67,14 @@ func (f *File) Describe() (d *Description, err error) {
 	}
 	// The build info names the build mode outright; trust it over Kind's
 	// heuristics, which stripping can mislead (and which cost more).
-	switch mode {
-	case "plugin":
-		d.Kind = KindGoPlugin
+	k, ok := buildModeKind(mode)
+	if !ok {
+		k = f.Kind()
+	}
+	d.Kind = k
+	if mode == "plugin" {
 		d.Plugin = f.readPlugin(im, d.Build)
 		d.ABI = d.Plugin.ABI
-	case "c-shared":
-		d.Kind = KindGoCShared
-	case "shared":
-		d.Kind = KindGoShared
-	case "exe", "pie":
-		d.Kind = KindGoExecutable
-	default:
-		d.Kind = f.Kind()
 	}
 	if d.Plugin == nil {
 		d.ABI = readABIFacts(im, note)
