@@ -115,32 +115,7 @@ func isEmptyPack(a demangle.AST) bool {
 // the work over GOMAXPROCS goroutines. Call it on the symbols that will be
 // shown, after filtering: demangling costs microseconds a name.
 func Demangle(syms []Symbol) {
-	workers := runtime.GOMAXPROCS(0)
-	const chunk = 256
-	if workers <= 1 || len(syms) < 2*chunk {
-		demangleRange(syms)
-		return
-	}
-	var next int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				lo := next
-				next += chunk
-				mu.Unlock()
-				if lo >= len(syms) {
-					return
-				}
-				demangleRange(syms[lo:min(lo+chunk, len(syms))])
-			}
-		}()
-	}
-	wg.Wait()
+	DemangleInOrder(syms, func([]Symbol) error { return nil })
 }
 
 // DemangleInOrder demangles syms in parallel, like Demangle, and hands
