@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -23,7 +24,6 @@ type callOptions struct {
 	raw, trace, json bool
 	flags, sig, set  string
 	timeout          time.Duration
-	width            int
 }
 
 func newCallCmd() *cobra.Command {
@@ -56,12 +56,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
   soinspect call --raw --trace bin/plugins/plugin1.so init
   soinspect call --raw --sig 'long()' bin/plugins/plugin1.so Answer
   soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return usagef("call: FILE and SYMBOL are required")
-			}
-			return nil
-		},
+		Args: minArgs(2, "call: FILE and SYMBOL are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args[0], args[1], args[2:])
 		},
@@ -115,8 +110,6 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	if o.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
-	o.width = terminalWidth(cmd.OutOrStdout())
-	render.Width = o.width
 	fs := cmd.Flags()
 	if !o.raw && (fs.Changed("flags") || fs.Changed("sig")) {
 		return usagef("call: --flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
@@ -320,7 +313,7 @@ func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, 
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, o.width)
+		writeWhy(w, rep.Crash, render.Width)
 	}
 	return nil
 }
@@ -373,17 +366,19 @@ func writeWhy(w io.Writer, c *probe.Crash, width int) {
 	}
 }
 
+// wrap wraps s to width columns: the first line starts with first, the
+// others with rest (both as wide).
 func wrap(s, first, rest string, width int) string {
 	var b strings.Builder
-	line := first
-	for _, word := range strings.Fields(s) {
-		if len(line)+len(word)+1 > width && strings.TrimSpace(line) != strings.TrimSpace(first) {
-			b.WriteString(strings.TrimRight(line, " ") + "\n")
-			line = rest
+	for i, line := range strings.Split(render.WrapText(s, width-utf8.RuneCountInString(first)), "\n") {
+		if i == 0 {
+			b.WriteString(first)
+		} else {
+			b.WriteString(rest)
 		}
-		line += word + " "
+		b.WriteString(line)
+		b.WriteByte('\n')
 	}
-	b.WriteString(strings.TrimRight(line, " ") + "\n")
 	return b.String()
 }
 
@@ -473,7 +468,7 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, o.width)
+		writeWhy(w, rep.Crash, render.Width)
 	}
 	return goStatus(rep)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/cdl"
 )
@@ -35,7 +36,7 @@ func TestParseFlags(t *testing.T) {
 func TestWrap(t *testing.T) {
 	s := wrap(strings.Repeat("word ", 40), "  • ", "    ", 30)
 	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		if len(l) > 30 {
+		if utf8.RuneCountInString(l) > 30 {
 			t.Errorf("line too long (%d): %q", len(l), l)
 		}
 	}

@@ -18,7 +18,6 @@ func init() { subcommands = append(subcommands, newCheckCmd) }
 type checkOptions struct {
 	json     bool
 	requires []string
-	width    int
 }
 
 func newCheckCmd() *cobra.Command {
@@ -46,12 +45,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 		Example: `  soinspect check bin/pluginhost bin/plugins/plugin1.so bin/plugins/plugin2.so
   soinspect check --require 'Run:func() string' bin/pluginhost bin/plugins/*.so
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return usagef("check: a HOST and at least one PLUGIN are required")
-			}
-			return nil
-		},
+		Args: minArgs(2, "check: a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			reqs := make([]elfinspect.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
@@ -61,8 +55,6 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 				}
 				reqs = append(reqs, r)
 			}
-			o.width = terminalWidth(cmd.OutOrStdout())
-			render.Width = o.width
 			return o.run(cmd, args[0], args[1:], reqs)
 		},
 	}
@@ -186,7 +178,7 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
-		Elide:  3, Wrap: true, Width: o.width,
+		Elide:  3, Wrap: true, Width: render.Width,
 	}
 	for _, r := range v.Reasons {
 		if r.Code == elfinspect.ReasonPackageHash {
@@ -200,7 +192,7 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 		general = append(general, []string{string(r.Code), r.Message})
 	}
 	if len(general) > 0 {
-		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Elide: 1, Wrap: true, Width: o.width}
+		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Elide: 1, Wrap: true, Width: render.Width}
 		t.Rows = general
 		if err := t.Write(w, render.FormatTable); err != nil {
 			return err

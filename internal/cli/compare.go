@@ -18,7 +18,6 @@ func init() { subcommands = append(subcommands, newCompareCmd) }
 type compareOptions struct {
 	json    bool
 	timeout time.Duration
-	width   int
 }
 
 func newCompareCmd() *cobra.Command {
@@ -48,12 +47,7 @@ crashed or timed out, 2 for usage errors.`,
 		Example: `  soinspect compare bin/plugins/plugin1.so
   soinspect compare bin/plugins/plugin1.so Run Greeting
   soinspect compare --json bin/plugins/plugin1.so`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 1 {
-				return usagef("compare: FILE is required")
-			}
-			return nil
-		},
+		Args: minArgs(1, "compare: FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args[0], args[1:])
 		},
@@ -68,8 +62,6 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if o.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
-	o.width = terminalWidth(cmd.OutOrStdout())
-	render.Width = o.width
 	st, err := probe.ReadStatic(file)
 	if err != nil {
 		return err
@@ -118,7 +110,7 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	rows = append(rows, []string{"error", errCell(rm.Err, raw), errCell(gm.Err, gor.Crash)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
 	t := &render.Table{Title: "compare: " + c.Path, Header: []string{"", "RAW (cdl, dlopen)", "GO (plugin.Open)"},
-		Rows: rows, Elide: 2, Wrap: true, Width: o.width}
+		Rows: rows, Elide: 2, Wrap: true, Width: render.Width}
 	if c.PluginPath != "" {
 		t.Footer = "pluginpath: " + c.PluginPath
 	}
@@ -128,7 +120,7 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 
 	st := &render.Table{Title: "\nsymbols: dlsym (raw child) vs the pointer in plugin.Lookup's value (Go child)",
 		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "FILE OFFSET", "SAME", "DLSYM/LOOKUP TIME"},
-		Right:  []int{3, 4, 5}, Elide: 0, Width: o.width}
+		Right:  []int{3, 4, 5}, Elide: 0, Width: render.Width}
 	for _, s := range c.Symbols {
 		off := hexOrDash(s.RawOff)
 		if s.RawOff != s.GoOff && s.GoOff != 0 {
@@ -181,7 +173,7 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	}
 	for _, cr := range []*probe.Crash{raw.Crash, gor.Crash} {
 		if cr != nil {
-			writeWhy(w, cr, o.width)
+			writeWhy(w, cr, render.Width)
 		}
 	}
 	return nil

@@ -16,7 +16,6 @@ func init() { subcommands = append(subcommands, newPluginCmd) }
 
 type pluginOptions struct {
 	json, hashes, deps bool
-	width              int
 }
 
 func newPluginCmd() *cobra.Command {
@@ -35,15 +34,8 @@ executable, the soname and needed libraries of a C or C++ library.`,
 		Example: `  soinspect plugin bin/plugins/plugin1.so
   soinspect plugin --hashes bin/plugins/*.so
   soinspect plugin --json bin/plugins/plugin1.so | jq -r .plugin.pluginpath`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("plugin: at least one FILE is required")
-			}
-			return nil
-		},
+		Args: minArgs(1, "plugin: at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.width = terminalWidth(cmd.OutOrStdout())
-			render.Width = o.width
 			first := true
 			return eachFile(cmd, args, func(w io.Writer, path string) error {
 				d, err := describe(path)
@@ -112,7 +104,7 @@ func (o *pluginOptions) write(w io.Writer, d *elfinspect.Description) error {
 	}
 	if len(d.CExports) > 0 {
 		t := &render.Table{Title: "\nC functions exported with //export (callable from C after dlopen)",
-			Header: []string{"NAME", "ADDRESS", "CGO WRAPPER"}, Elide: 2, Width: o.width}
+			Header: []string{"NAME", "ADDRESS", "CGO WRAPPER"}, Elide: 2, Width: render.Width}
 		for _, e := range d.CExports {
 			t.Rows = append(t.Rows, []string{e.Name, hex(e.Addr), e.Wrapper})
 		}
@@ -166,7 +158,7 @@ func (o *pluginOptions) writeExports(w io.Writer, pi *elfinspect.PluginInfo) err
 	t := &render.Table{
 		Title:  "\nExports (what plugin.Lookup finds; the type is reflect.TypeOf of its result)",
 		Header: []string{"NAME", "KIND", "GO TYPE", "ADDRESS"},
-		Elide:  2, Width: o.width,
+		Elide:  2, Width: render.Width,
 	}
 	var methods []string
 	for _, e := range pi.Exports {
@@ -206,7 +198,7 @@ func (o *pluginOptions) writeInits(w io.Writer, pi *elfinspect.PluginInfo) error
 	t := &render.Table{
 		Title:  "\nInit tasks (plugin.Open runs them in this order; a task the host already ran is skipped)",
 		Header: []string{"PACKAGE", "FUNCS", "FUNCTIONS"},
-		Right:  []int{1}, Elide: 2, Wrap: true, Width: o.width,
+		Right:  []int{1}, Elide: 2, Wrap: true, Width: render.Width,
 	}
 	for _, it := range pi.InitTasks {
 		names := make([]string, len(it.Funcs))
@@ -251,7 +243,7 @@ func (o *pluginOptions) writeBuild(w io.Writer, bi *elfinspect.BuildInfo) error 
 		_, err := fmt.Fprintf(w, "%d module dependencies (--deps lists them with every build setting)\n", len(bi.Deps))
 		return err
 	}
-	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"}, Elide: 2, Width: o.width}
+	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"}, Elide: 2, Width: render.Width}
 	for _, m := range bi.Deps {
 		t.Rows = append(t.Rows, []string{m.Path, modVersion(m), m.Sum})
 	}
@@ -277,7 +269,7 @@ func (o *pluginOptions) writeHashes(w io.Writer, pi *elfinspect.PluginInfo) erro
 	}
 	t := &render.Table{
 		Title:  "\nPackage hashes (plugin.Open fails unless each equals the host's for the same package)",
-		Header: []string{"PACKAGE", "LINK HASH"}, Elide: 0, Width: o.width,
+		Header: []string{"PACKAGE", "LINK HASH"}, Elide: 0, Width: render.Width,
 	}
 	for _, h := range pi.PackageHashes {
 		t.Rows = append(t.Rows, []string{h.Package, h.Hash})

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/soinspect/soinspect/internal/render"
 )
 
 // Exit statuses shared by every subcommand.
@@ -35,6 +37,17 @@ type failedError struct{ n int }
 
 func (e failedError) Error() string { return fmt.Sprintf("%d file(s) failed", e.n) }
 
+// minArgs is a cobra.PositionalArgs that wants at least n arguments and
+// otherwise fails with msg as a usage error (exit status 2).
+func minArgs(n int, msg string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("%s", msg)
+		}
+		return nil
+	}
+}
+
 // NewRootCmd returns the soinspect command with every subcommand attached.
 func NewRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -44,6 +57,10 @@ func NewRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	// Every table is fitted to the terminal (or $COLUMNS, or 100 columns).
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		render.Width = terminalWidth(cmd.OutOrStdout())
+	}
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}

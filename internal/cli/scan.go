@@ -23,7 +23,6 @@ func init() { subcommands = append(subcommands, newScanCmd) }
 type scanOptions struct {
 	json, all bool
 	host      string
-	width     int
 }
 
 func newScanCmd() *cobra.Command {
@@ -47,15 +46,8 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
 		Example: `  soinspect scan bin/plugins
   soinspect scan --host bin/pluginhost bin/plugins
   soinspect scan --json /usr/lib/x86_64-linux-gnu | jq '.entries[] | select(.class=="go-plugin")'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("scan: at least one DIR is required")
-			}
-			return nil
-		},
+		Args: minArgs(1, "scan: at least one DIR is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.width = terminalWidth(cmd.OutOrStdout())
-			render.Width = o.width
 			return o.run(cmd, args)
 		},
 	}
@@ -172,7 +164,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			title += " in " + d
 		}
 	}
-	t := &render.Table{Title: title, Header: header, Elide: elide, Wrap: hasCheck, Shrink: shrink, Width: o.width}
+	t := &render.Table{Title: title, Header: header, Elide: elide, Wrap: hasCheck, Shrink: shrink, Width: render.Width}
 	for _, e := range res.Entries {
 		if !shown(e) {
 			continue
@@ -208,7 +200,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		return err
 	}
 	if len(res.Findings) > 0 {
-		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"}, Elide: 1, Wrap: true, Width: o.width}
+		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"}, Elide: 1, Wrap: true, Width: render.Width}
 		for _, f := range res.Findings {
 			ft.Rows = append(ft.Rows, []string{f.Code, f.Message, strings.Join(f.Files, "\n")})
 		}

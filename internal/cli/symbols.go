@@ -31,7 +31,6 @@ type symbolsOptions struct {
 	langFilter                 *elfinspect.Lang
 	typeFilter                 *elfinspect.SymType
 	outFormat                  render.Format
-	width                      int
 }
 
 func newSymbolsCmd() *cobra.Command {
@@ -49,17 +48,11 @@ the loader sees — falling back to .symtab when there is none.`,
   soinspect symbols --all --package runtime bin/plugins/plugin1.so
   soinspect symbols -D --match 'basic_string' /usr/lib/x86_64-linux-gnu/libstdc++.so.6
   soinspect symbols --format plain --demangle=none /lib/x86_64-linux-gnu/libc.so.6 | awk '$2 == "T"'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("symbols: at least one FILE is required")
-			}
-			return nil
-		},
+		Args: minArgs(1, "symbols: at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err
 			}
-			o.width = terminalWidth(cmd.OutOrStdout())
 			return eachFile(cmd, args, o.run)
 		},
 	}
@@ -289,7 +282,7 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 		Header: []string{"ADDRESS", "SIZE", "T", "BIND", "VERSION", "NAME"},
 		Right:  []int{1},
 		Elide:  5,
-		Width:  o.width,
+		Width:  render.Width,
 	}
 	// People read addresses, not zero padding: pad to the widest shown.
 	addrWidth := 8
@@ -334,7 +327,7 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 		Header: []string{"PACKAGE", "SYMBOLS"},
 		Right:  []int{1},
 		Elide:  0,
-		Width:  o.width,
+		Width:  render.Width,
 	}
 	for _, p := range rep.packages {
 		pt.Rows = append(pt.Rows, []string{p.pkg, strconv.Itoa(p.count)})
