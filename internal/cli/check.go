@@ -11,6 +11,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 func init() { subcommands = append(subcommands, newCheckCmd) }
@@ -47,9 +48,9 @@ Exit status: 0 when every plugin is loadable and meets every --require,
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
 		Args: minArgs(2, "check: a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reqs := make([]elfinspect.Requirement, 0, len(o.requires))
+			reqs := make([]plugincheck.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
-				r, err := elfinspect.ParseRequirement(s)
+				r, err := plugincheck.ParseRequirement(s)
 				if err != nil {
 					return usagef("check: --require: %v", err)
 				}
@@ -66,10 +67,10 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 // checkJSON is one line of `check --json`: a Verdict with the host's name.
 type checkJSON struct {
 	Host string `json:"host"`
-	elfinspect.Verdict
+	plugincheck.Verdict
 }
 
-func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []elfinspect.Requirement) error {
+func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
 	stderr := cmd.ErrOrStderr()
 	host, err := elfinspect.Open(hostPath)
 	if err != nil {
@@ -90,7 +91,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		defer f.Close()
 		plugins = append(plugins, f)
 	}
-	verdicts := elfinspect.CheckPlugin(host, plugins, reqs)
+	verdicts := plugincheck.CheckPlugin(host, plugins, reqs)
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	for i := range verdicts {
@@ -120,7 +121,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	return nil
 }
 
-func countNotOK(vs []elfinspect.Verdict) int {
+func countNotOK(vs []plugincheck.Verdict) int {
 	n := 0
 	for _, v := range vs {
 		if !v.OK {
@@ -131,23 +132,23 @@ func countNotOK(vs []elfinspect.Verdict) int {
 }
 
 // verdictWord is the one-word answer for people.
-func verdictWord(v *elfinspect.Verdict) string {
+func verdictWord(v *plugincheck.Verdict) string {
 	switch {
 	case v.OK:
 		return "loadable"
 	case v.Loadable:
 		return "loadable, but fails --require"
-	case v.Outcome == elfinspect.OutcomeCrash:
+	case v.Outcome == plugincheck.OutcomeCrash:
 		return "WILL FAIL: crashes the host"
-	case v.Outcome == elfinspect.OutcomeNotReached:
+	case v.Outcome == plugincheck.OutcomeNotReached:
 		return "WILL FAIL: not reached (the host crashed before)"
-	case v.Outcome == elfinspect.OutcomeCannotOpen:
+	case v.Outcome == plugincheck.OutcomeCannotOpen:
 		return "WILL FAIL: the host cannot open plugins"
 	}
 	return "WILL FAIL"
 }
 
-func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) error {
+func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) error {
 	if !first {
 		fmt.Fprintln(w)
 	}
@@ -166,7 +167,7 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 			what += " (likely)"
 		}
 		label := "plugin.Open"
-		if v.Outcome == elfinspect.OutcomeCrash {
+		if v.Outcome == plugincheck.OutcomeCrash {
 			label = "plugin.Open crashes"
 		}
 		pairs = append(pairs, [2]string{label, what})
@@ -181,7 +182,7 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 		Elide:  3, Wrap: true, Width: render.Width,
 	}
 	for _, r := range v.Reasons {
-		if r.Code == elfinspect.ReasonPackageHash {
+		if r.Code == plugincheck.ReasonPackageHash {
 			have := r.HostHash
 			if r.HashFrom != "host" {
 				have += " (" + r.HashFrom + ")"

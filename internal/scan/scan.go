@@ -21,6 +21,8 @@ import (
 	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 // Class is the coarse kind of a shared object a scan reports.
@@ -61,7 +63,7 @@ type Entry struct {
 	// Notes say in words what is odd about this file.
 	Notes []string `json:"notes,omitempty"`
 	// Check is the verdict of plugin.Open in the host, with Options.Host.
-	Check *elfinspect.Verdict `json:"check,omitempty"`
+	Check *plugincheck.Verdict `json:"check,omitempty"`
 }
 
 // Finding codes.
@@ -326,13 +328,13 @@ func classify(f *elfinspect.File, path, name string, host *elfinspect.File) (e *
 	switch e.Kind {
 	case elfinspect.KindGoPlugin:
 		e.Class = ClassGoPlugin
-		if pi, err := f.Plugin(); err == nil {
+		if pi, err := goplugin.Read(f); err == nil {
 			e.PluginPath = pi.PluginPath
 		} else {
 			e.Notes = append(e.Notes, "plugin anatomy unreadable: "+err.Error())
 		}
 		if host != nil {
-			v := elfinspect.CheckPlugin(host, []*elfinspect.File{f}, nil)[0]
+			v := plugincheck.CheckPlugin(host, []*elfinspect.File{f}, nil)[0]
 			e.Check = &v
 		}
 	case elfinspect.KindGoCShared:
@@ -342,7 +344,7 @@ func classify(f *elfinspect.File, path, name string, host *elfinspect.File) (e *
 	case elfinspect.KindSharedLib:
 		e.Class = ClassCLibrary
 	case elfinspect.KindPIE:
-		if f.DlopenProblem() == "" {
+		if plugincheck.DlopenProblem(f) == "" {
 			// Runnable, but not flagged DF_1_PIE: dlopen loads it.
 			e.Class = ClassCLibrary
 			e.Notes = append(e.Notes, "a library with an interpreter: it can also run as a program")

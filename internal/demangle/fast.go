@@ -1,4 +1,4 @@
-package elfinspect
+package demangle
 
 import "sync"
 
@@ -14,7 +14,7 @@ import "sync"
 // variables; clone suffixes. It returns false on anything else (ABI
 // tags, lambdas, expressions, arrays, pointers to functions or members,
 // local names, ...) and on output longer than fastMaxOut, and
-// DemangleName then asks the package. What it accepts it must print
+// Name then asks the package. What it accepts it must print
 // exactly as demangleSlow does: demangle_fast_test.go checks that on
 // every C++ name of the system's libraries, and fuzzes it.
 func demangleFast(name string) (string, bool) {
@@ -807,7 +807,7 @@ func (d *fastDemangler) templateArgs(rec bool) bool {
 			d.targs = append(d.targs, sp)
 		}
 	}
-	// libiberty's quirk that DemangleName reproduces: after trailing
+	// libiberty's quirk that Name reproduces: after trailing
 	// empty packs the list closes with ">" even after a ">".
 	quirk := trailingEmpty > 0 && nargs > trailingEmpty
 	if !quirk && d.b[len(d.b)-1] == '>' {

@@ -1,4 +1,4 @@
-package elfinspect
+package goplugin
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // Description is an honest account of any ELF file for `soinspect plugin`:
@@ -14,20 +17,20 @@ import (
 // c-shared library, the build info for any Go binary, and the dynamic
 // linking facts for everything.
 //
-// JSON: {"file", "kind", "arch", "go_version", "build": BuildInfo,
-// "plugin": PluginInfo, "c_exports": [CExport], "abi": ABIFacts,
+// JSON: {"file", "kind", "arch", "go_version", "build": elfinspect.BuildInfo,
+// "plugin": Plugin, "c_exports": [CExport], "abi": ABIFacts,
 // "dynamic_symbols": {"defined", "undefined"}, "notes"}.
 type Description struct {
-	File      string       `json:"file,omitempty"`
-	Kind      Kind         `json:"kind"`
-	Arch      string       `json:"arch"`
-	GoVersion string       `json:"go_version,omitempty"`
-	Build     *BuildInfo   `json:"build,omitempty"`
-	Plugin    *PluginInfo  `json:"plugin,omitempty"`
-	CExports  []CExport    `json:"c_exports,omitempty"`
-	ABI       ABIFacts     `json:"abi"`
-	DynSyms   DynSymCounts `json:"dynamic_symbols"`
-	Notes     []string     `json:"notes,omitempty"`
+	File      string                `json:"file,omitempty"`
+	Kind      elfinspect.Kind       `json:"kind"`
+	Arch      string                `json:"arch"`
+	GoVersion string                `json:"go_version,omitempty"`
+	Build     *elfinspect.BuildInfo `json:"build,omitempty"`
+	Plugin    *Plugin               `json:"plugin,omitempty"`
+	CExports  []CExport             `json:"c_exports,omitempty"`
+	ABI       ABIFacts              `json:"abi"`
+	DynSyms   DynSymCounts          `json:"dynamic_symbols"`
+	Notes     []string              `json:"notes,omitempty"`
 }
 
 // CExport is a function a Go c-shared library (or plugin) exports to C
@@ -48,18 +51,19 @@ type DynSymCounts struct {
 
 // Describe gives an account of f whatever it is. It fails only when f
 // cannot be read at all; what cannot be learned is said in Notes.
-func (f *File) Describe() (d *Description, err error) {
+func Describe(f *elfinspect.File) (d *Description, err error) {
 	defer func() {
 		if p := recover(); p != nil && catchPanics {
-			d, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
+			d, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
-	d = &Description{File: f.Path, Arch: machineName(f.elf.Machine)}
+	d = &Description{File: f.Path, Arch: f.Arch()}
 	note := func(format string, args ...any) { d.Notes = append(d.Notes, fmt.Sprintf(format, args...)) }
-	im, err := newImage(f)
+	im, done, err := image(f)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	mode := ""
 	if bi, err := f.BuildInfo(); err == nil {
 		d.Build, d.GoVersion = bi, bi.GoVersion
@@ -67,21 +71,21 @@ func (f *File) Describe() (d *Description, err error) {
 	}
 	// The build info names the build mode outright; trust it over Kind's
 	// heuristics, which stripping can mislead (and which cost more).
-	k, ok := buildModeKind(mode)
+	k, ok := elfinspect.BuildModeKind(mode)
 	if !ok {
 		k = f.Kind()
 	}
 	d.Kind = k
 	if mode == "plugin" {
-		d.Plugin = f.readPlugin(im, d.Build)
+		d.Plugin = readPlugin(f, im, d.Build)
 		d.ABI = d.Plugin.ABI
 	}
 	if d.Plugin == nil {
 		d.ABI = readABIFacts(im, note)
 	}
-	dyn, err := im.dynsym()
+	dyn, err := im.Dynsym()
 	if err != nil {
-		if f.elf.Type == elf.ET_DYN {
+		if f.ELF().Type == elf.ET_DYN {
 			note("%v", err)
 		}
 		return d, nil
@@ -93,17 +97,18 @@ func (f *File) Describe() (d *Description, err error) {
 // CExports lists the functions f exports to C with cgo's //export, by
 // pairing each C-named .dynsym function with cgo's "_cgoexp_<hash>_<Name>"
 // wrapper, which survives stripping.
-func (f *File) CExports() (exps []CExport, err error) {
+func CExports(f *elfinspect.File) (exps []CExport, err error) {
 	defer func() {
 		if p := recover(); p != nil && catchPanics {
-			exps, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
+			exps, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
-	im, err := newImage(f)
+	im, done, err := image(f)
 	if err != nil {
 		return nil, err
 	}
-	dyn, err := im.dynsym()
+	defer done()
+	dyn, err := im.Dynsym()
 	if err != nil {
 		return nil, err
 	}
@@ -111,21 +116,21 @@ func (f *File) CExports() (exps []CExport, err error) {
 	return exps, nil
 }
 
-func scanCExports(dyn *symtab) (DynSymCounts, []CExport) {
+func scanCExports(dyn *elfread.Symtab) (DynSymCounts, []CExport) {
 	var counts DynSymCounts
 	// cgo names the Go side of "//export Name" _cgoexp_<hash>_Name.
 	wrappers := map[string]string{} // exported name -> wrapper symbol
-	for i := 1; i < dyn.n; i++ {
-		s, _ := dyn.sym(i)
-		if s.shndx == uint16(elf.SHN_UNDEF) {
+	for i := 1; i < dyn.N; i++ {
+		s, _ := dyn.Sym(i)
+		if s.Shndx == uint16(elf.SHN_UNDEF) {
 			counts.Undefined++
 			continue
 		}
 		counts.Defined++
-		if s.typ() != elf.STT_FUNC || !s.defined() {
+		if s.Type() != elf.STT_FUNC || !s.Defined() {
 			continue
 		}
-		n := dyn.nameBytes(s)
+		n := dyn.NameBytes(s)
 		if len(n) > maxCName || !bytes.HasPrefix(n, []byte("_cgoexp_")) {
 			continue
 		}
@@ -138,14 +143,14 @@ func scanCExports(dyn *symtab) (DynSymCounts, []CExport) {
 	if len(wrappers) == 0 {
 		return counts, nil
 	}
-	for i := 1; i < dyn.n; i++ {
-		s, _ := dyn.sym(i)
-		if s.typ() != elf.STT_FUNC || !s.defined() {
+	for i := 1; i < dyn.N; i++ {
+		s, _ := dyn.Sym(i)
+		if s.Type() != elf.STT_FUNC || !s.Defined() {
 			continue
 		}
-		n := dyn.nameBytes(s)
+		n := dyn.NameBytes(s)
 		if w, ok := wrappers[string(n)]; ok && isCIdent(n) {
-			exps = append(exps, CExport{Name: string(n), Addr: s.value, Wrapper: w})
+			exps = append(exps, CExport{Name: string(n), Addr: s.Value, Wrapper: w})
 			delete(wrappers, string(n))
 		}
 	}
@@ -189,32 +194,33 @@ var ErrNoPackageHashes = errors.New("no exported package hashes")
 // exports them dynamically), these are what plugin.Open compares a
 // plugin's PackageHashes against, when the host is the first module to
 // define them. Works for plugins too (their own copies).
-func (f *File) PackageHashes() (hs []HostPackageHash, err error) {
+func PackageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
 	defer func() {
 		if p := recover(); p != nil && catchPanics {
-			hs, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
+			hs, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
 		}
 	}()
-	im, err := newImage(f)
+	im, done, err := image(f)
 	if err != nil {
 		return nil, err
 	}
-	dyn, err := im.dynsym()
+	defer done()
+	dyn, err := im.Dynsym()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoPackageHashes, err)
 	}
 	const prefix = "go:link.pkghash."
-	for i := 1; i < dyn.n; i++ {
-		s, _ := dyn.sym(i)
-		n := dyn.nameBytes(s)
-		if !s.defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
+	for i := 1; i < dyn.N; i++ {
+		s, _ := dyn.Sym(i)
+		n := dyn.NameBytes(s)
+		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
 			continue
 		}
-		name, err := im.copyString(n)
+		name, err := im.CopyString(n)
 		if err != nil {
 			return nil, err
 		}
-		h, err := im.str(s.value, 64)
+		h, err := im.Str(s.Value, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

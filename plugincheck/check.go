@@ -1,4 +1,4 @@
-package elfinspect
+package plugincheck
 
 import (
 	"bytes"
@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // CheckPlugin predicts, without loading anything, what a host process gets
@@ -39,7 +43,7 @@ import (
 // Verdicts are in the order of plugins. A nil plugin gets a verdict with
 // ReasonUnreadable. CheckPlugin reads file metadata (realpath, inode) to
 // tell repeated files apart; it never prints and never panics.
-func CheckPlugin(host *File, plugins []*File, reqs []Requirement) []Verdict {
+func CheckPlugin(host *elfinspect.File, plugins []*elfinspect.File, reqs []Requirement) []Verdict {
 	c := &checker{host: readHostFacts(host)}
 	out := make([]Verdict, 0, len(plugins))
 	for _, p := range plugins {
@@ -50,8 +54,8 @@ func CheckPlugin(host *File, plugins []*File, reqs []Requirement) []Verdict {
 
 // hostFacts is what CheckPlugin needs to know of the host.
 type hostFacts struct {
-	f       *File
-	bi      *BuildInfo
+	f       *elfinspect.File
+	bi      *elfinspect.BuildInfo
 	hashes  map[string]string // package -> hash, from .dynsym
 	problem *Reason           // why the host cannot open plugins at all
 	outcome Outcome
@@ -59,7 +63,7 @@ type hostFacts struct {
 	exact   bool
 }
 
-func readHostFacts(host *File) (h *hostFacts) {
+func readHostFacts(host *elfinspect.File) (h *hostFacts) {
 	h = &hostFacts{f: host}
 	defer func() {
 		if p := recover(); p != nil {
@@ -111,33 +115,33 @@ func readHostFacts(host *File) (h *hostFacts) {
 	return h
 }
 
-func safeKind(f *File) (k Kind) {
+func safeKind(f *elfinspect.File) (k elfinspect.Kind) {
 	defer func() {
 		if recover() != nil {
-			k = KindOther
+			k = elfinspect.KindOther
 		}
 	}()
 	return f.Kind()
 }
 
-func safeHostHashes(f *File) (hs []HostPackageHash, err error) {
+func safeHostHashes(f *elfinspect.File) (hs []goplugin.HostPackageHash, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			hs, err = nil, fmt.Errorf("malformed ELF: %v", p)
 		}
 	}()
-	return f.PackageHashes()
+	return goplugin.PackageHashes(f)
 }
 
 // linksPlugin reports whether the Go program f links package plugin: its
 // function name table (.gopclntab, which survives stripping) names
 // plugin.Open.
-func linksPlugin(f *File) bool {
-	s := f.elf.Section(".gopclntab")
+func linksPlugin(f *elfinspect.File) bool {
+	s := f.ELF().Section(".gopclntab")
 	if s == nil || s.Type == elf.SHT_NOBITS || s.Size > uint64(f.Size) {
 		return false
 	}
-	b, err := f.readSection(s)
+	b, err := elfread.Of(f).Section(s)
 	if err != nil {
 		return false
 	}
@@ -146,7 +150,7 @@ func linksPlugin(f *File) bool {
 
 // loaded is a shared object the modelled process has mapped.
 type loaded struct {
-	file   *File
+	file   *elfinspect.File
 	name   string
 	hashes map[string]string // nil until needed
 }
@@ -163,7 +167,7 @@ type checker struct {
 	crashed  string             // the file that crashed the host
 }
 
-func (c *checker) check(p *File, reqs []Requirement) (v Verdict) {
+func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 	if p == nil {
 		return Verdict{Outcome: OutcomeError, Error: ErrNilFile.Error(),
 			Reasons: []Reason{{Code: ReasonUnreadable, Message: "no file", Fatal: true}}}
@@ -294,20 +298,20 @@ func (h *hostFacts) addProblem(v *Verdict) {
 type analysis struct {
 	isPlugin       bool
 	pluginpath     string
-	bi             *BuildInfo
-	info           *PluginInfo
-	hashes         []PackageHash // in the linker's order when ordered
+	bi             *elfinspect.BuildInfo
+	info           *goplugin.Plugin
+	hashes         []goplugin.PackageHash // in the linker's order when ordered
 	ordered        bool
 	layoutMismatch string
-	missingSyms    []Export
+	missingSyms    []goplugin.Export
 }
 
 // analyse reads the plugin and records the reasons that do not depend on
 // the order of loading: not a plugin, Go version, requirements are checked
 // later.
-func (c *checker) analyse(p *File, v *Verdict, reqs []Requirement) *analysis {
+func (c *checker) analyse(p *elfinspect.File, v *Verdict, reqs []Requirement) *analysis {
 	a := &analysis{}
-	if v.Kind != KindGoPlugin {
+	if v.Kind != elfinspect.KindGoPlugin {
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonNotPlugin, Fatal: true, Message: notPluginMessage(p, v.Kind)})
 		for _, r := range reqs {
 			v.MeetsRequirements = false
@@ -317,7 +321,7 @@ func (c *checker) analyse(p *File, v *Verdict, reqs []Requirement) *analysis {
 		return a
 	}
 	a.isPlugin = true
-	pi, err := p.Plugin()
+	pi, err := goplugin.Read(p)
 	if err != nil {
 		a.isPlugin = false
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonUnreadable, Fatal: true, Message: "plugin anatomy unreadable: " + err.Error()})
@@ -333,25 +337,25 @@ func (c *checker) analyse(p *File, v *Verdict, reqs []Requirement) *analysis {
 	}
 	if len(pi.PackageHashes) > 0 {
 		a.hashes, a.ordered = pi.PackageHashes, true
-	} else if hs, err := p.PackageHashes(); err == nil {
+	} else if hs, err := goplugin.PackageHashes(p); err == nil {
 		// An unknown moduledata layout: the hashes the plugin exports,
 		// in name order, not the order plugin.Open checks them.
 		for _, h := range hs {
-			a.hashes = append(a.hashes, PackageHash{Package: h.Package, Hash: h.Hash, RuntimeSymbol: h.Symbol})
+			a.hashes = append(a.hashes, goplugin.PackageHash{Package: h.Package, Hash: h.Hash, RuntimeSymbol: h.Symbol})
 		}
 	}
 	hb := c.host.bi
 	if hb != nil && a.bi != nil && hb.GoVersion != a.bi.GoVersion {
 		r := Reason{Code: ReasonGoVersion, Fatal: true,
 			Message: fmt.Sprintf("Go toolchain differs: host %s, plugin %s (build both with the same toolchain)", hb.GoVersion, a.bi.GoVersion)}
-		hr, pr := goRelease(hb.GoVersion), goRelease(a.bi.GoVersion)
+		hr, pr := goplugin.GoRelease(hb.GoVersion), goplugin.GoRelease(a.bi.GoVersion)
 		if hr != pr {
 			a.layoutMismatch = fmt.Sprintf("%s vs %s", hr, pr)
 			r.Message += fmt.Sprintf("; the runtime's module layout differs between %s and %s, so the host's runtime misreads the plugin's module (expect a crash)", orDash(hr), orDash(pr))
 		}
 		v.Reasons = append(v.Reasons, r)
 	}
-	if hf := c.host.f; hf != nil && hf.elf.Machine == p.elf.Machine && hf.elf.Class == p.elf.Class {
+	if hf := c.host.f; hf != nil && hf.ELF().Machine == p.ELF().Machine && hf.ELF().Class == p.ELF().Class {
 		if hg, _ := hb.Setting("GOOS"); hb != nil && a.bi != nil {
 			if pg, _ := a.bi.Setting("GOOS"); hg != "" && pg != "" && hg != pg {
 				v.Reasons = append(v.Reasons, Reason{Code: ReasonWrongArch, Fatal: true,
@@ -365,40 +369,40 @@ func (c *checker) analyse(p *File, v *Verdict, reqs []Requirement) *analysis {
 	return a
 }
 
-func notPluginMessage(p *File, k Kind) string {
+func notPluginMessage(p *elfinspect.File, k elfinspect.Kind) string {
 	switch k {
-	case KindGoCShared:
+	case elfinspect.KindGoCShared:
 		return "not a Go plugin but a Go c-shared library (-buildmode=c-shared): it registers no module with the host's runtime; load it with dlopen, not plugin.Open"
-	case KindGoExecutable:
+	case elfinspect.KindGoExecutable:
 		return "not a Go plugin but a Go executable: rebuild with -buildmode=plugin"
-	case KindGoShared:
+	case elfinspect.KindGoShared:
 		return "not a Go plugin but a Go shared library (-buildmode=shared)"
-	case KindSharedLib:
+	case elfinspect.KindSharedLib:
 		return "not a Go plugin but a C/C++ shared library: it registers no Go module; load it with dlopen or cgo"
-	case KindExecutable, KindPIE:
+	case elfinspect.KindExecutable, elfinspect.KindPIE:
 		return "not a Go plugin but an executable"
 	}
 	return fmt.Sprintf("not a Go plugin (%s)", k)
 }
 
 // dlopenProblem returns why dlopen would refuse p, or nil.
-func (c *checker) dlopenProblem(p *File) *Reason {
+func (c *checker) dlopenProblem(p *elfinspect.File) *Reason {
 	hf := c.host.f
-	pe := p.elf
+	pe := p.ELF()
 	switch {
-	case hf != nil && pe.Class != hf.elf.Class:
-		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.elf.Class)}
-	case hf != nil && pe.Machine != hf.elf.Machine:
-		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s)", p.Path, machineName(pe.Machine), machineName(hf.elf.Machine))}
-	case p.DlopenProblem() != "":
-		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())}
+	case hf != nil && pe.Class != hf.ELF().Class:
+		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.ELF().Class)}
+	case hf != nil && pe.Machine != hf.ELF().Machine:
+		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s)", p.Path, p.Arch(), hf.Arch())}
+	case DlopenProblem(p) != "":
+		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, DlopenProblem(p))}
 	}
 	return nil
 }
 
 // compareHashes adds a package-hash reason for every package whose hash
 // in the process differs from the plugin's, in the linker's order.
-func (c *checker) compareHashes(p *File, v *Verdict, a *analysis) {
+func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 	var brings []string
 	causes := newCauser(c.host.bi, a.bi)
 	for _, h := range a.hashes {
@@ -450,7 +454,7 @@ func (c *checker) runtimeHash(pkg string) (hash, from string) {
 
 func (c *checker) checkRequirements(v *Verdict, a *analysis, reqs []Requirement) {
 	for _, r := range reqs {
-		var found *Export
+		var found *goplugin.Export
 		if a.info != nil {
 			for i := range a.info.Exports {
 				if a.info.Exports[i].Name == r.Name {
@@ -537,7 +541,7 @@ func orDash(s string) string {
 }
 
 // varHint helps with the commonest slip: a variable looked up is a pointer.
-func varHint(r Requirement, e *Export) string {
+func varHint(r Requirement, e *goplugin.Export) string {
 	if e.Kind == "var" && normType(e.Type) == "*"+normType(r.Type) {
 		return fmt.Sprintf(" (Lookup gives a pointer to a variable: require '%s:%s')", r.Name, e.Type)
 	}
@@ -548,15 +552,15 @@ func varHint(r Requirement, e *Export) string {
 // returns "": only ET_DYN objects load, and glibc refuses one flagged
 // DF_1_PIE, a position-independent executable. An ET_DYN with an
 // interpreter but without that flag (pam_cap.so, libc.so.6) loads.
-func (f *File) DlopenProblem() string {
-	switch f.elf.Type {
+func DlopenProblem(f *elfinspect.File) string {
+	switch f.ELF().Type {
 	case elf.ET_DYN:
 	case elf.ET_EXEC:
 		return "cannot dynamically load executable"
 	default:
 		return "only ET_DYN and ET_EXEC can be loaded"
 	}
-	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
+	if flags, err := f.ELF().DynValue(elf.DT_FLAGS_1); err == nil {
 		for _, v := range flags {
 			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
 				return "cannot dynamically load position-independent executable"

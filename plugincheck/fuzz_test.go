@@ -1,8 +1,11 @@
-package elfinspect
+package plugincheck
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 )
 
 // parseCompatInput turns fuzz text into two build infos and hash lists.
@@ -13,8 +16,8 @@ import (
 //	hd|pd PATH VER [=> RPATH [RVER]]   module dependency
 //	H|P|E PKG HASH       host, plugin (in order), earlier plugin hash
 //	R NAME:TYPE          requirement
-func parseCompatInput(s string) (hb, pb *BuildInfo, host, earlier map[string]string, plugin []PackageHash, reqs []string) {
-	hb, pb = &BuildInfo{}, &BuildInfo{}
+func parseCompatInput(s string) (hb, pb *elfinspect.BuildInfo, host, earlier map[string]string, plugin []goplugin.PackageHash, reqs []string) {
+	hb, pb = &elfinspect.BuildInfo{}, &elfinspect.BuildInfo{}
 	host, earlier = map[string]string{}, map[string]string{}
 	for _, line := range strings.Split(s, "\n") {
 		tag, rest, _ := strings.Cut(line, " ")
@@ -28,17 +31,17 @@ func parseCompatInput(s string) (hb, pb *BuildInfo, host, earlier map[string]str
 			bi.GoVersion = rest
 		case "hs", "ps":
 			k, v, _ := strings.Cut(rest, "=")
-			bi.Settings = append(bi.Settings, BuildSetting{Key: k, Value: v})
+			bi.Settings = append(bi.Settings, elfinspect.BuildSetting{Key: k, Value: v})
 		case "hd", "pd":
 			if len(f) == 0 {
 				continue
 			}
-			m := Module{Path: f[0]}
+			m := elfinspect.Module{Path: f[0]}
 			if len(f) > 1 {
 				m.Version = f[1]
 			}
 			if len(f) > 3 && f[2] == "=>" {
-				m.Replace = &Module{Path: f[3]}
+				m.Replace = &elfinspect.Module{Path: f[3]}
 				if len(f) > 4 {
 					m.Replace.Version = f[4]
 				}
@@ -58,7 +61,7 @@ func parseCompatInput(s string) (hb, pb *BuildInfo, host, earlier map[string]str
 			case "E":
 				earlier[f[0]] = f[1]
 			default:
-				plugin = append(plugin, PackageHash{Package: f[0], Hash: f[1]})
+				plugin = append(plugin, goplugin.PackageHash{Package: f[0], Hash: f[1]})
 			}
 		case "R":
 			reqs = append(reqs, rest)
@@ -103,7 +106,7 @@ func FuzzCompat(f *testing.F) {
 		hb, pb, host, earlier, plugin, reqs := parseCompatInput(s)
 		c := &checker{host: &hostFacts{bi: hb, hashes: host}}
 		c.mapped = []*loaded{{name: "earlier.so", hashes: earlier}, {name: "self.so", hashes: map[string]string{}}}
-		a := &analysis{hashes: plugin, ordered: true, bi: pb, info: &PluginInfo{Exports: []Export{{Name: "Run", Kind: "func", Type: "func() string"}}}}
+		a := &analysis{hashes: plugin, ordered: true, bi: pb, info: &goplugin.Plugin{Exports: []goplugin.Export{{Name: "Run", Kind: "func", Type: "func() string"}}}}
 		var v Verdict
 		c.compareHashes(nil, &v, a)
 		var want []string

@@ -1,4 +1,4 @@
-package elfinspect_test
+package goplugin_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // FuzzPlugin feeds mutated plugins to the anatomy readers: no panic, no
@@ -21,7 +23,7 @@ import (
 //
 // and the empty script is the real plugin itself.
 func FuzzPlugin(f *testing.F) {
-	base, err := os.ReadFile(specimen(f, "fuzzbase.so"))
+	base, err := os.ReadFile(specimen.Path(f, "fuzzbase.so"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -33,22 +35,22 @@ func FuzzPlugin(f *testing.F) {
 		if !bytes.HasPrefix(in, []byte(elf.ELFMAG)) {
 			data = applyFuzzPatches(base, in)
 		}
-		elfinspect.SetCatchPanicsForTest(false)
-		defer elfinspect.SetCatchPanicsForTest(true)
+		goplugin.SetCatchPanicsForTest(false)
+		defer goplugin.SetCatchPanicsForTest(true)
 		ef, err := elfinspect.NewFile(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
 		}
-		if pi, err := ef.Plugin(); err == nil {
+		if pi, err := goplugin.Read(ef); err == nil {
 			for _, e := range pi.Exports {
 				if e.Name == "" && e.Symbol == "" {
 					t.Errorf("export with neither name nor symbol: %+v", e)
 				}
 			}
 		}
-		ef.Describe()
-		ef.PackageHashes()
-		ef.CExports()
+		goplugin.Describe(ef)
+		goplugin.PackageHashes(ef)
+		goplugin.CExports(ef)
 	})
 }
 

@@ -1,4 +1,4 @@
-package elfinspect_test
+package goplugin_test
 
 import (
 	"encoding/json"
@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // oracleExport and oracleReport mirror what testdata/pluginoracle writes.
@@ -20,7 +22,7 @@ type oracleExport struct {
 	Name    string              `json:"name"`
 	Kind    string              `json:"kind"`
 	Type    string              `json:"type"`
-	Methods []elfinspect.Method `json:"methods,omitempty"`
+	Methods []goplugin.Method `json:"methods,omitempty"`
 	Symbol  string              `json:"symbol"`
 	Addr    uint64              `json:"addr"`
 	Dlsym   bool                `json:"dlsym"`
@@ -46,17 +48,17 @@ var oracleCases = []struct {
 	{"trimpath", "kitchensink-trimpath.so", "oracle-trimpath", false},
 	{"fromfile", "fromfile.so", "oracle", false},
 	{"dotted", "dotted.v2.so", "oracle", false},
-	{go127, "kitchensink-go127.so", "oracle-go127", true},
+	{specimen.Go127, "kitchensink-go127.so", "oracle-go127", true},
 }
 
-func readPlugin(t *testing.T, path string) *elfinspect.PluginInfo {
+func readPlugin(t *testing.T, path string) *goplugin.Plugin {
 	t.Helper()
 	f, err := elfinspect.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	pi, err := f.Plugin()
+	pi, err := goplugin.Read(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,13 +92,13 @@ func TestPluginOracle(t *testing.T) {
 	var names []string
 	for _, c := range oracleCases {
 		if c.go127 {
-			if ok, _ := haveGo127(); !ok || testing.Short() {
+			if ok, _ := specimen.HaveGo127(); !ok || testing.Short() {
 				continue
 			}
 		}
 		names = append(names, c.plugin, c.host)
 	}
-	specimen(t, names...)
+	specimen.Path(t, names...)
 
 	for _, c := range oracleCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,11 +106,11 @@ func TestPluginOracle(t *testing.T) {
 				if testing.Short() {
 					t.Skip("-short: skipping the go1.27.3 builds")
 				}
-				if ok, why := haveGo127(); !ok {
+				if ok, why := specimen.HaveGo127(); !ok {
 					t.Skip(why)
 				}
 			}
-			plugin, host := specimen(t, c.plugin), specimen(t, c.host)
+			plugin, host := specimen.Path(t, c.plugin), specimen.Path(t, c.host)
 			want := runOracle(t, host, plugin)
 			pi := readPlugin(t, plugin)
 			if len(pi.Notes) > 0 {
@@ -142,7 +144,7 @@ func TestPluginOracle(t *testing.T) {
 // TestPluginKitchensink checks what the oracle cannot see: init tasks,
 // package hashes, build info and ABI facts.
 func TestPluginKitchensink(t *testing.T) {
-	path := specimen(t, "kitchensink.so", "kitchensink-stripped.so", "kitchensink-trimpath.so")
+	path := specimen.Path(t, "kitchensink.so", "kitchensink-stripped.so", "kitchensink-trimpath.so")
 	pi := readPlugin(t, path)
 	const pp = "github.com/soinspect/soinspect/plugins/kitchensink"
 	const dot = pp + "/internal/v1.2"
@@ -150,7 +152,7 @@ func TestPluginKitchensink(t *testing.T) {
 	if pi.Layout != "go1.26" || pi.PluginPathSource != "moduledata" || pi.ImportPath != pp {
 		t.Errorf("layout %q, source %q, import path %q", pi.Layout, pi.PluginPathSource, pi.ImportPath)
 	}
-	tasks := map[string]elfinspect.InitTask{}
+	tasks := map[string]goplugin.InitTask{}
 	for _, it := range pi.InitTasks {
 		tasks[it.Package] = it
 	}
@@ -206,7 +208,7 @@ func TestPluginKitchensink(t *testing.T) {
 	}
 
 	// Stripped: the same anatomy (names come from .dynsym), save addresses.
-	st := readPlugin(t, specimen(t, "kitchensink-stripped.so"))
+	st := readPlugin(t, specimen.Path(t, "kitchensink-stripped.so"))
 	if diff := sameAnatomy(pi, st); diff != "" {
 		t.Errorf("stripped build differs: %s", diff)
 	}
@@ -214,7 +216,7 @@ func TestPluginKitchensink(t *testing.T) {
 		t.Errorf("stripped init_array: %+v", st.ABI.InitArray)
 	}
 	// -trimpath: the same anatomy, other package hashes, the setting recorded.
-	tp := readPlugin(t, specimen(t, "kitchensink-trimpath.so"))
+	tp := readPlugin(t, specimen.Path(t, "kitchensink-trimpath.so"))
 	if diff := sameAnatomy(pi, tp); diff != "" {
 		t.Errorf("trimpath build differs: %s", diff)
 	}
@@ -228,15 +230,15 @@ func TestPluginKitchensink(t *testing.T) {
 
 // sameAnatomy compares two builds of the same code, ignoring addresses and
 // hashes.
-func sameAnatomy(a, b *elfinspect.PluginInfo) string {
+func sameAnatomy(a, b *goplugin.Plugin) string {
 	type export struct{ Name, Kind, Type string }
-	ex := func(pi *elfinspect.PluginInfo) (es []export) {
+	ex := func(pi *goplugin.Plugin) (es []export) {
 		for _, e := range pi.Exports {
 			es = append(es, export{e.Name, e.Kind, e.Type})
 		}
 		return es
 	}
-	tasks := func(pi *elfinspect.PluginInfo) (ts []string) {
+	tasks := func(pi *goplugin.Plugin) (ts []string) {
 		for _, it := range pi.InitTasks {
 			var fs []string
 			for _, fn := range it.Funcs {
@@ -246,7 +248,7 @@ func sameAnatomy(a, b *elfinspect.PluginInfo) string {
 		}
 		return ts
 	}
-	pkgs := func(pi *elfinspect.PluginInfo) (ps []string) {
+	pkgs := func(pi *goplugin.Plugin) (ps []string) {
 		for _, h := range pi.PackageHashes {
 			ps = append(ps, h.Package)
 		}
@@ -269,7 +271,7 @@ func sameAnatomy(a, b *elfinspect.PluginInfo) string {
 
 // TestPluginFromFile checks the pluginpath of a plugin built from a file.
 func TestPluginFromFile(t *testing.T) {
-	pi := readPlugin(t, specimen(t, "fromfile.so"))
+	pi := readPlugin(t, specimen.Path(t, "fromfile.so"))
 	if !strings.HasPrefix(pi.PluginPath, "plugin/unnamed-") || pi.Build.Path != "command-line-arguments" || len(pi.Notes) > 0 {
 		t.Errorf("pluginpath %q, build path %q, notes %q", pi.PluginPath, pi.Build.Path, pi.Notes)
 	}
@@ -277,7 +279,7 @@ func TestPluginFromFile(t *testing.T) {
 
 // TestPluginDotted checks a pluginpath whose last element has a dot.
 func TestPluginDotted(t *testing.T) {
-	pi := readPlugin(t, specimen(t, "dotted.v2.so"))
+	pi := readPlugin(t, specimen.Path(t, "dotted.v2.so"))
 	if pi.PluginPath != "github.com/soinspect/soinspect/plugins/dotted%2ev2" || pi.ImportPath != "github.com/soinspect/soinspect/plugins/dotted.v2" {
 		t.Errorf("pluginpath %q, import path %q", pi.PluginPath, pi.ImportPath)
 	}
@@ -288,9 +290,9 @@ func TestPluginDotted(t *testing.T) {
 func TestPluginDegraded(t *testing.T) {
 	for _, name := range []string{"kitchensink.so", "kitchensink-stripped.so", "fromfile.so", "dotted.v2.so"} {
 		t.Run(name, func(t *testing.T) {
-			path := specimen(t, name)
+			path := specimen.Path(t, name)
 			full := readPlugin(t, path)
-			restore := elfinspect.ForgetLayoutForTest("go1.26")
+			restore := goplugin.ForgetLayoutForTest("go1.26")
 			deg := readPlugin(t, path)
 			restore()
 			if deg.Layout != "" || len(deg.Notes) == 0 || !strings.Contains(deg.Notes[0], "not known") {
@@ -323,16 +325,16 @@ func TestPluginDegraded(t *testing.T) {
 // TestDescribe checks the account of files that are not Go plugins, and the
 // host side of the package hash check.
 func TestDescribe(t *testing.T) {
-	cs := specimen(t, "kitchensink-cshared.so", "oracle", "oracle-trimpath", "kitchensink.so", "kitchensink-stripped.so")
+	cs := specimen.Path(t, "kitchensink-cshared.so", "oracle", "oracle-trimpath", "kitchensink.so", "kitchensink-stripped.so")
 	f, err := elfinspect.Open(cs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := f.Plugin(); !errors.Is(err, elfinspect.ErrNotPlugin) || !strings.Contains(err.Error(), "c-shared") {
+	if _, err := goplugin.Read(f); !errors.Is(err, goplugin.ErrNotPlugin) || !strings.Contains(err.Error(), "c-shared") {
 		t.Errorf("Plugin() of a c-shared library: %v", err)
 	}
-	d, err := f.Describe()
+	d, err := goplugin.Describe(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,12 +350,12 @@ func TestDescribe(t *testing.T) {
 	}
 
 	// A plugin is described with its anatomy, and lists its C exports too.
-	pf, err := elfinspect.Open(specimen(t, "kitchensink.so"))
+	pf, err := elfinspect.Open(specimen.Path(t, "kitchensink.so"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pf.Close()
-	pd, err := pf.Describe()
+	pd, err := goplugin.Describe(pf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +367,7 @@ func TestDescribe(t *testing.T) {
 	if out, err := exec.Command("gcc", "-print-file-name=libc.so.6").Output(); err == nil {
 		libc := strings.TrimSpace(string(out))
 		if lf, err := elfinspect.Open(libc); err == nil {
-			ld, err := lf.Describe()
+			ld, err := goplugin.Describe(lf)
 			lf.Close()
 			if err != nil || ld.Build != nil || ld.Plugin != nil || ld.ABI.Soname != "libc.so.6" || ld.DynSyms.Defined < 1000 {
 				t.Errorf("%s: %v, %+v", libc, err, ld)
@@ -374,11 +376,11 @@ func TestDescribe(t *testing.T) {
 	}
 
 	// A stripped plugin is still described as a plugin.
-	sf, err := elfinspect.Open(specimen(t, "kitchensink-stripped.so"))
+	sf, err := elfinspect.Open(specimen.Path(t, "kitchensink-stripped.so"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd, err := sf.Describe()
+	sd, err := goplugin.Describe(sf)
 	sf.Close()
 	if err != nil || sd.Kind != elfinspect.KindGoPlugin || sd.Plugin == nil {
 		t.Errorf("stripped plugin: %v, kind %s", err, sd.Kind)
@@ -395,15 +397,15 @@ func TestDescribe(t *testing.T) {
 		host  string
 		agree bool
 	}{{"oracle", true}, {"oracle-trimpath", false}} {
-		hf, err := elfinspect.Open(specimen(t, c.host))
+		hf, err := elfinspect.Open(specimen.Path(t, c.host))
 		if err != nil {
 			t.Fatal(err)
 		}
-		hd, err := hf.Describe()
+		hd, err := goplugin.Describe(hf)
 		if err != nil || hd.Kind != elfinspect.KindGoExecutable || hd.Build == nil {
 			t.Errorf("%s: %v, %+v", c.host, err, hd)
 		}
-		hs, err := hf.PackageHashes()
+		hs, err := goplugin.PackageHashes(hf)
 		hf.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -422,3 +424,6 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestMain removes the specimens the tests build (see package specimen).
+func TestMain(m *testing.M) { specimen.Main(m) }

@@ -1,9 +1,12 @@
-package elfinspect
+package goplugin
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // A Go module's moduledata (runtime/symtab.go) is the root of everything
@@ -72,7 +75,7 @@ func releaseMinor(r string) int {
 // goRelease reduces a Go version from build info ("go1.26.8",
 // "go1.27rc1", "go1.26.8 X:nocoverageredesign", "devel go1.27-abcdef") to
 // its release ("go1.26"); "" if it cannot.
-func goRelease(v string) string {
+func GoRelease(v string) string {
 	v = strings.TrimPrefix(v, "devel ")
 	if i := strings.IndexAny(v, " \t"); i >= 0 {
 		v = v[:i]
@@ -147,10 +150,10 @@ const (
 	maxGoString       = 1 << 20
 )
 
-func (l *moduledataLayout) read(im *image, addr uint64) (*moduledata, error) {
-	offs := l.offsets(im.ptr)
+func (l *moduledataLayout) read(im *elfread.Image, addr uint64) (*moduledata, error) {
+	offs := l.offsets(im.Ptr)
 	md := &moduledata{addr: addr}
-	word := func(name string) (uint64, error) { return im.pointer(addr + offs[name]) }
+	word := func(name string) (uint64, error) { return im.Pointer(addr + offs[name]) }
 	var err error
 	if md.types, err = word("types"); err != nil {
 		return nil, fmt.Errorf("moduledata.types: %w", err)
@@ -159,32 +162,32 @@ func (l *moduledataLayout) read(im *image, addr uint64) (*moduledata, error) {
 		return nil, fmt.Errorf("moduledata.etypes: %w", err)
 	}
 	if md.types > md.etypes {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("moduledata types range %#x-%#x is reversed", md.types, md.etypes)}
+		return nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("moduledata types range %#x-%#x is reversed", md.types, md.etypes)}
 	}
 	md.text, _ = word("text")
 	md.etext, _ = word("etext")
-	if md.ptab, md.nptab, err = im.slice(addr + offs["ptab"]); err != nil {
+	if md.ptab, md.nptab, err = im.Slice(addr + offs["ptab"]); err != nil {
 		return nil, fmt.Errorf("moduledata.ptab: %w", err)
 	}
-	if md.pluginpath, err = im.str(addr+offs["pluginpath"], maxGoString); err != nil {
+	if md.pluginpath, err = im.Str(addr+offs["pluginpath"], maxGoString); err != nil {
 		return nil, fmt.Errorf("moduledata.pluginpath: %w", err)
 	}
-	if md.pkghashes, md.npkghashes, err = im.slice(addr + offs["pkghashes"]); err != nil {
+	if md.pkghashes, md.npkghashes, err = im.Slice(addr + offs["pkghashes"]); err != nil {
 		return nil, fmt.Errorf("moduledata.pkghashes: %w", err)
 	}
-	if md.inittasks, md.ninittasks, err = im.slice(addr + offs["inittasks"]); err != nil {
+	if md.inittasks, md.ninittasks, err = im.Slice(addr + offs["inittasks"]); err != nil {
 		return nil, fmt.Errorf("moduledata.inittasks: %w", err)
 	}
-	if md.modulename, err = im.str(addr+offs["modulename"], maxGoString); err != nil {
+	if md.modulename, err = im.Str(addr+offs["modulename"], maxGoString); err != nil {
 		return nil, fmt.Errorf("moduledata.modulename: %w", err)
 	}
 	switch {
 	case md.nptab > maxPtab:
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("moduledata has %d plugin exports", md.nptab)}
+		return nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("moduledata has %d plugin exports", md.nptab)}
 	case md.npkghashes > maxPkgHashes:
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("moduledata has %d package hashes", md.npkghashes)}
+		return nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("moduledata has %d package hashes", md.npkghashes)}
 	case md.ninittasks > maxInitTasks:
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("moduledata has %d init tasks", md.ninittasks)}
+		return nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("moduledata has %d init tasks", md.ninittasks)}
 	}
 	return md, nil
 }

@@ -1,9 +1,19 @@
-package elfinspect
+// Package plugincheck predicts, from the files alone, what plugin.Open
+// does when a host program loads Go plugins: the verdict for each plugin
+// (loads, fails with which error, crashes the host), every cause with its
+// evidence, and whether the plugin meets the host's requirements. Nothing
+// is loaded or run.
+//
+// A Checker reads the host's facts once and checks any number of plugins
+// against them.
+package plugincheck
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
 )
 
 // Requirement is an export a host demands of its plugins: a name
@@ -44,7 +54,7 @@ func isGoIdent(s string) bool {
 	return s != ""
 }
 
-// Outcome is what a host gets from plugin.Open, as CheckPlugin predicts it.
+// Outcome is what a host gets from plugin.Open, as a Checker predicts it.
 type Outcome string
 
 // The outcomes of plugin.Open.
@@ -64,7 +74,7 @@ const (
 // ReasonCode names a kind of Reason; codes are stable, for scripts.
 type ReasonCode string
 
-// The reasons CheckPlugin gives.
+// The reasons a Checker gives.
 const (
 	ReasonUnreadable      ReasonCode = "unreadable"           // the plugin's anatomy could not be read
 	ReasonNotPlugin       ReasonCode = "not-plugin"           // c-shared, executable, C library, ...
@@ -110,17 +120,17 @@ type Reason struct {
 	Fatal bool `json:"fatal"`
 }
 
-// Verdict is CheckPlugin's prediction for one plugin.
+// Verdict is the prediction for one plugin.
 //
 // JSON: {"plugin", "kind", "pluginpath", "go_version", "loadable",
 // "meets_requirements", "ok", "outcome", "error", "exact", "reasons":
 // [Reason], "notes"}.
 type Verdict struct {
 	// Plugin is the plugin's file as it was opened.
-	Plugin     string `json:"plugin"`
-	Kind       Kind   `json:"kind"`
-	PluginPath string `json:"pluginpath,omitempty"`
-	GoVersion  string `json:"go_version,omitempty"`
+	Plugin     string          `json:"plugin"`
+	Kind       elfinspect.Kind `json:"kind"`
+	PluginPath string          `json:"pluginpath,omitempty"`
+	GoVersion  string          `json:"go_version,omitempty"`
 	// Loadable is true when plugin.Open would succeed.
 	Loadable bool `json:"loadable"`
 	// MeetsRequirements is true when every Requirement is met.

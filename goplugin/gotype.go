@@ -1,8 +1,11 @@
-package elfinspect
+package goplugin
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // This file decodes Go type descriptors (internal/abi.Type and friends) and
@@ -69,13 +72,13 @@ type goType struct {
 
 // typeReader decodes descriptors in one module's types section.
 type typeReader struct {
-	im            *image
+	im            *elfread.Image
 	types, etypes uint64
 	layout        *moduledataLayout
 }
 
 // headerSize is the size of abi.Type.
-func (tr *typeReader) headerSize() uint64 { return 4*uint64(tr.im.ptr) + 16 }
+func (tr *typeReader) headerSize() uint64 { return 4*uint64(tr.im.Ptr) + 16 }
 
 func (tr *typeReader) inTypes(addr, n uint64) bool {
 	return addr >= tr.types && addr <= tr.etypes && n <= tr.etypes-addr
@@ -84,17 +87,17 @@ func (tr *typeReader) inTypes(addr, n uint64) bool {
 // typeAt decodes the abi.Type header at types+off (a TypeOff).
 func (tr *typeReader) typeOff(off int32) (goType, error) {
 	if off <= 0 {
-		return goType{}, &FormatError{Off: -1, Msg: fmt.Sprintf("type offset %d is not positive", off)}
+		return goType{}, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("type offset %d is not positive", off)}
 	}
 	return tr.typeAt(tr.types + uint64(off))
 }
 
 func (tr *typeReader) typeAt(addr uint64) (goType, error) {
-	p := uint64(tr.im.ptr)
+	p := uint64(tr.im.Ptr)
 	if !tr.inTypes(addr, tr.headerSize()) {
-		return goType{}, &FormatError{Off: -1, Msg: fmt.Sprintf("type descriptor at %#x is outside the types section %#x-%#x", addr, tr.types, tr.etypes)}
+		return goType{}, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("type descriptor at %#x is outside the types section %#x-%#x", addr, tr.types, tr.etypes)}
 	}
-	b, err := tr.im.bytes(addr, tr.headerSize())
+	b, err := tr.im.Bytes(addr, tr.headerSize())
 	if err != nil {
 		return goType{}, err
 	}
@@ -102,10 +105,10 @@ func (tr *typeReader) typeAt(addr uint64) (goType, error) {
 		addr:  addr,
 		tflag: b[2*p+4],
 		kind:  b[2*p+7],
-		str:   int32(tr.im.bo.Uint32(b[4*p+8:])),
+		str:   int32(tr.im.BO.Uint32(b[4*p+8:])),
 	}
 	if t.kind == 0 || t.kind > kindLast {
-		return goType{}, &FormatError{Off: -1, Msg: fmt.Sprintf("type descriptor at %#x has invalid kind %d", addr, t.kind)}
+		return goType{}, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("type descriptor at %#x has invalid kind %d", addr, t.kind)}
 	}
 	return t, nil
 }
@@ -117,18 +120,18 @@ func (t goType) kindName() string { return kindNames[t.kind] }
 // the bytes. Tags and package paths that may follow are not needed here.
 func (tr *typeReader) name(off int32) (string, error) {
 	if off < 0 {
-		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("name offset %d is negative", off)}
+		return "", &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("name offset %d is negative", off)}
 	}
 	addr := tr.types + uint64(off)
 	if !tr.inTypes(addr, 2) {
-		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("name at %#x is outside the types section", addr)}
+		return "", &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("name at %#x is outside the types section", addr)}
 	}
 	// A uvarint of at most 5 bytes covers any length the linker writes (< 1<<29).
 	hdr := tr.etypes - addr
 	if hdr > 6 {
 		hdr = 6
 	}
-	b, err := tr.im.bytes(addr, hdr)
+	b, err := tr.im.Bytes(addr, hdr)
 	if err != nil {
 		return "", err
 	}
@@ -136,7 +139,7 @@ func (tr *typeReader) name(off int32) (string, error) {
 	i := 1
 	for shift := 0; ; shift += 7 {
 		if i >= len(b) || shift > 28 {
-			return "", &FormatError{Off: -1, Msg: fmt.Sprintf("name at %#x has a malformed length", addr)}
+			return "", &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("name at %#x has a malformed length", addr)}
 		}
 		c := b[i]
 		i++
@@ -147,13 +150,13 @@ func (tr *typeReader) name(off int32) (string, error) {
 	}
 	start := addr + uint64(i)
 	if !tr.inTypes(start, n) || n > maxGoString {
-		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("name at %#x (%d bytes) runs past the types section", addr, n)}
+		return "", &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("name at %#x (%d bytes) runs past the types section", addr, n)}
 	}
-	s, err := tr.im.bytes(start, n)
+	s, err := tr.im.Bytes(start, n)
 	if err != nil {
 		return "", err
 	}
-	return tr.im.copyString(s)
+	return tr.im.CopyString(s)
 }
 
 // typeString returns reflect's String() of t.
@@ -173,7 +176,7 @@ func (tr *typeReader) uncommon(t goType) uint64 {
 	if t.tflag&tflagUncommon == 0 {
 		return 0
 	}
-	p := uint64(tr.im.ptr)
+	p := uint64(tr.im.Ptr)
 	var extra uint64
 	switch t.kind {
 	case kindArray:
@@ -200,22 +203,22 @@ func (tr *typeReader) methods(t goType) ([]Method, error) {
 		return nil, nil
 	}
 	if !tr.inTypes(u, 16) {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("uncommon type of %#x is outside the types section", t.addr)}
+		return nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("uncommon type of %#x is outside the types section", t.addr)}
 	}
-	b, err := tr.im.bytes(u, 16)
+	b, err := tr.im.Bytes(u, 16)
 	if err != nil {
 		return nil, err
 	}
-	bo := tr.im.bo
+	bo := tr.im.BO
 	xcount := uint64(bo.Uint16(b[6:]))
 	moff := uint64(bo.Uint32(b[8:]))
 	if xcount == 0 {
 		return nil, nil
 	}
 	if xcount > maxTypeMethods || !tr.inTypes(u+moff, 16*xcount) {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("method table of type at %#x runs past the types section", t.addr)}
+		return nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprintf("method table of type at %#x runs past the types section", t.addr)}
 	}
-	mb, err := tr.im.bytes(u+moff, 16*xcount)
+	mb, err := tr.im.Bytes(u+moff, 16*xcount)
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,21 @@
-package elfinspect
+// Package demangle turns mangled C++ (Itanium) and Rust symbol names into
+// the names c++filt prints. A fast path prints the common subset of C++
+// names in one pass; everything else goes to
+// github.com/ianlancetaylor/demangle, with the fixes that make its output
+// c++filt's. No panic escapes, and the work on a hostile name is bounded.
+package demangle
 
 import (
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ianlancetaylor/demangle"
 )
 
-// DemangleName returns the demangled form of a C++ (Itanium) or Rust
+// Name returns the demangled form of a C++ (Itanium) or Rust
 // (legacy or v0) symbol name, in the style of c++filt, and true; or the
 // name itself and false if it is not a mangled name. Rust v0 names print
 // without the crate disambiguators c++filt shows (mycrate[ca63f166dbe9294]).
-func DemangleName(name string) (d string, ok bool) {
+func Name(name string) (d string, ok bool) {
 	defer func() {
 		if recover() != nil { // no panic escapes, whatever the demangler does
 			d, ok = name, false
@@ -28,7 +30,7 @@ func DemangleName(name string) (d string, ok bool) {
 	return demangleSlow(name)
 }
 
-// demangleSlow is DemangleName without the fast path: the demangle
+// demangleSlow is Name without the fast path: the demangle
 // package and the fixes that make its output c++filt's.
 func demangleSlow(name string) (string, bool) {
 	mangled := name
@@ -40,7 +42,7 @@ func demangleSlow(name string) (string, bool) {
 		if err != nil {
 			return name, false
 		}
-		if isRustLegacy(name) {
+		if IsRustLegacy(name) {
 			// c++filt keeps the hash of a legacy Rust name; the
 			// demangle package drops it.
 			s += "::" + name[len(name)-18:len(name)-1]
@@ -111,76 +113,21 @@ func isEmptyPack(a demangle.AST) bool {
 	return false
 }
 
-// Demangle fills Demangled for the C++ and Rust symbols of syms, spreading
-// the work over GOMAXPROCS goroutines. Call it on the symbols that will be
-// shown, after filtering: demangling costs microseconds a name.
-func Demangle(syms []Symbol) {
-	DemangleInOrder(syms, func([]Symbol) error { return nil })
-}
-
-// DemangleInOrder demangles syms in parallel, like Demangle, and hands
-// them to each in consecutive parts, in order, as soon as a part is done:
-// a listing can print while the rest is demangled, and can drop each
-// part's demangled names once printed so they are never all in memory.
-// Workers run at most a few parts ahead of each. The first error each
-// returns stops the work and is returned.
-func DemangleInOrder(syms []Symbol, each func(part []Symbol) error) error {
-	const chunk = 512
-	parts := (len(syms) + chunk - 1) / chunk
-	workers := max(1, runtime.GOMAXPROCS(0))
-	if workers == 1 || parts < 2 {
-		demangleRange(syms)
-		if len(syms) == 0 {
-			return nil
-		}
-		return each(syms)
+// IsRustLegacy reports a legacy Rust name: _ZN...17h<16 hex digits>E. It
+// is an Itanium C++ name on the outside.
+func IsRustLegacy(name string) bool {
+	const hashLen = len("17h0123456789abcdefE")
+	if !strings.HasPrefix(name, "_ZN") || len(name) < 3+hashLen || name[len(name)-1] != 'E' {
+		return false
 	}
-	done := make([]chan struct{}, parts)
-	for i := range done {
-		done[i] = make(chan struct{})
+	h := name[len(name)-hashLen:]
+	if h[:3] != "17h" {
+		return false
 	}
-	ahead := make(chan struct{}, 2*workers) // bounds the parts demangled but not yet printed
-	stop := make(chan struct{})
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case ahead <- struct{}{}:
-				case <-stop:
-					return
-				}
-				i := int(next.Add(1) - 1)
-				if i >= parts {
-					return
-				}
-				demangleRange(syms[i*chunk : min((i+1)*chunk, len(syms))])
-				close(done[i])
-			}
-		}()
-	}
-	var err error
-	for i := 0; i < parts && err == nil; i++ {
-		<-done[i]
-		err = each(syms[i*chunk : min((i+1)*chunk, len(syms))])
-		<-ahead
-	}
-	close(stop)
-	wg.Wait()
-	return err
-}
-
-func demangleRange(syms []Symbol) {
-	for i := range syms {
-		s := &syms[i]
-		if s.Lang != LangCXX && s.Lang != LangRust || s.Demangled != "" {
-			continue
-		}
-		if d, ok := DemangleName(s.Name); ok {
-			s.Demangled = d
+	for i := 3; i < 19; i++ {
+		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
 		}
 	}
+	return true
 }

@@ -1,4 +1,4 @@
-package elfinspect
+package demangle
 
 import (
 	"fmt"

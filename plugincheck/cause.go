@@ -1,8 +1,10 @@
-package elfinspect
+package plugincheck
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
 )
 
 // hashSettings are the build settings that change the code the compiler
@@ -16,12 +18,14 @@ var hashSettings = []string{
 // causer explains package-hash differences from the host's and the
 // plugin's build infos.
 type causer struct {
-	host, plugin *BuildInfo
+	host, plugin *elfinspect.BuildInfo
 	settings     string // the differing build settings, computed once
 	done         bool
 }
 
-func newCauser(host, plugin *BuildInfo) *causer { return &causer{host: host, plugin: plugin} }
+func newCauser(host, plugin *elfinspect.BuildInfo) *causer {
+	return &causer{host: host, plugin: plugin}
+}
 
 // cause returns the likely cause of pkg's hash differing, in one line.
 func (c *causer) cause(pkg string) string {
@@ -62,7 +66,7 @@ func (c *causer) cause(pkg string) string {
 }
 
 // settingsDiff lists the hash-changing build settings that differ.
-func settingsDiff(h, p *BuildInfo) string {
+func settingsDiff(h, p *elfinspect.BuildInfo) string {
 	var ds []string
 	for _, k := range hashSettings {
 		hv, _ := h.Setting(k)
@@ -87,10 +91,10 @@ func quoteSetting(v string) string {
 
 // moduleOf returns the module of bi that provides pkg: the one with the
 // longest path that is pkg or a prefix of it at a slash.
-func moduleOf(bi *BuildInfo, pkg string) (Module, bool) {
-	var best Module
+func moduleOf(bi *elfinspect.BuildInfo, pkg string) (elfinspect.Module, bool) {
+	var best elfinspect.Module
 	found := false
-	try := func(m Module) {
+	try := func(m elfinspect.Module) {
 		if m.Path == "" || !(pkg == m.Path || strings.HasPrefix(pkg, m.Path+"/")) {
 			return
 		}
@@ -107,7 +111,7 @@ func moduleOf(bi *BuildInfo, pkg string) (Module, bool) {
 
 // moduleID is a module's version with its replacement: "v1.2.0",
 // "v1.2.0 => ../dep", "(devel)".
-func moduleID(m Module) string {
+func moduleID(m elfinspect.Module) string {
 	s := m.Version
 	if s == "" {
 		s = "(devel)"

@@ -1,4 +1,4 @@
-package elfinspect
+package goplugin
 
 // ForgetLayoutForTest makes the moduledata layout of release unknown until
 // the returned function is called, to exercise the degraded reading.

@@ -1,4 +1,4 @@
-package elfinspect
+package goplugin
 
 import (
 	"bytes"
@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // ErrNotPlugin is returned (wrapped) by Plugin for a file that is not a Go
@@ -15,7 +18,7 @@ import (
 // Describe for an account of such a file.
 var ErrNotPlugin = errors.New("not a Go plugin")
 
-// PluginInfo is everything plugin.Open would learn from a Go plugin, read
+// Plugin is everything plugin.Open would learn from a Go plugin, read
 // statically. Addresses are virtual addresses in the file (load base 0): at
 // run time each is offset by the base at which ld.so maps the plugin.
 //
@@ -34,24 +37,24 @@ var ErrNotPlugin = errors.New("not a Go plugin")
 //	exports            [Export]: the plugin table, sorted by name
 //	init_tasks         [InitTask]: in the order plugin.Open runs them
 //	package_hashes     [PackageHash]: in the linker's order
-//	build              BuildInfo
+//	build              elfinspect.BuildInfo
 //	abi                ABIFacts
 //	notes              [string]: what could not be read, and why
-type PluginInfo struct {
-	File             string        `json:"file,omitempty"`
-	Arch             string        `json:"arch"`
-	GoVersion        string        `json:"go_version"`
-	Layout           string        `json:"layout,omitempty"`
-	PluginPath       string        `json:"pluginpath"`
-	ImportPath       string        `json:"import_path"`
-	PluginPathSource string        `json:"pluginpath_source"`
-	ModuledataAddr   uint64        `json:"moduledata_addr,omitempty"`
-	Exports          []Export      `json:"exports"`
-	InitTasks        []InitTask    `json:"init_tasks,omitempty"`
-	PackageHashes    []PackageHash `json:"package_hashes,omitempty"`
-	Build            *BuildInfo    `json:"build,omitempty"`
-	ABI              ABIFacts      `json:"abi"`
-	Notes            []string      `json:"notes,omitempty"`
+type Plugin struct {
+	File             string                `json:"file,omitempty"`
+	Arch             string                `json:"arch"`
+	GoVersion        string                `json:"go_version"`
+	Layout           string                `json:"layout,omitempty"`
+	PluginPath       string                `json:"pluginpath"`
+	ImportPath       string                `json:"import_path"`
+	PluginPathSource string                `json:"pluginpath_source"`
+	ModuledataAddr   uint64                `json:"moduledata_addr,omitempty"`
+	Exports          []Export              `json:"exports"`
+	InitTasks        []InitTask            `json:"init_tasks,omitempty"`
+	PackageHashes    []PackageHash         `json:"package_hashes,omitempty"`
+	Build            *elfinspect.BuildInfo `json:"build,omitempty"`
+	ABI              ABIFacts              `json:"abi"`
+	Notes            []string              `json:"notes,omitempty"`
 }
 
 // Export is one entry of a plugin's table: a symbol plugin.Lookup finds.
@@ -150,16 +153,16 @@ type InitArrayEntry struct {
 	RegistersModule bool `json:"registers_module,omitempty"`
 }
 
-// Plugin reads the anatomy of a Go plugin (-buildmode=plugin) without
+// Read reads the anatomy of a Go plugin (-buildmode=plugin) without
 // loading it. For a file that is not a Go plugin it returns an error
 // wrapping ErrNotPlugin. When the moduledata of the plugin's Go release is
 // not known (see SupportedGoReleases) or cannot be read, it degrades: the
 // exports are the .dynsym symbols under "<pluginpath>.", without types, and
 // Notes says why. Malformed input gives an error or a Note, never a panic.
-func (f *File) Plugin() (pi *PluginInfo, err error) {
+func Read(f *elfinspect.File) (pi *Plugin, err error) {
 	defer func() {
 		if p := recover(); p != nil && catchPanics {
-			pi, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed Go plugin: ", p)}
+			pi, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed Go plugin: ", p)}
 		}
 	}()
 	bi, err := f.BuildInfo()
@@ -172,19 +175,20 @@ func (f *File) Plugin() (pi *PluginInfo, err error) {
 		}
 		return nil, fmt.Errorf("%w: Go binary built with -buildmode=%s", ErrNotPlugin, mode)
 	}
-	im, err := newImage(f)
+	im, done, err := image(f)
 	if err != nil {
 		return nil, err
 	}
-	return f.readPlugin(im, bi), nil
+	defer done()
+	return readPlugin(f, im, bi), nil
 }
 
 // readPlugin reads the anatomy of a plugin whose build info is bi.
-func (f *File) readPlugin(im *image, bi *BuildInfo) *PluginInfo {
-	pi := &PluginInfo{File: f.Path, Arch: machineName(f.elf.Machine), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
+func readPlugin(f *elfinspect.File, im *elfread.Image, bi *elfinspect.BuildInfo) *Plugin {
+	pi := &Plugin{File: f.Path, Arch: f.Arch(), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
 	pr := &pluginReader{im: im, pi: pi}
-	if im.relocErr != nil {
-		pr.note("dynamic relocations not applied: %v", im.relocErr)
+	if im.RelocErr != nil {
+		pr.note("dynamic relocations not applied: %v", im.RelocErr)
 	}
 	pr.readABI()
 	if !pr.readModuledata() {
@@ -196,19 +200,21 @@ func (f *File) readPlugin(im *image, bi *BuildInfo) *PluginInfo {
 }
 
 type pluginReader struct {
-	im *image
-	pi *PluginInfo
+	im *elfread.Image
+	pi *Plugin
 	md *moduledata
+
+	symtabNoted bool // .symtab is unreadable, and a note says so
 }
 
 // symtab returns .symtab, or nil when the file is stripped or it is
 // unreadable (which is noted once).
-func (pr *pluginReader) symtab() *symtab {
-	had := pr.im.staticErr != nil
-	st, err := pr.im.staticSymtab()
+func (pr *pluginReader) symtab() *elfread.Symtab {
+	st, err := pr.im.StaticSymtab()
 	if err != nil {
-		if !had {
+		if !pr.symtabNoted {
 			pr.note("symbol table unreadable: %v", err)
+			pr.symtabNoted = true
 		}
 		return nil
 	}
@@ -223,14 +229,14 @@ func (pr *pluginReader) note(format string, args ...any) {
 // .go.module section the linker gives it (which survives -ldflags=-s), or
 // else the local.moduledata symbol.
 func (pr *pluginReader) findModuledata() (uint64, bool) {
-	if s := pr.im.f.elf.Section(".go.module"); s != nil && s.Flags&elf.SHF_ALLOC != 0 {
+	if s := pr.im.ELF().Section(".go.module"); s != nil && s.Flags&elf.SHF_ALLOC != 0 {
 		return s.Addr, true
 	}
 	if st := pr.symtab(); st != nil {
-		for i := 1; i < st.n; i++ {
-			s, _ := st.sym(i)
-			if s.typ() == elf.STT_OBJECT && string(st.nameBytes(s)) == "local.moduledata" {
-				return s.value, true
+		for i := 1; i < st.N; i++ {
+			s, _ := st.Sym(i)
+			if s.Type() == elf.STT_OBJECT && string(st.NameBytes(s)) == "local.moduledata" {
+				return s.Value, true
 			}
 		}
 	}
@@ -241,14 +247,14 @@ func (pr *pluginReader) findModuledata() (uint64, bool) {
 // through the moduledata; false means the caller must degrade.
 func (pr *pluginReader) readModuledata() bool {
 	pi, im := pr.pi, pr.im
-	release := goRelease(pi.GoVersion)
+	release := GoRelease(pi.GoVersion)
 	layout := moduledataLayouts[release]
 	if layout == nil {
 		pr.note("the moduledata layout of %s is not known (supported: %s): exports are listed from .dynsym symbols under the pluginpath, without Go types, init tasks or package hashes",
 			pi.GoVersion, strings.Join(SupportedGoReleases(), ", "))
 		return false
 	}
-	if im.relocErr != nil {
+	if im.RelocErr != nil {
 		pr.note("moduledata not read: its pointers need the dynamic relocations")
 		return false
 	}
@@ -284,18 +290,18 @@ func (pr *pluginReader) readExports(layout *moduledataLayout) {
 	if md.nptab == 0 {
 		return
 	}
-	tab, err := im.bytes(md.ptab, 8*md.nptab)
+	tab, err := im.Bytes(md.ptab, 8*md.nptab)
 	if err != nil {
 		pr.note("plugin table unreadable: %v", err)
 		return
 	}
-	dyn, err := im.dynsym()
+	dyn, err := im.Dynsym()
 	if err != nil {
 		pr.note("no export addresses: %v", err)
 	}
 	for i := uint64(0); i < md.nptab; i++ {
-		nameOff := int32(im.bo.Uint32(tab[8*i:]))
-		typOff := int32(im.bo.Uint32(tab[8*i+4:]))
+		nameOff := int32(im.BO.Uint32(tab[8*i:]))
+		typOff := int32(im.BO.Uint32(tab[8*i+4:]))
 		name, err := tr.name(nameOff)
 		if err != nil {
 			pr.note("plugin table entry %d: %v", i, err)
@@ -317,8 +323,8 @@ func (pr *pluginReader) readExports(layout *moduledataLayout) {
 			}
 		}
 		if dyn != nil {
-			if s, ok := dyn.lookup(e.Symbol); ok {
-				e.Addr, e.Size = s.value, s.size
+			if s, ok := dyn.Lookup(e.Symbol); ok {
+				e.Addr, e.Size = s.Value, s.Size
 			} else {
 				pr.note("export %s: .dynsym has no symbol %q, so plugin.Open would fail", name, e.Symbol)
 			}
@@ -330,21 +336,21 @@ func (pr *pluginReader) readExports(layout *moduledataLayout) {
 
 func (pr *pluginReader) readInitTasks() {
 	md, im, pi := pr.md, pr.im, pr.pi
-	p := uint64(im.ptr)
+	p := uint64(im.Ptr)
 	funcBudget := uint64(maxInitFuncsTotal)
 	for i := uint64(0); i < md.ninittasks; i++ {
 		slot := md.inittasks + i*p
-		addr, err := im.pointer(slot)
+		addr, err := im.Pointer(slot)
 		if err != nil {
 			pr.note("init task %d: %v", i, err)
 			return
 		}
 		t := InitTask{Addr: addr, Funcs: []Func{}}
-		if name := im.symbolAt(slot); name != "" {
+		if name := im.SymbolAt(slot); name != "" {
 			t.Symbol = name
 			t.Interposable = true
 		}
-		nfns, err := im.u32(addr + 4)
+		nfns, err := im.U32(addr + 4)
 		if err != nil {
 			pr.note("init task %d at %#x: %v", i, addr, err)
 			return
@@ -355,7 +361,7 @@ func (pr *pluginReader) readInitTasks() {
 		}
 		funcBudget -= uint64(nfns)
 		for j := uint64(0); j < uint64(nfns); j++ {
-			pc, err := im.pointer(addr + 8 + j*p)
+			pc, err := im.Pointer(addr + 8 + j*p)
 			if err != nil {
 				pr.note("init task %d function %d: %v", i, j, err)
 				break
@@ -368,16 +374,16 @@ func (pr *pluginReader) readInitTasks() {
 
 func (pr *pluginReader) readPkgHashes() {
 	md, im, pi := pr.md, pr.im, pr.pi
-	p := uint64(im.ptr)
+	p := uint64(im.Ptr)
 	size := 5 * p // modulename, linktimehash string; runtimehash *string
 	for i := uint64(0); i < md.npkghashes; i++ {
 		e := md.pkghashes + i*size
-		name, err := im.str(e, maxGoString)
+		name, err := im.Str(e, maxGoString)
 		if err != nil {
 			pr.note("package hash %d: %v", i, err)
 			return
 		}
-		h, err := im.str(e+2*p, 64)
+		h, err := im.Str(e+2*p, 64)
 		if err != nil {
 			pr.note("package hash %d (%s): %v", i, name, err)
 			return
@@ -385,7 +391,7 @@ func (pr *pluginReader) readPkgHashes() {
 		pi.PackageHashes = append(pi.PackageHashes, PackageHash{
 			Package:       name,
 			Hash:          hex.EncodeToString([]byte(h)),
-			RuntimeSymbol: im.symbolAt(e + 4*p),
+			RuntimeSymbol: im.SymbolAt(e + 4*p),
 		})
 	}
 }
@@ -406,30 +412,30 @@ func (pr *pluginReader) nameFuncs() {
 	// left, adds the local ones (the C runtime's frame_dummy, the linker's
 	// go:link.addmoduledata).
 	left := len(want)
-	name := func(st *symtab) {
-		for i := 1; i < st.n && left > 0; i++ {
-			s, _ := st.sym(i)
-			if s.typ() != elf.STT_FUNC && s.typ() != elf.STT_NOTYPE {
+	name := func(st *elfread.Symtab) {
+		for i := 1; i < st.N && left > 0; i++ {
+			s, _ := st.Sym(i)
+			if s.Type() != elf.STT_FUNC && s.Type() != elf.STT_NOTYPE {
 				continue
 			}
-			old, ok := want[s.value]
-			if !ok || s.shndx == uint16(elf.SHN_UNDEF) {
+			old, ok := want[s.Value]
+			if !ok || s.Shndx == uint16(elf.SHN_UNDEF) {
 				continue
 			}
 			// Prefer a global name over the linker's "local." aliases.
-			if old == "" || (strings.HasPrefix(old, "local.") && s.bind() != elf.STB_LOCAL) {
-				n, err := pr.im.copyString(st.nameBytes(s))
+			if old == "" || (strings.HasPrefix(old, "local.") && s.Bind() != elf.STB_LOCAL) {
+				n, err := pr.im.CopyString(st.NameBytes(s))
 				if err != nil {
 					return
 				}
 				if old == "" {
 					left--
 				}
-				want[s.value] = n
+				want[s.Value] = n
 			}
 		}
 	}
-	if d, err := pr.im.dynsym(); err == nil {
+	if d, err := pr.im.Dynsym(); err == nil {
 		name(d)
 	}
 	if left > 0 {
@@ -466,7 +472,7 @@ func (pr *pluginReader) nameFuncs() {
 	if pr.md != nil {
 		for i := range pr.pi.ABI.InitArray {
 			e := &pr.pi.ABI.InitArray[i]
-			if pr.im.f.elf.Machine == elf.EM_X86_64 && leaRDI(pr.im, e.Addr) == pr.md.addr {
+			if pr.im.ELF().Machine == elf.EM_X86_64 && leaRDI(pr.im, e.Addr) == pr.md.addr {
 				e.RegistersModule = true
 			}
 		}
@@ -475,12 +481,12 @@ func (pr *pluginReader) nameFuncs() {
 
 // leaRDI decodes "lea disp32(%rip), %rdi" at addr (the first instruction
 // of go:link.addmoduledata on amd64) and returns its target, or 0.
-func leaRDI(im *image, addr uint64) uint64 {
-	b, err := im.bytes(addr, 7)
+func leaRDI(im *elfread.Image, addr uint64) uint64 {
+	b, err := im.Bytes(addr, 7)
 	if err != nil || b[0] != 0x48 || b[1] != 0x8d || b[2] != 0x3d {
 		return 0
 	}
-	return addr + 7 + uint64(int64(int32(im.bo.Uint32(b[3:]))))
+	return addr + 7 + uint64(int64(int32(im.BO.Uint32(b[3:]))))
 }
 
 // readABI fills pi.ABI from .dynsym, .init_array and .dynamic.
@@ -488,15 +494,15 @@ func (pr *pluginReader) readABI() {
 	pr.pi.ABI = readABIFacts(pr.im, pr.note)
 }
 
-func readABIFacts(im *image, note func(string, ...any)) ABIFacts {
+func readABIFacts(im *elfread.Image, note func(string, ...any)) ABIFacts {
 	var a ABIFacts
-	if d, err := im.dynsym(); err == nil {
-		for i := 1; i < d.n; i++ {
-			s, _ := d.sym(i)
-			if s.typ() != elf.STT_FUNC || s.shndx == uint16(elf.SHN_UNDEF) {
+	if d, err := im.Dynsym(); err == nil {
+		for i := 1; i < d.N; i++ {
+			s, _ := d.Sym(i)
+			if s.Type() != elf.STT_FUNC || s.Shndx == uint16(elf.SHN_UNDEF) {
 				continue
 			}
-			if n := d.nameBytes(s); len(n) > 5 && string(n[len(n)-5:]) == ".abi0" {
+			if n := d.NameBytes(s); len(n) > 5 && string(n[len(n)-5:]) == ".abi0" {
 				a.ABI0Wrappers++
 				if len(a.ABI0Examples) < 5 {
 					a.ABI0Examples = append(a.ABI0Examples, string(n))
@@ -506,15 +512,15 @@ func readABIFacts(im *image, note func(string, ...any)) ABIFacts {
 	} else {
 		note("%v", err)
 	}
-	if s := im.f.elf.SectionByType(elf.SHT_INIT_ARRAY); s != nil && s.Type != elf.SHT_NOBITS {
-		p := uint64(im.ptr)
+	if s := im.ELF().SectionByType(elf.SHT_INIT_ARRAY); s != nil && s.Type != elf.SHT_NOBITS {
+		p := uint64(im.Ptr)
 		n := s.Size / p
 		if n > 1024 {
 			note(".init_array has %d entries; reading the first 1024", n)
 			n = 1024
 		}
 		for i := uint64(0); i < n; i++ {
-			v, err := im.pointer(s.Addr + i*p)
+			v, err := im.Pointer(s.Addr + i*p)
 			if err != nil {
 				note(".init_array entry %d: %v", i, err)
 				break
@@ -522,28 +528,28 @@ func readABIFacts(im *image, note func(string, ...any)) ABIFacts {
 			a.InitArray = append(a.InitArray, InitArrayEntry{Addr: v})
 		}
 	}
-	a.Needed, a.Soname = im.dynamicNames(note)
+	a.Needed, a.Soname = dynamicNames(im, note)
 	return a
 }
 
 // dynamicNames reads DT_NEEDED and DT_SONAME from .dynamic, sharing the
 // string table already read for .dynsym (debug/elf would read it again
 // for each tag).
-func (im *image) dynamicNames(note func(string, ...any)) (needed []string, soname string) {
-	ds := im.f.elf.SectionByType(elf.SHT_DYNAMIC)
+func dynamicNames(im *elfread.Image, note func(string, ...any)) (needed []string, soname string) {
+	ds := im.ELF().SectionByType(elf.SHT_DYNAMIC)
 	if ds == nil {
 		return nil, ""
 	}
-	data, err := im.readRaw(ds)
+	data, err := im.File().Section(ds)
 	if err != nil {
 		note(".dynamic: %v", err)
 		return nil, ""
 	}
 	var strs []byte
-	if d, err := im.dynsym(); err == nil && im.f.elf.SectionByType(elf.SHT_DYNSYM).Link == ds.Link {
-		strs = d.strs
-	} else if int(ds.Link) < len(im.f.elf.Sections) && ds.Link != 0 {
-		if strs, err = im.readRaw(im.f.elf.Sections[ds.Link]); err != nil {
+	if d, err := im.Dynsym(); err == nil && im.ELF().SectionByType(elf.SHT_DYNSYM).Link == ds.Link {
+		strs = d.Strs()
+	} else if int(ds.Link) < len(im.ELF().Sections) && ds.Link != 0 {
+		if strs, err = im.File().Section(im.ELF().Sections[ds.Link]); err != nil {
 			note(".dynamic strings: %v", err)
 			return nil, ""
 		}
@@ -556,16 +562,16 @@ func (im *image) dynamicNames(note func(string, ...any)) (needed []string, sonam
 		if i := bytes.IndexByte(b, 0); i >= 0 {
 			b = b[:i]
 		}
-		s, _ := im.copyString(b[:min(len(b), maxSymbolName)])
+		s, _ := im.CopyString(b[:min(len(b), elfread.MaxSymbolName)])
 		return s
 	}
-	p := im.ptr
+	p := im.Ptr
 	for i := 0; i+2*p <= len(data); i += 2 * p {
 		var tag, val uint64
 		if p == 8 {
-			tag, val = im.bo.Uint64(data[i:]), im.bo.Uint64(data[i+8:])
+			tag, val = im.BO.Uint64(data[i:]), im.BO.Uint64(data[i+8:])
 		} else {
-			tag, val = uint64(im.bo.Uint32(data[i:])), uint64(im.bo.Uint32(data[i+4:]))
+			tag, val = uint64(im.BO.Uint32(data[i:])), uint64(im.BO.Uint32(data[i+4:]))
 		}
 		switch elf.DynTag(tag) {
 		case elf.DT_NULL:
@@ -585,12 +591,12 @@ func (im *image) dynamicNames(note func(string, ...any)) (needed []string, sonam
 func (pr *pluginReader) degrade() {
 	pi, im := pr.pi, pr.im
 	if st := pr.symtab(); st != nil {
-		for i := 1; i < st.n; i++ {
-			s, _ := st.sym(i)
-			if string(st.nameBytes(s)) != "go:link.thispluginpath" {
+		for i := 1; i < st.N; i++ {
+			s, _ := st.Sym(i)
+			if string(st.NameBytes(s)) != "go:link.thispluginpath" {
 				continue
 			}
-			if b, err := im.bytes(s.value, min(s.size, maxGoString)); err == nil && len(b) > 0 {
+			if b, err := im.Bytes(s.Value, min(s.Size, maxGoString)); err == nil && len(b) > 0 {
 				pi.PluginPath, pi.PluginPathSource = string(b), "symtab"
 			}
 			break
@@ -599,17 +605,17 @@ func (pr *pluginReader) degrade() {
 	if pi.PluginPath == "" && pi.Build.Path != "" && pi.Build.Path != "command-line-arguments" {
 		pi.PluginPath, pi.PluginPathSource = pathToPrefix(pi.Build.Path), "buildinfo"
 	}
-	dyn, err := im.dynsym()
+	dyn, err := im.Dynsym()
 	if err != nil {
 		pr.note("no exports: %v", err)
 		return
 	}
 	if pi.PluginPath == "" {
 		// Built from files: the main package's init task names it.
-		for i := 1; i < dyn.n; i++ {
-			s, _ := dyn.sym(i)
-			n := dyn.nameBytes(s)
-			if s.defined() && strings.HasPrefix(string(n), "plugin/unnamed-") && strings.HasSuffix(string(n), "..inittask") {
+		for i := 1; i < dyn.N; i++ {
+			s, _ := dyn.Sym(i)
+			n := dyn.NameBytes(s)
+			if s.Defined() && strings.HasPrefix(string(n), "plugin/unnamed-") && strings.HasSuffix(string(n), "..inittask") {
 				pi.PluginPath, pi.PluginPathSource = strings.TrimSuffix(string(n), "..inittask"), "dynsym"
 				break
 			}
@@ -621,22 +627,22 @@ func (pr *pluginReader) degrade() {
 	}
 	pi.ImportPath = prefixToPath(pi.PluginPath)
 	prefix := pi.PluginPath + "."
-	for i := 1; i < dyn.n; i++ {
-		s, _ := dyn.sym(i)
-		n := dyn.nameBytes(s)
-		if !s.defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
+	for i := 1; i < dyn.N; i++ {
+		s, _ := dyn.Sym(i)
+		n := dyn.NameBytes(s)
+		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
 			continue
 		}
 		if !isExportedIdent(n[len(prefix):]) {
 			continue
 		}
-		sym, err := im.copyString(n)
+		sym, err := im.CopyString(n)
 		if err != nil {
 			pr.note("exports: %v", err)
 			break
 		}
-		e := Export{Name: sym[len(prefix):], Kind: "var", Symbol: sym, Addr: s.value, Size: s.size}
-		switch s.typ() {
+		e := Export{Name: sym[len(prefix):], Kind: "var", Symbol: sym, Addr: s.Value, Size: s.Size}
+		switch s.Type() {
 		case elf.STT_FUNC:
 			e.Kind = "func"
 		case elf.STT_OBJECT:
@@ -713,28 +719,4 @@ func prefixToPath(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
-}
-
-// machineName names an ELF machine the way readelf and Go's GOARCH
-// documentation do.
-func machineName(m elf.Machine) string {
-	switch m {
-	case elf.EM_X86_64:
-		return "x86-64"
-	case elf.EM_AARCH64:
-		return "aarch64"
-	case elf.EM_386:
-		return "i386"
-	case elf.EM_ARM:
-		return "arm"
-	case elf.EM_PPC64:
-		return "ppc64"
-	case elf.EM_RISCV:
-		return "riscv"
-	case elf.EM_S390:
-		return "s390x"
-	case elf.EM_LOONGARCH:
-		return "loongarch"
-	}
-	return strings.TrimPrefix(m.String(), "EM_")
 }

@@ -1,16 +1,18 @@
-package elfinspect_test
+package goplugin_test
 
 import (
 	"os"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // BenchmarkPlugin reads the whole anatomy of a ~20 MB plugin (testdata/
 // bigplugin, linking ~35 std packages): open, parse, read, close.
 func BenchmarkPlugin(b *testing.B) {
-	path := specimen(b, "big.so")
+	path := specimen.Path(b, "big.so")
 	st, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
@@ -22,7 +24,7 @@ func BenchmarkPlugin(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		pi, err := f.Plugin()
+		pi, err := goplugin.Read(f)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,14 +38,14 @@ func BenchmarkPlugin(b *testing.B) {
 // BenchmarkDescribe is BenchmarkPlugin through Describe, as `soinspect
 // plugin` calls it for any file.
 func BenchmarkDescribe(b *testing.B) {
-	path := specimen(b, "big.so")
+	path := specimen.Path(b, "big.so")
 	b.ReportAllocs()
 	for b.Loop() {
 		f, err := elfinspect.Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := f.Describe(); err != nil {
+		if _, err := goplugin.Describe(f); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

@@ -1,4 +1,4 @@
-package elfinspect_test
+package demangle_test
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/demangle"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 func init() {
@@ -26,10 +28,10 @@ func updating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-const differencesFile = "testdata/demangle_differences.txt"
+const differencesFile = "testdata/differences.txt"
 
-// demangleClass names the kind of a difference between DemangleName and
-// c++filt. Every class seen must be listed in demangle_differences.txt.
+// demangleClass names the kind of a difference between Name and
+// c++filt. Every class seen must be listed in testdata/differences.txt.
 func demangleClass(name, want, got string) string {
 	unparen := func(s string) string { return strings.NewReplacer("(", "", ")", "").Replace(s) }
 	switch {
@@ -48,15 +50,15 @@ func demangleClass(name, want, got string) string {
 }
 
 // TestCXXFiltOracle demangles every C++ and Rust symbol of libstdc++ and of
-// the largest libLLVM with DemangleName and with one c++filt process,
+// the largest libLLVM with Name and with one c++filt process,
 // requires 99.5% agreement, and requires every difference to belong to a
-// class listed in testdata/demangle_differences.txt.
+// class listed in testdata/differences.txt.
 const minCXXFiltAgreement = 99.5
 
 func TestCXXFiltOracle(t *testing.T) {
-	needTool(t, "c++filt")
-	files := []string{sysLib(t, "libstdc++.so.6")}
-	if l := largestLLVM(); l != "" {
+	specimen.NeedTool(t, "c++filt")
+	files := []string{specimen.SysLib(t, "libstdc++.so.6")}
+	if l := specimen.LargestLLVM(); l != "" {
 		files = append(files, l)
 	}
 	var names []string // one entry per symbol
@@ -95,7 +97,7 @@ func TestCXXFiltOracle(t *testing.T) {
 	classes := map[string][]example{}
 	differ := map[string]bool{}
 	for i, n := range list {
-		got, _ := elfinspect.DemangleName(n)
+		got, _ := demangle.Name(n)
 		if got != want[i] {
 			c := demangleClass(n, want[i], got)
 			classes[c] = append(classes[c], example{n, want[i], got})
@@ -123,9 +125,9 @@ func TestCXXFiltOracle(t *testing.T) {
 	sort.Strings(titles)
 	if updating() {
 		var b strings.Builder
-		fmt.Fprintf(&b, "# Differences between elfinspect.DemangleName and c++filt, by class, with one example each.\n")
+		fmt.Fprintf(&b, "# Differences between demangle.Name (internal/demangle) and c++filt, by class, with one example each.\n")
 		fmt.Fprintf(&b, "# Measured on %s: %.3f%% of %d symbols agree (%.3f%% of %d names).\n", baseNames(files), perSym, len(names), perName, len(list))
-		fmt.Fprintf(&b, "# Regenerate with: go test ./elfinspect -run TestCXXFiltOracle -update\n")
+		fmt.Fprintf(&b, "# Regenerate with: go test ./internal/demangle -run TestCXXFiltOracle -update\n")
 		for _, c := range titles {
 			ex := classes[c][0]
 			fmt.Fprintf(&b, "\nclass: %s\n  names: %d\n  mangled:    %s\n  c++filt:    %s\n  elfinspect: %s\n", c, len(classes[c]), ex.name, ex.want, ex.got)
@@ -192,14 +194,9 @@ func TestDemangle(t *testing.T) {
 		{"_Z", "_Z"},
 	}
 	for _, tt := range tests {
-		got, ok := elfinspect.DemangleName(tt.in)
+		got, ok := demangle.Name(tt.in)
 		if got != tt.want || ok != (tt.in != tt.want) {
-			t.Errorf("DemangleName(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+			t.Errorf("Name(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
 		}
-	}
-	syms := []elfinspect.Symbol{{Name: "_ZN3foo3barEv", Lang: elfinspect.LangCXX}, {Name: "puts", Lang: elfinspect.LangC}}
-	elfinspect.Demangle(syms)
-	if syms[0].Demangled != "foo::bar()" || syms[1].Demangled != "" {
-		t.Errorf("Demangle: %q, %q", syms[0].Demangled, syms[1].Demangled)
 	}
 }

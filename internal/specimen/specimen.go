@@ -1,4 +1,8 @@
-package elfinspect_test
+// Package specimen builds the Go plugins, programs and libraries the tests
+// of soinspect's packages inspect, once per test binary, into one temporary
+// directory, and finds the system files and tools the oracle tests use. It
+// is for tests only.
+package specimen
 
 import (
 	"bytes"
@@ -11,17 +15,17 @@ import (
 	"testing"
 )
 
-// The plugin tests build their specimens themselves, once per test binary,
-// into one temporary directory that TestMain removes. Nothing is cached in
-// the repository; the Go build cache makes the second run fast.
+// The tests build their specimens themselves, once per test binary, into
+// one temporary directory that Main removes. Nothing is cached in the
+// repository; the Go build cache makes the second run fast.
 
 // buildDir holds every specimen built by this test binary.
 var buildDir string
 
-// TestMain is the package's only TestMain: it owns the directory the
-// specimen builds go to.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "elfinspect-specimens-")
+// Main runs the tests of a package that builds specimens; call it from the
+// package's TestMain. It owns the directory the specimen builds go to.
+func Main(m *testing.M) {
+	dir, err := os.MkdirTemp("", "soinspect-specimens-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -41,8 +45,8 @@ type specimenBuild struct {
 	env  []string // extra environment
 }
 
-// Go toolchain for the cross-release specimens.
-const go127 = "go1.27.3"
+// Go127 is the Go toolchain of the cross-release specimens.
+const Go127 = "go1.27.3"
 
 var specimenBuilds = map[string]specimenBuild{
 	"plugin1.so":              {args: []string{"-buildmode=plugin", "./plugins/plugin1"}},
@@ -54,11 +58,11 @@ var specimenBuilds = map[string]specimenBuild{
 	"fromfile.so":             {args: []string{"-buildmode=plugin", "plugins/fromfile/main.go"}},
 	"dotted.v2.so":            {args: []string{"-buildmode=plugin", "./plugins/dotted.v2"}},
 	"fuzzbase.so":             {args: []string{"-buildmode=plugin", "-ldflags=-w", "./plugins/dotted.v2"}},
-	"oracle":                  {args: []string{"./elfinspect/testdata/pluginoracle"}},
-	"oracle-trimpath":         {args: []string{"-trimpath", "./elfinspect/testdata/pluginoracle"}},
+	"oracle":                  {args: []string{"./goplugin/testdata/pluginoracle"}},
+	"oracle-trimpath":         {args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
 	"big.so":                  {args: []string{"-buildmode=plugin", "./testdata/bigplugin"}},
-	"kitchensink-go127.so":    {args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, env: []string{"GOTOOLCHAIN=" + go127}},
-	"oracle-go127":            {args: []string{"./elfinspect/testdata/pluginoracle"}, env: []string{"GOTOOLCHAIN=" + go127}},
+	"kitchensink-go127.so":    {args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, env: []string{"GOTOOLCHAIN=" + Go127}},
+	"oracle-go127":            {args: []string{"./goplugin/testdata/pluginoracle"}, env: []string{"GOTOOLCHAIN=" + Go127}},
 }
 
 type buildResult struct {
@@ -74,14 +78,22 @@ var (
 	buildSem = make(chan struct{}, 3)
 )
 
-// moduleRoot is the directory holding go.mod (the tests run in elfinspect/).
-func specimenModuleRoot() string {
+// moduleRoot is the directory holding soinspect's go.mod: the nearest one
+// above the directory the tests run in (their package's).
+func moduleRoot() string {
 	wd, _ := os.Getwd()
-	return filepath.Dir(wd)
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return wd
+		}
+	}
 }
 
-// build returns the path of the named specimen, building it on first use.
-func buildSpecimen(name string) (string, error) {
+// Build returns the path of the named specimen, building it on first use.
+func Build(name string) (string, error) {
 	spec, ok := specimenBuilds[name]
 	if !ok {
 		return "", fmt.Errorf("no specimen %q", name)
@@ -99,7 +111,7 @@ func buildSpecimen(name string) (string, error) {
 		out := filepath.Join(buildDir, name)
 		args := append([]string{"build", "-o", out}, spec.args...)
 		cmd := exec.Command("go", args...)
-		cmd.Dir = specimenModuleRoot()
+		cmd.Dir = moduleRoot()
 		cmd.Env = append(os.Environ(), spec.env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -112,9 +124,10 @@ func buildSpecimen(name string) (string, error) {
 	return r.path, r.err
 }
 
-// specimen builds the named specimens in parallel and returns the path of
-// the first one; the test fails if any build fails.
-func specimen(t testing.TB, names ...string) string {
+// Path builds the named specimens in parallel and returns the path of the
+// first one; the test fails if any build fails, and is skipped where
+// plugins cannot be built.
+func Path(t testing.TB, names ...string) string {
 	t.Helper()
 	if ok, why := haveCgo(); !ok {
 		t.Skip(why)
@@ -125,7 +138,7 @@ func specimen(t testing.TB, names ...string) string {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = buildSpecimen(n)
+			_, errs[i] = Build(n)
 		}()
 	}
 	wg.Wait()
@@ -134,18 +147,18 @@ func specimen(t testing.TB, names ...string) string {
 			t.Fatal(err)
 		}
 	}
-	p, _ := buildSpecimen(names[0])
+	p, _ := Build(names[0])
 	return p
 }
 
-// haveGo127 reports whether the go1.27.3 toolchain can be had (it is
+// HaveGo127 reports whether the go1.27.3 toolchain can be had (it is
 // fetched through the module proxy on first use), and why not.
-var haveGo127 = sync.OnceValues(func() (bool, string) {
+var HaveGo127 = sync.OnceValues(func() (bool, string) {
 	cmd := exec.Command("go", "version")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+go127)
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+Go127)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return false, fmt.Sprintf("GOTOOLCHAIN=%s go version: %v: %s", go127, err, bytes.TrimSpace(out))
+		return false, fmt.Sprintf("GOTOOLCHAIN=%s go version: %v: %s", Go127, err, bytes.TrimSpace(out))
 	}
 	return true, ""
 })
@@ -166,3 +179,39 @@ var haveCgo = sync.OnceValues(func() (bool, string) {
 	}
 	return true, ""
 })
+
+// SysLib returns the path of a system library, or skips the test.
+func SysLib(tb testing.TB, name string) string {
+	tb.Helper()
+	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	tb.Skipf("%s not found", name)
+	return ""
+}
+
+// LargestLLVM returns the largest libLLVM-*.so.1 present, or "".
+func LargestLLVM() string {
+	var best string
+	var size int64
+	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
+		ms, _ := filepath.Glob(filepath.Join(dir, "libLLVM-*.so.1"))
+		for _, m := range ms {
+			if st, err := os.Stat(m); err == nil && st.Size() > size {
+				best, size = m, st.Size()
+			}
+		}
+	}
+	return best
+}
+
+// NeedTool skips the test if the named program is not installed.
+func NeedTool(tb testing.TB, name string) {
+	tb.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		tb.Skipf("%s not installed", name)
+	}
+}

@@ -1,12 +1,14 @@
-package elfinspect
+package goplugin
 
-// runtime.moduledata of Go 1.26 ($GOROOT/src/runtime/symtab.go), as written
-// by cmd/link/internal/ld/symtab.go. Checked against go1.26.8. abi.MapType
-// (internal/abi/map.go) is Key, Elem, Group, Hasher, GroupSize, SlotSize,
-// ElemOff, Flags: 8 words beyond abi.Type.
+// runtime.moduledata of Go 1.27 ($GOROOT/src/runtime/symtab.go), as written
+// by cmd/link/internal/ld/symtab.go. Checked against go1.27.3: against 1.26
+// it adds typedesclen after types and itaboffset, itabsize after etypes, and
+// drops the typelinks and itablinks slices. abi.MapType grows to Key, Elem,
+// Group, Hasher, GroupSize, KeysOff, KeyStride, ElemsOff, ElemStride, ElemOff,
+// Flags: 11 words beyond abi.Type. abi.Type itself is unchanged.
 func init() {
 	registerModuledata(&moduledataLayout{
-		release: "go1.26",
+		release: "go1.27",
 		fields: []mdField{
 			{"pcHeader", mdWord},
 			{"funcnametab", mdSlice},
@@ -24,13 +26,12 @@ func init() {
 			{"noptrbss", mdWord}, {"enoptrbss", mdWord},
 			{"covctrs", mdWord}, {"ecovctrs", mdWord},
 			{"end", mdWord}, {"gcdata", mdWord}, {"gcbss", mdWord},
-			{"types", mdWord}, {"etypes", mdWord},
+			{"types", mdWord}, {"typedesclen", mdWord}, {"etypes", mdWord},
+			{"itaboffset", mdWord}, {"itabsize", mdWord},
 			{"rodata", mdWord},
 			{"gofunc", mdWord},
 			{"epclntab", mdWord},
 			{"textsectmap", mdSlice},
-			{"typelinks", mdSlice},
-			{"itablinks", mdSlice},
 			{"ptab", mdSlice},
 			{"pluginpath", mdString},
 			{"pkghashes", mdSlice},
@@ -39,6 +40,6 @@ func init() {
 			{"modulehashes", mdSlice},
 			{"hasmain", mdUint8},
 		},
-		mapTypeWords: 8,
+		mapTypeWords: 11,
 	})
 }

@@ -1,4 +1,4 @@
-package elfinspect
+package elfread
 
 import (
 	"debug/elf"
@@ -16,18 +16,18 @@ import (
 // section larger than the file is malformed anyway.
 const maxSectionRead = 1 << 30
 
-// image is a read-only view of an ELF file's memory image.
-type image struct {
+// Image is a read-only view of an ELF file's memory image.
+type Image struct {
 	f    *File
-	bo   binary.ByteOrder
-	ptr  int // pointer size in bytes: 4 or 8
+	BO   binary.ByteOrder
+	Ptr  int // pointer size in bytes: 4 or 8
 	secs []imageSection
 
 	relocs   []reloc // sorted by off
-	relocErr error   // why relocations could not be read, if they could not
+	RelocErr error   // why relocations could not be read, if they could not
 
-	dyn       *symtab // .dynsym, read lazily
-	static    *symtab // .symtab, read lazily
+	dyn       *Symtab // .dynsym, read lazily
+	static    *Symtab // .symtab, read lazily
 	staticErr error
 
 	// budget is how many more bytes of strings the reader may copy out of
@@ -61,14 +61,14 @@ type reloc struct {
 	addend int64
 }
 
-func newImage(f *File) (*image, error) {
-	ef := f.elf
-	im := &image{f: f, bo: ef.ByteOrder, budget: stringBudget}
+func newImage(f *File) (*Image, error) {
+	ef := f.ELF
+	im := &Image{f: f, BO: ef.ByteOrder, budget: stringBudget}
 	switch ef.Class {
 	case elf.ELFCLASS64:
-		im.ptr = 8
+		im.Ptr = 8
 	case elf.ELFCLASS32:
-		im.ptr = 4
+		im.Ptr = 4
 	default:
 		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("unknown ELF class %v", ef.Class)}
 	}
@@ -90,12 +90,15 @@ func newImage(f *File) (*image, error) {
 		}
 		return 0
 	})
-	im.relocErr = im.readRelocs()
+	im.RelocErr = im.readRelocs()
 	return im, nil
 }
 
+// ELF returns the parsed headers of the image's file.
+func (im *Image) ELF() *elf.File { return im.f.ELF }
+
 // section returns the allocated section holding addr, or nil.
-func (im *image) section(addr uint64) *imageSection {
+func (im *Image) section(addr uint64) *imageSection {
 	i, _ := slices.BinarySearchFunc(im.secs, addr, func(s imageSection, a uint64) int {
 		switch {
 		case s.end <= a:
@@ -115,10 +118,10 @@ func (im *image) section(addr uint64) *imageSection {
 // touches a few scattered kilobytes of sections that can be megabytes long.
 const chunkSize = 32 << 10
 
-// bytes returns n bytes of the image at addr, without relocations. NOBITS
+// Bytes returns n bytes of the image at addr, without relocations. NOBITS
 // memory reads as zeros. The result may alias the image's cache and must
 // not be modified.
-func (im *image) bytes(addr, n uint64) ([]byte, error) {
+func (im *Image) Bytes(addr, n uint64) ([]byte, error) {
 	s := im.section(addr)
 	if s == nil {
 		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("address %#x is in no section", addr)}
@@ -141,7 +144,7 @@ func (im *image) bytes(addr, n uint64) ([]byte, error) {
 	if (o+n-1)/chunkSize != c || n == 0 {
 		// Spans chunks: read it directly.
 		buf := make([]byte, n)
-		if _, err := im.f.r.ReadAt(buf, int64(s.s.Offset+o)); err != nil {
+		if _, err := im.f.R.ReadAt(buf, int64(s.s.Offset+o)); err != nil {
 			return nil, fmt.Errorf("reading section %s: %w", s.s.Name, err)
 		}
 		return buf, nil
@@ -154,7 +157,7 @@ func (im *image) bytes(addr, n uint64) ([]byte, error) {
 		start := c * chunkSize
 		end := min(start+chunkSize, size)
 		chunk = make([]byte, end-start)
-		if _, err := im.f.r.ReadAt(chunk, int64(s.s.Offset+start)); err != nil {
+		if _, err := im.f.R.ReadAt(chunk, int64(s.s.Offset+start)); err != nil {
 			return nil, fmt.Errorf("reading section %s: %w", s.s.Name, err)
 		}
 		s.chunks[c] = chunk
@@ -163,80 +166,80 @@ func (im *image) bytes(addr, n uint64) ([]byte, error) {
 	return chunk[co : co+n : co+n], nil
 }
 
-func (im *image) u8(addr uint64) (uint8, error) {
-	b, err := im.bytes(addr, 1)
+func (im *Image) U8(addr uint64) (uint8, error) {
+	b, err := im.Bytes(addr, 1)
 	if err != nil {
 		return 0, err
 	}
 	return b[0], nil
 }
 
-func (im *image) u16(addr uint64) (uint16, error) {
-	b, err := im.bytes(addr, 2)
+func (im *Image) U16(addr uint64) (uint16, error) {
+	b, err := im.Bytes(addr, 2)
 	if err != nil {
 		return 0, err
 	}
-	return im.bo.Uint16(b), nil
+	return im.BO.Uint16(b), nil
 }
 
-func (im *image) u32(addr uint64) (uint32, error) {
-	b, err := im.bytes(addr, 4)
+func (im *Image) U32(addr uint64) (uint32, error) {
+	b, err := im.Bytes(addr, 4)
 	if err != nil {
 		return 0, err
 	}
-	return im.bo.Uint32(b), nil
+	return im.BO.Uint32(b), nil
 }
 
-// uword reads a pointer-sized word as stored in the file, ignoring relocations.
-func (im *image) uword(addr uint64) (uint64, error) {
-	b, err := im.bytes(addr, uint64(im.ptr))
+// Uword reads a pointer-sized word as stored in the file, ignoring relocations.
+func (im *Image) Uword(addr uint64) (uint64, error) {
+	b, err := im.Bytes(addr, uint64(im.Ptr))
 	if err != nil {
 		return 0, err
 	}
-	if im.ptr == 8 {
-		return im.bo.Uint64(b), nil
+	if im.Ptr == 8 {
+		return im.BO.Uint64(b), nil
 	}
-	return uint64(im.bo.Uint32(b)), nil
+	return uint64(im.BO.Uint32(b)), nil
 }
 
-// pointer reads the pointer-sized word at addr as it will be after ld.so has
+// Pointer reads the pointer-sized word at addr as it will be after ld.so has
 // applied the dynamic relocations, taking a symbol's value as defined in this
-// file (it may be interposed by an earlier module at run time; see symbolAt).
-func (im *image) pointer(addr uint64) (uint64, error) {
+// file (it may be interposed by an earlier module at run time; see SymbolAt).
+func (im *Image) Pointer(addr uint64) (uint64, error) {
 	if r, ok := im.relocAt(addr); ok {
 		v, _, err := im.applyReloc(r)
 		return v, err
 	}
-	return im.uword(addr)
+	return im.Uword(addr)
 }
 
-// symbolAt returns the name of the dynamic symbol the relocation at addr
+// SymbolAt returns the name of the dynamic symbol the relocation at addr
 // refers to, if any: such pointers are bound at load time to whichever
 // loaded module defines the symbol first.
-func (im *image) symbolAt(addr uint64) string {
+func (im *Image) SymbolAt(addr uint64) string {
 	r, ok := im.relocAt(addr)
 	if !ok || r.sym == 0 {
 		return ""
 	}
-	d, err := im.dynsym()
+	d, err := im.Dynsym()
 	if err != nil {
 		return ""
 	}
-	s, ok := d.sym(int(r.sym))
+	s, ok := d.Sym(int(r.sym))
 	if !ok {
 		return ""
 	}
-	return d.name(s)
+	return d.Name(s)
 }
 
-// str reads a Go string header (data pointer, length) at addr and the bytes
+// Str reads a Go string header (data pointer, length) at addr and the bytes
 // it points at, at most max bytes.
-func (im *image) str(addr uint64, max uint64) (string, error) {
-	p, err := im.pointer(addr)
+func (im *Image) Str(addr uint64, max uint64) (string, error) {
+	p, err := im.Pointer(addr)
 	if err != nil {
 		return "", err
 	}
-	n, err := im.uword(addr + uint64(im.ptr))
+	n, err := im.Uword(addr + uint64(im.Ptr))
 	if err != nil {
 		return "", err
 	}
@@ -246,15 +249,15 @@ func (im *image) str(addr uint64, max uint64) (string, error) {
 	if n > max {
 		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("string at %#x is %d bytes long (limit %d)", addr, n, max)}
 	}
-	b, err := im.bytes(p, n)
+	b, err := im.Bytes(p, n)
 	if err != nil {
 		return "", err
 	}
-	return im.copyString(b)
+	return im.CopyString(b)
 }
 
-// copyString copies b into a string, charging it to the budget.
-func (im *image) copyString(b []byte) (string, error) {
+// CopyString copies b into a string, charging it to the budget.
+func (im *Image) CopyString(b []byte) (string, error) {
 	im.budget -= int64(len(b)) + stringCost
 	if im.budget < 0 {
 		return "", &FormatError{Off: -1, Msg: "too many string bytes: the file's tables are corrupt"}
@@ -262,12 +265,12 @@ func (im *image) copyString(b []byte) (string, error) {
 	return string(b), nil
 }
 
-// slice reads a Go slice header (data pointer, length, capacity) at addr.
-func (im *image) slice(addr uint64) (data, n uint64, err error) {
-	if data, err = im.pointer(addr); err != nil {
+// Slice reads a Go slice header (data pointer, length, capacity) at addr.
+func (im *Image) Slice(addr uint64) (data, n uint64, err error) {
+	if data, err = im.Pointer(addr); err != nil {
 		return 0, 0, err
 	}
-	if n, err = im.uword(addr + uint64(im.ptr)); err != nil {
+	if n, err = im.Uword(addr + uint64(im.Ptr)); err != nil {
 		return 0, 0, err
 	}
 	return data, n, nil
@@ -275,10 +278,10 @@ func (im *image) slice(addr uint64) (data, n uint64, err error) {
 
 // readRelocs reads every SHT_RELA section that is part of the image
 // (.rela.dyn and .rela.plt) into im.relocs, sorted by offset.
-func (im *image) readRelocs() error {
-	ef := im.f.elf
+func (im *Image) readRelocs() error {
+	ef := im.f.ELF
 	entsize := uint64(24)
-	if im.ptr == 4 {
+	if im.Ptr == 4 {
 		entsize = 12
 	}
 	var total uint64
@@ -300,13 +303,13 @@ func (im *image) readRelocs() error {
 			continue
 		}
 		buf := make([]byte, s.Size-s.Size%entsize)
-		if _, err := im.f.r.ReadAt(buf, int64(s.Offset)); err != nil {
+		if _, err := im.f.R.ReadAt(buf, int64(s.Offset)); err != nil {
 			return fmt.Errorf("reading %s: %w", s.Name, err)
 		}
-		bo := im.bo
+		bo := im.BO
 		for i := 0; i+int(entsize) <= len(buf); i += int(entsize) {
 			var r reloc
-			if im.ptr == 8 {
+			if im.Ptr == 8 {
 				r.off = bo.Uint64(buf[i:])
 				info := bo.Uint64(buf[i+8:])
 				r.sym, r.typ = uint32(info>>32), uint32(info)
@@ -359,7 +362,7 @@ func sortRelocs(rs []reloc) []reloc {
 	return rs
 }
 
-func (im *image) relocAt(addr uint64) (reloc, bool) {
+func (im *Image) relocAt(addr uint64) (reloc, bool) {
 	i, ok := slices.BinarySearchFunc(im.relocs, addr, func(r reloc, a uint64) int {
 		switch {
 		case r.off < a:
@@ -385,8 +388,8 @@ const (
 	relocSym                // S (GLOB_DAT, JUMP_SLOT)
 )
 
-func (im *image) relocKind(typ uint32) relocKind {
-	switch im.f.elf.Machine {
+func (im *Image) relocKind(typ uint32) relocKind {
+	switch im.f.ELF.Machine {
 	case elf.EM_X86_64:
 		switch elf.R_X86_64(typ) {
 		case elf.R_X86_64_RELATIVE:
@@ -448,29 +451,32 @@ func (im *image) relocKind(typ uint32) relocKind {
 // applyReloc returns the value ld.so would store for r with a load base of
 // zero, and the name of the symbol it is bound to ("" for RELATIVE).
 // Symbols are resolved to this file's own definition.
-func (im *image) applyReloc(r reloc) (uint64, string, error) {
+func (im *Image) applyReloc(r reloc) (uint64, string, error) {
 	k := im.relocKind(r.typ)
 	switch k {
 	case relocRelative:
 		return uint64(r.addend), "", nil
 	case relocAbs, relocSym:
-		d, err := im.dynsym()
+		d, err := im.Dynsym()
 		if err != nil {
 			return 0, "", err
 		}
-		s, ok := d.sym(int(r.sym))
+		s, ok := d.Sym(int(r.sym))
 		if !ok {
-			return 0, "", &FormatError{Off: -1, Msg: fmt.Sprintf("relocation at %#x refers to symbol %d of %d", r.off, r.sym, d.n)}
+			return 0, "", &FormatError{Off: -1, Msg: fmt.Sprintf("relocation at %#x refers to symbol %d of %d", r.off, r.sym, d.N)}
 		}
-		name := d.name(s)
-		if s.shndx == uint16(elf.SHN_UNDEF) {
+		name := d.Name(s)
+		if s.Shndx == uint16(elf.SHN_UNDEF) {
 			return 0, name, nil // defined elsewhere: unknown until load time
 		}
-		v := s.value
+		v := s.Value
 		if k == relocAbs {
 			v += uint64(r.addend)
 		}
 		return v, name, nil
 	}
-	return 0, "", fmt.Errorf("unsupported relocation type %d for %v at %#x", r.typ, im.f.elf.Machine, r.off)
+	return 0, "", fmt.Errorf("unsupported relocation type %d for %v at %#x", r.typ, im.f.ELF.Machine, r.off)
 }
+
+// File returns the file the image is read from.
+func (im *Image) File() *File { return im.f }

@@ -1,4 +1,4 @@
-package elfinspect
+package demangle
 
 import (
 	"debug/elf"
@@ -83,7 +83,7 @@ var fastSeeds = []string{
 	"_ZN3fooIiEEvOT_RS0_",
 }
 
-// safeSlow is demangleSlow behind DemangleName's guard against panics.
+// safeSlow is demangleSlow behind Name's guard against panics.
 func safeSlow(name string) (d string, ok bool) {
 	defer func() {
 		if recover() != nil {
@@ -96,7 +96,7 @@ func safeSlow(name string) (d string, ok bool) {
 // TestDemangleFastAgrees runs the fast path over every C++ name of the
 // system's shared libraries (libstdc++ and LLVM first, the rest as time
 // allows) and requires that, whenever it accepts a name, it prints
-// exactly what the demangle package (with DemangleName's fixes) prints.
+// exactly what the demangle package (with Name's fixes) prints.
 func TestDemangleFastAgrees(t *testing.T) {
 	for _, n := range fastSeeds {
 		checkFast(t, n)
