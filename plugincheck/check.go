@@ -15,10 +15,11 @@ import (
 	"github.com/soinspect/soinspect/internal/elfread"
 )
 
-// CheckPlugin predicts, without loading anything, what a host process gets
-// when it calls plugin.Open on each of plugins in turn, and checks each
-// plugin against reqs. It models what runtime/plugin.go and
-// plugin/plugin_dlopen.go do:
+// Checker predicts, without loading anything, what one host process gets
+// when it calls plugin.Open. NewChecker reads the host's facts once (its
+// build info, the package hashes it exports, whether it can open plugins
+// at all); Check and CheckSequence then read only the plugins. It models
+// what runtime/plugin.go and plugin/plugin_dlopen.go do:
 //
 //   - the host must be a Go program that links package plugin with cgo;
 //   - dlopen must accept the file (ELF class and machine of the host, not
@@ -34,25 +35,47 @@ import (
 //     first module exporting go:link.pkghash.<pkg> — the host, else an
 //     earlier plugin (even one plugin.Open rejected: it stays mapped), else
 //     the plugin itself, which is fine. plugin.Open names only the first
-//     difference, in the linker's order; CheckPlugin lists every one, with
+//     difference, in the linker's order; a Verdict lists every one, with
 //     both hashes and the likely cause from the two build infos;
 //   - a plugin built by another Go release registers a moduledata of
 //     another layout, which the host's runtime misreads (go1.27 under a
 //     go1.26 host: "no plugin module data").
 //
-// Verdicts are in the order of plugins. A nil plugin gets a verdict with
-// ReasonUnreadable. CheckPlugin reads file metadata (realpath, inode) to
-// tell repeated files apart; it never prints and never panics.
-func CheckPlugin(host *elfinspect.File, plugins []*elfinspect.File, reqs []Requirement) []Verdict {
-	c := &checker{host: readHostFacts(host)}
+// A nil plugin gets a verdict with ReasonUnreadable. A Checker reads file
+// metadata (realpath, inode) to tell repeated files apart; it never prints
+// and never panics. It is safe for concurrent use.
+type Checker struct {
+	host *hostFacts
+}
+
+// NewChecker reads what the checks need to know of host. A host that is
+// nil, unreadable or cannot open plugins gives a Checker whose every
+// verdict says so.
+func NewChecker(host *elfinspect.File) *Checker {
+	return &Checker{host: readHostFacts(host)}
+}
+
+// Check predicts plugin.Open(plugin) as the first plugin the host opens,
+// and checks plugin against reqs.
+func (c *Checker) Check(plugin *elfinspect.File, reqs []Requirement) Verdict {
+	p := &checker{host: c.host}
+	return p.check(plugin, reqs)
+}
+
+// CheckSequence predicts what the host gets when it opens each of plugins
+// in turn, in one process: an earlier plugin's packages, pluginpath and
+// failures change what a later one gets. Verdicts are in the order of
+// plugins.
+func (c *Checker) CheckSequence(plugins []*elfinspect.File, reqs []Requirement) []Verdict {
+	p := &checker{host: c.host}
 	out := make([]Verdict, 0, len(plugins))
-	for _, p := range plugins {
-		out = append(out, c.check(p, reqs))
+	for _, f := range plugins {
+		out = append(out, p.check(f, reqs))
 	}
 	return out
 }
 
-// hostFacts is what CheckPlugin needs to know of the host.
+// hostFacts is what a Checker needs to know of the host.
 type hostFacts struct {
 	f       *elfinspect.File
 	bi      *elfinspect.BuildInfo
@@ -155,7 +178,8 @@ type loaded struct {
 	hashes map[string]string // nil until needed
 }
 
-// checker carries the modelled process from one plugin to the next.
+// checker is the modelled process: it carries what the host has loaded
+// from one plugin to the next.
 type checker struct {
 	host     *hostFacts
 	mapped   []*loaded          // dlopen'ed objects, in order

@@ -73,7 +73,7 @@ func TestCheckOddInputs(t *testing.T) {
 		t.Skip(err)
 	}
 	defer f.Close()
-	vs := plugincheck.CheckPlugin(f, []*elfinspect.File{f, nil}, []plugincheck.Requirement{{Name: "Run", Type: "func()"}})
+	vs := plugincheck.NewChecker(f).CheckSequence([]*elfinspect.File{f, nil}, []plugincheck.Requirement{{Name: "Run", Type: "func()"}})
 	if len(vs) != 2 {
 		t.Fatalf("%d verdicts, want 2", len(vs))
 	}
@@ -88,7 +88,7 @@ func TestCheckOddInputs(t *testing.T) {
 	if vs[0].MeetsRequirements {
 		t.Errorf("an executable meets a --require")
 	}
-	if got := plugincheck.CheckPlugin(nil, nil, nil); len(got) != 0 {
+	if got := plugincheck.NewChecker(nil).CheckSequence(nil, nil); len(got) != 0 {
 		t.Errorf("no plugins: %d verdicts", len(got))
 	}
 }

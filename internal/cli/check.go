@@ -91,7 +91,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		defer f.Close()
 		plugins = append(plugins, f)
 	}
-	verdicts := plugincheck.CheckPlugin(host, plugins, reqs)
+	verdicts := plugincheck.NewChecker(host).CheckSequence(plugins, reqs)
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	for i := range verdicts {

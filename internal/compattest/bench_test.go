@@ -60,7 +60,7 @@ func BenchmarkCheck(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		v = plugincheck.CheckPlugin(h, []*elfinspect.File{p}, []plugincheck.Requirement{{Name: "Count", Type: "func() int"}})[0]
+		v = plugincheck.NewChecker(h).Check(p, []plugincheck.Requirement{{Name: "Count", Type: "func() int"}})
 		h.Close()
 		p.Close()
 	}

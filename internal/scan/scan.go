@@ -156,13 +156,17 @@ func Scan(dirs []string, opts Options) (*Result, error) {
 		path string
 	}
 	outs := make(chan out, 256)
+	var checker *plugincheck.Checker // the host's facts, read once
+	if opts.Host != nil {
+		checker = plugincheck.NewChecker(opts.Host)
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for p := range paths {
-				e, err := examine(p, opts.Host)
+				e, err := examine(p, checker)
 				o := out{e: e, path: p}
 				if err != nil {
 					o.err = &FileError{Path: p, Error: err.Error()}
@@ -253,7 +257,7 @@ func isLdScript(b []byte) bool {
 
 // examine reads one file; it returns nil, nil for a file that is neither
 // an ELF shared object nor named like one.
-func examine(path string, host *elfinspect.File) (*Entry, error) {
+func examine(path string, host *plugincheck.Checker) (*Entry, error) {
 	name := filepath.Base(path)
 	var hdr [512]byte
 	fh, err := os.Open(path)
@@ -301,7 +305,7 @@ func examine(path string, host *elfinspect.File) (*Entry, error) {
 	return classify(f, path, name, host), nil
 }
 
-func classify(f *elfinspect.File, path, name string, host *elfinspect.File) (e *Entry) {
+func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) (e *Entry) {
 	e = &Entry{Path: path, Name: name, Arch: f.Machine()}
 	defer func() {
 		if p := recover(); p != nil {
@@ -334,7 +338,7 @@ func classify(f *elfinspect.File, path, name string, host *elfinspect.File) (e *
 			e.Notes = append(e.Notes, "plugin anatomy unreadable: "+err.Error())
 		}
 		if host != nil {
-			v := plugincheck.CheckPlugin(host, []*elfinspect.File{f}, nil)[0]
+			v := host.Check(f, nil)
 			e.Check = &v
 		}
 	case elfinspect.KindGoCShared:
