@@ -187,8 +187,8 @@ func Read(f *elfinspect.File) (pi *Plugin, err error) {
 func readPlugin(f *elfinspect.File, im *elfread.Image, bi *elfinspect.BuildInfo) *Plugin {
 	pi := &Plugin{File: f.Path, Arch: f.Arch(), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
 	pr := &pluginReader{im: im, pi: pi}
-	if im.RelocErr != nil {
-		pr.note("dynamic relocations not applied: %v", im.RelocErr)
+	if im.RelocErr() != nil {
+		pr.note("dynamic relocations not applied: %v", im.RelocErr())
 	}
 	pr.readABI()
 	if !pr.readModuledata() {
@@ -229,7 +229,7 @@ func (pr *pluginReader) note(format string, args ...any) {
 // .go.module section the linker gives it (which survives -ldflags=-s), or
 // else the local.moduledata symbol.
 func (pr *pluginReader) findModuledata() (uint64, bool) {
-	if s := pr.im.ELF().Section(".go.module"); s != nil && s.Flags&elf.SHF_ALLOC != 0 {
+	if s := pr.im.ELF.Section(".go.module"); s != nil && s.Flags&elf.SHF_ALLOC != 0 {
 		return s.Addr, true
 	}
 	if st := pr.symtab(); st != nil {
@@ -254,7 +254,7 @@ func (pr *pluginReader) readModuledata() bool {
 			pi.GoVersion, strings.Join(SupportedGoReleases(), ", "))
 		return false
 	}
-	if im.RelocErr != nil {
+	if im.RelocErr() != nil {
 		pr.note("moduledata not read: its pointers need the dynamic relocations")
 		return false
 	}
@@ -472,7 +472,7 @@ func (pr *pluginReader) nameFuncs() {
 	if pr.md != nil {
 		for i := range pr.pi.ABI.InitArray {
 			e := &pr.pi.ABI.InitArray[i]
-			if pr.im.ELF().Machine == elf.EM_X86_64 && leaRDI(pr.im, e.Addr) == pr.md.addr {
+			if pr.im.ELF.Machine == elf.EM_X86_64 && leaRDI(pr.im, e.Addr) == pr.md.addr {
 				e.RegistersModule = true
 			}
 		}
@@ -512,7 +512,7 @@ func readABIFacts(im *elfread.Image, note func(string, ...any)) ABIFacts {
 	} else {
 		note("%v", err)
 	}
-	if s := im.ELF().SectionByType(elf.SHT_INIT_ARRAY); s != nil && s.Type != elf.SHT_NOBITS {
+	if s := im.ELF.SectionByType(elf.SHT_INIT_ARRAY); s != nil && s.Type != elf.SHT_NOBITS {
 		p := uint64(im.Ptr)
 		n := s.Size / p
 		if n > 1024 {
@@ -536,23 +536,21 @@ func readABIFacts(im *elfread.Image, note func(string, ...any)) ABIFacts {
 // string table already read for .dynsym (debug/elf would read it again
 // for each tag).
 func dynamicNames(im *elfread.Image, note func(string, ...any)) (needed []string, soname string) {
-	ds := im.ELF().SectionByType(elf.SHT_DYNAMIC)
+	ds := im.ELF.SectionByType(elf.SHT_DYNAMIC)
 	if ds == nil {
 		return nil, ""
 	}
-	data, err := im.File().Section(ds)
+	data, err := im.Section(ds)
 	if err != nil {
 		note(".dynamic: %v", err)
 		return nil, ""
 	}
 	var strs []byte
-	if d, err := im.Dynsym(); err == nil && im.ELF().SectionByType(elf.SHT_DYNSYM).Link == ds.Link {
+	if d, err := im.Dynsym(); err == nil && im.ELF.SectionByType(elf.SHT_DYNSYM).Link == ds.Link {
 		strs = d.Strs()
-	} else if int(ds.Link) < len(im.ELF().Sections) && ds.Link != 0 {
-		if strs, err = im.File().Section(im.ELF().Sections[ds.Link]); err != nil {
-			note(".dynamic strings: %v", err)
-			return nil, ""
-		}
+	} else if strs, err = im.Strtab(ds.Link); err != nil {
+		note(".dynamic strings: %v", err)
+		return nil, ""
 	}
 	str := func(off uint64) string {
 		if off >= uint64(len(strs)) {

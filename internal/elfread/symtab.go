@@ -3,101 +3,123 @@ package elfread
 import (
 	"bytes"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
+	"sync"
 )
 
-// Symtab is a lean, allocation-free view of an ELF symbol table (.dynsym or
-// .symtab) for the plugin reader: a Go plugin has tens of thousands of
-// symbols and debug/elf's Symbols would allocate every name.
+// Symtab is a symbol table (.dynsym or .symtab) held as its raw bytes and
+// decoded entry by entry, without allocation: a Go plugin has tens of
+// thousands of symbols, libLLVM nearly fifty thousand, and debug/elf's
+// Symbols would allocate every name. It is the one symbol decoder of
+// soinspect: the symbol listings and the plugin readers both use it.
+// A Symtab is read-only and safe for concurrent use.
 type Symtab struct {
-	im      *Image
+	// N is the number of entries, the null symbol at index 0 included.
+	N int
+
 	data    []byte // raw symbol entries
 	strs    []byte // the linked string table
 	entsize int
-	N       int      // number of entries, the null symbol included
-	hash    *gnuHash // .gnu.hash, for dlsym-style lookup; may be nil
+	is64    bool
+	bo      binary.ByteOrder
+
+	hashSec  *elf.Section // .gnu.hash, for dlsym-style lookup; may be nil
+	file     *File
+	hashOnce sync.Once
+	hash     *gnuHash // read on the first Lookup; nil without one
 }
 
 // Sym is one decoded symbol entry.
 type Sym struct {
-	NameOff uint32
-	Info    uint8
-	Shndx   uint16
-	Value   uint64
-	Size    uint64
+	NameOff uint32 // st_name
+	Info    uint8  // st_info: type and binding
+	Other   uint8  // st_other: visibility
+	Shndx   uint16 // st_shndx
+	Value   uint64 // st_value
+	Size    uint64 // st_size
 }
 
+// Type returns ELF_ST_TYPE(st_info).
 func (s Sym) Type() elf.SymType { return elf.ST_TYPE(s.Info) }
+
+// Bind returns ELF_ST_BIND(st_info).
 func (s Sym) Bind() elf.SymBind { return elf.ST_BIND(s.Info) }
 
-// MaxSymbolName bounds the length of one symbol name: Go names of generic
-// instantiations are long, but not this long.
-const MaxSymbolName = 1 << 20
-
-func (im *Image) Dynsym() (*Symtab, error) {
-	if im.dyn != nil {
-		return im.dyn, nil
-	}
-	s := im.f.ELF.SectionByType(elf.SHT_DYNSYM)
-	if s == nil {
-		return nil, fmt.Errorf("no .dynsym section")
-	}
-	st, err := im.readSymtab(s)
-	if err != nil {
-		return nil, err
-	}
-	if h := im.f.ELF.Section(".gnu.hash"); h != nil && h.Type == elf.SHT_GNU_HASH {
-		st.hash, _ = im.readGNUHash(h) // without it, lookups fall back to a scan
-	}
-	im.dyn = st
-	return st, nil
+// Defined reports whether s is a defined, global or weak symbol: the kind
+// dlsym can return.
+func (s Sym) Defined() bool {
+	b := s.Bind()
+	return s.Shndx != uint16(elf.SHN_UNDEF) && (b == elf.STB_GLOBAL || b == elf.STB_WEAK || b == stbGNUUnique)
 }
 
-// StaticSymtab returns .symtab, or nil if the file is stripped.
-func (im *Image) StaticSymtab() (*Symtab, error) {
-	if im.static != nil || im.staticErr != nil {
-		return im.static, im.staticErr
-	}
-	s := im.f.ELF.SectionByType(elf.SHT_SYMTAB)
-	if s == nil {
-		return nil, nil
-	}
-	im.static, im.staticErr = im.readSymtab(s)
-	return im.static, im.staticErr
-}
+// stbGNUUnique is STB_GNU_UNIQUE, which debug/elf has no name for.
+const stbGNUUnique = elf.SymBind(10)
 
-func (im *Image) readSymtab(s *elf.Section) (*Symtab, error) {
-	ef := im.f.ELF
-	if s.Link == 0 || int(s.Link) >= len(ef.Sections) {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("symbol table %s links to no string table", s.Name)}
+// NewSymtab decodes the symbol entries data, whose names are in strs, of
+// a file of the given class and byte order. The size of data must be a
+// multiple of the entry size.
+func NewSymtab(data, strs []byte, is64 bool, bo binary.ByteOrder) (*Symtab, error) {
+	st := &Symtab{data: data, strs: strs, is64: is64, bo: bo, entsize: elf.Sym32Size}
+	if is64 {
+		st.entsize = elf.Sym64Size
 	}
-	data, err := im.f.Section(s)
-	if err != nil {
-		return nil, err
-	}
-	strs, err := im.f.Section(ef.Sections[s.Link])
-	if err != nil {
-		return nil, err
-	}
-	st := &Symtab{im: im, data: data, strs: strs, entsize: 24}
-	if im.Ptr == 4 {
-		st.entsize = 16
+	if len(data)%st.entsize != 0 {
+		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("size %d is not a multiple of the symbol size %d", len(data), st.entsize)}
 	}
 	st.N = len(data) / st.entsize
 	return st, nil
 }
 
-// sym returns the i'th entry (0 is the null symbol).
+// Symtab returns the symbol table in section s (SHT_SYMTAB or SHT_DYNSYM)
+// with its linked string table, read once per file and cached.
+func (f *File) Symtab(s *elf.Section) (*Symtab, error) {
+	f.symMu.Lock()
+	defer f.symMu.Unlock()
+	if r, ok := f.syms[s]; ok {
+		return r.st, r.err
+	}
+	st, err := f.readSymtab(s)
+	if f.syms == nil {
+		f.syms = map[*elf.Section]symtabResult{}
+	}
+	f.syms[s] = symtabResult{st, err}
+	return st, err
+}
+
+func (f *File) readSymtab(s *elf.Section) (*Symtab, error) {
+	data, err := f.Section(s)
+	if err != nil {
+		return nil, err
+	}
+	strs, err := f.Strtab(s.Link)
+	if err != nil {
+		return nil, fmt.Errorf("symbol table %s: %w", s.Name, err)
+	}
+	st, err := NewSymtab(data, strs, f.ELF.Class == elf.ELFCLASS64, f.ELF.ByteOrder)
+	if err != nil {
+		return nil, &FormatError{Off: int64(s.Offset), Msg: fmt.Sprintf("section %s: %s", s.Name, err.(*FormatError).Msg)}
+	}
+	if s.Type == elf.SHT_DYNSYM {
+		if h := f.ELF.Section(".gnu.hash"); h != nil && h.Type == elf.SHT_GNU_HASH {
+			st.hashSec, st.file = h, f
+		}
+	}
+	return st, nil
+}
+
+// Sym returns the i'th entry (0 is the null symbol).
 func (st *Symtab) Sym(i int) (Sym, bool) {
 	if i < 0 || i >= st.N {
 		return Sym{}, false
 	}
 	b := st.data[i*st.entsize : (i+1)*st.entsize]
-	bo := st.im.BO
-	if st.entsize == 24 {
+	bo := st.bo
+	if st.is64 {
 		return Sym{
 			NameOff: bo.Uint32(b),
 			Info:    b[4],
+			Other:   b[5],
 			Shndx:   bo.Uint16(b[6:]),
 			Value:   bo.Uint64(b[8:]),
 			Size:    bo.Uint64(b[16:]),
@@ -108,11 +130,13 @@ func (st *Symtab) Sym(i int) (Sym, bool) {
 		Value:   uint64(bo.Uint32(b[4:])),
 		Size:    uint64(bo.Uint32(b[8:])),
 		Info:    b[12],
+		Other:   b[13],
 		Shndx:   bo.Uint16(b[14:]),
 	}, true
 }
 
-// nameBytes returns the name of s without copying; nil if out of range.
+// NameBytes returns the name of s without copying, at most MaxSymbolName
+// bytes; nil if its offset is out of range.
 func (st *Symtab) NameBytes(s Sym) []byte {
 	if int64(s.NameOff) >= int64(len(st.strs)) {
 		return nil
@@ -133,16 +157,14 @@ func (st *Symtab) Name(s Sym) string { return string(st.NameBytes(s)) }
 // Strs returns the symbol table's string table, which must not be modified.
 func (st *Symtab) Strs() []byte { return st.strs }
 
-// defined reports whether s is a defined, global or weak symbol: the kind
-// dlsym can return.
-func (s Sym) Defined() bool {
-	b := s.Bind()
-	return s.Shndx != uint16(elf.SHN_UNDEF) && (b == elf.STB_GLOBAL || b == elf.STB_WEAK || b == stbGNUUnique)
-}
-
-// lookup finds a defined global symbol by name, the way dlsym does: through
+// Lookup finds a defined global symbol by name, the way dlsym does: through
 // .gnu.hash when present, else by a scan.
 func (st *Symtab) Lookup(name string) (Sym, bool) {
+	st.hashOnce.Do(func() {
+		if st.hashSec != nil {
+			st.hash, _ = st.file.readGNUHash(st.hashSec) // without it, lookups fall back to a scan
+		}
+	})
 	if st.hash != nil {
 		return st.hash.lookup(st, name)
 	}
@@ -163,17 +185,21 @@ type gnuHash struct {
 	nbuckets  uint32
 }
 
-func (im *Image) readGNUHash(s *elf.Section) (*gnuHash, error) {
-	data, err := im.f.Section(s)
+func (f *File) readGNUHash(s *elf.Section) (*gnuHash, error) {
+	data, err := f.Section(s)
 	if err != nil {
 		return nil, err
 	}
 	if len(data) < 16 {
 		return nil, &FormatError{Off: int64(s.Offset), Msg: ".gnu.hash too short"}
 	}
-	bo := im.BO
+	bo := f.ELF.ByteOrder
+	word := uint64(4)
+	if f.ELF.Class == elf.ELFCLASS64 {
+		word = 8
+	}
 	nb, symoff, bloomSize := bo.Uint32(data), bo.Uint32(data[4:]), bo.Uint32(data[8:])
-	off := 16 + uint64(bloomSize)*uint64(im.Ptr)
+	off := 16 + uint64(bloomSize)*word
 	end := off + 4*uint64(nb)
 	if nb == 0 || end > uint64(len(data)) {
 		return nil, &FormatError{Off: int64(s.Offset), Msg: ".gnu.hash tables run past the section"}
@@ -186,7 +212,7 @@ func (h *gnuHash) lookup(st *Symtab, name string) (Sym, bool) {
 	for i := 0; i < len(name); i++ {
 		hv = hv*33 + uint32(name[i])
 	}
-	bo := st.im.BO
+	bo := st.bo
 	idx := bo.Uint32(h.buckets[4*(hv%h.nbuckets):])
 	if idx < h.symoffset {
 		return Sym{}, false
@@ -208,6 +234,3 @@ func (h *gnuHash) lookup(st *Symtab, name string) (Sym, bool) {
 		}
 	}
 }
-
-// stbGNUUnique is STB_GNU_UNIQUE, which debug/elf has no name for.
-const stbGNUUnique = elf.SymBind(10)
