@@ -49,7 +49,7 @@ var moduledataLayouts = map[string]*moduledataLayout{}
 func registerModuledata(l *moduledataLayout) { moduledataLayouts[l.release] = l }
 
 // SupportedGoReleases lists the Go releases ("go1.26", ...) whose moduledata
-// layout elfinspect knows, and so whose plugin tables it can read.
+// layout goplugin knows, and so whose plugin tables it can read.
 func SupportedGoReleases() []string {
 	var rs []string
 	for r := range moduledataLayouts {
@@ -72,7 +72,7 @@ func releaseMinor(r string) int {
 	return n
 }
 
-// goRelease reduces a Go version from build info ("go1.26.8",
+// GoRelease reduces a Go version from build info ("go1.26.8",
 // "go1.27rc1", "go1.26.8 X:nocoverageredesign", "devel go1.27-abcdef") to
 // its release ("go1.26"); "" if it cannot.
 func GoRelease(v string) string {

@@ -19,13 +19,13 @@ import (
 
 // oracleExport and oracleReport mirror what testdata/pluginoracle writes.
 type oracleExport struct {
-	Name    string              `json:"name"`
-	Kind    string              `json:"kind"`
-	Type    string              `json:"type"`
+	Name    string            `json:"name"`
+	Kind    string            `json:"kind"`
+	Type    string            `json:"type"`
 	Methods []goplugin.Method `json:"methods,omitempty"`
-	Symbol  string              `json:"symbol"`
-	Addr    uint64              `json:"addr"`
-	Dlsym   bool                `json:"dlsym"`
+	Symbol  string            `json:"symbol"`
+	Addr    uint64            `json:"addr"`
+	Dlsym   bool              `json:"dlsym"`
 }
 
 type oracleReport struct {
