@@ -115,3 +115,42 @@ func TestOneSymtabRule(t *testing.T) {
 		t.Errorf("Describe notes %q, want one saying %q", d.Notes, want)
 	}
 }
+
+// TestConcurrentReaders reads one File from several goroutines at once, by
+// every reader that shares its caches; run with -race.
+func TestConcurrentReaders(t *testing.T) {
+	f, err := elfinspect.Open(specimen.Path(t, "plugin1.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, err := goplugin.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0:
+				pi, err := goplugin.Read(f)
+				if err != nil {
+					t.Errorf("Read: %v", err)
+				} else if len(pi.Exports) != len(want.Exports) || len(pi.InitTasks) != len(want.InitTasks) {
+					t.Errorf("Read: %d exports, %d init tasks; want %d, %d", len(pi.Exports), len(pi.InitTasks), len(want.Exports), len(want.InitTasks))
+				}
+			case 1:
+				if d, err := goplugin.Describe(f); err != nil || d.Plugin == nil {
+					t.Errorf("Describe: %v", err)
+				}
+			case 2:
+				if _, err := f.DynamicSymbols(); err != nil {
+					t.Errorf("DynamicSymbols: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
