@@ -126,6 +126,28 @@ func (f *File) isPIE() bool {
 	return err == nil && len(soname) == 0
 }
 
+// DlopenProblem says why dlopen would refuse f whatever its content, or
+// returns "": only ET_DYN objects load, and glibc refuses one flagged
+// DF_1_PIE, a position-independent executable. An ET_DYN with an
+// interpreter but without that flag (pam_cap.so, libc.so.6) loads.
+func (f *File) DlopenProblem() string {
+	switch f.elf.Type {
+	case elf.ET_DYN:
+	case elf.ET_EXEC:
+		return "cannot dynamically load executable"
+	default:
+		return "only ET_DYN and ET_EXEC can be loaded"
+	}
+	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
+		for _, v := range flags {
+			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
+				return "cannot dynamically load position-independent executable"
+			}
+		}
+	}
+	return ""
+}
+
 // BuildModeKind is the Kind a Go -buildmode setting makes ("plugin",
 // "c-shared", "exe", ...), and false for an unknown or empty one.
 func BuildModeKind(mode string) (Kind, bool) {

@@ -418,8 +418,8 @@ func (c *checker) dlopenProblem(p *elfinspect.File) *Reason {
 		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.ELF().Class)}
 	case hf != nil && pe.Machine != hf.ELF().Machine:
 		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s)", p.Path, p.Arch(), hf.Arch())}
-	case DlopenProblem(p) != "":
-		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, DlopenProblem(p))}
+	case p.DlopenProblem() != "":
+		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())}
 	}
 	return nil
 }
@@ -568,28 +568,6 @@ func orDash(s string) string {
 func varHint(r Requirement, e *goplugin.Export) string {
 	if e.Kind == "var" && normType(e.Type) == "*"+normType(r.Type) {
 		return fmt.Sprintf(" (Lookup gives a pointer to a variable: require '%s:%s')", r.Name, e.Type)
-	}
-	return ""
-}
-
-// DlopenProblem says why dlopen would refuse f whatever its content, or
-// returns "": only ET_DYN objects load, and glibc refuses one flagged
-// DF_1_PIE, a position-independent executable. An ET_DYN with an
-// interpreter but without that flag (pam_cap.so, libc.so.6) loads.
-func DlopenProblem(f *elfinspect.File) string {
-	switch f.ELF().Type {
-	case elf.ET_DYN:
-	case elf.ET_EXEC:
-		return "cannot dynamically load executable"
-	default:
-		return "only ET_DYN and ET_EXEC can be loaded"
-	}
-	if flags, err := f.ELF().DynValue(elf.DT_FLAGS_1); err == nil {
-		for _, v := range flags {
-			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
-				return "cannot dynamically load position-independent executable"
-			}
-		}
 	}
 	return ""
 }

@@ -348,7 +348,7 @@ func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) 
 	case elfinspect.KindSharedLib:
 		e.Class = ClassCLibrary
 	case elfinspect.KindPIE:
-		if plugincheck.DlopenProblem(f) == "" {
+		if f.DlopenProblem() == "" {
 			// Runnable, but not flagged DF_1_PIE: dlopen loads it.
 			e.Class = ClassCLibrary
 			e.Notes = append(e.Notes, "a library with an interpreter: it can also run as a program")
