@@ -189,6 +189,13 @@ func (c *checker) check(p *File, reqs []Requirement) (v Verdict) {
 		return v
 	}
 	real, ino, haveID := fileIdentity(p.Path)
+	// dlopen. plugin.Open caches nothing when dlopen fails, so a second
+	// attempt fails the same way, not as a "(previous failure)".
+	if r, dlerr := c.dlopenProblem(p, real); r != nil {
+		v.Outcome, v.Error, v.Exact, v.DlopenFailed = OutcomeError, dlerr, haveID, true
+		v.Reasons = append([]Reason{*r}, v.Reasons...)
+		return v
+	}
 	if c.byPath == nil {
 		c.byPath, c.byInode, c.active = map[string]Verdict{}, map[[2]uint64]bool{}, map[string]string{}
 	}
@@ -209,12 +216,6 @@ func (c *checker) check(p *File, reqs []Requirement) (v Verdict) {
 			return v
 		}
 		defer func() { c.byPath[real] = v }()
-	}
-	// dlopen.
-	if r := c.dlopenProblem(p); r != nil {
-		v.Outcome, v.Error, v.Exact = OutcomeError, r.Message, false
-		v.Reasons = append([]Reason{*r}, v.Reasons...)
-		return v
 	}
 	sameInode := haveID && c.byInode[ino]
 	registers := a.isPlugin && !sameInode
@@ -381,19 +382,30 @@ func notPluginMessage(p *File, k Kind) string {
 	return fmt.Sprintf("not a Go plugin (%s)", k)
 }
 
-// dlopenProblem returns why dlopen would refuse p, or nil.
-func (c *checker) dlopenProblem(p *File) *Reason {
+// dlopenProblem returns why dlopen would refuse p, or nil, and the text
+// dlerror gives then: plugin.Open dlopens the realpath real, and glibc
+// names that path, then the problem. A file for another machine is
+// reported as if it were missing ("cannot open shared object file: No such
+// file or directory", glibc 2.36's open_verify), one of the other ELF
+// class as "wrong ELF class: ELFCLASS32".
+func (c *checker) dlopenProblem(p *File, real string) (*Reason, string) {
 	hf := c.host.f
 	pe := p.elf
+	if real == "" {
+		real = p.Path
+	}
 	switch {
 	case hf != nil && pe.Class != hf.elf.Class:
-		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.elf.Class)}
+		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.elf.Class)},
+			real + ": wrong ELF class: " + pe.Class.String()
 	case hf != nil && pe.Machine != hf.elf.Machine:
-		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s)", p.Path, machineName(pe.Machine), machineName(hf.elf.Machine))}
+		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s); dlopen reports such a file as missing", p.Path, machineName(pe.Machine), machineName(hf.elf.Machine))},
+			real + ": cannot open shared object file: No such file or directory"
 	case p.DlopenProblem() != "":
-		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())}
+		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())},
+			real + ": " + p.DlopenProblem()
 	}
-	return nil
+	return nil, ""
 }
 
 // compareHashes adds a package-hash reason for every package whose hash
