@@ -55,14 +55,14 @@ plugin.Open, or a SYMBOL the plugin does not export is refused with what
 would have happened; --force loads it anyway.
 
 The child runs with your full privileges: it is a guard against crashes, not
-a sandbox. Ctrl-C (or SIGTERM) kills the child's whole process group.
+a sandbox. Ctrl-C (SIGINT, SIGTERM, SIGHUP) kills the child's whole process group.
 
 Flags must come before FILE: everything after it is SYMBOL and ARGs, so
 negative numbers pass as they are.
 
 Exit status: 0 when the call returned, 1 when the child crashed or timed out
 (the report is still printed), a step failed or a pre-check refused FILE,
-2 for usage errors, 130 when interrupted (143 for SIGTERM).`,
+2 for usage errors, 128+signal when interrupted (130 for Ctrl-C).`,
 		Example: `  soinspect call bin/plugins/plugin1.so Run
   soinspect call --set '"Hi"' bin/plugins/plugin1.so Greeting
   soinspect call --raw --trace bin/plugins/plugin1.so init

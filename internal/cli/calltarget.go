@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/soinspect/soinspect/internal/probe"
 )
@@ -55,7 +56,7 @@ func resolveTarget(file string) (loadTarget, *probe.Static, error) {
 }
 
 // interruptedError ends a command whose child was interrupted: soinspect
-// got SIGINT or SIGTERM and killed the child's process group. It exits
+// got SIGINT, SIGTERM or SIGHUP and killed the child's process group. It exits
 // with 128 + the signal's number, as a shell reports a process the signal
 // killed (130 for SIGINT).
 type interruptedError struct {
@@ -68,10 +69,13 @@ func (e interruptedError) Error() string {
 
 // code is the exit status.
 func (e interruptedError) code() int {
-	if e.signal == "SIGTERM" {
-		return 128 + 15
+	switch e.signal {
+	case "SIGHUP":
+		return 128 + int(syscall.SIGHUP)
+	case "SIGTERM":
+		return 128 + int(syscall.SIGTERM)
 	}
-	return 128 + 2
+	return 128 + int(syscall.SIGINT)
 }
 
 // stopLabel is the outcome row of a child that did not finish.

@@ -49,7 +49,7 @@ refused before anything is loaded.
 Exit status: 0 when both loads worked and every symbol was found both ways
 at the same place; 1 when an address differed, either load failed, a child
 crashed or timed out, or a symbol could not be compared; 2 for usage
-errors; 130 when interrupted (143 for SIGTERM).`,
+errors; 128+signal when interrupted (130 for Ctrl-C).`,
 		Example: `  soinspect compare bin/plugins/plugin1.so
   soinspect compare bin/plugins/plugin1.so Run Greeting
   soinspect compare --json bin/plugins/plugin1.so`,

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/soinspect/soinspect/internal/probe"
 )
 
 // soinspectIn runs the built binary in dir.
@@ -215,14 +217,14 @@ func TestRawNullAndVariadic(t *testing.T) {
 	wantContains(t, "variadic", stderr, "variadic functions (...) are not supported", "%al")
 }
 
-// Ctrl-C (or SIGTERM) kills the child's whole process group, the loaded
+// Ctrl-C (or SIGTERM, or SIGHUP) kills the child's whole process group, the loaded
 // code's own children too, says "interrupted" and exits 128+signal.
 func TestInterruptKillsGroup(t *testing.T) {
 	needFixtures(t)
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
 		marker := strconv.Itoa(4700 + int(c.sig))
 		cmd := exec.Command(bin, "call", "--raw", "--sig", "int(char*)", "libc.so.6", "system", "sleep "+marker)
 		var out, errb bytes.Buffer
@@ -242,7 +244,7 @@ func TestInterruptKillsGroup(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != c.code {
 			t.Errorf("%v: soinspect ended with %v, want exit status %d; stderr %q", c.sig, err, c.code, errb.String())
 		}
-		wantContains(t, "stderr", errb.String(), "interrupted by "+map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[c.sig])
+		wantContains(t, "stderr", errb.String(), "interrupted by "+probe.SignalName(c.sig))
 		if err := syscall.Kill(-pgid, 0); !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("%v: process group %d survives (kill: %v)", c.sig, pgid, err)
 			syscall.Kill(-pgid, syscall.SIGKILL)

@@ -17,7 +17,7 @@ const (
 	// OutcomeTimedOut: the child ran past its timeout and its process
 	// group was killed.
 	OutcomeTimedOut Outcome = "timed-out"
-	// OutcomeInterrupted: soinspect got SIGINT or SIGTERM and killed the
+	// OutcomeInterrupted: soinspect got SIGINT, SIGTERM or SIGHUP and killed the
 	// child's process group.
 	OutcomeInterrupted Outcome = "interrupted"
 )

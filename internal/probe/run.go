@@ -61,7 +61,7 @@ type Exit struct {
 	Signal string `json:"signal,omitempty"`
 	// TimedOut is true when the parent killed the child at the timeout.
 	TimedOut bool `json:"timed_out,omitempty"`
-	// Interrupted names the signal ("SIGINT", "SIGTERM") that made the
+	// Interrupted names the signal ("SIGINT", "SIGTERM", "SIGHUP") that made the
 	// parent kill the child's process group before it finished.
 	Interrupted string `json:"interrupted,omitempty"`
 	// Timeout is the limit the child ran under.
@@ -109,8 +109,9 @@ const ChildCommand = "__probe-child"
 //
 // The child has a process group of its own, so that a timeout kills
 // whatever the loaded code started too; the terminal's Ctrl-C therefore
-// does not reach it. While it runs, SIGINT and SIGTERM are caught: they
-// kill the child's whole group and the Exit says Interrupted. The caller
+// does not reach it. While it runs, SIGINT, SIGTERM and SIGHUP (the
+// terminal closed) are caught: they kill the child's whole group and the
+// Exit says Interrupted. The caller
 // decides what to do then (the CLI exits 128+signal).
 func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]byte)) (Exit, error) {
 	exe := opts.Exe
@@ -164,7 +165,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 
 	// Caught before the child exists, so that no signal falls between.
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 
 	start := time.Now()
