@@ -118,6 +118,19 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	if o.raw && fs.Changed("set") {
 		return usagef("call: --set is for the Go way, without --raw")
 	}
+	if o.raw {
+		// The user's mistakes first, before anything about the file.
+		if _, err := parseFlags(o.flags); err != nil {
+			return err
+		}
+		sig, err := cdl.ParseSignature(o.sig)
+		if err != nil {
+			return usagef("--sig: %v", err)
+		}
+		if _, err := sig.ParseArgs(args); err != nil {
+			return usagef("%v", err)
+		}
+	}
 	tgt, st, err := resolveTarget(file)
 	if err != nil {
 		return err

@@ -273,6 +273,8 @@ func TestUsageErrors(t *testing.T) {
 		{"call", "--raw", "--sig", "struct s(int)", plugin1, "Answer"},
 		{"call", "--raw", "--sig", "int(int)", plugin1, "Answer"},
 		{"call", "--raw", "--sig", "int(int)", plugin1, "Answer", "x"},
+		// The usage error comes before anything about the file.
+		{"call", "--raw", "--sig", "int(const char*, ...)", "/nonexistent/lib.so", "printf", "x"},
 		{"call", "--raw", "--flags", "lazy,now", plugin1, "Answer"},
 		{"call", "--sig", "int()", plugin1, "Run"},
 		{"call", plugin1, "Run", "extra"},
