@@ -4,7 +4,10 @@ import (
 	"debug/elf"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/elfinspect"
 )
@@ -100,14 +103,26 @@ func (st *Static) GoProblem(symbol string) string {
 		if e.Name == symbol {
 			return ""
 		}
-		names = append(names, e.Name)
+		names = append(names, printable(e.Name))
 	}
 	exports := "it exports nothing"
 	if len(names) > 0 {
 		exports = "its exports: " + strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s exports no %s (%s): plugin.Open would run the plugin's inits, then Lookup would fail with \"plugin: symbol %s not found in plugin %s\"",
-		st.Path, symbol, exports, symbol, st.Plugin.PluginPath)
+		st.Path, printable(symbol), exports, printable(symbol), printable(st.Plugin.PluginPath))
+}
+
+// printable returns s as it is when every rune of it prints, and quoted
+// with Go escapes otherwise: names read from a file may hold anything,
+// terminal escape sequences included.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func kindPhrase(k elfinspect.Kind) string {
