@@ -395,15 +395,21 @@ func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash
 }
 
 // splitReport splits stderr where the Go runtime's crash report starts
-// (at the first of its key lines, or the blank line before a "panic:"),
-// so that what the loaded code wrote before it is shown as it is.
+// (the line of the first of its key lines found there), so that what the
+// loaded code wrote before it is shown as it is. ok is false when this
+// stream holds none of the report.
 func splitReport(stderr string, crash *probe.Crash) (before, report string, ok bool) {
-	if crash == nil || len(crash.Report) == 0 {
+	if crash == nil {
 		return "", "", false
 	}
-	i := strings.Index(stderr, crash.Report[0])
+	i := -1
+	for _, l := range crash.Report {
+		if j := strings.Index(stderr, l); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
 	if i < 0 {
-		return "", stderr, true
+		return "", "", false
 	}
 	for i > 0 && stderr[i-1] != '\n' {
 		i--
