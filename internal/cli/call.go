@@ -166,7 +166,7 @@ func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) 
 	if why == "" {
 		return nil
 	}
-	return fmt.Errorf("call: %s (nothing was loaded; --force loads it anyway)", why)
+	return fmt.Errorf("call: %s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
 }
 
 func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {

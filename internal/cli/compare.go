@@ -76,7 +76,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		return fmt.Errorf("compare: %s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
 	}
 	if why := st.LoadProblem(); why != "" {
-		return fmt.Errorf("compare: %s (nothing was loaded)", why)
+		return fmt.Errorf("compare: %s. Nothing was loaded", why)
 	}
 	if st.Plugin == nil && len(names) == 0 {
 		return usagef("compare: %s is not a Go plugin; name the SYMBOLs to compare", file)

@@ -63,7 +63,7 @@ func TestBareFileName(t *testing.T) {
 	if code != 1 || out != "" {
 		t.Errorf("Go way, libm.so.6 by search: exit %d, want 1 and no output\n%s", code, out)
 	}
-	wantContains(t, "Go way by search", stderr, "plugin.Open takes a path", `plugin.Open("libm.so.6"): realpath failed`, "nothing was loaded")
+	wantContains(t, "Go way by search", stderr, "plugin.Open takes a path", `plugin.Open("libm.so.6"): realpath failed`, "Nothing was loaded")
 }
 
 // A FIFO and an empty file get symbols' pre-checks, both ways, as bare names too.
@@ -127,6 +127,26 @@ func TestForeignArch(t *testing.T) {
 			t.Errorf("%v: dlopen's misleading error: %s", args, stderr)
 		}
 	}
+	// The other ELF class: glibc checks it first.
+	cc, _ := exec.Command("go", "env", "CC").Output()
+	src, lib32 := filepath.Join(t.TempDir(), "f.c"), filepath.Join(t.TempDir(), "lib32.so")
+	os.WriteFile(src, []byte("int f(void) { return 1; }\n"), 0o644)
+	if out, err := exec.Command(strings.TrimSpace(string(cc)), "-m32", "-shared", "-fPIC", "-nostdlib", "-o", lib32, src).CombinedOutput(); err != nil {
+		t.Logf("no 32-bit object (%v: %s): its case is skipped", err, out)
+	} else {
+		_, stderr, code := soinspect(t, "call", "--raw", "--sig", "int()", lib32, "f")
+		if code != 1 {
+			t.Errorf("call a 32-bit object: exit %d", code)
+		}
+		wantContains(t, "32-bit", stderr, lib32+` is a 32-bit i386 object; this soinspect is 64-bit x86-64 and cannot load it: dlopen would say "wrong ELF class: ELFCLASS32"`)
+	}
+	// What dlopen refuses whatever the machine: soinspect itself, a Go
+	// executable (ET_EXEC).
+	_, stderr, code := soinspect(t, "call", "--raw", bin, "main")
+	if code != 1 {
+		t.Errorf("call an executable: exit %d", code)
+	}
+	wantContains(t, "executable", stderr, bin+` is a Go executable, which dlopen refuses: "cannot dynamically load executable"`, "Nothing was loaded")
 	// --force shows what dlopen says.
 	out, _, code := soinspect(t, "call", "--force", "--raw", plug, "Answer")
 	if code != 1 {

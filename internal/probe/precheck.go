@@ -50,14 +50,15 @@ func (st *Static) LoadProblem() string {
 	}
 	host, ok := hostArchs[runtime.GOARCH]
 	switch {
-	case ok && st.Machine != host.machine:
-		return fmt.Sprintf("%s is %s %s object; this soinspect is %s and cannot load it (dlopen would say only %q)",
-			st.Path, article(MachineName(st.Machine)), MachineName(st.Machine), MachineName(host.machine), "cannot open shared object file: No such file or directory")
 	case ok && st.Class != host.class:
-		return fmt.Sprintf("%s is a %s object (%s); this soinspect is %s and cannot load it",
-			st.Path, MachineName(st.Machine), classBits(st.Class), classBits(host.class))
+		// glibc checks the class first.
+		return fmt.Sprintf("%s is a %s %s object; this soinspect is %s %s and cannot load it: dlopen would say %q",
+			st.Path, classBits(st.Class), MachineName(st.Machine), classBits(host.class), MachineName(host.machine), "wrong ELF class: "+st.Class.String())
+	case ok && st.Machine != host.machine:
+		return fmt.Sprintf("%s is %s %s object; this soinspect is %s and cannot load it: dlopen would say only %q",
+			st.Path, article(MachineName(st.Machine)), MachineName(st.Machine), MachineName(host.machine), "cannot open shared object file: No such file or directory")
 	case st.DlopenProblem != "":
-		return fmt.Sprintf("%s cannot be loaded: %s (it is %s)", st.Path, st.DlopenProblem, kindPhrase(st.Kind))
+		return fmt.Sprintf("%s is %s, which dlopen refuses: %q", st.Path, kindPhrase(st.Kind), st.DlopenProblem)
 	}
 	return ""
 }
