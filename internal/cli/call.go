@@ -55,7 +55,8 @@ plugin.Open, or a SYMBOL the plugin does not export is refused with what
 would have happened; --force loads it anyway.
 
 The child runs with your full privileges: it is a guard against crashes, not
-a sandbox. Ctrl-C (SIGINT, SIGTERM, SIGHUP) kills the child's whole process group.
+a sandbox, and its arguments are visible in ps. Ctrl-C (SIGINT), SIGTERM or
+SIGHUP kills the child's whole process group, whatever it started too.
 
 Flags must come before FILE: everything after it is SYMBOL and ARGs, so
 negative numbers pass as they are.
