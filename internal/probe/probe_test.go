@@ -370,7 +370,10 @@ func TestTimeoutLeavesNothing(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	wantContains(t, "timeout", out, "timed out after 1s", "killed its process group")
+	wantContains(t, "timeout", out, "TIMED OUT after 1s", "killed its process group")
+	if strings.Contains(out, "CRASHED") {
+		t.Errorf("a timeout reported as a crash:\n%s", out)
+	}
 }
 
 // TestCrashLeavesNothing checks a crashed raw child and a Go child: no
