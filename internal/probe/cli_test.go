@@ -178,7 +178,8 @@ func TestGoPrecheck(t *testing.T) {
 	if code != 1 {
 		t.Errorf("--force on a C library: exit %d", code)
 	}
-	wantContains(t, "--force C library", out, "stderr| ctorlib: constructor stderr", "CRASHED: fatal error: runtime: no plugin module data")
+	wantContains(t, "--force C library", out, "stderr| ctorlib: constructor stderr", "CRASHED: fatal error: runtime: no plugin module data",
+		"The file is not a Go plugin: dlopen loaded it (running its constructors)")
 	out, _, _ = soinspect(t, "call", "--force", plugin1, "NoSuch")
 	wantContains(t, "--force NoSuch", out, "plugin1: init.0 ran", "not found in plugin")
 }

@@ -164,6 +164,13 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 		out = append(out, fmt.Sprintf("Go code panicked during %s: %s. An unrecovered panic ends the process with exit status 2.", c.Phase, c.Panic))
 	case c.Fatal != "":
 		out = append(out, fmt.Sprintf("The Go runtime aborted during %s: %s.", c.Phase, c.Fatal))
+		if c.Fatal == "runtime: no plugin module data" {
+			if st != nil && st.Plugin == nil {
+				out = append(out, "The file is not a Go plugin: dlopen loaded it (running its constructors), and the runtime then found no new Go module registered by it, which it treats as fatal.")
+			} else {
+				out = append(out, "The runtime found no Go module it could read: a plugin built by another Go release registers module data of another layout.")
+			}
+		}
 	case c.HasFault:
 		where := ""
 		if c.Symbol != "" {
