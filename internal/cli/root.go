@@ -85,6 +85,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &fe) {
 		return exitFail
 	}
+	var ie interruptedError
+	if errors.As(err, &ie) {
+		fmt.Fprintln(stderr, "soinspect:", err)
+		return ie.code()
+	}
 	fmt.Fprintln(stderr, "soinspect:", err)
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
