@@ -23,7 +23,7 @@ type compareOptions struct {
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare [--json] FILE [SYMBOL...]",
+		Use:   "compare [--json] [--timeout D] FILE [SYMBOL...]",
 		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
@@ -47,12 +47,13 @@ crashed or timed out, 2 for usage errors.`,
 		Example: `  soinspect compare bin/plugins/plugin1.so
   soinspect compare bin/plugins/plugin1.so Run Greeting
   soinspect compare --json bin/plugins/plugin1.so`,
-		Args: minArgs(1, "compare: FILE is required"),
+		Args: minArgs(1, "FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args[0], args[1:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the comparison as JSON")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill each child after this long")
 	return cmd
@@ -67,7 +68,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		return err
 	}
 	if st.Plugin == nil && len(names) == 0 {
-		return usagef("compare: %s is not a Go plugin; name the SYMBOLs to compare", file)
+		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
 	cmp, err := probe.Compare(cmd.Context(), loadPath(file), st, names, probe.Options{Timeout: o.timeout})
 	if err != nil {
@@ -163,7 +164,7 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 		notes = append(notes, "plugin.Open failed, so nothing was looked up the Go way. It refuses a plugin whose packages were built differently from the host's (here soinspect's): it compares every package's link hash and runtime settings; dlopen checks none of that and still loads the file.")
 	}
 	if c.Mismatches > 0 {
-		notes = append(notes, fmt.Sprintf("%d symbol(s) at different addresses: dlsym and plugin.Lookup disagree", c.Mismatches))
+		notes = append(notes, count(c.Mismatches, "symbol", "symbols")+" at different addresses: dlsym and plugin.Lookup disagree")
 	} else if len(c.Symbols) > 0 && gm.Err == "" {
 		notes = append(notes, "same file offset both ways, and in the Go child dlsym equals the pointer inside plugin.Lookup's value")
 	}

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -17,12 +20,15 @@ import (
 // failing file is reported on stderr and the others go on, as cmd/nm does;
 // if any failed, the command exits 1 at the end.
 func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path string) error) error {
+	if err := checkStdinOnce(files); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	failed := 0
 	for _, path := range files {
 		if err := fn(bw, path); err != nil {
 			bw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "soinspect %s: %v\n", cmd.Name(), fileError(path, err))
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", cmd.CommandPath(), fileError(displayPath(path), err))
 			failed++
 		}
 	}
@@ -61,4 +67,14 @@ func terminalWidth(out io.Writer) int {
 		}
 	}
 	return 100
+}
+
+// safe returns s as it may be printed on a terminal: unchanged when it is
+// valid UTF-8 without control characters, else Go-quoted, so that a file
+// name cannot move the cursor or hide itself.
+func safe(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

@@ -21,7 +21,7 @@ type pluginOptions struct {
 func newPluginCmd() *cobra.Command {
 	o := &pluginOptions{}
 	cmd := &cobra.Command{
-		Use:   "plugin [--json] [--hashes] FILE...",
+		Use:   "plugin [--json] [--hashes] [--deps] FILE...",
 		Short: "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it",
 		Long: `Read everything plugin.Open would learn from a Go plugin, from the file alone:
 its pluginpath, the exports plugin.Lookup finds with their Go types, the init
@@ -30,15 +30,17 @@ build info and the dynamic-linking facts. Nothing is loaded or run.
 
 A file that is not a Go plugin gets an honest description instead: the
 //export'ed C functions of a Go c-shared library, the build info of a Go
-executable, the soname and needed libraries of a C or C++ library.`,
+executable, the soname and needed libraries of a C or C++ library.
+
+FILE - reads the file from standard input (up to 4 GiB).`,
 		Example: `  soinspect plugin bin/plugins/plugin1.so
   soinspect plugin --hashes bin/plugins/*.so
   soinspect plugin --json bin/plugins/plugin1.so | jq -r .plugin.pluginpath`,
-		Args: minArgs(1, "plugin: at least one FILE is required"),
+		Args: minArgs(1, "at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			first := true
 			return eachFile(cmd, args, func(w io.Writer, path string) error {
-				d, err := describe(path)
+				d, err := describe(cmd, path)
 				if err != nil {
 					return err
 				}
@@ -59,8 +61,8 @@ executable, the soname and needed libraries of a C or C++ library.`,
 	return cmd
 }
 
-func describe(path string) (*elfinspect.Description, error) {
-	f, err := elfinspect.Open(path)
+func describe(cmd *cobra.Command, path string) (*elfinspect.Description, error) {
+	f, err := openELF(cmd, path)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +266,7 @@ func modVersion(m elfinspect.Module) string {
 
 func (o *pluginOptions) writeHashes(w io.Writer, pi *elfinspect.PluginInfo) error {
 	if !o.hashes {
-		_, err := fmt.Fprintf(w, "\nPackage hashes: %d packages carry a link hash plugin.Open compares with the host's (--hashes lists them)\n", len(pi.PackageHashes))
+		_, err := fmt.Fprintf(w, "\nPackage hashes: %s a link hash plugin.Open compares with the host's (--hashes lists them)\n", count(len(pi.PackageHashes), "package carries", "packages carry"))
 		return err
 	}
 	t := &render.Table{
