@@ -192,9 +192,10 @@ func TestErrorFormat(t *testing.T) {
 // TestPassThroughDash: after FILE, "--" lets an argument that looks like
 // a flag through, and is itself removed.
 func TestPassThroughDash(t *testing.T) {
-	_, stderr, _ := run(t, "call", "--raw", "--sig", "void(char*)", plugin1, "Run", "--", "--json")
-	if strings.Contains(stderr, "flags go before FILE") {
-		t.Errorf("-- did not pass --json on: %s", stderr)
+	missing := filepath.Join(t.TempDir(), "missing.so")
+	_, stderr, code := run(t, "call", missing, "Run", "--", "--json")
+	if code != 1 || strings.Contains(stderr, "flags go before FILE") || !strings.Contains(stderr, missing) {
+		t.Errorf("-- did not pass --json on: exit %d, %s", code, stderr)
 	}
 }
 

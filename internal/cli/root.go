@@ -60,6 +60,7 @@ func NewRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("{{.Version}}")
+	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	// Every table is fitted to the terminal (or $COLUMNS, or 100 columns).
 	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
