@@ -86,6 +86,18 @@ func TestScanRootsCLI(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "1 file in ") || strings.Contains(out, "1 files") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("scan of a good and a bad root: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
 	}
+	// --quiet leaves out the line per unreadable file, not the count or
+	// the exit status; --exclude leaves the file out altogether.
+	bad := filepath.Join(tree, "bad.so")
+	os.WriteFile(bad, []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00"), 0o644)
+	out, stderr, code = runTimed(t, "scan", "--quiet", tree)
+	if code != 1 || stderr != "" || !strings.Contains(out, "unreadable") {
+		t.Errorf("scan --quiet: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	out, stderr, code = runTimed(t, "scan", "--exclude", "bad.*", tree)
+	if code != 0 || stderr != "" || !strings.Contains(out, "1 path excluded") {
+		t.Errorf("scan --exclude: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
 	if _, err := os.Stat("/proc/self/exe"); err == nil {
 		out, stderr, code = runTimed(t, "scan", "--all", "/proc/self/exe")
 		if !strings.Contains(out, "executable") {

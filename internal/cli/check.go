@@ -69,10 +69,9 @@ type checkJSON struct {
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []elfinspect.Requirement) error {
-	stderr := cmd.ErrOrStderr()
 	host, hostErr := elfinspect.Open(hostPath)
 	if hostErr != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), fileError(hostPath, hostErr))
+		warn(cmd, "%v", fileError(hostPath, hostErr))
 	} else {
 		defer host.Close()
 	}
@@ -85,7 +84,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	for i, p := range pluginPaths {
 		f, err := elfinspect.Open(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), fileError(p, err))
+			warn(cmd, "%v", fileError(p, err))
 			verdicts[i] = unreadableVerdict(p, err)
 			continue
 		}

@@ -28,7 +28,7 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 	for _, path := range files {
 		if err := fn(bw, path); err != nil {
 			bw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", cmd.CommandPath(), fileError(displayPath(path), err))
+			warn(cmd, "%v", fileError(displayPath(path), err))
 			failed++
 		}
 	}
@@ -39,6 +39,13 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 		return failedError{failed}
 	}
 	return nil
+}
+
+// warn reports one problem on stderr in soinspect's one error format,
+// "soinspect CMD: ...", on one line.
+func warn(cmd *cobra.Command, format string, args ...any) {
+	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " ")
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", cmd.CommandPath(), msg)
 }
 
 // fileError makes sure the message names the file exactly once.

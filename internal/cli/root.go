@@ -107,12 +107,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cmd == nil {
 		cmd = root
 	}
+	cmd.SetErr(stderr)
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "%s: %v (see '%s --help')\n", cmd.CommandPath(), err, cmd.CommandPath())
+		warn(cmd, "%v (see '%s --help')", err, cmd.CommandPath())
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
+	warn(cmd, "%v", err)
 	return exitFail
 }
 

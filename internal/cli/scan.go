@@ -88,7 +88,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		opts.Host = h
 		if r := scan.HostProblem(h); r != nil {
 			// Said once, up front, not as a WILL FAIL on every row.
-			fmt.Fprintf(stderr, "soinspect scan: --host %s: %s; no plugin can load in it\n", safe(o.host), r.Message)
+			warn(cmd, "--host: %s; no plugin can load in it", r.Message)
 		}
 	}
 	prog := newProgress(stderr)
@@ -99,7 +99,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	prog.done()
 	if res != nil && !o.quiet || errors.Is(err, scan.ErrNothingScanned) {
 		for _, e := range res.Errors {
-			fmt.Fprintf(stderr, "soinspect scan: %s: %s\n", safe(e.Path), e.Error)
+			warn(cmd, "%s: %s", safe(e.Path), e.Error)
 		}
 	}
 	if errors.Is(err, scan.ErrNothingScanned) {
