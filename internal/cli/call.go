@@ -344,7 +344,7 @@ func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash
 		}
 	}
 	if out.Dropped > 0 {
-		fmt.Fprintf(w, "(%d more bytes not kept)\n", out.Dropped)
+		fmt.Fprintf(w, "(%s more not kept)\n", count(int(out.Dropped), "byte", "bytes"))
 	}
 }
 

@@ -242,7 +242,7 @@ func (o *pluginOptions) writeBuild(w io.Writer, bi *elfinspect.BuildInfo) error 
 		return nil
 	}
 	if !o.deps {
-		_, err := fmt.Fprintf(w, "%d module dependencies (--deps lists them with every build setting)\n", len(bi.Deps))
+		_, err := fmt.Fprintf(w, "%s (--deps lists them with every build setting)\n", count(len(bi.Deps), "module dependency", "module dependencies"))
 		return err
 	}
 	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"}, Elide: 2, Width: render.Width}
