@@ -273,6 +273,14 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		}
 		return ft.Write(w, render.FormatTable)
 	}
+	if n := res.Count(scan.ClassGoPlugin); res.HostProblem != nil && n > 0 {
+		what := "none of the " + strconv.Itoa(n) + " Go plugins loads in it"
+		if n == 1 {
+			what = "the Go plugin does not load in it"
+		}
+		_, err := fmt.Fprintf(w, "\nNothing flagged, but the host cannot open plugins: %s.\n", what)
+		return err
+	}
 	_, err := fmt.Fprintln(w, "\nNothing flagged.")
 	return err
 }
