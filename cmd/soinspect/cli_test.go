@@ -80,6 +80,11 @@ func TestScanRootsCLI(t *testing.T) {
 		if out != "" {
 			t.Errorf("scan %s: a report of nothing:\n%s", root, out)
 		}
+		out, _, code = runTimed(t, "scan", "--json", root)
+		var res struct{ Errors []struct{ Path, Error string } }
+		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || len(res.Errors) != 1 || res.Errors[0].Path != root {
+			t.Errorf("scan --json %s: exit %d, %v, %s; want the error in the JSON", root, code, err, out)
+		}
 	}
 	// A good root beside bad ones is scanned; the bad ones are named.
 	out, stderr, code = runTimed(t, "scan", tree, fifo)

@@ -103,6 +103,12 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		}
 	}
 	if errors.Is(err, scan.ErrNothingScanned) {
+		if o.json {
+			// A script still gets its one object, with the errors in it.
+			if err := render.JSON(cmd.OutOrStdout(), res); err != nil {
+				return err
+			}
+		}
 		return failedError{len(res.Errors)}
 	}
 	if err != nil {
