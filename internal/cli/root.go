@@ -40,11 +40,12 @@ type failedError struct{ n int }
 func (e failedError) Error() string { return count(e.n, "failure", "failures") }
 
 // minArgs is a cobra.PositionalArgs that wants at least n arguments and
-// otherwise fails with msg as a usage error (exit status 2).
+// otherwise fails with msg and the usage line as a usage error (exit
+// status 2).
 func minArgs(n int, msg string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return usagef("%s", msg)
+			return usagef("%s: %s", msg, cmd.UseLine())
 		}
 		return nil
 	}
@@ -133,6 +134,9 @@ func tightenArgs(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		tightenArgs(sub)
 	}
+	// Each Use line lists the command's flags itself (a test holds it to
+	// that); cobra would add "[flags]" after the arguments.
+	c.DisableFlagsInUseLine = c.HasParent()
 	switch {
 	case c.Name() == "help" && c.HasParent():
 		// cobra's help prints "Unknown help topic" and exits 0.
