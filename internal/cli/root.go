@@ -108,7 +108,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cmd == nil {
 		cmd = root
 	}
-	cmd.SetErr(stderr)
 	var ue usageError
 	if errors.As(err, &ue) {
 		warn(cmd, "%v (see '%s --help')", err, cmd.CommandPath())
