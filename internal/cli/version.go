@@ -27,6 +27,11 @@ func versionText() string {
 	if !ok {
 		return fmt.Sprintf("soinspect (no build info) built with %s\n", runtime.Version())
 	}
+	return formatVersion(bi)
+}
+
+// formatVersion is versionText for the build info bi.
+func formatVersion(bi *debug.BuildInfo) string {
 	var b strings.Builder
 	version := bi.Main.Version
 	if version == "" {
@@ -50,11 +55,11 @@ func versionText() string {
 	if len(bi.Deps) > 0 {
 		fmt.Fprintf(&b, "modules:\n")
 		for _, d := range bi.Deps {
-			m := d
-			if d.Replace != nil {
-				m = d.Replace
+			line := strings.TrimSpace(d.Path + " " + d.Version)
+			if r := d.Replace; r != nil {
+				line += " => " + strings.TrimSpace(r.Path+" "+r.Version)
 			}
-			fmt.Fprintf(&b, "  %s %s\n", m.Path, m.Version)
+			fmt.Fprintf(&b, "  %s\n", line)
 		}
 	}
 	b.WriteString("A Go plugin loads in call and compare's Go way only if it was built with this\n" +
