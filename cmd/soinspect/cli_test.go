@@ -81,7 +81,9 @@ func TestScanRootsCLI(t *testing.T) {
 			t.Errorf("scan %s: a report of nothing:\n%s", root, out)
 		}
 		out, _, code = runTimed(t, "scan", "--json", root)
-		var res struct{ Errors []struct{ Path, Error string } }
+		var res struct {
+			Errors []struct{ Path, Error string }
+		}
 		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || len(res.Errors) != 1 || res.Errors[0].Path != root {
 			t.Errorf("scan --json %s: exit %d, %v, %s; want the error in the JSON", root, code, err, out)
 		}
