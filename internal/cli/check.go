@@ -10,6 +10,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 func init() { subcommands = append(subcommands, newCheckCmd) }
@@ -46,9 +47,9 @@ Exit status: 0 when every plugin is loadable and meets every --require,
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
 		Args: minArgs(2, "a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reqs := make([]elfinspect.Requirement, 0, len(o.requires))
+			reqs := make([]plugincheck.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
-				r, err := elfinspect.ParseRequirement(s)
+				r, err := plugincheck.ParseRequirement(s)
 				if err != nil {
 					return usagef("--require: %v", err)
 				}
@@ -65,10 +66,10 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 // checkJSON is one line of `check --json`: a Verdict with the host's name.
 type checkJSON struct {
 	Host string `json:"host"`
-	elfinspect.Verdict
+	plugincheck.Verdict
 }
 
-func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []elfinspect.Requirement) error {
+func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
 	host, hostErr := elfinspect.Open(hostPath)
 	if hostErr != nil {
 		warn(cmd, "%v", fileError(hostPath, hostErr))
@@ -77,8 +78,8 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	}
 	// Every PLUGIN gets a verdict, in the order given, even one that cannot
 	// be read: dlopen would refuse it and it leaves no trace in the process,
-	// so it is left out of the sequence CheckPlugin models.
-	verdicts := make([]elfinspect.Verdict, len(pluginPaths))
+	// so it is left out of the sequence the Checker models.
+	verdicts := make([]plugincheck.Verdict, len(pluginPaths))
 	var plugins []*elfinspect.File
 	var at []int
 	for i, p := range pluginPaths {
@@ -92,10 +93,10 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		plugins, at = append(plugins, f), append(at, i)
 	}
 	if hostErr != nil {
-		host = nil // CheckPlugin's verdict for no host, with the reason said
+		host = nil // the Checker's verdict for no host, with the reason said
 	}
-	for j, v := range elfinspect.CheckPlugin(host, plugins, reqs) {
-		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == elfinspect.ReasonHostNotGo {
+	for j, v := range plugincheck.NewChecker(host).CheckSequence(plugins, reqs) {
+		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
 			v.Reasons[0].Message = "the host could not be read: " + fileError(hostPath, hostErr).Error()
 		}
 		verdicts[at[j]] = v
@@ -133,17 +134,17 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 
 // unreadableVerdict is the verdict for a PLUGIN that cannot be opened as
 // an ELF file: plugin.Open fails in dlopen.
-func unreadableVerdict(path string, err error) elfinspect.Verdict {
+func unreadableVerdict(path string, err error) plugincheck.Verdict {
 	msg := strings.TrimPrefix(fileError(path, err).Error(), path+": ")
-	return elfinspect.Verdict{
+	return plugincheck.Verdict{
 		Plugin:  path,
-		Outcome: elfinspect.OutcomeError,
+		Outcome: plugincheck.OutcomeError,
 		Error:   msg,
-		Reasons: []elfinspect.Reason{{Code: elfinspect.ReasonUnreadable, Message: msg, Fatal: true}},
+		Reasons: []plugincheck.Reason{{Code: plugincheck.ReasonUnreadable, Message: msg, Fatal: true}},
 	}
 }
 
-func countNotOK(vs []elfinspect.Verdict) int {
+func countNotOK(vs []plugincheck.Verdict) int {
 	n := 0
 	for _, v := range vs {
 		if !v.OK {
@@ -154,23 +155,23 @@ func countNotOK(vs []elfinspect.Verdict) int {
 }
 
 // verdictWord is the one-word answer for people.
-func verdictWord(v *elfinspect.Verdict) string {
+func verdictWord(v *plugincheck.Verdict) string {
 	switch {
 	case v.OK:
 		return "loadable"
 	case v.Loadable:
 		return "loadable, but fails --require"
-	case v.Outcome == elfinspect.OutcomeCrash:
+	case v.Outcome == plugincheck.OutcomeCrash:
 		return "WILL FAIL: crashes the host"
-	case v.Outcome == elfinspect.OutcomeNotReached:
+	case v.Outcome == plugincheck.OutcomeNotReached:
 		return "WILL FAIL: not reached (the host crashed before)"
-	case v.Outcome == elfinspect.OutcomeCannotOpen:
+	case v.Outcome == plugincheck.OutcomeCannotOpen:
 		return "WILL FAIL: the host cannot open plugins"
 	}
 	return "WILL FAIL"
 }
 
-func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) error {
+func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) error {
 	if !first {
 		fmt.Fprintln(w)
 	}
@@ -189,7 +190,7 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 			what += " (likely)"
 		}
 		label := "plugin.Open"
-		if v.Outcome == elfinspect.OutcomeCrash {
+		if v.Outcome == plugincheck.OutcomeCrash {
 			label = "plugin.Open crashes"
 		}
 		pairs = append(pairs, [2]string{label, what})
@@ -204,7 +205,7 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 		Elide:  3, Wrap: true, Width: render.Width,
 	}
 	for _, r := range v.Reasons {
-		if r.Code == elfinspect.ReasonPackageHash {
+		if r.Code == plugincheck.ReasonPackageHash {
 			have := r.HostHash
 			if r.HashFrom != "host" {
 				have += " (" + r.HashFrom + ")"

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/render"
 )
 
@@ -61,13 +62,13 @@ FILE - reads the file from standard input (up to 4 GiB).`,
 	return cmd
 }
 
-func describe(cmd *cobra.Command, path string) (*elfinspect.Description, error) {
+func describe(cmd *cobra.Command, path string) (*goplugin.Description, error) {
 	f, err := openELF(cmd, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return f.Describe()
+	return goplugin.Describe(f)
 }
 
 // keySettings are the build settings shown without --deps: the ones that
@@ -78,7 +79,7 @@ var keySettings = map[string]bool{
 	"GOARCH": true, "GOOS": true, "GOAMD64": true, "GOARM64": true, "GOEXPERIMENT": true,
 }
 
-func (o *pluginOptions) write(w io.Writer, d *elfinspect.Description) error {
+func (o *pluginOptions) write(w io.Writer, d *goplugin.Description) error {
 	f := render.FormatTable
 	id := [][2]string{{"file", d.File}, {"kind", describeKind(d.Kind)}, {"arch", d.Arch}}
 	if d.GoVersion != "" {
@@ -156,7 +157,7 @@ func describeKind(k elfinspect.Kind) string {
 	return string(k) + ": not a plugin"
 }
 
-func (o *pluginOptions) writeExports(w io.Writer, pi *elfinspect.PluginInfo) error {
+func (o *pluginOptions) writeExports(w io.Writer, pi *goplugin.Plugin) error {
 	t := &render.Table{
 		Title:  "\nExports (what plugin.Lookup finds; the type is reflect.TypeOf of its result)",
 		Header: []string{"NAME", "KIND", "GO TYPE", "ADDRESS"},
@@ -193,7 +194,7 @@ func (o *pluginOptions) writeExports(w io.Writer, pi *elfinspect.PluginInfo) err
 	return t.Write(w, render.FormatTable)
 }
 
-func (o *pluginOptions) writeInits(w io.Writer, pi *elfinspect.PluginInfo) error {
+func (o *pluginOptions) writeInits(w io.Writer, pi *goplugin.Plugin) error {
 	if len(pi.InitTasks) == 0 {
 		return nil
 	}
@@ -264,7 +265,7 @@ func modVersion(m elfinspect.Module) string {
 	return v
 }
 
-func (o *pluginOptions) writeHashes(w io.Writer, pi *elfinspect.PluginInfo) error {
+func (o *pluginOptions) writeHashes(w io.Writer, pi *goplugin.Plugin) error {
 	if !o.hashes {
 		_, err := fmt.Fprintf(w, "\nPackage hashes: %s a link hash plugin.Open compares with the host's (--hashes lists them)\n", count(len(pi.PackageHashes), "package carries", "packages carry"))
 		return err
@@ -279,7 +280,7 @@ func (o *pluginOptions) writeHashes(w io.Writer, pi *elfinspect.PluginInfo) erro
 	return t.Write(w, render.FormatTable)
 }
 
-func (o *pluginOptions) writeABI(w io.Writer, d *elfinspect.Description) error {
+func (o *pluginOptions) writeABI(w io.Writer, d *goplugin.Description) error {
 	a := d.ABI
 	var rows [][2]string
 	if a.Soname != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/render"
 )
 
@@ -158,7 +159,7 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 	// The pluginpath heads the table and the JSON; plain output, made for
 	// scripts and timed against nm, has no header and skips the work.
 	if rep.Kind == elfinspect.KindGoPlugin && o.outFormat != render.FormatPlain {
-		if pi, err := f.Plugin(); err == nil {
+		if pi, err := goplugin.Read(f); err == nil {
 			rep.PluginPath = pi.PluginPath
 		}
 	}

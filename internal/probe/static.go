@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 )
 
 // Static is what the parent knows of a file without loading it: its
@@ -17,7 +18,7 @@ import (
 type Static struct {
 	Path string
 	// Plugin is the file's Go plugin anatomy; nil if it is not a Go plugin.
-	Plugin *elfinspect.PluginInfo
+	Plugin *goplugin.Plugin
 	// GoBuilt is true for any file built by Go (a plugin, a c-shared
 	// library, an executable).
 	GoBuilt bool
@@ -50,7 +51,7 @@ func ReadStatic(path string) (*Static, error) {
 		}
 	}
 	// Not a Go plugin (or an unreadable one): names are taken as they are.
-	if pi, err := f.Plugin(); err == nil {
+	if pi, err := goplugin.Read(f); err == nil {
 		st.Plugin = pi
 	}
 	syms, _ := f.Symbols(elfinspect.TableSymtab)
@@ -81,7 +82,7 @@ func (st *Static) PluginPath() string {
 
 // OwnInitTask returns the plugin's own init task (the one of its main
 // package), or nil.
-func (st *Static) OwnInitTask() *elfinspect.InitTask {
+func (st *Static) OwnInitTask() *goplugin.InitTask {
 	pp := st.PluginPath()
 	if pp == "" {
 		return nil

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 // namedShared reports whether a file name suggests a shared object:
@@ -36,7 +38,7 @@ func isLdScript(b []byte) bool {
 // else is an error. Only a regular file is read: the file is opened without
 // blocking (it may have become a FIFO since the walk saw it) and checked
 // again once open.
-func examine(path string, host *elfinspect.File, named bool) (*Entry, error) {
+func examine(path string, host *plugincheck.Checker, named bool) (*Entry, error) {
 	name := filepath.Base(path)
 	fh, size, err := openRegular(path)
 	if err != nil {
@@ -135,7 +137,7 @@ func notRegular(m fs.FileMode) string {
 	return "not a directory or regular file (" + what + ")"
 }
 
-func classify(f *elfinspect.File, path, name string, host *elfinspect.File) (e *Entry) {
+func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) (e *Entry) {
 	e = &Entry{Path: path, Name: name, Arch: f.Machine()}
 	defer func() {
 		if p := recover(); p != nil {
@@ -162,13 +164,13 @@ func classify(f *elfinspect.File, path, name string, host *elfinspect.File) (e *
 	switch e.Kind {
 	case elfinspect.KindGoPlugin:
 		e.Class = ClassGoPlugin
-		if pi, err := f.Plugin(); err == nil {
+		if pi, err := goplugin.Read(f); err == nil {
 			e.PluginPath = pi.PluginPath
 		} else {
 			e.Notes = append(e.Notes, "plugin anatomy unreadable: "+err.Error())
 		}
 		if host != nil {
-			v := elfinspect.CheckPlugin(host, []*elfinspect.File{f}, nil)[0]
+			v := host.Check(f, nil)
 			e.Check = &v
 		}
 	case elfinspect.KindGoCShared:

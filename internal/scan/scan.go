@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 // Class is the coarse kind of a shared object a scan reports.
@@ -57,7 +58,7 @@ type Entry struct {
 	// Notes say in words what is odd about this file.
 	Notes []string `json:"notes,omitempty"`
 	// Check is the verdict of plugin.Open in the host, with Options.Host.
-	Check *elfinspect.Verdict `json:"check,omitempty"`
+	Check *plugincheck.Verdict `json:"check,omitempty"`
 }
 
 // Finding codes.
@@ -120,10 +121,10 @@ type Result struct {
 	// HostProblem, with Options.Host, is why the host cannot open any
 	// plugin at all (not a Go program, no package plugin, no cgo); the
 	// entries then carry no Check.
-	HostProblem *elfinspect.Reason `json:"host_problem,omitempty"`
-	Entries     []Entry            `json:"entries"`
-	Findings    []Finding          `json:"findings,omitempty"`
-	Errors      []FileError        `json:"errors,omitempty"`
+	HostProblem *plugincheck.Reason `json:"host_problem,omitempty"`
+	Entries     []Entry             `json:"entries"`
+	Findings    []Finding           `json:"findings,omitempty"`
+	Errors      []FileError         `json:"errors,omitempty"`
 }
 
 // Count returns how many entries have class c.
@@ -191,10 +192,11 @@ func Scan(roots []string, opts Options) (*Result, error) {
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	res := &Result{Dirs: roots, Entries: []Entry{}}
-	host := opts.Host
-	if host != nil {
-		if r := HostProblem(host); r != nil {
-			res.HostProblem, host = r, nil
+	var checker *plugincheck.Checker // the host's facts, read once
+	if opts.Host != nil {
+		checker = plugincheck.NewChecker(opts.Host)
+		if r := hostProblem(checker, opts.Host); r != nil {
+			res.HostProblem, checker = r, nil
 		}
 	}
 	jobs := make(chan job, 256)
@@ -210,7 +212,7 @@ func Scan(roots []string, opts Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				e, err := examine(j.path, host, j.named)
+				e, err := examine(j.path, checker, j.named)
 				o := out{e: e, path: j.path}
 				if err != nil {
 					o.err = &FileError{Path: j.path, Error: err.Error()}
@@ -266,14 +268,19 @@ func allFailed(roots []string, errs []FileError) bool {
 
 // HostProblem returns why host cannot open any Go plugin at all — it is
 // not a Go program, a Go library, does not link package plugin, or was
-// built without cgo — or nil when it can. The answer is CheckPlugin's own:
-// the first reason of the verdict for the host taken as its own plugin,
-// when that reason is about the host.
-func HostProblem(host *elfinspect.File) *elfinspect.Reason {
-	v := elfinspect.CheckPlugin(host, []*elfinspect.File{host}, nil)
-	if len(v) == 1 && len(v[0].Reasons) > 0 {
-		switch r := v[0].Reasons[0]; r.Code {
-		case elfinspect.ReasonHostNotGo, elfinspect.ReasonHostNoPlugin, elfinspect.ReasonHostNoCgo:
+// built without cgo — or nil when it can.
+func HostProblem(host *elfinspect.File) *plugincheck.Reason {
+	return hostProblem(plugincheck.NewChecker(host), host)
+}
+
+// hostProblem is HostProblem with the host's Checker. The answer is the
+// Checker's own: the first reason of its verdict for the host taken as a
+// plugin, when that reason is about the host.
+func hostProblem(c *plugincheck.Checker, host *elfinspect.File) *plugincheck.Reason {
+	v := c.Check(host, nil)
+	if len(v.Reasons) > 0 {
+		switch r := v.Reasons[0]; r.Code {
+		case plugincheck.ReasonHostNotGo, plugincheck.ReasonHostNoPlugin, plugincheck.ReasonHostNoCgo:
 			return &r
 		}
 	}
