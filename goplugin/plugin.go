@@ -37,6 +37,8 @@ var ErrNotPlugin = errors.New("not a Go plugin")
 //	build              elfinspect.BuildInfo
 //	abi                ABIFacts
 //	notes              [string]: what could not be read, and why
+//	ptab_addr, inittasks_addr, pkghashes_addr
+//	                   where the moduledata's slices of those names point
 type Plugin struct {
 	File             string                `json:"file,omitempty"`
 	Arch             string                `json:"arch"`
@@ -52,6 +54,13 @@ type Plugin struct {
 	Build            *elfinspect.BuildInfo `json:"build,omitempty"`
 	ABI              ABIFacts              `json:"abi"`
 	Notes            []string              `json:"notes,omitempty"`
+
+	// PtabAddr, InitTasksAddr and PkgHashesAddr are where the moduledata's
+	// ptab, inittasks and pkghashes slices point: the plugin table, the
+	// init task pointers and the package hash records (0 when degraded).
+	PtabAddr      uint64 `json:"ptab_addr,omitempty"`
+	InitTasksAddr uint64 `json:"inittasks_addr,omitempty"`
+	PkgHashesAddr uint64 `json:"pkghashes_addr,omitempty"`
 }
 
 // Export is one entry of a plugin's table: a symbol plugin.Lookup finds.
@@ -243,6 +252,7 @@ func (pr *pluginReader) readModuledata() bool {
 	pr.md = md
 	pi.Layout = layout.release
 	pi.ModuledataAddr = addr
+	pi.PtabAddr, pi.InitTasksAddr, pi.PkgHashesAddr = md.ptab, md.inittasks, md.pkghashes
 	pi.PluginPath = md.pluginpath
 	pi.ImportPath = prefixToPath(md.pluginpath)
 	pi.PluginPathSource = "moduledata"
