@@ -3,6 +3,7 @@ package probe
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -139,6 +140,18 @@ func initTaskState(addr uintptr) int {
 	}
 	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
 	return int(*(*uint32)(p))
+}
+
+// procMaps returns the child's /proc/self/maps, at most 256 KiB of it: a
+// message is one line, and the parent reads lines of up to 1 MiB.
+func procMaps() string {
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 256<<10))
+	return string(b)
 }
 
 // since returns the nanoseconds since t.

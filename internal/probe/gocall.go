@@ -31,6 +31,9 @@ type GoRequest struct {
 	// Dlsym, if set, holds for each of Symbols the .dynsym name the child
 	// also looks up with dlsym in the same process, after plugin.Open.
 	Dlsym []string `json:"dlsym,omitempty"`
+	// Maps asks the child to report its /proc/self/maps after the load
+	// (and the lookups and call), in a "maps" step.
+	Maps bool `json:"maps,omitempty"`
 }
 
 // GoMsg is one step of a Go load, as the child reports it.
@@ -59,6 +62,8 @@ type GoMsg struct {
 	Values []GoValue `json:"values,omitempty"`
 	Err    string    `json:"err,omitempty"`
 	Nanos  int64     `json:"ns,omitempty"`
+	// Maps is the child's /proc/self/maps (maps).
+	Maps string `json:"maps,omitempty"`
 }
 
 // GoValue is one Go value, formatted.
@@ -162,6 +167,9 @@ func (c *child) goLoad(req GoRequest) {
 	if err != nil {
 		m.Err = err.Error()
 		c.send(m)
+		if req.Maps { // a plugin plugin.Open refused stays mapped
+			c.send(GoMsg{Step: "maps", Maps: procMaps()})
+		}
 		c.send(GoMsg{Step: "done"})
 		return
 	}
@@ -211,6 +219,9 @@ func (c *child) goLoad(req GoRequest) {
 	}
 	if req.Call && len(syms) > 0 && syms[0] != nil {
 		c.goCall(req, syms[0])
+	}
+	if req.Maps {
+		c.send(GoMsg{Step: "maps", Maps: procMaps()})
 	}
 	c.send(GoMsg{Step: "done"})
 }

@@ -26,6 +26,9 @@ type RawRequest struct {
 	// InitTask, if set, is the symbol of the plugin's own runtime.initTask,
 	// whose state word the child reads after dlopen: did a Go init run?
 	InitTask string `json:"inittask,omitempty"`
+	// Maps asks the child to report its /proc/self/maps after the load
+	// (and the calls), in a "maps" step.
+	Maps bool `json:"maps,omitempty"`
 }
 
 // RawMsg is one step of a raw load, as the child reports it.
@@ -48,6 +51,8 @@ type RawMsg struct {
 	Value string `json:"value,omitempty"`
 	Err   string `json:"err,omitempty"`
 	Nanos int64  `json:"ns,omitempty"`
+	// Maps is the child's /proc/self/maps (maps).
+	Maps string `json:"maps,omitempty"`
 }
 
 // RawReport is the outcome of a raw load.
@@ -217,6 +222,9 @@ func (c *child) raw(req RawRequest) {
 			m.Value = formatValue(v, sig)
 			c.send(m)
 		}
+	}
+	if req.Maps {
+		c.send(RawMsg{Step: "maps", Maps: procMaps()})
 	}
 	c.send(RawMsg{Step: "done"})
 }
