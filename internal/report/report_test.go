@@ -47,7 +47,7 @@ int table[64] = {1};
 int main(int argc, char **argv) { bump(); printf("hello %d %s\n", counter + table[0], argv[argc-1]); return 0; }
 `), 0o644)
 	exe := filepath.Join(dir, "hello")
-	out, err := exec.Command(cc(), "-g", "-O1", "-o", exe, src).CombinedOutput()
+	out, err := exec.Command(cc(), "-g", "-O0", "-o", exe, src).CombinedOutput()
 	if err != nil {
 		return "", &buildError{string(out), err}
 	}

@@ -62,6 +62,7 @@ var specimenBuilds = map[string]specimenBuild{
 	"oracle-trimpath":         {args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
 	"big.so":                  {args: []string{"-buildmode=plugin", "./testdata/bigplugin"}},
 	"pluginhost":              {args: []string{"./cmd/pluginhost"}},
+	"soinspect":               {args: []string{"./cmd/soinspect"}},
 	"kitchensink-go127.so":    {args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, env: []string{"GOTOOLCHAIN=" + Go127}},
 	"oracle-go127":            {args: []string{"./goplugin/testdata/pluginoracle"}, env: []string{"GOTOOLCHAIN=" + Go127}},
 }

@@ -1,0 +1,367 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/soinspect/soinspect/internal/specimen"
+)
+
+// The browser tests open reports in Debian's chromium, headless, from
+// file://, and check what a person would: every section is there, every
+// figure has a size, nothing was fetched, nothing complained, and a
+// hostile symbol name is text. Each report's screenshot goes to
+// $SOINSPECT_REPORT_DEMO when it is set (make report-demo), else to the
+// test's temporary directory.
+
+// chromium finds the browser, or skips the test naming the package.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("the browser tests need Debian's chromium package (apt-get install chromium, or run .ci/install-deps)")
+	return ""
+}
+
+// startBrowser starts one headless chromium for the test and its subtests.
+func startBrowser(t *testing.T) context.Context {
+	exe := chromium(t)
+	dir := t.TempDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(1400, 1000),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	return ctx
+}
+
+// visit is what one page load showed.
+type visit struct {
+	requests []string // every URL the page asked for, the page's own included
+	problems []string // console errors, exceptions, error log entries
+	dialogs  []string // alert, confirm, prompt
+}
+
+// open loads the file in a new tab and runs check; it records every
+// request, console message, error log entry and dialog of the tab.
+func open(t *testing.T, bctx context.Context, file string, check func(ctx context.Context, v *visit)) *visit {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	v := &visit{}
+	var mu sync.Mutex
+	dialogs := make(chan struct{}, 16)
+	err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			v.requests = append(v.requests, e.Request.URL)
+		case *runtime.EventExceptionThrown:
+			v.problems = append(v.problems, "exception: "+e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
+				v.problems = append(v.problems, "console."+string(e.Type))
+			}
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError {
+				v.problems = append(v.problems, "log: "+e.Entry.Text)
+			}
+		case *page.EventJavascriptDialogOpening:
+			v.dialogs = append(v.dialogs, string(e.Type)+": "+e.Message)
+			select {
+			case dialogs <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A dialog would block the page: dismiss it from another goroutine.
+	go func() {
+		for range dialogs {
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{})
+		}
+	}()
+	u := (&url.URL{Scheme: "file", Path: file}).String()
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("navigate %s: %v", u, err)
+	}
+	check(ctx, v)
+	close(dialogs)
+	mu.Lock()
+	defer mu.Unlock()
+	got := &visit{requests: v.requests, problems: v.problems, dialogs: v.dialogs}
+	for _, r := range got.requests {
+		if r != u {
+			t.Errorf("the page asked for %s", r)
+		}
+	}
+	for _, p := range got.problems {
+		t.Errorf("%s", p)
+	}
+	return got
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// demoDir is where screenshots go.
+func demoDir(t *testing.T) string {
+	if d := os.Getenv("SOINSPECT_REPORT_DEMO"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// soinspectReport runs `soinspect report` and returns the page's path.
+func soinspectReport(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	bin, err := specimen.Build("soinspect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name+".html")
+	cmd := exec.Command(bin, append([]string{"report", "-o", out}, args...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soinspect report %v: %v\n%s", args, err, b)
+	}
+	return out
+}
+
+// TestBrowser opens the report of a Go plugin (loaded both ways), of a Go
+// plugin against its host, of a C++ library and of a C executable.
+func TestBrowser(t *testing.T) {
+	chromium(t)
+	specimen.Path(t, "plugin1.so", "kitchensink.so", "pluginhost", "soinspect")
+	plugin1, _ := specimen.Build("plugin1.so")
+	kitchen, _ := specimen.Build("kitchensink.so")
+	host, _ := specimen.Build("pluginhost")
+	cexe := needC(t)
+	cases := []struct {
+		name     string
+		args     []string
+		sections []string
+		text     []string
+		filter   string
+	}{
+		{"plugin1", []string{"--load", plugin1}, []string{"identity", "layout", "bytes", "anatomy", "process"},
+			[]string{"plugin1.so (the object)", "Go: plugin.Open", "raw: dlopen(RTLD_LAZY)", "runtime"}, "runtime."},
+		{"kitchensink", []string{"--host", host, kitchen}, []string{"identity", "layout", "bytes", "anatomy"},
+			[]string{"plugin.Open in pluginhost: loads", "already run by the host"}, "reflect."},
+		{"libstdcxx", []string{specimen.SysLib(t, "libstdc++.so.6")}, []string{"identity", "layout", "bytes"},
+			[]string{"C++ namespace", "std"}, "basic_string"},
+		{"c-executable", []string{cexe}, []string{"identity", "layout", "bytes"},
+			[]string{"C source file", "hello.c"}, "main"},
+	}
+	dir := demoDir(t)
+	pages := make([]string, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pages[i] = soinspectReport(t, dir, c.name, c.args...)
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	bctx := startBrowser(t)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			open(t, bctx, pages[i], func(ctx context.Context, v *visit) {
+				for _, s := range c.sections {
+					if !eval[bool](t, ctx, fmt.Sprintf(`document.querySelector("section#%s h2") !== null`, s)) {
+						t.Errorf("no section %q", s)
+					}
+				}
+				if eval[bool](t, ctx, `document.querySelector("section#anatomy") !== null`) != contains(c.sections, "anatomy") {
+					t.Errorf("the anatomy section is there for a file that is not a Go plugin, or missing")
+				}
+				// Every figure is drawn with a size.
+				sizes := eval[[][2]float64](t, ctx, `Array.from(document.querySelectorAll("svg.fig")).map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; })`)
+				if len(sizes) < len(c.sections)-1 {
+					t.Errorf("%d figures", len(sizes))
+				}
+				for j, s := range sizes {
+					if s[0] < 100 || s[1] < 50 {
+						t.Errorf("figure %d is %.0f×%.0f", j, s[0], s[1])
+					}
+				}
+				body := eval[string](t, ctx, `document.body.innerText`)
+				for _, want := range c.text {
+					if !strings.Contains(body, want) {
+						t.Errorf("the page does not say %q", want)
+					}
+				}
+				// The filter works: typing narrows the list.
+				n := eval[int](t, ctx, fmt.Sprintf(`(() => { const i = document.getElementById("symfilter"); i.value = %q; i.dispatchEvent(new Event("input")); return document.querySelectorAll("#symrows tr").length; })()`, c.filter))
+				all := eval[int](t, ctx, `JSON.parse(document.getElementById("symdata").textContent).s.length`)
+				if n == 0 || n > all || n > 200 {
+					t.Errorf("filter %q: %d rows of %d symbols", c.filter, n, all)
+				}
+				// The theme toggle switches.
+				theme := eval[string](t, ctx, `(() => { document.getElementById("theme").click(); return document.documentElement.getAttribute("data-theme"); })()`)
+				if theme != "dark" && theme != "light" {
+					t.Errorf("theme after the toggle: %q", theme)
+				}
+				eval[string](t, ctx, `(() => { document.documentElement.setAttribute("data-theme", "light"); return ""; })()`)
+				shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(85))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, c.name+".jpg"), shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// hostileNames are the symbol names of the hostile fixture.
+var hostileNames = []string{
+	`<img src=x onerror=alert(1)>`,
+	`</svg><script>window.__pwned=1;alert(2)</script>`,
+	`"><svg onload=alert(3)>`,
+	"bidi\u202egnp.exe",
+}
+
+// hostileLibrary assembles a shared library whose symbols have hostile
+// names (gas takes quoted names), of a few sizes so that they show in the
+// treemap, the table and the filter.
+func hostileLibrary(t *testing.T) string {
+	t.Helper()
+	cc := cc()
+	if _, err := exec.LookPath(cc); err != nil {
+		t.Skipf("no C compiler: %v", err)
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString(".text\n")
+	for i, n := range hostileNames {
+		q := `"` + strings.ReplaceAll(n, `"`, `\"`) + `"`
+		fmt.Fprintf(&b, ".globl %s\n.type %s, @function\n%s:\n", q, q, q)
+		for j := 0; j < (i+1)*64; j++ {
+			b.WriteString("\tnop\n")
+		}
+		fmt.Fprintf(&b, "\tret\n.size %s, .-%s\n", q, q)
+	}
+	b.WriteString(".section .note.GNU-stack,\"\",@progbits\n")
+	src := filepath.Join(dir, "hostile.s")
+	os.WriteFile(src, []byte(b.String()), 0o644)
+	so := filepath.Join(dir, "libhostile.so")
+	if out, err := exec.Command(cc, "-shared", "-nostdlib", "-o", so, src).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", cc, err, out)
+	}
+	return so
+}
+
+// TestBrowserHostileNames: symbol names that are markup render as text:
+// no element is made of them, no script runs, no dialog opens.
+func TestBrowserHostileNames(t *testing.T) {
+	chromium(t)
+	so := hostileLibrary(t)
+	specimen.Path(t, "soinspect")
+	page := soinspectReport(t, t.TempDir(), "hostile", so)
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range hostileNames[:3] {
+		if strings.Contains(string(raw), n) {
+			t.Errorf("the page holds %q raw", n)
+		}
+	}
+	bctx := startBrowser(t)
+	v := open(t, bctx, page, func(ctx context.Context, v *visit) {
+		// Let any handler that would run, run.
+		time.Sleep(300 * time.Millisecond)
+		if n := eval[int](t, ctx, `document.querySelectorAll("img, iframe, object, embed, svg svg").length`); n != 0 {
+			t.Errorf("%d elements made of symbol names", n)
+		}
+		if n := eval[int](t, ctx, `document.scripts.length`); n != 2 {
+			t.Errorf("%d script elements, want the page's 2", n)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll("[onerror], [onload]").length`); n != 0 {
+			t.Errorf("%d elements with an event handler attribute", n)
+		}
+		if eval[bool](t, ctx, `window.__pwned === 1`) {
+			t.Errorf("a script from a symbol name ran")
+		}
+		body := eval[string](t, ctx, `document.body.innerText`)
+		for _, n := range hostileNames[:3] {
+			if !strings.Contains(body, n) {
+				t.Errorf("the page does not show %q as text", n)
+			}
+		}
+		if !strings.Contains(body, "bidi<U+202E>gnp.exe") {
+			t.Errorf("the bidi override is not shown as <U+202E>")
+		}
+		// The filter builds rows from the names: still text.
+		eval[int](t, ctx, `(() => { const i = document.getElementById("symfilter"); i.value = "<"; i.dispatchEvent(new Event("input")); return 0; })()`)
+		if n := eval[int](t, ctx, `document.querySelectorAll("#symrows img, #symrows script, #symrows svg").length`); n != 0 {
+			t.Errorf("the filter made %d elements of names", n)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll("#symrows tr").length`); n < 3 {
+			t.Errorf("the filter found %d of the hostile names", n)
+		}
+	})
+	if len(v.dialogs) > 0 {
+		t.Errorf("dialogs opened: %v", v.dialogs)
+	}
+}
