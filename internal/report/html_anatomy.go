@@ -135,7 +135,7 @@ func writeInitTimeline(p *page, a *Anatomy) {
 			tcls = "ran-text"
 		}
 		p.f(`<text class="small" x="%.1f" y="%.1f">%d</text><text class="lbl %s" x="%.1f" y="%.1f">%s</text>`,
-			x+4, y+13, i+1, tcls, x+6, y+32, esc(fit(t.Package, boxW-10, 7.6)))
+			x+4, y+13, i+1, tcls, x+6, y+32, esc(fitTail(t.Package, boxW-10, 8.4)))
 		if col < perRow-1 && i < n-1 {
 			p.f(`<path class="leader" d="M%.1f %.1f h%.1f"/>`, x+boxW, y+boxH/2, gapX)
 		}

@@ -43,7 +43,11 @@ func placeCallouts(cs []callout) int {
 	lanes := 0
 	for i := range cs {
 		c := &cs[i]
-		c.lw = 7.6*float64(len([]rune(c.text))) + 6
+		cw := 8.6 // DejaVu Sans at 14px, a little generous
+		if c.cls == "marktext" {
+			cw = 9.4 // bold
+		}
+		c.lw = cw*float64(len([]rune(c.text))) + 6
 		c.lx = min(max(c.x-4, 2), figW-c.lw-2)
 		best := -1
 		for l := 0; l < maxLanes; l++ {

@@ -136,3 +136,17 @@ func fit(s string, width, charW float64) string {
 	}
 	return string(rs[:n-1]) + "…"
 }
+
+// fitTail is fit keeping the end of s: an import path's last elements say
+// most ("…/plugins/kitchensink").
+func fitTail(s string, width, charW float64) string {
+	n := int(width / charW)
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	if n <= 1 {
+		return ""
+	}
+	return "…" + string(rs[len(rs)-n+1:])
+}
