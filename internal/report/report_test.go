@@ -240,3 +240,42 @@ func TestHostAgainstItself(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedFiles: a damaged plugin (cut short, or with bytes flipped in
+// its headers and tables) gives an error or a page, never a panic.
+func TestDamagedFiles(t *testing.T) {
+	data, err := os.ReadFile(specimen.Path(t, "plugin1.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	try := func(name string, b []byte) {
+		f, err := elfinspect.NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		r, err := report.Build(f, report.Options{})
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		if err := r.WriteHTML(&out); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, n := range []int{64, 1000, len(data) / 3, len(data) / 2, len(data) - 100} {
+		try("cut at "+strconv.Itoa(n), data[:n])
+	}
+	for seed := 1; seed <= 40; seed++ {
+		b := bytes.Clone(data)
+		// Flip bytes in the ELF header, the program headers and spread
+		// through the file, deterministically.
+		for k := 0; k < 24; k++ {
+			i := (seed*7919 + k*104729*seed) % len(b)
+			if k < 6 {
+				i = 16 + (seed*31+k*17)%48
+			}
+			b[i] ^= byte(0x55 + seed + k)
+		}
+		try("flipped "+strconv.Itoa(seed), b)
+	}
+}
