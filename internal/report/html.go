@@ -21,6 +21,13 @@ func (r *Report) AddSide(s Side) {
 // page accumulates the HTML; errors are checked once at the end.
 type page struct {
 	w *bufio.Writer
+	n int // sections numbered so far
+}
+
+// h2 opens a numbered section.
+func (p *page) h2(id, title string) {
+	p.n++
+	p.f(`<section id="%s"><h2>%d · %s</h2>`, id, p.n, title)
 }
 
 func (p *page) s(parts ...string) {
@@ -136,7 +143,7 @@ func (p *page) kv(k, v string) {
 
 func (r *Report) writeIdentity(p *page) {
 	id := r.Identity
-	p.s(`<section id="identity"><h2>1 · Identity</h2>`)
+	p.h2("identity", "Identity")
 	if v := id.Verdict; v != nil {
 		cls, word := "bad", "would not load"
 		switch {
@@ -205,7 +212,7 @@ func (r *Report) writeIdentity(p *page) {
 
 func (r *Report) writeBytes(p *page) {
 	b := r.Bytes
-	p.s(`<section id="bytes"><h2>3 · Where the bytes go</h2>`)
+	p.h2("bytes", "Where the bytes go")
 	p.f(`<p class="lead">Every byte of the file, grouped by %s: %s in %s, %s of section bytes no symbol covers (<i>unattributed</i>), %s of ELF headers and padding. Together: %s, the file size. Symbols from %s.</p>`,
 		esc(b.Scheme), human(b.InSymbols), esc(plural(b.Symbols, "symbol", "symbols")), human(b.Unattributed), human(b.Overhead),
 		human(b.FileSize), esc(b.Table))

@@ -7,7 +7,7 @@ import (
 
 func (r *Report) writeAnatomy(p *page) {
 	a := r.Anatomy
-	p.s(`<section id="anatomy"><h2>4 · Go plugin anatomy</h2>`)
+	p.h2("anatomy", "Go plugin anatomy")
 	p.s(`<p class="lead">pluginpath <code>`, esc(a.PluginPath), `</code> (read from the `, esc(a.Source), `): the prefix of the plugin's own symbols and the runtime's identity of the plugin.</p>`)
 
 	p.s(`<h3 id="anatomy-exports">Exports: what plugin.Lookup finds</h3>`)

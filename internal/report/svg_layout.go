@@ -18,7 +18,7 @@ const (
 	barH     = 40.0
 	minWidth = 3.0
 	laneH    = 18.0
-	maxLanes = 14
+	maxLanes = 24
 )
 
 // callout is a label placed in a lane, joined to its spot on a bar.
@@ -63,7 +63,7 @@ func placeCallouts(cs []callout) int {
 					best = l
 				}
 			}
-			c.lx = ends[best] + 6
+			c.lx = min(ends[best]+6, figW-c.lw-2)
 		}
 		c.lane = best
 		ends[best] = c.lx + c.lw
@@ -94,7 +94,7 @@ func drawCallouts(p *page, cs []callout, y float64, dir float64) {
 
 func (r *Report) writeLayout(p *page) {
 	l := r.Layout
-	p.s(`<section id="layout"><h2>2 · Layout to scale</h2>`)
+	p.h2("layout", "Layout to scale")
 	p.s(`<p class="lead">Top: the file, offset 0 to `, human(l.FileSize), `. Bottom: memory, as ld.so maps it (addresses relative to the load base). Each band is a PT_LOAD segment, with its permissions. Sections are drawn inside; one too small to see is drawn `, fmt.Sprint(minWidth), `px wide and named in a callout.</p>`)
 	p.s(`<p class="key"><span class="go">Go-specific</span><span class="dyn">dynamic linking</span><span class="plain">other</span><span class="debug">debug</span><span class="mk">◆ Go plugin landmark</span></p>`)
 	lo, hi, haveLoad := l.vspan()

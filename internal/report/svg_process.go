@@ -18,7 +18,7 @@ const (
 
 func (r *Report) writeProcess(p *page) {
 	pr := r.Process
-	p.s(`<section id="process"><h2>7 · In a process</h2>`)
+	p.h2("process", "In a process")
 	p.s(`<p class="lead">The object loaded in two child processes, each read from its own <code>/proc/self/maps</code> after the load. Regions go up the address space from top to bottom; each one's height is to scale on a log axis (log₂ of its size), and the unmapped gaps between them are drawn as breaks with their size.</p>`)
 	// Lay out every side first: the figure is as tall as the tallest.
 	type placed struct {
