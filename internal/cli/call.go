@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -21,9 +19,10 @@ import (
 func init() { subcommands = append(subcommands, newCallCmd) }
 
 type callOptions struct {
-	raw, trace, json bool
-	flags, sig, set  string
-	timeout          time.Duration
+	raw, trace      bool
+	flags, sig, set string
+	timeout         time.Duration
+	out             outputFlags
 }
 
 func newCallCmd() *cobra.Command {
@@ -58,6 +57,9 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
   soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
 		Args: minArgs(2, "call: FILE and SYMBOL are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args[0], args[1], args[2:])
 		},
 	}
@@ -69,7 +71,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill the child after this long")
-	f.BoolVar(&o.json, "json", false, "print the whole report as JSON")
+	o.out.add(cmd)
 	return cmd
 }
 
@@ -125,7 +127,9 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 			return err
 		}
 	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
+	bw := bufio.NewWriter(cmd.OutOrStdout())
+	defer bw.Flush()
+	w := o.out.doc(bw)
 	defer w.Flush()
 	opts := probe.Options{Timeout: o.timeout}
 	if o.raw {
@@ -134,7 +138,7 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	return o.runGo(cmd.Context(), w, st, path, symbol, args, opts)
 }
 
-func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
 	flags, err := parseFlags(o.flags)
 	if err != nil {
 		return err
@@ -155,7 +159,7 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	req := probe.RawRequest{Path: path, Flags: flags, Symbols: syms, Call: true, Sig: o.sig, Args: args,
 		InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.RawMsg)
-	if o.trace && !o.json {
+	if o.trace && !o.out.isJSON() {
 		var handle uint64
 		var base uint64
 		onStep = func(m probe.RawMsg) {
@@ -163,7 +167,7 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 				handle, base = m.Addr, m.Base
 			}
 			if line := traceRaw(m, handle, base, st, sig, args); line != "" {
-				fmt.Fprintln(w, line)
+				w.Item("", "      ", line)
 				w.Flush()
 			}
 		}
@@ -172,14 +176,14 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	if err != nil {
 		return err
 	}
-	if o.json {
-		if err := render.JSON(w, rep); err != nil {
+	if o.out.isJSON() {
+		if err := w.JSON(rep); err != nil {
 			return err
 		}
 		return rawStatus(rep)
 	}
 	if o.trace {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	if err := o.writeRaw(w, rep, symbol, st); err != nil {
 		return err
@@ -245,7 +249,7 @@ func initState(s int) string {
 	return "unknown"
 }
 
-func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, st *probe.Static) error {
+func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static) error {
 	req := rep.Request
 	pairs := [][2]string{{"file", req.Path}}
 	if m, ok := rep.Step("dlopen", ""); ok {
@@ -306,14 +310,14 @@ func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, 
 	default:
 		pairs = append(pairs, [2]string{"outcome", "not called"})
 	}
-	if err := render.Fields(w, render.FormatTable, "call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
+	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
 		return err
 	}
 	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, render.Width)
+		writeWhy(w, rep.Crash)
 	}
 	return nil
 }
@@ -325,61 +329,38 @@ func baseOf(rep *probe.RawReport) uint64 {
 
 // writeOutput prints what the child wrote in one phase. With a crash, the
 // runtime's long report is cut to its key lines.
-func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash) {
+func writeOutput(w *render.Doc, title string, out probe.Output, crash *probe.Crash) {
 	if out.Empty() {
 		return
 	}
-	fmt.Fprintf(w, "\n%s:\n", title)
+	w.Section("\n" + title + ":")
 	if out.Stdout != "" {
-		fmt.Fprint(w, indent("stdout| ", out.Stdout))
+		w.Output("stdout| ", out.Stdout)
 	}
 	if out.Stderr != "" {
 		if crash != nil && len(crash.Report) > 0 {
 			n := strings.Count(out.Stderr, "\n")
-			fmt.Fprintf(w, "stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)\n", n)
-			fmt.Fprint(w, indent("stderr| ", strings.Join(crash.Report, "\n")+"\n"))
+			w.Text(fmt.Sprintf("stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)", n))
+			w.Output("stderr| ", strings.Join(crash.Report, "\n"))
 		} else {
-			fmt.Fprint(w, indent("stderr| ", out.Stderr))
+			w.Output("stderr| ", out.Stderr)
 		}
 	}
 	if out.Dropped > 0 {
-		fmt.Fprintf(w, "(%d more bytes not kept)\n", out.Dropped)
+		w.Text(fmt.Sprintf("(%d more bytes not kept)", out.Dropped))
 	}
 }
 
-func indent(prefix, s string) string {
-	s = strings.TrimRight(s, "\n")
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
-}
-
-// writeWhy prints the explanation, one wrapped paragraph a sentence.
-func writeWhy(w io.Writer, c *probe.Crash, width int) {
+// writeWhy prints the explanation, one wrapped paragraph a sentence (at
+// most 100 columns wide: longer lines are hard to read).
+func writeWhy(w *render.Doc, c *probe.Crash) {
 	if len(c.Explain) == 0 {
 		return
 	}
-	if width <= 0 || width > 100 {
-		width = 100
-	}
-	fmt.Fprintln(w, "\nWhat happened:")
+	w.Section("\nWhat happened:")
 	for _, s := range c.Explain {
-		fmt.Fprint(w, wrap(s, "  • ", "    ", width))
+		w.ItemWithin("  • ", "    ", s, 100)
 	}
-}
-
-// wrap wraps s to width columns: the first line starts with first, the
-// others with rest (both as wide).
-func wrap(s, first, rest string, width int) string {
-	var b strings.Builder
-	for i, line := range strings.Split(render.WrapText(s, width-utf8.RuneCountInString(first)), "\n") {
-		if i == 0 {
-			b.WriteString(first)
-		} else {
-			b.WriteString(rest)
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
 
 func labHex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
@@ -388,14 +369,14 @@ func fmtNanos(ns int64) string {
 	return time.Duration(ns).Round(time.Microsecond / 10).String()
 }
 
-func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
 	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
 		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.GoMsg)
-	if o.trace && !o.json {
+	if o.trace && !o.out.isJSON() {
 		onStep = func(m probe.GoMsg) {
 			if line := traceGo(m); line != "" {
-				fmt.Fprintln(w, line)
+				w.Item("", "      ", line)
 				w.Flush()
 			}
 		}
@@ -407,14 +388,14 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 	if rep.Usage != "" {
 		return usagef("call: %s", rep.Usage)
 	}
-	if o.json {
-		if err := render.JSON(w, rep); err != nil {
+	if o.out.isJSON() {
+		if err := w.JSON(rep); err != nil {
 			return err
 		}
 		return goStatus(rep)
 	}
 	if o.trace {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	pairs := [][2]string{{"file", path}}
 	if m, ok := rep.Step("open", ""); ok {
@@ -461,14 +442,14 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 	if rep.Crash != nil {
 		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How}, [2]string{"child", rep.Exit.String()})
 	}
-	if err := render.Fields(w, render.FormatTable, "call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
+	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
 		return err
 	}
 	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, render.Width)
+		writeWhy(w, rep.Crash)
 	}
 	return goStatus(rep)
 }

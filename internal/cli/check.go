@@ -3,9 +3,7 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +14,7 @@ import (
 func init() { subcommands = append(subcommands, newCheckCmd) }
 
 type checkOptions struct {
-	json     bool
+	out      outputFlags
 	requires []string
 }
 
@@ -47,6 +45,9 @@ Exit status: 0 when every plugin is loadable and meets every --require,
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
 		Args: minArgs(2, "check: a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			reqs := make([]elfinspect.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
 				r, err := elfinspect.ParseRequirement(s)
@@ -58,7 +59,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 			return o.run(cmd, args[0], args[1:], reqs)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON verdict a plugin, one a line")
+	o.out.add(cmd)
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
 	return cmd
 }
@@ -93,23 +94,28 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	verdicts := elfinspect.CheckPlugin(host, plugins, reqs)
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	doc := o.out.doc(bw)
 	for i := range verdicts {
 		v := &verdicts[i]
 		if !v.OK {
 			failed++
 		}
-		if o.json {
+		if o.out.isJSON() {
 			err = render.JSON(bw, checkJSON{Host: hostPath, Verdict: *v})
 		} else {
-			err = o.write(bw, v, i == 0)
+			err = o.write(doc, v, i == 0)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if !o.json && len(verdicts) > 1 {
+	if !o.out.isJSON() && len(verdicts) > 1 {
 		ok := len(verdicts) - countNotOK(verdicts)
-		fmt.Fprintf(bw, "\n%d of %d plugin(s) pass against %s\n", ok, len(verdicts), hostPath)
+		doc.Blank()
+		doc.Text(fmt.Sprintf("%d of %d plugin(s) pass against %s", ok, len(verdicts), hostPath))
+	}
+	if err := doc.Flush(); err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -147,9 +153,9 @@ func verdictWord(v *elfinspect.Verdict) string {
 	return "WILL FAIL"
 }
 
-func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) error {
+func (o *checkOptions) write(w *render.Doc, v *elfinspect.Verdict, first bool) error {
 	if !first {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	pairs := [][2]string{{"plugin", v.Plugin}, {"verdict", verdictWord(v)}}
 	if v.PluginPath != "" {
@@ -171,14 +177,14 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 		}
 		pairs = append(pairs, [2]string{label, what})
 	}
-	if err := render.Fields(w, render.FormatTable, "", pairs); err != nil {
+	if err := w.Fields("", pairs); err != nil {
 		return err
 	}
 	var general [][]string
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
-		Elide:  3, Wrap: true, Width: render.Width,
+		Kinds:  []render.Kind{render.Path, render.Prose, render.Fixed, render.Prose},
 	}
 	for _, r := range v.Reasons {
 		if r.Code == elfinspect.ReasonPackageHash {
@@ -192,9 +198,9 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 		general = append(general, []string{string(r.Code), r.Message})
 	}
 	if len(general) > 0 {
-		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Elide: 1, Wrap: true, Width: render.Width}
+		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Kinds: []render.Kind{render.Fixed, render.Prose}}
 		t.Rows = general
-		if err := t.Write(w, render.FormatTable); err != nil {
+		if err := w.Table(t); err != nil {
 			return err
 		}
 	}
@@ -205,19 +211,14 @@ func (o *checkOptions) write(w io.Writer, v *elfinspect.Verdict, first bool) err
 			for i := range pkgs.Rows {
 				pkgs.Rows[i] = pkgs.Rows[i][:3]
 			}
-			pkgs.Header, pkgs.Elide, pkgs.Wrap = pkgs.Header[:3], 0, false
+			pkgs.Header = pkgs.Header[:3]
 			pkgs.Footer += "; likely cause: " + cause
 		}
-		if err := pkgs.Write(w, render.FormatTable); err != nil {
+		if err := w.Table(pkgs); err != nil {
 			return err
 		}
 	}
-	if len(v.Notes) > 0 {
-		fmt.Fprintln(w, "\nNotes")
-		for _, n := range v.Notes {
-			fmt.Fprintln(w, "  -", strings.TrimSpace(n))
-		}
-	}
+	w.List("\nNotes", v.Notes)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 func init() { subcommands = append(subcommands, newCompareCmd) }
 
 type compareOptions struct {
-	json    bool
+	out     outputFlags
 	timeout time.Duration
 }
 
@@ -49,11 +48,14 @@ crashed or timed out, 2 for usage errors.`,
   soinspect compare --json bin/plugins/plugin1.so`,
 		Args: minArgs(1, "compare: FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args[0], args[1:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the comparison as JSON")
+	o.out.add(cmd)
 	cmd.Flags().DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill each child after this long")
 	return cmd
 }
@@ -75,12 +77,18 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	}
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	defer w.Flush()
-	if o.json {
+	if o.out.isJSON() {
 		if err := render.JSON(w, cmp); err != nil {
 			return err
 		}
-	} else if err := o.write(w, cmp); err != nil {
-		return err
+	} else {
+		doc := o.out.doc(w)
+		if err := o.write(doc, cmp); err != nil {
+			return err
+		}
+		if err := doc.Flush(); err != nil {
+			return err
+		}
 	}
 	if cmp.Mismatches > 0 || cmp.Raw.Crash != nil || cmp.Go.Crash != nil {
 		return failedError{1}
@@ -88,7 +96,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	return nil
 }
 
-func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
+func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	raw, gor := c.Raw, c.Go
 	rm, _ := raw.Step("dlopen", "")
 	gm, _ := gor.Step("open", "")
@@ -106,21 +114,25 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	if rok || gok {
 		rows = append(rows, []string{"Go inits", initCell(ri.State, rok), initCell(gi.State, gok)})
 	}
-	rows = append(rows, []string{"init output", outputCell(raw.Exit.Load), outputCell(gor.Exit.Load)})
+	rows = append(rows, []string{"init output", outputCell(raw.Exit.Load, raw.Crash), outputCell(gor.Exit.Load, gor.Crash)})
 	rows = append(rows, []string{"error", errCell(rm.Err, raw), errCell(gm.Err, gor.Crash)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
 	t := &render.Table{Title: "compare: " + c.Path, Header: []string{"", "RAW (cdl, dlopen)", "GO (plugin.Open)"},
-		Rows: rows, Elide: 2, Wrap: true, Width: render.Width}
+		Rows: rows, Kinds: []render.Kind{render.Fixed, render.Prose, render.Prose}}
 	if c.PluginPath != "" {
 		t.Footer = "pluginpath: " + c.PluginPath
 	}
-	if err := t.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(t); err != nil {
 		return err
 	}
 
+	// The times go under the table: beside two addresses and an offset
+	// they would push the table past 100 columns.
 	st := &render.Table{Title: "\nsymbols: dlsym (raw child) vs the pointer in plugin.Lookup's value (Go child)",
-		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "FILE OFFSET", "SAME", "DLSYM/LOOKUP TIME"},
-		Right:  []int{3, 4, 5}, Elide: 0, Width: render.Width}
+		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "OFFSET", "SAME"},
+		Kinds:  []render.Kind{render.Name, render.Fixed, render.Name, render.Fixed, render.Fixed, render.Prose, render.Fixed},
+		Right:  []int{3, 4, 5}}
+	var times []string
 	for _, s := range c.Symbols {
 		off := hexOrDash(s.RawOff)
 		if s.RawOff != s.GoOff && s.GoOff != 0 {
@@ -147,8 +159,8 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 		if typ == "" && s.StaticType != "" {
 			typ = s.StaticType + " (static)"
 		}
-		st.Rows = append(st.Rows, []string{s.Name, s.Kind, typ, rawCell, goCell, off, same,
-			nanosOrDash(s.RawNanos) + " / " + nanosOrDash(s.GoNanos)})
+		st.Rows = append(st.Rows, []string{s.Name, s.Kind, typ, rawCell, goCell, off, same})
+		times = append(times, s.Name+" "+nanosOrDash(s.RawNanos)+" / "+nanosOrDash(s.GoNanos))
 	}
 	var notes []string
 	for _, s := range c.Symbols {
@@ -167,13 +179,16 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	} else if len(c.Symbols) > 0 && gm.Err == "" {
 		notes = append(notes, "same file offset both ways, and in the Go child dlsym equals the pointer inside plugin.Lookup's value")
 	}
+	if len(times) > 0 {
+		notes = append(notes, "dlsym / Lookup times: "+strings.Join(times, ", "))
+	}
 	st.Footer = strings.Join(notes, "\n")
-	if err := st.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(st); err != nil {
 		return err
 	}
 	for _, cr := range []*probe.Crash{raw.Crash, gor.Crash} {
 		if cr != nil {
-			writeWhy(w, cr, render.Width)
+			writeWhy(w, cr)
 		}
 	}
 	return nil
@@ -186,8 +201,17 @@ func initCell(state int, ok bool) string {
 	return fmt.Sprintf("%s (state %d)", initState(state), state)
 }
 
-func outputCell(out probe.Output) string {
-	s := strings.TrimRight(out.Stdout+out.Stderr, "\n")
+// outputCell is what a child printed while loading, on one line. A
+// crash's runtime report is not repeated: the error row says how it
+// crashed, and --json has the whole report.
+func outputCell(out probe.Output, crash *probe.Crash) string {
+	text := out.Stdout + out.Stderr
+	if crash != nil && out.Stderr != "" {
+		text = out.Stdout
+		n := strings.Count(out.Stderr, "\n")
+		text += fmt.Sprintf("(and the crash report on stderr: %d lines, --json has them)", n)
+	}
+	s := strings.TrimRight(text, "\n")
 	if s == "" {
 		return "(nothing)"
 	}

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/soinspect/soinspect/internal/render"
 )
 
 // Exit statuses shared by every subcommand.
@@ -57,10 +55,6 @@ func NewRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	// Every table is fitted to the terminal (or $COLUMNS, or 100 columns).
-	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
-		render.Width = terminalWidth(cmd.OutOrStdout())
-	}
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}

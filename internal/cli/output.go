@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+// outputFlags are the --format and --json flags every command shares.
+type outputFlags struct {
+	format string
+	json   bool
+	opts   render.Options
+}
+
+// addOutputFlags registers --format and --json on cmd; plain says whether
+// the command has a line format worth offering.
+func (f *outputFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.format, "format", "table", "output format: table, plain (one record a line), markdown or json")
+	cmd.Flags().BoolVar(&f.json, "json", false, "same as --format json")
+}
+
+// resolve reads the flags into render options fitted to cmd's output: its
+// width ($COLUMNS, the terminal's, or 100) and whether it is a terminal.
+// --json beside another --format is a usage error, not a silent choice.
+func (f *outputFlags) resolve(cmd *cobra.Command) error {
+	format, err := render.ParseFormat(f.format)
+	if err != nil {
+		return usagef("%s: --format: %v", cmd.Name(), err)
+	}
+	if f.json {
+		if cmd.Flags().Changed("format") && format != render.FormatJSON {
+			return usagef("%s: --json and --format %s contradict each other", cmd.Name(), format)
+		}
+		format = render.FormatJSON
+	}
+	out := cmd.OutOrStdout()
+	f.opts = render.Options{Format: format, Width: terminalWidth(out), Terminal: isTerminal(out)}
+	return nil
+}
+
+// isJSON reports whether the output is JSON.
+func (f *outputFlags) isJSON() bool { return f.opts.Format == render.FormatJSON }
+
+// doc starts a report on w.
+func (f *outputFlags) doc(w io.Writer) *render.Doc { return render.NewDoc(w, f.opts) }
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
