@@ -16,8 +16,6 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCallCmd) }
-
 type callOptions struct {
 	raw, trace      bool
 	flags, sig, set string

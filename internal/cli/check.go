@@ -11,8 +11,6 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCheckCmd) }
-
 type checkOptions struct {
 	out      outputFlags
 	requires []string

@@ -12,8 +12,6 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCompareCmd) }
-
 type compareOptions struct {
 	out     outputFlags
 	timeout time.Duration

@@ -12,8 +12,6 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newPluginCmd) }
-
 type pluginOptions struct {
 	hashes, deps bool
 	out          outputFlags

@@ -55,15 +55,17 @@ func NewRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	for _, add := range subcommands {
-		root.AddCommand(add())
-	}
+	root.AddCommand(
+		newSymbolsCmd(),
+		newPluginCmd(),
+		newCheckCmd(),
+		newScanCmd(),
+		newCallCmd(),
+		newCompareCmd(),
+		newProbeChildCmd(),
+	)
 	return root
 }
-
-// subcommands holds the constructors of every subcommand; each command's
-// file adds itself in an init function.
-var subcommands []func() *cobra.Command
 
 // Main runs soinspect with args and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {

@@ -18,8 +18,6 @@ import (
 	"github.com/soinspect/soinspect/internal/scan"
 )
 
-func init() { subcommands = append(subcommands, newScanCmd) }
-
 type scanOptions struct {
 	all  bool
 	host string

@@ -17,8 +17,6 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newSymbolsCmd) }
-
 // symbolsOptions are the flags of `soinspect symbols`.
 type symbolsOptions struct {
 	dynamic, static, all       bool
