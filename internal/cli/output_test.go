@@ -111,7 +111,7 @@ func (f *fixtures) build() error {
 	for dst, src := range map[string]string{
 		"a/plugin1.so":                            f.plugin1,
 		"b/deeper/renamed-plugin.so":              f.plugin1,
-		"b/lib\x1b[2Jevil\u202e\xff.so":           f.evil,
+		"b/" + hostileFile:                        f.evil,
 		"b/" + strings.Repeat("long", 12) + ".so": f.evil,
 	} {
 		p := filepath.Join(f.scanDir, dst)
@@ -138,29 +138,41 @@ func runAt(t *testing.T, width int, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
+// hostileFile is the name of a copy of libevil.so in the scan tree.
+const hostileFile = "lib\x1b[2Jevil\u202e\xff.so"
+
+// measured is a run of a command, and what its table output must show
+// (the visible form of a hostile string), if anything.
+type measured struct {
+	args []string
+	want string
+}
+
 // commandsToMeasure are runs of every command, on files that stretch
-// their tables: long pluginpaths, long C++ names, hostile names.
-func commandsToMeasure(f *fixtures) [][]string {
+// their tables (long pluginpaths, long C++ names) or hold hostile names.
+func commandsToMeasure(f *fixtures) []measured {
 	libstdcxx := "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"
 	evilSym := hostileNames[0]
-	cmds := [][]string{
-		{"symbols", f.plugin1},
-		{"symbols", f.evil},
-		{"symbols", "--all", "--package", "runtime", "--match", "^runtime\\.[a-z]+$", f.plugin1},
-		{"plugin", f.plugin1},
-		{"plugin", "--hashes", "--deps", f.plugin1},
-		{"plugin", f.evil},
-		{"check", f.host, f.plugin1, f.evil},
-		{"scan", f.scanDir},
-		{"scan", "--all", "--host", f.host, f.scanDir},
-		{"call", "--raw", "--trace", f.plugin1, "init"},
-		{"call", f.plugin1, "Run"},
-		{"call", "--raw", "--trace", f.evil, evilSym},
-		{"compare", f.plugin1},
-		{"compare", f.evil, evilSym},
+	evilVisible := "evil^[[2J^[]0;pwned^Gname"
+	hostilePath := filepath.Join(f.scanDir, "b", hostileFile)
+	cmds := []measured{
+		{[]string{"symbols", f.plugin1}, ""},
+		{[]string{"symbols", f.evil}, evilVisible},
+		{[]string{"symbols", "--all", "--package", "runtime", "--match", "^runtime\\.[a-z]+$", f.plugin1}, ""},
+		{[]string{"plugin", f.plugin1}, ""},
+		{[]string{"plugin", "--hashes", "--deps", f.plugin1}, ""},
+		{[]string{"plugin", f.evil}, `lib^[[31mred\u202e.so`},
+		{[]string{"check", f.host, f.plugin1, hostilePath}, `lib^[[2Jevil\u202e\xff.so`},
+		{[]string{"scan", f.scanDir}, ""},
+		{[]string{"scan", "--all", "--host", f.host, f.scanDir}, `lib^[[2Jevil\u202e\xff.so`},
+		{[]string{"call", "--raw", "--trace", f.plugin1, "init"}, ""},
+		{[]string{"call", f.plugin1, "Run"}, ""},
+		{[]string{"call", "--raw", "--trace", f.evil, evilSym}, evilVisible},
+		{[]string{"compare", f.plugin1}, ""},
+		{[]string{"compare", f.evil, evilSym}, evilVisible},
 	}
 	if _, err := os.Stat(libstdcxx); err == nil {
-		cmds = append(cmds, []string{"symbols", "-D", "--match", "basic_string<.*append", libstdcxx})
+		cmds = append(cmds, measured{[]string{"symbols", "-D", "--match", "basic_string<.*append", libstdcxx}, ""})
 	}
 	return cmds
 }
@@ -168,13 +180,14 @@ func commandsToMeasure(f *fixtures) [][]string {
 // TestOutputFitsWidth renders every command at 60, 100 and 200 columns,
 // as table and as Markdown, and holds every line of the table output to
 // the width, counted in display columns. Both forms must show no byte of
-// a hostile name as it is.
+// a hostile name as it is, and Markdown no live HTML.
 func TestOutputFitsWidth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds plugins and loads them in child processes")
 	}
 	f := setup(t)
-	for _, args := range commandsToMeasure(f) {
+	for _, m := range commandsToMeasure(f) {
+		args := m.args
 		name := strings.Join(args[:len(args)-1], " ")
 		t.Run(name, func(t *testing.T) {
 			for _, width := range []int{60, 100, 200} {
@@ -188,6 +201,10 @@ func TestOutputFitsWidth(t *testing.T) {
 					}
 				}
 				checkVisible(t, "table", out)
+				checkVisible(t, "stderr", stderr)
+				if width == 200 && m.want != "" && !strings.Contains(out, m.want) {
+					t.Errorf("output lacks %q:\n%s", m.want, out)
+				}
 				if os.Getenv("SOINSPECT_SHOW") != "" {
 					t.Logf("%d columns:\n%s%s", width, out, stderr)
 				}
@@ -202,7 +219,36 @@ func TestOutputFitsWidth(t *testing.T) {
 			if strings.Contains(strings.ReplaceAll(rest, "<br>", ""), "<") || strings.Contains(out, "\n## \n") {
 				t.Errorf("markdown holds live HTML or an empty heading:\n%s", out)
 			}
+			// The plain format exists for every command.
+			out, stderr, code = runAt(t, 100, append([]string{args[0], "--format", "plain"}, args[1:]...)...)
+			if code == exitUsage || out == "" {
+				t.Fatalf("%v --format plain: exit %d, stderr:\n%s", args, code, stderr)
+			}
 		})
+	}
+}
+
+// TestPlainSymbolsOnTerminal: symbols --format plain is nm's bytes when
+// piped, and visible on a terminal.
+func TestPlainSymbolsOnTerminal(t *testing.T) {
+	f := setup(t)
+	want, err := exec.Command("nm", "-D", f.evil).Output()
+	if err != nil {
+		t.Skipf("nm: %v", err)
+	}
+	for _, tty := range []bool{false, true} {
+		o := &symbolsOptions{demangle: "auto", sort: "name", files: 1, outFormat: render.FormatPlain}
+		o.out.opts = render.Options{Format: render.FormatPlain, Terminal: tty}
+		var buf bytes.Buffer
+		if err := o.run(&buf, f.evil); err != nil {
+			t.Fatal(err)
+		}
+		if !tty && buf.String() != string(want) {
+			t.Errorf("piped plain output differs from nm -D:\n%q\n%q", buf.String(), want)
+		}
+		if tty {
+			checkVisible(t, "plain on a terminal", buf.String())
+		}
 	}
 }
 

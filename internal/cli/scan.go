@@ -78,7 +78,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		return err
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "soinspect scan: %s: %s\n", e.Path, e.Error)
+		fmt.Fprintf(stderr, "soinspect scan: %s: %s\n", render.Visible(e.Path), render.Visible(e.Error))
 	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	if o.out.isJSON() {
