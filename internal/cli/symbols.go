@@ -307,8 +307,12 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 		t.Header = []string{"ADDRESS", "SIZE", "T", "NAME"}
 		t.Kinds = []render.Kind{render.Fixed, render.Fixed, render.Fixed, render.Name}
 	}
+	ncols := len(t.Header)
+	cells := make([]string, len(rep.Symbols)*ncols) // one allocation for every row
+	t.Rows = make([][]string, 0, len(rep.Symbols))
 	for i := range rep.Symbols {
 		s := &rep.Symbols[i]
+		row := cells[i*ncols : i*ncols : (i+1)*ncols]
 		addr := ""
 		if s.Defined || s.Value != 0 {
 			addr = hex0(s.Value, addrWidth)
@@ -322,10 +326,10 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 			}
 		}
 		if narrow {
-			t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), name + ver})
+			t.Rows = append(t.Rows, append(row, addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), name+ver))
 			continue
 		}
-		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, name})
+		t.Rows = append(t.Rows, append(row, addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, name))
 	}
 	if len(t.Rows) == 0 {
 		t.Rows = append(t.Rows, make([]string, len(t.Header)))

@@ -3,8 +3,6 @@ package render
 import (
 	"bufio"
 	"strings"
-
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 // fastRows is the table length from which writeBoxed draws the table
@@ -28,30 +26,23 @@ func plainCells(rows [][]string) bool {
 	return true
 }
 
-// cellWidth is the display width of a cell: its length for ASCII, and
-// tablewriter's own measure (East Asian widths, grapheme clusters) for the
-// rest, so that both draw the same columns.
-func cellWidth(c string) int {
-	for i := 0; i < len(c); i++ {
-		if c[i] >= 0x80 {
-			return twwidth.Width(c)
-		}
-	}
-	return len(c)
-}
-
 // layout measures the columns of a long table: the header padded to n
-// cells, each column's width, and which columns align right.
-func layout(header []string, rows [][]string, n int, right []int) (hdr []string, widths []int, isRight []bool) {
+// cells, each column's width, and which columns align right. cellW, if
+// not nil, holds each cell's width, already measured.
+func layout(header []string, rows [][]string, cellW [][]int, n int, right []int) (hdr []string, widths []int, isRight []bool) {
 	hdr = make([]string, n)
 	copy(hdr, header)
 	widths = make([]int, n)
 	for i, h := range hdr {
-		widths[i] = cellWidth(h)
+		widths[i] = DisplayWidth(h)
 	}
-	for _, r := range rows {
+	for j, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], cellWidth(c))
+			if cellW != nil {
+				widths[i] = max(widths[i], cellW[j][i])
+			} else {
+				widths[i] = max(widths[i], DisplayWidth(c))
+			}
 		}
 	}
 	isRight = make([]bool, n)
@@ -65,12 +56,18 @@ func layout(header []string, rows [][]string, n int, right []int) (hdr []string,
 
 // writeCells writes one line of cells between the separators sep (before
 // each cell, after one space of padding) and end, each cell padded to its
-// column's width on the side alignment asks for.
-func writeCells(bw *bufio.Writer, cells []string, widths []int, isRight []bool, sep, end string) {
+// column's width on the side alignment asks for. cw, if not nil, holds
+// the cells' widths.
+func writeCells(bw *bufio.Writer, cells []string, cw []int, widths []int, isRight []bool, sep, end string) {
 	for i, wd := range widths {
 		bw.WriteString(sep)
 		c := cells[i]
-		pad := wd - cellWidth(c)
+		var pad int
+		if cw != nil {
+			pad = wd - cw[i]
+		} else {
+			pad = wd - DisplayWidth(c)
+		}
 		if isRight != nil && isRight[i] {
 			writeSpaces(bw, pad)
 			bw.WriteString(c)
@@ -86,8 +83,8 @@ func writeCells(bw *bufio.Writer, cells []string, widths []int, isRight []bool, 
 // writeBoxed draws a header and rows in the box-drawing style of the
 // tablewriter renderer the other tables use (tw.StyleLight): one space
 // of padding each side, header left-aligned, columns in right aligned.
-func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
-	hdr, widths, isRight := layout(header, rows, n, right)
+func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, cellW [][]int, n int, right []int) {
+	hdr, widths, isRight := layout(header, rows, cellW, n, right)
 	rule := func(left, mid, end string) {
 		bw.WriteString(left)
 		for i, wd := range widths {
@@ -100,10 +97,14 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 		bw.WriteByte('\n')
 	}
 	rule("┌", "┬", "┐")
-	writeCells(bw, hdr, widths, nil, "│ ", "│\n")
+	writeCells(bw, hdr, nil, widths, nil, "│ ", "│\n")
 	rule("├", "┼", "┤")
-	for _, r := range rows {
-		writeCells(bw, r, widths, isRight, "│ ", "│\n")
+	for j, r := range rows {
+		var cw []int
+		if cellW != nil {
+			cw = cellW[j]
+		}
+		writeCells(bw, r, cw, widths, isRight, "│ ", "│\n")
 	}
 	rule("└", "┴", "┘")
 }
@@ -112,8 +113,8 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 // renderer does: cells padded to the column width, aligned as their column
 // (the header too), and a separator row of dashes with colons.
 func writeMarkdown(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
-	hdr, widths, isRight := layout(header, rows, n, right)
-	writeCells(bw, hdr, widths, isRight, "| ", "|\n")
+	hdr, widths, isRight := layout(header, rows, nil, n, right)
+	writeCells(bw, hdr, nil, widths, isRight, "| ", "|\n")
 	for i, wd := range widths {
 		if isRight[i] {
 			bw.WriteString("|" + strings.Repeat("-", wd+1) + ":")
@@ -123,7 +124,7 @@ func writeMarkdown(bw *bufio.Writer, header []string, rows [][]string, n int, ri
 	}
 	bw.WriteString("|\n")
 	for _, r := range rows {
-		writeCells(bw, r, widths, isRight, "| ", "|\n")
+		writeCells(bw, r, nil, widths, isRight, "| ", "|\n")
 	}
 }
 

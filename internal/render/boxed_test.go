@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -66,5 +67,24 @@ func compareFast(t *testing.T, tbl *Table, o Options) {
 			}
 		}
 		t.Fatalf("lengths differ: %d vs %d lines", len(sl), len(fl))
+	}
+}
+
+// TestParallelLayoutSame: a table long enough to be laid out on every CPU
+// comes out byte for byte as laid out on one.
+func TestParallelLayoutSame(t *testing.T) {
+	tbl := &Table{Header: []string{"ADDRESS", "NAME", "PATH"}, Kinds: []Kind{Fixed, Name, Path}}
+	for i := range parallelRows + 123 {
+		tbl.Rows = append(tbl.Rows, []string{fmt.Sprintf("%08x", i),
+			fmt.Sprintf("ns%d::vector<std::pair<int, long>, alloc<x%d>>::push_back(value_type const&)", i%97, i),
+			fmt.Sprintf("/usr/lib/x86_64-linux-gnu/dir%d/lib%d.so", i%13, i)})
+	}
+	var one, many bytes.Buffer
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	tbl.Write(&one, Options{Format: FormatTable, Width: 80})
+	runtime.GOMAXPROCS(4)
+	tbl.Write(&many, Options{Format: FormatTable, Width: 80})
+	if one.String() != many.String() {
+		t.Error("the parallel layout differs from the serial one")
 	}
 }

@@ -14,7 +14,7 @@ import (
 // characters as \uXXXX, and bytes that are not UTF-8 as \xNN. Printable
 // text, ASCII or not, is returned as it is (and without copying).
 func Visible(s string) string {
-	for i := 0; i < len(s); i++ {
+	for i := printablePrefix(s); i < len(s); i++ {
 		if b := s[i]; b < 0x20 || b >= 0x7f {
 			if b >= 0x80 && !needsEscapeFrom(s[i:]) {
 				return s

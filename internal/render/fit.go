@@ -36,29 +36,37 @@ const listSep = "\x00"
 // List joins items into one cell of a Paths column, one item a line.
 func List(items ...string) string { return strings.Join(items, listSep) }
 
-// cellLines splits a cell into its visible lines: a Prose cell at its
-// newlines, a Paths cell at its items, any other cell is one line in which
-// a newline from a file shows as ^J.
-func cellLines(c string, k Kind) []string {
+// visibleCell makes a cell visible, its lines joined by "\n": a Prose
+// cell keeps its newlines, a Paths cell puts one item a line, and in any
+// other cell a newline from a file shows as ^J.
+func visibleCell(c string, k Kind) string {
+	sep := ""
 	switch k {
 	case Prose:
-		if strings.IndexByte(c, '\n') >= 0 {
-			lines := strings.Split(c, "\n")
-			for i := range lines {
-				lines[i] = Visible(lines[i])
-			}
-			return lines
-		}
+		sep = "\n"
 	case Paths:
-		if strings.IndexByte(c, 0) >= 0 {
-			lines := strings.Split(c, listSep)
-			for i := range lines {
-				lines[i] = Visible(lines[i])
-			}
-			return lines
-		}
+		sep = listSep
 	}
-	return []string{Visible(c)}
+	if sep == "" || !strings.Contains(c, sep) {
+		return Visible(c)
+	}
+	lines := strings.Split(c, sep)
+	for i := range lines {
+		lines[i] = Visible(lines[i])
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cellWidth is the width of a visible cell: of its widest line.
+func cellWidth(c string) int {
+	if strings.IndexByte(c, '\n') < 0 {
+		return DisplayWidth(c)
+	}
+	w := 0
+	for _, l := range strings.Split(c, "\n") {
+		w = max(w, DisplayWidth(l))
+	}
+	return w
 }
 
 // weight is how wide a column of kind k counts when the fitter picks the
@@ -115,8 +123,8 @@ func fit(nat, floor []int, kinds []Kind, width int) ([]int, bool) {
 }
 
 // floorOf is the narrowest a column of kind k may become, given its
-// natural width, its header's width and its lines.
-func floorOf(k Kind, nat, header int, cells [][]string) int {
+// natural width, its header's width and its visible cells.
+func floorOf(k Kind, nat, header int, cells []string) int {
 	switch k {
 	case Name:
 		return min(nat, max(header, 16))
@@ -124,8 +132,8 @@ func floorOf(k Kind, nat, header int, cells [][]string) int {
 		return min(nat, max(header, 16))
 	case Path, Paths:
 		f := header
-		for _, lines := range cells {
-			for _, l := range lines {
+		for _, c := range cells {
+			for _, l := range strings.Split(c, "\n") {
 				f = max(f, pathFloor(l))
 			}
 		}
@@ -136,9 +144,18 @@ func floorOf(k Kind, nat, header int, cells [][]string) int {
 
 // shorten fits one line of a column of kind k to n columns.
 func shorten(line string, k Kind, n int) string {
+	return shortenW(line, -1, k, n)
+}
+
+// shortenW is shorten for a line of width w, or of a width yet to measure
+// when w < 0.
+func shortenW(line string, w int, k Kind, n int) string {
 	switch k {
 	case Name:
-		return ElideName(line, n)
+		if w < 0 {
+			w = DisplayWidth(line)
+		}
+		return elideName(line, w, n)
 	case Path, Paths:
 		return ElidePath(line, n)
 	case Prose:

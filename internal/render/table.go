@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -108,49 +111,61 @@ func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 // layoutCells turns the rows into visible, fitted cells: every line made
 // visible, each column fitted to its width by its kind. It reports false
 // when the columns cannot fit o.Width even at their narrowest.
-func (t *Table) layoutCells(n int, o Options) ([][]string, bool) {
+//
+// widths holds each returned cell's width (nil for Markdown, whose cells
+// escaping widens), so that the boxed writer need not measure again.
+func (t *Table) layoutCells(n int, o Options) (rows [][]string, widths [][]int, ok bool) {
 	md := o.Format == FormatMarkdown
-	lines := make([][][]string, len(t.Rows))
+	// cols[c][i] is the visible cell of row i, its lines joined by "\n";
+	// cw[c][i] its width.
+	cols := make([][]string, n)
+	cw := make([][]int, n)
 	nat := make([]int, n)
 	hdrW := make([]int, n)
-	if !t.KeyValue {
-		for c := 0; c < n && c < len(t.Header); c++ {
-			hdrW[c] = DisplayWidth(t.Header[c])
-			nat[c] = hdrW[c]
-		}
-	}
-	for i, r := range t.Rows {
-		lines[i] = make([][]string, n)
-		for c := range n {
-			cell := ""
-			if c < len(r) {
-				cell = r[c]
-			}
-			ls := cellLines(cell, t.kind(c))
-			lines[i][c] = ls
-			for _, l := range ls {
-				nat[c] = max(nat[c], DisplayWidth(l))
-			}
-		}
-	}
 	kinds := make([]Kind, n)
 	floor := make([]int, n)
 	for c := range n {
 		kinds[c] = t.kind(c)
-		col := make([][]string, len(lines))
-		for i := range lines {
-			col[i] = lines[i][c]
+		if !t.KeyValue && c < len(t.Header) {
+			hdrW[c] = DisplayWidth(t.Header[c])
 		}
-		floor[c] = floorOf(kinds[c], nat[c], hdrW[c], col)
+		nat[c] = hdrW[c]
+		col := make([]string, len(t.Rows))
+		w := make([]int, len(t.Rows))
+		k := kinds[c]
+		widest := inParts(len(t.Rows), func(lo, hi int) int {
+			m := 0
+			for i := lo; i < hi; i++ {
+				if r := t.Rows[i]; c < len(r) {
+					if k == Prose || k == Paths {
+						col[i] = visibleCell(r[c], k)
+						w[i] = cellWidth(col[i])
+					} else if v := r[c]; printablePrefix(v) == len(v) {
+						col[i], w[i] = v, len(v) // printable ASCII, one line
+					} else {
+						col[i] = Visible(v)
+						w[i] = DisplayWidth(col[i])
+					}
+					m = max(m, w[i])
+				}
+			}
+			return m
+		})
+		nat[c] = max(nat[c], widest)
+		cols[c], cw[c] = col, w
+	}
+	for c := range n {
+		floor[c] = floorOf(kinds[c], nat[c], hdrW[c], cols[c])
 	}
 	target, ok := fit(nat, floor, kinds, o.Width)
+	fittedW := make([][]int, n)
 	// Eliding whole path elements or wrapping at spaces often leaves a
 	// column narrower than its share: hand what is left to the columns
 	// that gave way, and shorten them again from their full text.
-	fitted := make([][][]string, n)
+	fitted := make([][]string, n)
 	used := make([]int, n)
 	for c := range n {
-		fitted[c], used[c] = shortenColumn(lines, c, kinds[c], target[c], nat[c], hdrW[c], md)
+		fitted[c], fittedW[c], used[c] = shortenColumn(cols[c], cw[c], kinds[c], target[c], nat[c], hdrW[c], md)
 	}
 	for range 3 {
 		if o.Width <= 0 || !ok {
@@ -170,62 +185,119 @@ func (t *Table) layoutCells(n int, o Options) ([][]string, bool) {
 			break
 		}
 		target[best] = min(nat[best], used[best]+slack)
-		fitted[best], used[best] = shortenColumn(lines, best, kinds[best], target[best], nat[best], hdrW[best], md)
+		fitted[best], fittedW[best], used[best] = shortenColumn(cols[best], cw[best], kinds[best], target[best], nat[best], hdrW[best], md)
 	}
-	rows := make([][]string, len(t.Rows))
-	for i := range lines {
-		row := make([]string, n)
+	rows = make([][]string, len(t.Rows))
+	cells := make([]string, len(t.Rows)*n) // one allocation for every row
+	var ws []int
+	if !md {
+		widths = make([][]int, len(t.Rows))
+		ws = make([]int, len(t.Rows)*n)
+	}
+	for i := range rows {
+		row := cells[i*n : (i+1)*n : (i+1)*n]
 		for c := range n {
-			ls := fitted[c][i]
+			v := fitted[c][i]
 			if md {
-				out := make([]string, len(ls))
-				for j, l := range ls {
-					if kinds[c] == Name || kinds[c] == Path || kinds[c] == Paths {
-						out[j] = codeSpan(l)
-					} else {
-						out[j] = markdownText(l)
-					}
-				}
-				row[c] = strings.Join(out, "<br>")
-			} else if len(ls) == 1 {
-				row[c] = ls[0]
+				v = markdownCell(v, kinds[c])
 			} else {
-				row[c] = strings.Join(ls, "\n")
+				ws[i*n+c] = fittedW[c][i]
 			}
+			row[c] = v
 		}
 		rows[i] = row
+		if !md {
+			widths[i] = ws[i*n : (i+1)*n : (i+1)*n]
+		}
 	}
-	return rows, ok
+	return rows, widths, ok
 }
 
-// shortenColumn fits the lines of column c to target columns by its kind
-// and returns them with the width they take. Markdown keeps prose whole:
-// the reader's renderer wraps it.
-func shortenColumn(lines [][][]string, c int, k Kind, target, nat, hdr int, md bool) ([][]string, int) {
-	out := make([][]string, len(lines))
-	used := hdr
-	for i := range lines {
-		ls := lines[i][c]
-		if target < nat && !(md && k == Prose) {
-			var short []string
-			for _, l := range ls {
+// markdownCell escapes a visible cell for a Markdown table: names and
+// paths as code spans, other text escaped, lines joined with <br>.
+func markdownCell(v string, k Kind) string {
+	esc := markdownText
+	if k == Name || k == Path || k == Paths {
+		esc = codeSpan
+	}
+	if strings.IndexByte(v, '\n') < 0 {
+		return esc(v)
+	}
+	ls := strings.Split(v, "\n")
+	for j, l := range ls {
+		ls[j] = esc(l)
+	}
+	return strings.Join(ls, "<br>")
+}
+
+// shortenColumn fits the visible cells of a column to target columns by
+// its kind and returns them with the width they take. Markdown keeps prose
+// whole: the reader's renderer wraps it.
+func shortenColumn(col []string, cw []int, k Kind, target, nat, hdr int, md bool) ([]string, []int, int) {
+	if target >= nat || md && k == Prose {
+		return col, cw, nat
+	}
+	out := make([]string, len(col))
+	outW := make([]int, len(col))
+	used := max(hdr, inParts(len(col), func(lo, hi int) int {
+		return shortenPart(col, cw, out, outW, lo, hi, k, target)
+	}))
+	return out, outW, used
+}
+
+// shortenPart shortens cells lo to hi of a column into out and outW, and
+// returns the widest it left.
+func shortenPart(col []string, cw []int, out []string, outW []int, lo, hi int, k Kind, target int) int {
+	used := 0
+	for i := lo; i < hi; i++ {
+		v := col[i]
+		if cw[i] <= target {
+			out[i], outW[i] = v, cw[i]
+			used = max(used, cw[i])
+			continue
+		}
+		if k != Prose && k != Paths || strings.IndexByte(v, '\n') < 0 {
+			v = shortenW(v, cw[i], k, target)
+		} else {
+			ls := strings.Split(v, "\n")
+			for j, l := range ls {
 				if DisplayWidth(l) > target {
-					l = shorten(l, k, target)
-				}
-				if k == Prose {
-					short = append(short, strings.Split(l, "\n")...)
-				} else {
-					short = append(short, l)
+					ls[j] = shorten(l, k, target)
 				}
 			}
-			ls = short
+			v = strings.Join(ls, "\n")
 		}
-		for _, l := range ls {
-			used = max(used, DisplayWidth(l))
+		if k == Prose || k == Paths {
+			outW[i] = cellWidth(v)
+		} else {
+			outW[i] = DisplayWidth(v)
 		}
-		out[i] = ls
+		out[i] = v
+		used = max(used, outW[i])
 	}
-	return out, used
+	return used
+}
+
+// parallelRows is the table length from which the cells are measured and
+// shortened on every CPU: a 46,000-symbol listing spends most of its
+// layout eliding names.
+const parallelRows = 8192
+
+// inParts runs f over [0, n) in one part per CPU when n is large, in one
+// part otherwise, and returns the largest result.
+func inParts(n int, f func(lo, hi int) int) int {
+	p := runtime.GOMAXPROCS(0)
+	if n < parallelRows || p < 2 {
+		return f(0, n)
+	}
+	res := make([]int, p)
+	var wg sync.WaitGroup
+	for j := range p {
+		lo, hi := n*j/p, n*(j+1)/p
+		wg.Go(func() { res[j] = f(lo, hi) })
+	}
+	wg.Wait()
+	return slices.Max(res)
 }
 
 func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
@@ -235,7 +307,7 @@ func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 	}
 	md := o.Format == FormatMarkdown
 	writeTitle(bw, t.Title, o)
-	rows, ok := t.layoutCells(n, o)
+	rows, widths, ok := t.layoutCells(n, o)
 	if !ok && !md && !t.KeyValue && len(t.Header) > 0 {
 		if err := t.writeRecords(bw, n, o); err != nil {
 			return err
@@ -257,7 +329,7 @@ func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 		if md {
 			writeMarkdown(bw, header, rows, n, t.Right)
 		} else {
-			writeBoxed(bw, header, rows, n, t.Right)
+			writeBoxed(bw, header, rows, widths, n, t.Right)
 		}
 		writeFooter(bw, t.Footer, o)
 		return nil
@@ -329,12 +401,11 @@ func (t *Table) writeRecords(bw *bufio.Writer, n int, o Options) error {
 				cell = r[c]
 			}
 			k := t.kind(c)
-			var ls []string
-			for _, l := range cellLines(cell, k) {
+			ls := strings.Split(visibleCell(cell, k), "\n")
+			for j, l := range ls {
 				if k != Prose && k != Fixed {
-					l = shorten(l, k, avail)
+					ls[j] = shorten(l, k, avail)
 				}
-				ls = append(ls, l)
 			}
 			key := ""
 			if c < len(t.Header) {

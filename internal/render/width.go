@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -15,40 +16,77 @@ import (
 // DisplayWidth is the number of terminal columns s takes once printed. s
 // should be visible text (see Visible): control characters have no width.
 func DisplayWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] < 0x20 {
+	i := printablePrefix(s)
+	if i == len(s) {
+		return len(s)
+	}
+	w := i
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x20 && c < 0x7f:
+			w++
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0xa6 && (i+3 == len(s) || s[i+3] < 0x80):
+			// "…", which the shortened names hold, between ASCII.
+			w += ellipsisWidth
+			i += 2
+		default:
 			return twwidth.Width(s)
 		}
 	}
-	return len(s)
+	return w
 }
+
+// printablePrefix returns the length of the longest prefix of s that is
+// printable ASCII (0x20 to 0x7e), eight bytes at a time: nearly every
+// symbol name is all of it.
+func printablePrefix(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8]
+		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		// A byte ≥ 0x80 has its high bit set; so has b-0x20 for a byte
+		// < 0x20, and b+1 for 0x7f. A borrow or carry crosses into the
+		// next byte only from a byte that is itself flagged.
+		if (x|(x-0x2020202020202020)|(x+ones))&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return i
+		}
+	}
+	return i
+}
+
+// ellipsisWidth is the width of "…": one column, or two where the East
+// Asian ambiguous width applies (tablewriter decides which, once).
+var ellipsisWidth = twwidth.Width("…")
 
 // runeWidth is the width of one rune alone.
 func runeWidth(r rune) int {
-	if r < 0x80 {
+	switch {
+	case r < 0x80:
 		return 1
+	case r == '…':
+		return ellipsisWidth
 	}
 	return twwidth.Width(string(r))
 }
 
-// ascii reports whether s is all ASCII.
-func ascii(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // prefixCols returns the longest prefix of s at most n columns wide.
 func prefixCols(s string, n int) string {
-	if ascii(s) {
+	if p := printablePrefix(s); p >= min(n, len(s)) {
 		return s[:min(n, len(s))]
 	}
 	w := 0
 	for i, r := range s {
-		rw := runeWidth(r)
+		rw := 1
+		if r >= 0x80 {
+			rw = runeWidth(r)
+		}
 		if w+rw > n {
 			return s[:i]
 		}
@@ -59,11 +97,14 @@ func prefixCols(s string, n int) string {
 
 // suffixCols returns the longest suffix of s at most n columns wide.
 func suffixCols(s string, n int) string {
-	if ascii(s) {
-		return s[len(s)-min(n, len(s)):]
-	}
 	w, i := 0, len(s)
-	for i > 0 {
+	for i > 0 && w < n {
+		if c := s[i-1]; c < 0x80 {
+			// ASCII, as nearly every byte of a name is.
+			w++
+			i--
+			continue
+		}
 		r, size := utf8.DecodeLastRuneInString(s[:i])
 		rw := runeWidth(r)
 		if w+rw > n {
@@ -94,17 +135,38 @@ func Elide(s string, n int) string {
 // not enough it elides the middle, keeping a little of the start (the
 // namespace) and as much of the end as fits.
 func ElideName(s string, n int) string {
-	w := DisplayWidth(s)
+	return elideName(s, DisplayWidth(s), n)
+}
+
+// elideName is ElideName for s of width w.
+func elideName(s string, w, n int) string {
 	if w <= n {
 		return s
 	}
-	for w > n {
-		lo, hi := longestGroup(s)
-		if hi-lo < 2 {
-			break
+	var buf [32][2]int
+	groups := topGroups(s, buf[:0])
+	// Longest first; the first of equals first. The groups do not nest,
+	// so each one collapsed takes its own width off.
+	slices.SortStableFunc(groups, func(a, b [2]int) int { return (b[1] - b[0]) - (a[1] - a[0]) })
+	k := 0
+	for k < len(groups) && w > n {
+		g := groups[k]
+		w -= DisplayWidth(s[g[0]+1:g[1]]) - ellipsisWidth
+		k++
+	}
+	if k > 0 {
+		cut := groups[:k]
+		slices.SortFunc(cut, func(a, b [2]int) int { return a[0] - b[0] })
+		var b strings.Builder
+		b.Grow(len(s))
+		last := 0
+		for _, g := range cut {
+			b.WriteString(s[last : g[0]+1])
+			b.WriteString("…")
+			last = g[1]
 		}
-		s = s[:lo+1] + "…" + s[hi:]
-		w = DisplayWidth(s)
+		b.WriteString(s[last:])
+		s = b.String()
 	}
 	if w <= n || n < 3 {
 		return s
@@ -114,36 +176,41 @@ func ElideName(s string, n int) string {
 	return h + "…" + suffixCols(s, n-1-DisplayWidth(h))
 }
 
-// longestGroup finds the longest top-level <...> or [...] group of s with
-// more than one character inside, returning the byte offsets of its
-// brackets, or (0, 0). Unbalanced brackets (operator<, operator>>) stop the
-// search. A group already collapsed to "…" counts as one character.
-func longestGroup(s string) (lo, hi int) {
-	depth, start := 0, 0
-	var open, close byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case depth == 0 && (c == '<' || c == '['):
-			open, close = c, '>'
-			if c == '[' {
-				close = ']'
-			}
-			depth, start = 1, i
-		case depth > 0 && c == open:
-			depth++
-		case depth > 0 && c == close:
-			depth--
-			inner := s[start+1 : i]
-			if depth == 0 && inner != "…" && utf8.RuneCountInString(inner) > 1 && i-start > hi-lo {
-				lo, hi = start, i
-			}
+// topGroups returns the top-level <...> and [...] groups of s with more
+// than one character inside, as the byte offsets of their brackets, in
+// order, appended to groups. Unbalanced brackets (operator<, operator>>) end the search; with
+// no group closed before them, there is none.
+func topGroups(s string, groups [][2]int) [][2]int {
+	for i := 0; i < len(s); {
+		j := strings.IndexAny(s[i:], "<[")
+		if j < 0 {
+			break
 		}
+		start := i + j
+		brackets := "<>"
+		if s[start] == '[' {
+			brackets = "[]"
+		}
+		depth, k := 1, start+1
+		for depth > 0 {
+			m := strings.IndexAny(s[k:], brackets)
+			if m < 0 {
+				return groups // unbalanced to the end
+			}
+			k += m
+			if s[k] == brackets[0] {
+				depth++
+			} else {
+				depth--
+			}
+			k++
+		}
+		if end := k - 1; end-start > 5 || utf8.RuneCountInString(s[start+1:end]) > 1 {
+			groups = append(groups, [2]int{start, end})
+		}
+		i = k
 	}
-	if depth != 0 && hi == 0 {
-		return 0, 0
-	}
-	return lo, hi
+	return groups
 }
 
 // ElidePath shortens a path or a pluginpath to at most n columns by

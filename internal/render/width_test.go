@@ -146,3 +146,23 @@ func TestFitByKind(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayWidthFastPath holds the eight-bytes-at-a-time scan to the
+// byte-by-byte rule: every byte value at every position of a 17-byte string.
+func TestDisplayWidthFastPath(t *testing.T) {
+	base := []byte("abcdefghijklmnopq")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			b := append([]byte(nil), base...)
+			b[pos] = byte(c)
+			s := string(b)
+			printable := c >= 0x20 && c < 0x7f
+			if got := render.Visible(s) == s; got != printable && c < 0x80 {
+				t.Fatalf("Visible(%q) unchanged = %v, want %v", s, got, printable)
+			}
+			if printable && render.DisplayWidth(s) != len(s) {
+				t.Fatalf("DisplayWidth(%q) = %d", s, render.DisplayWidth(s))
+			}
+		}
+	}
+}
