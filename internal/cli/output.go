@@ -3,6 +3,7 @@ package cli
 import (
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -57,4 +58,16 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// roomForListing lifts the soft memory limit main sets for streaming
+// listings (24 MiB) to 96 MiB for a view that must hold the whole listing
+// to lay it out: libLLVM's table holds about 40 MiB, and under the lower
+// limit the collector runs without pause and the table takes twice as
+// long. GOMEMLIMIT, if set, wins.
+func roomForListing() {
+	const room = 96 << 20
+	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) < room {
+		debug.SetMemoryLimit(room)
+	}
 }

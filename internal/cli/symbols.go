@@ -84,6 +84,9 @@ func (o *symbolsOptions) validate() error {
 		return usagef("symbols: --defined-only and --undefined-only are exclusive")
 	}
 	o.outFormat = o.out.opts.Format
+	if o.outFormat != render.FormatPlain {
+		roomForListing()
+	}
 	if o.match != "" {
 		re, err := regexp.Compile(o.match)
 		if err != nil {

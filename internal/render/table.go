@@ -111,10 +111,7 @@ func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 // layoutCells turns the rows into visible, fitted cells: every line made
 // visible, each column fitted to its width by its kind. It reports false
 // when the columns cannot fit o.Width even at their narrowest.
-//
-// widths holds each returned cell's width (nil for Markdown, whose cells
-// escaping widens), so that the boxed writer need not measure again.
-func (t *Table) layoutCells(n int, o Options) (rows [][]string, widths [][]int, ok bool) {
+func (t *Table) layoutCells(n int, o Options) (g *grid, ok bool) {
 	md := o.Format == FormatMarkdown
 	// cols[c][i] is the visible cell of row i, its lines joined by "\n";
 	// cw[c][i] its width.
@@ -187,30 +184,44 @@ func (t *Table) layoutCells(n int, o Options) (rows [][]string, widths [][]int, 
 		target[best] = min(nat[best], used[best]+slack)
 		fitted[best], fittedW[best], used[best] = shortenColumn(cols[best], cw[best], kinds[best], target[best], nat[best], hdrW[best], md)
 	}
-	rows = make([][]string, len(t.Rows))
-	cells := make([]string, len(t.Rows)*n) // one allocation for every row
-	var ws []int
-	if !md {
-		widths = make([][]int, len(t.Rows))
-		ws = make([]int, len(t.Rows)*n)
-	}
-	for i := range rows {
-		row := cells[i*n : (i+1)*n : (i+1)*n]
+	g = &grid{cols: fitted, rows: len(t.Rows)}
+	if md {
 		for c := range n {
-			v := fitted[c][i]
-			if md {
-				v = markdownCell(v, kinds[c])
-			} else {
-				ws[i*n+c] = fittedW[c][i]
+			col := make([]string, len(t.Rows))
+			for i, v := range fitted[c] {
+				col[i] = markdownCell(v, kinds[c])
 			}
-			row[c] = v
+			g.cols[c] = col
 		}
-		rows[i] = row
-		if !md {
-			widths[i] = ws[i*n : (i+1)*n : (i+1)*n]
+	} else {
+		g.widths = fittedW
+	}
+	for c := range n {
+		if kinds[c] == Prose || kinds[c] == Paths {
+			for _, v := range g.cols[c] {
+				g.multi = g.multi || strings.IndexByte(v, '\n') >= 0
+			}
 		}
 	}
-	return rows, widths, ok
+	return g, ok
+}
+
+// grid holds a table's cells by column, ready to draw: visible, fitted,
+// and in Markdown escaped.
+type grid struct {
+	cols   [][]string // cols[c][i]: the cell of row i
+	widths [][]int    // widths[c][i]: its width; nil when not measured
+	rows   int
+	multi  bool // some cell has several lines
+}
+
+// row returns row i's cells.
+func (g *grid) row(i int) []string {
+	r := make([]string, len(g.cols))
+	for c := range g.cols {
+		r[c] = g.cols[c][i]
+	}
+	return r
 }
 
 // markdownCell escapes a visible cell for a Markdown table: names and
@@ -307,7 +318,7 @@ func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 	}
 	md := o.Format == FormatMarkdown
 	writeTitle(bw, t.Title, o)
-	rows, widths, ok := t.layoutCells(n, o)
+	g, ok := t.layoutCells(n, o)
 	if !ok && !md && !t.KeyValue && len(t.Header) > 0 {
 		if err := t.writeRecords(bw, n, o); err != nil {
 			return err
@@ -325,11 +336,11 @@ func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 		}
 	}
 
-	if len(rows) >= fastRows && !t.KeyValue && len(t.Header) > 0 && plainCells(rows) {
+	if g.rows >= fastRows && !t.KeyValue && len(t.Header) > 0 && !g.multi {
 		if md {
-			writeMarkdown(bw, header, rows, n, t.Right)
+			writeMarkdown(bw, header, g, t.Right)
 		} else {
-			writeBoxed(bw, header, rows, widths, n, t.Right)
+			writeBoxed(bw, header, g, t.Right)
 		}
 		writeFooter(bw, t.Footer, o)
 		return nil
@@ -373,6 +384,10 @@ func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 			hdr[i] = header[i]
 		}
 		tbl.Header(hdr...)
+	}
+	rows := make([][]string, g.rows)
+	for i := range rows {
+		rows[i] = g.row(i)
 	}
 	if err := tbl.Bulk(rows); err != nil {
 		return err
