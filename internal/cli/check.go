@@ -72,7 +72,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	stderr := cmd.ErrOrStderr()
 	host, err := elfinspect.Open(hostPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(hostPath, err))
+		fmt.Fprintf(stderr, "soinspect check: %s\n", render.Visible(fileError(hostPath, err).Error()))
 		return failedError{1}
 	}
 	defer host.Close()
@@ -82,7 +82,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		f, err := elfinspect.Open(p)
 		if err != nil {
 			// dlopen would refuse it too, and it leaves no trace in the process.
-			fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(p, err))
+			fmt.Fprintf(stderr, "soinspect check: %s\n", render.Visible(fileError(p, err).Error()))
 			failed++
 			continue
 		}

@@ -165,9 +165,3 @@ func (d *Doc) Output(prefix, s string) {
 		}
 	}
 }
-
-// Raw writes a line as it is: text soinspect made, with no string from a
-// file in it.
-func (d *Doc) Raw(s string) {
-	d.bw.WriteString(s)
-}
