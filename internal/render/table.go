@@ -188,8 +188,12 @@ func (t *Table) layoutCells(n int, o Options) (g *grid, ok bool) {
 	if md {
 		for c := range n {
 			col := make([]string, len(t.Rows))
+			k := kinds[c]
+			if t.KeyValue && c == 0 {
+				k = Fixed // a key reads as a label, not as code
+			}
 			for i, v := range fitted[c] {
-				col[i] = markdownCell(v, kinds[c])
+				col[i] = markdownCell(v, k)
 			}
 			g.cols[c] = col
 		}
