@@ -21,9 +21,6 @@ func NewDoc(w io.Writer, o Options) *Doc {
 	return &Doc{bw: bufio.NewWriterSize(w, 64<<10), o: o}
 }
 
-// Options returns the options the Doc renders with.
-func (d *Doc) Options() Options { return d.o }
-
 // Flush writes out what is buffered.
 func (d *Doc) Flush() error { return d.bw.Flush() }
 

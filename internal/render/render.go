@@ -60,15 +60,3 @@ type Options struct {
 	// does, then makes them visible too.
 	Terminal bool
 }
-
-// Fields writes a titled block of key: value pairs (identity sections and
-// the like). In table and markdown form it is a two-column table whose
-// values wrap; in plain form one "key: value" a line. JSON callers marshal
-// their struct instead.
-func Fields(w io.Writer, o Options, title string, pairs [][2]string) error {
-	t := &Table{Title: title, KeyValue: true, Kinds: []Kind{Name, Prose}}
-	for _, p := range pairs {
-		t.Rows = append(t.Rows, []string{p[0], p[1]})
-	}
-	return t.Write(w, o)
-}
