@@ -364,7 +364,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 // TestPluginCommand checks `soinspect plugin` on plugin1 (the full static
-// versus plugin.Open oracle lives in elfinspect's tests).
+// versus plugin.Open oracle lives in goplugin's tests).
 func TestPluginCommand(t *testing.T) {
 	out, stderr, code := run(t, "plugin", plugin1)
 	if code != 0 {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/soinspect/soinspect/internal/render"
 )
 
@@ -25,7 +27,7 @@ func BenchmarkSymbolsView(b *testing.B) {
 			for b.Loop() {
 				o := &symbolsOptions{dynamic: true, definedOnly: true, demangle: "auto", sort: "name", files: 1, outFormat: f}
 				o.out.opts = render.Options{Format: f, Width: 100}
-				if err := o.run(io.Discard, lib); err != nil {
+				if err := o.run(&cobra.Command{}, io.Discard, lib); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -31,11 +31,11 @@ func (f *outputFlags) add(cmd *cobra.Command) {
 func (f *outputFlags) resolve(cmd *cobra.Command) error {
 	format, err := render.ParseFormat(f.format)
 	if err != nil {
-		return usagef("%s: --format: %v", cmd.Name(), err)
+		return usagef("--format: %v", err)
 	}
 	if f.json {
 		if cmd.Flags().Changed("format") && format != render.FormatJSON {
-			return usagef("%s: --json and --format %s contradict each other", cmd.Name(), format)
+			return usagef("--json and --format %s contradict each other", format)
 		}
 		format = render.FormatJSON
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/soinspect/soinspect/internal/probe"
 	"github.com/soinspect/soinspect/internal/render"
 )
@@ -240,7 +242,7 @@ func TestPlainSymbolsOnTerminal(t *testing.T) {
 		o := &symbolsOptions{demangle: "auto", sort: "name", files: 1, outFormat: render.FormatPlain}
 		o.out.opts = render.Options{Format: render.FormatPlain, Terminal: tty}
 		var buf bytes.Buffer
-		if err := o.run(&buf, f.evil); err != nil {
+		if err := o.run(&cobra.Command{}, &buf, f.evil); err != nil {
 			t.Fatal(err)
 		}
 		if !tty && buf.String() != string(want) {

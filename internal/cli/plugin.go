@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/render"
 )
 
@@ -20,7 +21,7 @@ type pluginOptions struct {
 func newPluginCmd() *cobra.Command {
 	o := &pluginOptions{}
 	cmd := &cobra.Command{
-		Use:   "plugin [--json] [--hashes] FILE...",
+		Use:   "plugin [--format F | --json] [--hashes] [--deps] FILE...",
 		Short: "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it",
 		Long: `Read everything plugin.Open would learn from a Go plugin, from the file alone:
 its pluginpath, the exports plugin.Lookup finds with their Go types, the init
@@ -29,18 +30,20 @@ build info and the dynamic-linking facts. Nothing is loaded or run.
 
 A file that is not a Go plugin gets an honest description instead: the
 //export'ed C functions of a Go c-shared library, the build info of a Go
-executable, the soname and needed libraries of a C or C++ library.`,
+executable, the soname and needed libraries of a C or C++ library.
+
+FILE - reads the file from standard input (up to 4 GiB).`,
 		Example: `  soinspect plugin bin/plugins/plugin1.so
   soinspect plugin --hashes bin/plugins/*.so
   soinspect plugin --json bin/plugins/plugin1.so | jq -r .plugin.pluginpath`,
-		Args: minArgs(1, "plugin: at least one FILE is required"),
+		Args: minArgs(1, "at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.out.resolve(cmd); err != nil {
 				return err
 			}
 			first := true
 			return eachFile(cmd, args, func(w io.Writer, path string) error {
-				d, err := describe(path)
+				d, err := describe(cmd, path)
 				if err != nil {
 					return err
 				}
@@ -65,13 +68,13 @@ executable, the soname and needed libraries of a C or C++ library.`,
 	return cmd
 }
 
-func describe(path string) (*elfinspect.Description, error) {
-	f, err := elfinspect.Open(path)
+func describe(cmd *cobra.Command, path string) (*goplugin.Description, error) {
+	f, err := openELF(cmd, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return f.Describe()
+	return goplugin.Describe(f)
 }
 
 // keySettings are the build settings shown without --deps: the ones that
@@ -82,7 +85,7 @@ var keySettings = map[string]bool{
 	"GOARCH": true, "GOOS": true, "GOAMD64": true, "GOARM64": true, "GOEXPERIMENT": true,
 }
 
-func (o *pluginOptions) write(w *render.Doc, d *elfinspect.Description) error {
+func (o *pluginOptions) write(w *render.Doc, d *goplugin.Description) error {
 	id := [][2]string{{"file", d.File}, {"kind", describeKind(d.Kind)}, {"arch", d.Arch}}
 	if d.GoVersion != "" {
 		id = append(id, [2]string{"go version", d.GoVersion})
@@ -154,7 +157,7 @@ func describeKind(k elfinspect.Kind) string {
 	return string(k) + ": not a plugin"
 }
 
-func (o *pluginOptions) writeExports(w *render.Doc, pi *elfinspect.PluginInfo) error {
+func (o *pluginOptions) writeExports(w *render.Doc, pi *goplugin.Plugin) error {
 	t := &render.Table{
 		Title:  "\nExports (what plugin.Lookup finds; the type is reflect.TypeOf of its result)",
 		Header: []string{"NAME", "KIND", "GO TYPE", "ADDRESS"},
@@ -194,7 +197,7 @@ func (o *pluginOptions) writeExports(w *render.Doc, pi *elfinspect.PluginInfo) e
 	return nil
 }
 
-func (o *pluginOptions) writeInits(w *render.Doc, pi *elfinspect.PluginInfo) error {
+func (o *pluginOptions) writeInits(w *render.Doc, pi *goplugin.Plugin) error {
 	if len(pi.InitTasks) == 0 {
 		return nil
 	}
@@ -244,7 +247,7 @@ func (o *pluginOptions) writeBuild(w *render.Doc, bi *elfinspect.BuildInfo) erro
 		return nil
 	}
 	if !o.deps {
-		w.Text(fmt.Sprintf("%d module dependencies (--deps lists them with every build setting)", len(bi.Deps)))
+		w.Text(fmt.Sprintf("%s (--deps lists them with every build setting)", count(len(bi.Deps), "module dependency", "module dependencies")))
 		return nil
 	}
 	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"},
@@ -267,10 +270,10 @@ func modVersion(m elfinspect.Module) string {
 	return v
 }
 
-func (o *pluginOptions) writeHashes(w *render.Doc, pi *elfinspect.PluginInfo) error {
+func (o *pluginOptions) writeHashes(w *render.Doc, pi *goplugin.Plugin) error {
 	if !o.hashes {
 		w.Blank()
-		w.Text(fmt.Sprintf("Package hashes: %d packages carry a link hash plugin.Open compares with the host's (--hashes lists them)", len(pi.PackageHashes)))
+		w.Text(fmt.Sprintf("Package hashes: %s a link hash plugin.Open compares with the host's (--hashes lists them)", count(len(pi.PackageHashes), "package carries", "packages carry")))
 		return nil
 	}
 	t := &render.Table{
@@ -283,7 +286,7 @@ func (o *pluginOptions) writeHashes(w *render.Doc, pi *elfinspect.PluginInfo) er
 	return w.Table(t)
 }
 
-func (o *pluginOptions) writeABI(w *render.Doc, d *elfinspect.Description) error {
+func (o *pluginOptions) writeABI(w *render.Doc, d *goplugin.Description) error {
 	a := d.ABI
 	var rows [][2]string
 	if a.Soname != "" {

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,15 +21,16 @@ import (
 )
 
 type scanOptions struct {
-	all  bool
-	host string
-	out  outputFlags
+	all, quiet, oneFS bool
+	out               outputFlags
+	host              string
+	exclude           []string
 }
 
 func newScanCmd() *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan [--json] [--all] [--host HOST] DIR...",
+		Use:   "scan [--format F | --json] [--all] [--host HOST] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
 		Short: "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes",
 		Long: `Walk the trees and find every ELF shared object by its content, not its name;
 classify each (Go plugin, Go c-shared library, C/C++ library, executable)
@@ -37,15 +40,23 @@ under several files, one file name for different pluginpaths, and files that
 are not what their name suggests.
 
 With --host, check every Go plugin found against HOST, as the only plugin
-the host opens (see soinspect check). Nothing is loaded. Symbolic links are
-not followed. Unreadable and malformed files are reported and skipped.
+the host opens (see soinspect check); a HOST that cannot open plugins at all
+is said once. Nothing is loaded.
+
+A DIR that is a symbolic link is followed (as find -H); links inside the
+trees are not. Only regular files are opened: FIFOs, sockets and devices are
+skipped. Below a DIR the walk does not enter pseudo filesystems (/proc,
+/sys, cgroup, ...); --one-file-system keeps it on each DIR's filesystem.
+A FILE may be named instead of a DIR. Unreadable and malformed files are
+reported, one line each, and skipped; --quiet leaves those lines out.
 
 Exit status: 0 when nothing is flagged, every file could be read and (with
 --host) every plugin is loadable; 1 otherwise; 2 for usage errors.`,
 		Example: `  soinspect scan bin/plugins
   soinspect scan --host bin/pluginhost bin/plugins
+  soinspect scan --one-file-system --exclude '.git' --quiet /
   soinspect scan --json /usr/lib/x86_64-linux-gnu | jq '.entries[] | select(.class=="go-plugin")'`,
-		Args: minArgs(1, "scan: at least one DIR is required"),
+		Args: minArgs(1, "at least one DIR is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.out.resolve(cmd); err != nil {
 				return err
@@ -56,29 +67,54 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
 	o.out.add(cmd)
 	cmd.Flags().BoolVar(&o.all, "all", false, "list every shared object, not only the Go ones and the flagged ones")
 	cmd.Flags().StringVar(&o.host, "host", "", "check every Go plugin found against this host program")
+	cmd.Flags().BoolVarP(&o.oneFS, "one-file-system", "x", false, "stay on the filesystem of each DIR, as find -xdev")
+	cmd.Flags().StringArrayVar(&o.exclude, "exclude", nil, "leave out files and directories matching `GLOB`: the base name, or the whole path if GLOB has a / (repeatable)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "do not list unreadable files on stderr, nor draw progress (the summary still counts them)")
 	return cmd
 }
 
 func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	stderr := cmd.ErrOrStderr()
-	opts := scan.Options{}
+	opts := scan.Options{OneFileSystem: o.oneFS, Exclude: o.exclude}
+	for _, p := range o.exclude {
+		if _, err := path.Match(p, ""); err != nil {
+			return usagef("--exclude %q: %v", p, err)
+		}
+	}
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {
-			return usagef("scan: --host: %v", fileError(o.host, err))
+			return usagef("--host: %v", fileError(o.host, err))
 		}
 		defer h.Close()
 		opts.Host = h
+		if r := scan.HostProblem(h); r != nil {
+			// Said once, up front, not as a WILL FAIL on every row.
+			warn(cmd, "--host: %s; no plugin can load in it", r.Message)
+		}
 	}
 	prog := newProgress(stderr)
-	opts.Progress = prog.report
+	if !o.quiet {
+		opts.Progress = prog.report
+	}
 	res, err := scan.Scan(dirs, opts)
 	prog.done()
+	if res != nil && !o.quiet || errors.Is(err, scan.ErrNothingScanned) {
+		for _, e := range res.Errors {
+			warn(cmd, "%s: %s", safe(e.Path), e.Error)
+		}
+	}
+	if errors.Is(err, scan.ErrNothingScanned) {
+		if o.out.isJSON() {
+			// A script still gets its one object, with the errors in it.
+			if err := render.JSON(cmd.OutOrStdout(), res); err != nil {
+				return err
+			}
+		}
+		return failedError{len(res.Errors)}
+	}
 	if err != nil {
 		return err
-	}
-	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "soinspect scan: %s: %s\n", render.Visible(e.Path), render.Visible(e.Error))
 	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	if o.out.isJSON() {
@@ -96,6 +132,9 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		return err
 	}
 	bad := len(res.Errors) + len(res.Findings)
+	if res.HostProblem != nil && res.Count(scan.ClassGoPlugin) > 0 {
+		bad++
+	}
 	for _, e := range res.Entries {
 		if e.Check != nil && !e.Check.OK {
 			bad++
@@ -107,9 +146,43 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	return nil
 }
 
+// scannedLine is the first line of the summary: what was walked and what
+// was passed over.
+func scannedLine(res *scan.Result) string {
+	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(res.Dirs, ", ")
+	var skipped []string
+	if res.SymlinksSkipped > 0 {
+		skipped = append(skipped, count(res.SymlinksSkipped, "symbolic link", "symbolic links")+" not followed")
+	}
+	if res.SpecialSkipped > 0 {
+		skipped = append(skipped, count(res.SpecialSkipped, "FIFO, socket or device", "FIFOs, sockets or devices")+" skipped")
+	}
+	if res.Excluded > 0 {
+		skipped = append(skipped, count(res.Excluded, "path", "paths")+" excluded")
+	}
+	if n := len(res.NotEntered); n > 0 {
+		var names []string
+		for _, ne := range res.NotEntered[:min(n, 3)] {
+			names = append(names, ne.Path)
+		}
+		more := ""
+		if n > 3 {
+			more = ", ..."
+		}
+		skipped = append(skipped, count(n, "mount", "mounts")+" not entered: "+strings.Join(names, ", ")+more)
+	}
+	if len(skipped) > 0 {
+		s += " (" + strings.Join(skipped, "; ") + ")"
+	}
+	return s
+}
+
 func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 	counts := [][2]string{
-		{"scanned", fmt.Sprintf("%d files in %s (%d symbolic links not followed)", res.FilesSeen, strings.Join(res.Dirs, ", "), res.SymlinksSkipped)},
+		{"scanned", scannedLine(res)},
+	}
+	if res.HostProblem != nil {
+		counts = append(counts, [2]string{"host", res.HostProblem.Message})
 	}
 	for _, c := range []struct {
 		class scan.Class
@@ -214,6 +287,15 @@ func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 		}
 		return w.Table(ft)
 	}
+	if n := res.Count(scan.ClassGoPlugin); res.HostProblem != nil && n > 0 {
+		what := "none of the " + strconv.Itoa(n) + " Go plugins loads in it"
+		if n == 1 {
+			what = "the Go plugin does not load in it"
+		}
+		w.Blank()
+		w.Text(fmt.Sprintf("Nothing flagged, but the host cannot open plugins: %s.", what))
+		return nil
+	}
 	w.Blank()
 	w.Text("Nothing flagged.")
 	return nil
@@ -247,7 +329,7 @@ func (p *progress) report(s scan.Progress) {
 		return
 	}
 	p.last, p.drawn = now, true
-	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %d files, %d shared objects  %s", s.FilesSeen, s.Found, render.ElidePath(render.Visible(s.Path), 50))
+	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s, %s  %s", count(s.FilesSeen, "file", "files"), count(s.Found, "shared object", "shared objects"), render.ElidePath(render.Visible(s.Path), 50))
 }
 
 func (p *progress) done() {
