@@ -166,3 +166,25 @@ func TestDisplayWidthFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestDocItemWraps: a bullet wraps under its text, every line within the
+// width, and a line that fits keeps its spacing.
+func TestDocItemWraps(t *testing.T) {
+	var buf bytes.Buffer
+	d := render.NewDoc(&buf, render.Options{Format: render.FormatTable, Width: 30})
+	d.Item("  • ", "    ", strings.Repeat("word ", 40))
+	d.Item("", "      ", "dlsym(0x1, \"f\") = 0x2   # fits")
+	d.Flush()
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "  • word") || !strings.HasPrefix(lines[1], "    word") {
+		t.Errorf("bullet lines: %q", lines[:2])
+	}
+	for _, l := range lines {
+		if render.DisplayWidth(l) > 30 {
+			t.Errorf("line wider than 30: %q", l)
+		}
+	}
+	if lines[len(lines)-1] != "dlsym(0x1, \"f\") = 0x2   # fits" {
+		t.Errorf("a line that fits lost its spacing: %q", lines[len(lines)-1])
+	}
+}
