@@ -18,8 +18,7 @@ type outputFlags struct {
 	opts   render.Options
 }
 
-// addOutputFlags registers --format and --json on cmd; plain says whether
-// the command has a line format worth offering.
+// add registers --format and --json on cmd.
 func (f *outputFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.format, "format", "table", "output format: table, plain (one record a line), markdown or json")
 	cmd.Flags().BoolVar(&f.json, "json", false, "same as --format json")
