@@ -16,8 +16,6 @@ import (
 	"github.com/soinspect/soinspect/internal/report"
 )
 
-func init() { subcommands = append(subcommands, newReportCmd) }
-
 type reportOptions struct {
 	out, host string
 	load      bool

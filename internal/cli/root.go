@@ -68,6 +68,7 @@ func NewRootCmd() *cobra.Command {
 		newScanCmd(),
 		newCallCmd(),
 		newCompareCmd(),
+		newReportCmd(),
 		newProbeChildCmd(),
 	)
 	// Made now rather than inside Execute, so that they are checked too.
