@@ -21,7 +21,7 @@ nav a,a{color:var(--accent)}nav{font-size:1rem}
 #theme{font:inherit;font-size:1rem;background:var(--panel);color:var(--fg);border:2px solid var(--line);border-radius:6px;padding:.1rem .6rem;cursor:pointer}
 code,.mono,td.num{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.9em}
 table{border-collapse:collapse;margin:.5rem 0}th,td{text-align:left;padding:.2rem .6rem;border-bottom:1px solid var(--panel);vertical-align:top}
-td code{word-break:break-all}
+td code{word-break:break-all}td a code{white-space:nowrap;word-break:normal}
 thead th{border-bottom:2px solid var(--line)}table.kv th{color:var(--muted);font-weight:600;white-space:nowrap}
 .num{text-align:right}
 .lead{max-width:70rem}

@@ -281,6 +281,9 @@ var hostileNames = []string{
 	"bidi\u202egnp.exe",
 }
 
+// hostileSection is the name of a section of the hostile fixture.
+const hostileSection = `</text><img src=x onerror=alert(5)>`
+
 // hostileLibrary assembles a shared library whose symbols have hostile
 // names (gas takes quoted names), of a few sizes so that they show in the
 // treemap, the table and the filter.
@@ -301,6 +304,8 @@ func hostileLibrary(t *testing.T) string {
 		}
 		fmt.Fprintf(&b, "\tret\n.size %s, .-%s\n", q, q)
 	}
+	// A section with a hostile name, drawn in the layout and its table.
+	fmt.Fprintf(&b, ".section %q,\"a\",@progbits\n.byte 1,2,3,4\n", hostileSection)
 	b.WriteString(".section .note.GNU-stack,\"\",@progbits\n")
 	src := filepath.Join(dir, "hostile.s")
 	os.WriteFile(src, []byte(b.String()), 0o644)
@@ -322,7 +327,7 @@ func TestBrowserHostileNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range hostileNames[:3] {
+	for _, n := range append(hostileNames[:3:3], hostileSection) {
 		if strings.Contains(string(raw), n) {
 			t.Errorf("the page holds %q raw", n)
 		}
@@ -344,7 +349,7 @@ func TestBrowserHostileNames(t *testing.T) {
 			t.Errorf("a script from a symbol name ran")
 		}
 		body := eval[string](t, ctx, `document.body.innerText`)
-		for _, n := range hostileNames[:3] {
+		for _, n := range append(hostileNames[:3:3], hostileSection) {
 			if !strings.Contains(body, n) {
 				t.Errorf("the page does not show %q as text", n)
 			}
