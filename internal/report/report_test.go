@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,5 +278,37 @@ func TestDamagedFiles(t *testing.T) {
 			b[i] ^= byte(0x55 + seed + k)
 		}
 		try("flipped "+strconv.Itoa(seed), b)
+	}
+}
+
+// TestManySections: a file with thousands of sections gives a page of
+// bounded size: the largest sections are labelled, the first 2000 drawn
+// and listed, and the rest counted.
+func TestManySections(t *testing.T) {
+	needC(t)
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&b, ".section .s%d,\"a\",@progbits\n.quad %d\n", i, i)
+	}
+	src := filepath.Join(dir, "many.s")
+	os.WriteFile(src, []byte(b.String()), 0o644)
+	so := filepath.Join(dir, "libmany.so")
+	if out, err := exec.Command(cc(), "-shared", "-nostdlib", "-o", so, src).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	r := build(t, so, report.Options{})
+	var out bytes.Buffer
+	if err := r.WriteHTML(&out); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), `class="leader"`); n > 2*120+200 {
+		t.Errorf("%d callouts", n)
+	}
+	if !strings.Contains(out.String(), "more sections not drawn or listed") {
+		t.Errorf("the sections beyond the bound are not counted")
+	}
+	if out.Len() > 3<<20 {
+		t.Errorf("a %d-byte page", out.Len())
 	}
 }

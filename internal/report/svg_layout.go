@@ -19,11 +19,32 @@ const (
 	minWidth = 3.0
 	laneH    = 18.0
 	maxLanes = 24
+	// maxCallouts bounds the labels on one bar, and maxDrawn the sections
+	// drawn and listed: a hostile file may have 65,535 sections.
+	maxCallouts = 120
+	maxDrawn    = 2000
 )
+
+// largestCallouts keeps the marks and the widest sections' callouts, at
+// most n in all.
+func largestCallouts(cs []callout, n int) []callout {
+	if len(cs) <= n {
+		return cs
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		mi, mj := cs[i].cls == "marktext", cs[j].cls == "marktext"
+		if mi != mj {
+			return mi
+		}
+		return cs[i].width > cs[j].width
+	})
+	return cs[:n]
+}
 
 // callout is a label placed in a lane, joined to its spot on a bar.
 type callout struct {
 	x      float64 // the spot
+	width  float64 // the width of what it names
 	text   string
 	href   string
 	cls    string
@@ -118,15 +139,18 @@ func (r *Report) writeLayout(p *page) {
 	// sections and the marks below the memory bar.
 	var above, below []callout
 	for i, s := range l.Sections {
+		if i >= maxDrawn {
+			break
+		}
 		href := fmt.Sprintf("#sec-%d", i)
 		title := fmt.Sprintf("%s  %s  offset %s  addr %s  size %s (%d bytes)", s.Name, s.Type, hex(s.Off), hex(s.Addr), human(s.Size), s.Size)
 		switch {
 		case s.Alloc && haveLoad:
 			a, b := vx(s.Addr), vx(s.Addr+s.Size)
-			below = append(below, callout{x: (a + max(b, a+minWidth)) / 2, text: s.Name, href: href, cls: clsOf(s), title: title})
+			below = append(below, callout{x: (a + max(b, a+minWidth)) / 2, width: b - a, text: s.Name, href: href, cls: clsOf(s), title: title})
 		case !s.NoBits && s.Size > 0:
 			a, b := fx(s.Off), fx(s.Off+s.Size)
-			above = append(above, callout{x: (a + max(b, a+minWidth)) / 2, text: s.Name, href: href, cls: clsOf(s), title: title})
+			above = append(above, callout{x: (a + max(b, a+minWidth)) / 2, width: b - a, text: s.Name, href: href, cls: clsOf(s), title: title})
 		}
 	}
 	for _, m := range l.sortedMarks() {
@@ -136,6 +160,7 @@ func (r *Report) writeLayout(p *page) {
 		below = append(below, callout{x: vx(m.Addr), text: "◆ " + m.Name, href: "#anatomy-places", cls: "marktext",
 			title: m.Name + " at " + hex(m.Addr) + ": " + m.Detail})
 	}
+	above, below = largestCallouts(above, maxCallouts), largestCallouts(below, maxCallouts)
 	nAbove := placeCallouts(above)
 	nBelow := placeCallouts(below)
 	fileY := 30 + float64(nAbove)*laneH + 10
@@ -147,8 +172,8 @@ func (r *Report) writeLayout(p *page) {
 	p.f(`<svg class="fig" id="layout-svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-label="file and memory layout">`, figW, height, figW, height)
 	// Segments: a band from the file range to the memory range.
 	if haveLoad {
-		for _, s := range l.Segments {
-			if !s.Load() {
+		for i, s := range l.Segments {
+			if !s.Load() || i >= maxDrawn {
 				continue
 			}
 			cls := "r"
@@ -169,7 +194,7 @@ func (r *Report) writeLayout(p *page) {
 	p.f(`<text class="axis" x="4" y="%.1f">file</text><text class="axis" x="4" y="%.1f">offsets</text>`, fileY+17, fileY+34)
 	p.f(`<rect class="bar-bg" x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>`, barLeft, fileY, bw, barH)
 	for i, s := range l.Sections {
-		if s.NoBits || s.Size == 0 {
+		if s.NoBits || s.Size == 0 || i >= maxDrawn {
 			continue
 		}
 		a := fx(s.Off)
@@ -184,7 +209,7 @@ func (r *Report) writeLayout(p *page) {
 		p.f(`<text class="axis" x="4" y="%.1f">memory</text><text class="axis" x="4" y="%.1f">addresses</text>`, memY+17, memY+34)
 		p.f(`<rect class="bar-bg" x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>`, barLeft, memY, bw, barH)
 		for i, s := range l.Sections {
-			if !s.Alloc || s.Size == 0 {
+			if !s.Alloc || s.Size == 0 || i >= maxDrawn {
 				continue
 			}
 			a := vx(s.Addr)
@@ -236,13 +261,20 @@ func (r *Report) writeSectionTable(p *page) {
 	l := r.Layout
 	p.s(`<details open><summary>segments and sections, as readelf -lS lists them</summary>`)
 	p.s(`<table><thead><tr><th>segment</th><th>perms</th><th class="num">offset</th><th class="num">file size</th><th class="num">address</th><th class="num">memory size</th></tr></thead><tbody>`)
-	for _, s := range l.Segments {
+	for i, s := range l.Segments {
+		if i >= maxDrawn {
+			break
+		}
 		p.s("<tr><td>", esc(s.Type), "</td><td>", esc(s.Perms), `</td><td class="num">`, hex(s.Off), `</td><td class="num">`, hex(s.FileSz),
 			`</td><td class="num">`, hex(s.Vaddr), `</td><td class="num">`, hex(s.MemSz), "</td></tr>")
 	}
 	p.s("</tbody></table>")
 	p.s(`<table id="sections"><thead><tr><th>section</th><th>type</th><th>flags</th><th class="num">offset</th><th class="num">address</th><th class="num">size</th></tr></thead><tbody>`)
 	for i, s := range l.Sections {
+		if i >= maxDrawn {
+			p.s(`<tr><td colspan="6">`, esc(plural(len(l.Sections)-maxDrawn, "more section", "more sections")), ` not drawn or listed</td></tr>`)
+			break
+		}
 		p.f(`<tr id="sec-%d" class="%s"><td><code>%s</code></td><td>%s</td><td>%s</td><td class="num">%s</td><td class="num">%s</td><td class="num">%s</td></tr>`,
 			i, secCls(s), esc(s.Name), esc(s.Type), esc(s.Flags), hex(s.Off), hex(s.Addr), human(s.Size))
 	}
