@@ -126,8 +126,12 @@ func (o *reportOptions) loadSides(cmd *cobra.Command, file string, rep *report.R
 	if r, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = r
 	}
+	// /proc/self/maps names the object by its absolute real path.
 	real := tgt.Path
-	if r, err := filepath.EvalSymlinks(tgt.Path); err == nil {
+	if a, err := filepath.Abs(real); err == nil {
+		real = a
+	}
+	if r, err := filepath.EvalSymlinks(real); err == nil {
 		real = r
 	}
 	popts := probe.Options{Timeout: o.timeout}

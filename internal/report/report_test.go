@@ -312,3 +312,33 @@ func TestManySections(t *testing.T) {
 		t.Errorf("a %d-byte page", out.Len())
 	}
 }
+
+// TestLoadBareName: `report --load NAME` with NAME a file in the current
+// directory finds the object in each child's maps (they name it by its
+// absolute real path), in both columns.
+func TestLoadBareName(t *testing.T) {
+	specimen.Path(t, "plugin1.so", "soinspect")
+	plugin1, _ := specimen.Build("plugin1.so")
+	bin, _ := specimen.Build("soinspect")
+	dir := t.TempDir()
+	data, err := os.ReadFile(plugin1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p.so"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "report", "--load", "-o", "out.html", "p.so")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "out.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The region's tooltip, once a column.
+	if n := strings.Count(string(page), "p.so (the object)  0x"); n != 2 {
+		t.Errorf("the object is named in %d columns, want 2", n)
+	}
+}
