@@ -76,6 +76,9 @@ func (o *reportOptions) run(cmd *cobra.Command, file string) error {
 			out = "stdin.html"
 		}
 	}
+	if o.load && file == "-" {
+		return usagef("--load needs a file, not standard input")
+	}
 	f, err := openELF(cmd, file)
 	if err != nil {
 		return fileError(displayPath(file), err)
@@ -94,10 +97,8 @@ func (o *reportOptions) run(cmd *cobra.Command, file string) error {
 	if err != nil {
 		return fileError(displayPath(file), err)
 	}
+	rep.Identity.File = displayPath(file) // not the temporary file of standard input
 	if o.load {
-		if file == "-" {
-			return usagef("--load needs a file, not standard input")
-		}
 		if err := o.loadSides(cmd, file, rep); err != nil {
 			return err
 		}

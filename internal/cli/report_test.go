@@ -46,6 +46,7 @@ func TestReport(t *testing.T) {
 		{[]string{"report", "-o", out, "--host", notELF, "/proc/self/exe"}, 1, "soinspect report: --host: " + notELF + ": not an ELF file"},
 		{[]string{"report", "-o", out, "/proc/self/exe", "/proc/self/exe"}, 2, "one FILE at a time"},
 		{[]string{"report", "-o", out}, 2, "FILE is required"},
+		{[]string{"report", "--load", "-o", out, "-"}, 2, "--load needs a file, not standard input"},
 		{[]string{"report", "-o", filepath.Join(dir, "no", "such", "dir.html"), "/proc/self/exe"}, 1, "writing " + filepath.Join(dir, "no", "such", "dir.html")},
 	} {
 		stdout.Reset()
@@ -60,6 +61,16 @@ func TestReport(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("the directory holds %v, want the page and the input", entries)
+	}
+
+	// Standard input is named as such, not by its temporary file.
+	stdout.Reset()
+	exe, _ := os.ReadFile("/proc/self/exe")
+	if code := Run([]string{"report", "-o", out, "-"}, bytes.NewReader(exe), &stdout, &stderr); code != 0 {
+		t.Fatalf("report -: exit %d: %s", code, stderr.String())
+	}
+	if page, _ := os.ReadFile(out); !bytes.Contains(page, []byte("<td>(stdin)</td>")) || bytes.Contains(page, []byte("soinspect-stdin-")) {
+		t.Errorf("the page of standard input does not name it (stdin)")
 	}
 
 	// Without -o, FILE's name with .html in the current directory.
