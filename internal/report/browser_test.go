@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -251,12 +253,42 @@ func TestBrowser(t *testing.T) {
 				if theme != "dark" && theme != "light" {
 					t.Errorf("theme after the toggle: %q", theme)
 				}
-				eval[string](t, ctx, `(() => { document.documentElement.setAttribute("data-theme", "light"); return ""; })()`)
+				// With no choice made, the theme follows the system's.
+				eval[string](t, ctx, `(() => { document.documentElement.removeAttribute("data-theme"); return ""; })()`)
+				bg := func() string {
+					return eval[string](t, ctx, `getComputedStyle(document.documentElement).backgroundColor`)
+				}
+				for _, scheme := range []struct{ name, bg string }{{"dark", "rgb(17, 20, 24)"}, {"light", "rgb(255, 255, 255)"}} {
+					if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme.name}}}); err != nil {
+						t.Fatal(err)
+					}
+					if got := bg(); got != scheme.bg {
+						t.Errorf("prefers-color-scheme: %s: background %s, want %s", scheme.name, got, scheme.bg)
+					}
+				}
 				shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(85))
 				if err != nil {
 					t.Fatal(err)
 				}
 				if err := os.WriteFile(filepath.Join(dir, c.name+".jpg"), shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				// The print style makes a handout: controls hidden, figures kept.
+				if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+					t.Fatal(err)
+				}
+				if !eval[bool](t, ctx, `getComputedStyle(document.getElementById("theme")).display === "none" && getComputedStyle(document.getElementById("symfilter")).display === "none"`) {
+					t.Errorf("the print style shows the controls")
+				}
+				pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.HasPrefix(pdf, []byte("%PDF")) || len(pdf) < 10<<10 {
+					t.Errorf("the handout is %d bytes: %.8q", len(pdf), pdf)
+				}
+				if err := os.WriteFile(filepath.Join(dir, c.name+".pdf"), pdf, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			})
