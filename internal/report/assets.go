@@ -34,7 +34,7 @@ svg text{fill:var(--fg)}svg .small{font-size:12px}svg .lbl{font-size:14px}svg .a
 .seg{stroke:var(--line);stroke-width:1;opacity:.9}.seg.r{fill:var(--seg-r)}.seg.x{fill:var(--seg-x)}.seg.w{fill:var(--seg-w)}
 .leader{stroke:var(--muted);stroke-width:1;fill:none}.markline{stroke:var(--mark);stroke-width:2}.marktext{fill:var(--mark);font-weight:700}
 .key span{display:inline-block;padding:0 .5rem;margin-right:.4rem;border-radius:4px;color:#000}
-.key .go{background:var(--go)}.key .dyn{background:var(--dyn)}.key .debug{background:var(--debug)}.key .plain{background:var(--plain)}.key .mk{background:var(--mark);color:#fff}
+.key .go{background:var(--go)}.key .dyn{background:var(--dyn)}.key .debug{background:var(--debug)}.key .plain{background:var(--plain)}.key .mk{background:var(--mark);color:#fff}.key .na{background:var(--other);color:#fff}
 tr.go td:first-child{border-left:6px solid var(--go)}tr.dyn td:first-child{border-left:6px solid var(--dyn)}tr.debug td:first-child{border-left:6px solid var(--debug)}
 tr:target{outline:3px solid var(--mark)}
 .tm{stroke:var(--bg);stroke-width:1}.tm.unattributed{fill:var(--unattr)}.tm.overhead{fill:var(--over)}.tm.other{fill:var(--other)}

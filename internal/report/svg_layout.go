@@ -117,7 +117,7 @@ func (r *Report) writeLayout(p *page) {
 	l := r.Layout
 	p.h2("layout", "Layout to scale")
 	p.s(`<p class="lead">Top: the file, offset 0 to `, human(l.FileSize), `. Bottom: memory, as ld.so maps it (addresses relative to the load base). Each band is a PT_LOAD segment, with its permissions. Sections are drawn inside; one too small to see is drawn `, fmt.Sprint(minWidth), `px wide and named in a callout.</p>`)
-	p.s(`<p class="key"><span class="go">Go-specific</span><span class="dyn">dynamic linking</span><span class="plain">other</span><span class="debug">debug</span><span class="mk">◆ Go plugin landmark</span></p>`)
+	p.s(`<p class="key"><span class="go">Go-specific</span><span class="dyn">dynamic linking</span><span class="plain">other</span><span class="debug">debug</span><span class="na">not loaded (symbol tables, …)</span><span class="mk">◆ Go plugin landmark</span></p>`)
 	lo, hi, haveLoad := l.vspan()
 	bw := figW - barLeft - barRight
 	fx := func(off uint64) float64 {
@@ -202,8 +202,9 @@ func (r *Report) writeLayout(p *page) {
 		p.f(`<a href="#sec-%d"><rect class="sec %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: offset %s, %s</title></rect></a>`,
 			i, secCls(s), a, fileY, w, barH, esc(s.Name), hex(s.Off), human(s.Size))
 	}
+	// The axis ends go under the bar: the callouts take the space above.
 	p.f(`<text class="axis" x="%.1f" y="%.1f">0</text><text class="axis" x="%.1f" y="%.1f" text-anchor="end">%s</text>`,
-		barLeft, fileY-4, barLeft+bw, fileY-4, human(l.FileSize))
+		barLeft, fileY+barH+14, barLeft+bw, fileY+barH+14, human(l.FileSize))
 	drawCallouts(p, above, fileY, -1)
 	if haveLoad {
 		p.f(`<text class="axis" x="4" y="%.1f">memory</text><text class="axis" x="4" y="%.1f">addresses</text>`, memY+17, memY+34)
