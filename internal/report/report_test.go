@@ -342,3 +342,44 @@ func TestLoadBareName(t *testing.T) {
 		t.Errorf("the object is named in %d columns, want 2", n)
 	}
 }
+
+// TestHostDiffers: a plugin built with -trimpath, against a host built
+// without, differs in its package hashes: the verdict says it fails as
+// plugin.Open would, and the page highlights the differing rows.
+func TestHostDiffers(t *testing.T) {
+	plugin := specimen.Path(t, "kitchensink-trimpath.so", "pluginhost")
+	host, _ := specimen.Build("pluginhost")
+	h, err := elfinspect.Open(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	r := build(t, plugin, report.Options{Host: h})
+	v := r.Identity.Verdict
+	if v == nil || v.Loadable || v.FirstPackage() == "" {
+		t.Fatalf("verdict: %+v", v)
+	}
+	differs := 0
+	for _, row := range r.Anatomy.Hashes {
+		if row.Status == "differs" {
+			differs++
+			if row.HostHash == "" || row.HostHash == row.Hash {
+				t.Errorf("%s: %+v", row.Package, row)
+			}
+		}
+	}
+	if differs == 0 {
+		t.Fatal("no package hash differs")
+	}
+	var buf bytes.Buffer
+	if err := r.WriteHTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if got := strings.Count(page, `<tr class="differs">`); got != differs {
+		t.Errorf("%d rows highlighted, %d differ", got, differs)
+	}
+	if !strings.Contains(page, "would not load") || !strings.Contains(page, "plugin was built with a different version of package "+v.FirstPackage()) {
+		t.Errorf("the verdict is not on the page")
+	}
+}
