@@ -64,6 +64,8 @@ const mapsFixture = `55d0c0a00000-55d0c0a9a000 r--p 00000000 08:01 1234  /usr/lo
 55d0c1e50000-55d0c1e90000 rw-p 00000000 00:00 0
 55d0c2b00000-55d0c2b21000 rw-p 00000000 00:00 0                          [heap]
 c000000000-c000400000 rw-p 00000000 00:00 0
+7f1a1c000000-7f1a1c400000 rw-p 00000000 00:00 0
+7f1a1c400000-7f1a1fff0000 ---p 00000000 00:00 0
 7f1a20000000-7f1a200cb000 r--p 00000000 08:01 99   /tmp/a dir/plugin1.so
 7f1a200cb000-7f1a201c7000 r-xp 000cb000 08:01 99   /tmp/a dir/plugin1.so
 7f1a30000000-7f1a30028000 r--p 00000000 08:01 77   /usr/lib/x86_64-linux-gnu/libc.so.6
@@ -85,6 +87,7 @@ func TestNewSide(t *testing.T) {
 		{"host", "soinspect (the loading program)"},
 		{"heap", "[heap] (C malloc)"},
 		{"go-arena", "Go heap arena"},
+		{"go-arena", "anonymous, 64 MiB-aligned: likely Go heap arenas"},
 		{"object", "plugin1.so (the object)"},
 		{"libc", "libc.so.6 (libc)"},
 		{"ld.so", "ld-linux-x86-64.so.2 (ld.so)"},
@@ -98,6 +101,9 @@ func TestNewSide(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("region %d: %v, want %v", i, got[i], want[i])
 		}
+	}
+	if a := s.Regions[3]; a.Mappings != 2 || a.Size() != 64<<20-0x10000 {
+		t.Errorf("arena region: %d mappings, %#x bytes", a.Mappings, a.Size())
 	}
 	if h := s.Regions[0]; h.Mappings != 5 || h.End != 0x55d0c1e90000 {
 		t.Errorf("host region: %d mappings ending at %#x, want its 4 mappings and its .bss", h.Mappings, h.End)

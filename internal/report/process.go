@@ -99,7 +99,7 @@ func NewSide(label, outcome, errText string, base uint64, maps, objectPath, host
 		kind, name := classifyMapping(m, objectPath, hostPath)
 		// A file's .bss continues in an anonymous mapping right after it.
 		if prev != nil && prev.End == m.start && (prev.Path == m.path && m.path != "" ||
-			m.path == "" && prev.Path == "" && prev.Kind == kind ||
+			m.path == "" && prev.Path == "" && !isFileKind(prev.Kind) && prev.Kind != "heap" && prev.Kind != "stack" && prev.Kind != "vdso" ||
 			m.path == "" && prev.Path != "" && isFileKind(prev.Kind) && strings.HasPrefix(m.perms, "rw") && prev.Mappings < 8 && strings.Contains(prev.Perms, "rw")) {
 			prev.End = m.end
 			prev.Perms += " " + m.perms
@@ -125,9 +125,14 @@ func classifyMapping(m mapLine, objectPath, hostPath string) (kind, label string
 	base := filepath.Base(p)
 	switch {
 	case p == "":
-		// Go reserves its heap arenas at 0xc000000000 on 64-bit Linux.
+		// Go reserved its heap arenas from 0xc000000000 on 64-bit Linux
+		// before go1.26, which places them at a random address; either way
+		// an arena is 64 MiB and aligned to 64 MiB.
 		if m.start >= 0xc000000000 && m.start < 0xc100000000 {
 			return "go-arena", "Go heap arena"
+		}
+		if m.start%(64<<20) == 0 && m.start != 0 {
+			return "go-arena", "anonymous, 64 MiB-aligned: likely Go heap arenas"
 		}
 		return "anon", "anonymous"
 	case p == "[heap]":
