@@ -87,7 +87,7 @@ func TestNewSide(t *testing.T) {
 		{"host", "soinspect (the loading program)"},
 		{"heap", "[heap] (C malloc)"},
 		{"go-arena", "Go heap arena"},
-		{"go-arena", "anonymous, 64 MiB-aligned: likely Go heap arenas"},
+		{"go-arena", "Go heap arena? (64 MiB-aligned)"},
 		{"object", "plugin1.so (the object)"},
 		{"libc", "libc.so.6 (libc)"},
 		{"ld.so", "ld-linux-x86-64.so.2 (ld.so)"},

@@ -132,7 +132,7 @@ func classifyMapping(m mapLine, objectPath, hostPath string) (kind, label string
 			return "go-arena", "Go heap arena"
 		}
 		if m.start%(64<<20) == 0 && m.start != 0 {
-			return "go-arena", "anonymous, 64 MiB-aligned: likely Go heap arenas"
+			return "go-arena", "Go heap arena? (64 MiB-aligned)"
 		}
 		return "anon", "anonymous"
 	case p == "[heap]":
