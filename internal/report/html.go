@@ -43,7 +43,12 @@ func (p *page) f(format string, args ...any) { fmt.Fprintf(p.w, format, args...)
 // Security Policy, which forbids every network request and every other
 // script). Each section is an <section> with an id: identity, layout,
 // bytes, anatomy (Go plugins), process (when loaded).
-func (r *Report) WriteHTML(w io.Writer) error {
+func (r *Report) WriteHTML(w io.Writer) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("drawing the report: %v", p)
+		}
+	}()
 	p := &page{w: bufio.NewWriterSize(w, 64<<10)}
 	title := "soinspect report: " + baseName(r.Identity.File)
 	p.s(`<!DOCTYPE html>
