@@ -35,8 +35,6 @@ func FuzzPlugin(f *testing.F) {
 		if !bytes.HasPrefix(in, []byte(elf.ELFMAG)) {
 			data = applyFuzzPatches(base, in)
 		}
-		goplugin.SetCatchPanicsForTest(false)
-		defer goplugin.SetCatchPanicsForTest(true)
 		ef, err := elfinspect.NewFile(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return

@@ -23,6 +23,8 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/plugincheck"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Class is the coarse kind of a shared object a scan reports.
@@ -181,7 +183,7 @@ func Scan(dirs []string, opts Options) (*Result, error) {
 		for _, d := range dirs {
 			err := filepath.WalkDir(d, func(p string, de fs.DirEntry, err error) error {
 				if err != nil {
-					walkErrs = append(walkErrs, FileError{Path: p, Error: errText(p, err)})
+					walkErrs = append(walkErrs, FileError{Path: p, Error: errText(err)})
 					if de != nil && de.IsDir() {
 						return fs.SkipDir
 					}
@@ -203,7 +205,7 @@ func Scan(dirs []string, opts Options) (*Result, error) {
 				return nil
 			})
 			if err != nil {
-				walkErrs = append(walkErrs, FileError{Path: d, Error: errText(d, err)})
+				walkErrs = append(walkErrs, FileError{Path: d, Error: errText(err)})
 			}
 		}
 		close(paths)
@@ -231,12 +233,15 @@ func Scan(dirs []string, opts Options) (*Result, error) {
 	return res, nil
 }
 
-func errText(p string, err error) string {
+// errText is the message of err without the file's name, which a
+// FileError holds apart: every error of the os package and of elfinspect
+// names the file in an *fs.PathError.
+func errText(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
-	return strings.TrimPrefix(err.Error(), p+": ")
+	return err.Error()
 }
 
 // namedShared reports whether a file name suggests a shared object:
@@ -262,12 +267,12 @@ func examine(path string, host *plugincheck.Checker) (*Entry, error) {
 	var hdr [512]byte
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, errors.New(errText(path, err))
+		return nil, errors.New(errText(err))
 	}
 	n, err := io.ReadFull(fh, hdr[:])
 	fh.Close()
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, errors.New(errText(path, err))
+		return nil, errors.New(errText(err))
 	}
 	isELF := n >= 18 && string(hdr[:4]) == elf.ELFMAG
 	if !isELF {
@@ -299,7 +304,7 @@ func examine(path string, host *plugincheck.Checker) (*Entry, error) {
 	}
 	f, err := elfinspect.Open(path)
 	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), path+": "))
+		return nil, errors.New(errText(err))
 	}
 	defer f.Close()
 	return classify(f, path, name, host), nil
@@ -307,12 +312,10 @@ func examine(path string, host *plugincheck.Checker) (*Entry, error) {
 
 func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) (e *Entry) {
 	e = &Entry{Path: path, Name: name, Arch: f.Machine()}
-	defer func() {
-		if p := recover(); p != nil {
-			e.Class, e.Kind = ClassOther, elfinspect.KindOther
-			e.Notes = append(e.Notes, fmt.Sprint("unreadable: ", p))
-		}
-	}()
+	defer guard.Recover(func(p any) {
+		e.Class, e.Kind = ClassOther, elfinspect.KindOther
+		e.Notes = append(e.Notes, fmt.Sprint("unreadable: ", p))
+	})
 	e.Kind = f.Kind()
 	if f.IsGo() {
 		if b, err := f.BuildInfo(); err == nil {
