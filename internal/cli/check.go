@@ -74,7 +74,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	stderr := cmd.ErrOrStderr()
 	host, err := elfinspect.Open(hostPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(hostPath, err))
+		fmt.Fprintf(stderr, "soinspect check: %v\n", err)
 		return failedError{1}
 	}
 	defer host.Close()
@@ -84,7 +84,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		f, err := elfinspect.Open(p)
 		if err != nil {
 			// dlopen would refuse it too, and it leaves no trace in the process.
-			fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(p, err))
+			fmt.Fprintf(stderr, "soinspect check: %v\n", err)
 			failed++
 			continue
 		}

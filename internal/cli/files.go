@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
 
@@ -22,7 +20,8 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 	for _, path := range files {
 		if err := fn(bw, path); err != nil {
 			bw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "soinspect %s: %v\n", cmd.Name(), fileError(path, err))
+			// The libraries' errors name the file, once.
+			fmt.Fprintf(cmd.ErrOrStderr(), "soinspect %s: %v\n", cmd.Name(), err)
 			failed++
 		}
 	}
@@ -33,19 +32,6 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 		return failedError{failed}
 	}
 	return nil
-}
-
-// fileError makes sure the message names the file exactly once.
-func fileError(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == path && err == error(pe) {
-		return fmt.Errorf("%s: %w", path, pe.Err)
-	}
-	msg := err.Error()
-	if len(msg) >= len(path) && (msg[:len(path)] == path) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", path, err)
 }
 
 // terminalWidth is the width tables are fitted to: $COLUMNS, else the

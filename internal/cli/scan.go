@@ -63,7 +63,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {
-			return usagef("scan: --host: %v", fileError(o.host, err))
+			return usagef("scan: --host: %v", err)
 		}
 		defer h.Close()
 		opts.Host = h

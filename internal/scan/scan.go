@@ -225,7 +225,7 @@ func Scan(dirs []string, opts Options) (*Result, error) {
 	}
 	res.Errors = append(res.Errors, walkErrs...)
 	if readable == 0 && len(dirs) > 0 {
-		return res, fmt.Errorf("no directory could be read: %s", res.Errors[0].Error)
+		return res, fmt.Errorf("no directory could be read: %s: %s", res.Errors[0].Path, res.Errors[0].Error)
 	}
 	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(res.Errors, func(a, b FileError) int { return strings.Compare(a.Path, b.Path) })
