@@ -42,14 +42,11 @@ func init() { elfread.Of = func(f any) *elfread.File { return f.(*File).rd } }
 // read, so Open never blocks and never reads without end.
 //
 // Every error of Open, and of the methods of the File it returns, is an
-// *fs.PathError that names the file once: Op says what was being done
-// ("open", "read symbols", ...) and Err what is wrong, a *FormatError for
-// a malformed file, an error wrapping a sentinel such as ErrNoSymbols for
-// one that lacks what was asked.
+// *Error that names the file once.
 func Open(path string) (*File, error) {
 	f, err := open(path)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, &Error{Op: "open", Path: path, Err: err}
 	}
 	return f, nil
 }
@@ -102,13 +99,34 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 	return newFile(r, size)
 }
 
+// Error is an error about a named file: the one place the name appears
+// in the errors of this package and of goplugin. Open, and the methods of
+// a File it opened, return it, built once at the public entry point.
+type Error struct {
+	// Op is what was being done: "open", "read symbols", "read Go build
+	// info", "read plugin", "describe", ...
+	Op string
+	// Path is the file's name as it was given (File.Path).
+	Path string
+	// Err is what is wrong: a *FormatError for a malformed file, an error
+	// wrapping a sentinel such as ErrNoSymbols for a file that lacks what
+	// was asked, an error of the os package (syscall.ENOENT, ...).
+	Err error
+}
+
+// Error returns "path: what is wrong", the form in which soinspect prints it.
+func (e *Error) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns e.Err, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
 // wrap names the file in an error of a method of f, once, unless f has no
 // name.
 func (f *File) wrap(op string, err error) error {
 	if err == nil || f.Path == "" {
 		return err
 	}
-	return &fs.PathError{Op: op, Path: f.Path, Err: err}
+	return &Error{Op: op, Path: f.Path, Err: err}
 }
 
 func newFile(r io.ReaderAt, size int64) (f *File, err error) {

@@ -2,7 +2,6 @@ package elfinspect_test
 
 import (
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -46,12 +45,12 @@ func TestGuard(t *testing.T) {
 			defer guard.SetOn(true)()
 			err := tt.call()
 			var fe *elfinspect.FormatError
-			var pe *fs.PathError
+			var pe *elfinspect.Error
 			switch {
 			case !errors.As(err, &fe):
 				t.Errorf("guard on: %v, want a FormatError", err)
 			case !errors.As(err, &pe) || pe.Op != tt.op || pe.Path != path:
-				t.Errorf("guard on: %#v, want a PathError for %s %s", err, tt.op, path)
+				t.Errorf("guard on: %#v, want an elfinspect.Error for %s %s", err, tt.op, path)
 			case strings.Count(err.Error(), path) != 1 || !strings.Contains(err.Error(), "fault injected"):
 				t.Errorf("guard on: %q should name %s once and say what happened", err, path)
 			}

@@ -1,8 +1,6 @@
 package goplugin
 
 import (
-	"io/fs"
-
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
 )
@@ -29,13 +27,13 @@ func pathError(f *elfinspect.File, op string, err error) error {
 	if err == nil || f.Path == "" {
 		return err
 	}
-	return &fs.PathError{Op: op, Path: f.Path, Err: bare(f, err)}
+	return &elfinspect.Error{Op: op, Path: f.Path, Err: bare(f, err)}
 }
 
-// bare is err without the *fs.PathError an elfinspect method puts around
+// bare is err without the *elfinspect.Error an elfinspect method puts around
 // it to name f's file.
 func bare(f *elfinspect.File, err error) error {
-	if pe, ok := err.(*fs.PathError); ok && pe.Path == f.Path {
+	if pe, ok := err.(*elfinspect.Error); ok && pe.Path == f.Path {
 		return pe.Err
 	}
 	return err

@@ -198,6 +198,13 @@ func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 		return v
 	}
 	real, ino, haveID := fileIdentity(p.Path)
+	// dlopen. plugin.Open caches nothing when dlopen fails, so a second
+	// attempt fails the same way, not as a "(previous failure)".
+	if r, dlerr := c.dlopenProblem(p, real); r != nil {
+		v.Outcome, v.Error, v.Exact, v.DlopenFailed = OutcomeError, dlerr, haveID, true
+		v.Reasons = append([]Reason{*r}, v.Reasons...)
+		return v
+	}
 	if c.byPath == nil {
 		c.byPath, c.byInode, c.active = map[string]Verdict{}, map[[2]uint64]bool{}, map[string]string{}
 	}
@@ -218,12 +225,6 @@ func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 			return v
 		}
 		defer func() { c.byPath[real] = v }()
-	}
-	// dlopen.
-	if r := c.dlopenProblem(p); r != nil {
-		v.Outcome, v.Error, v.Exact = OutcomeError, r.Message, false
-		v.Reasons = append([]Reason{*r}, v.Reasons...)
-		return v
 	}
 	sameInode := haveID && c.byInode[ino]
 	registers := a.isPlugin && !sameInode
@@ -390,19 +391,30 @@ func notPluginMessage(p *elfinspect.File, k elfinspect.Kind) string {
 	return fmt.Sprintf("not a Go plugin (%s)", k)
 }
 
-// dlopenProblem returns why dlopen would refuse p, or nil.
-func (c *checker) dlopenProblem(p *elfinspect.File) *Reason {
+// dlopenProblem returns why dlopen would refuse p, or nil, and the text
+// dlerror gives then: plugin.Open dlopens the realpath real, and glibc
+// names that path, then the problem. A file for another machine is
+// reported as if it were missing ("cannot open shared object file: No such
+// file or directory", glibc 2.36's open_verify), one of the other ELF
+// class as "wrong ELF class: ELFCLASS32".
+func (c *checker) dlopenProblem(p *elfinspect.File, real string) (*Reason, string) {
 	hf := c.host.f
 	pe := p.ELF()
+	if real == "" {
+		real = p.Path
+	}
 	switch {
 	case hf != nil && pe.Class != hf.ELF().Class:
-		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.ELF().Class)}
+		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong ELF class: %s (the host is %s)", p.Path, pe.Class, hf.ELF().Class)},
+			real + ": wrong ELF class: " + pe.Class.String()
 	case hf != nil && pe.Machine != hf.ELF().Machine:
-		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s)", p.Path, p.Arch(), hf.Arch())}
+		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s); dlopen reports such a file as missing", p.Path, p.Arch(), hf.Arch())},
+			real + ": cannot open shared object file: No such file or directory"
 	case p.DlopenProblem() != "":
-		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())}
+		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())},
+			real + ": " + p.DlopenProblem()
 	}
-	return nil
+	return nil, ""
 }
 
 // compareHashes adds a package-hash reason for every package whose hash
@@ -429,7 +441,11 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 			Message: "the plugin's moduledata layout is not known: packages are listed by name, and plugin.Open may name another of them first"})
 	}
 	if len(brings) > 0 {
-		v.Notes = append(v.Notes, fmt.Sprintf("%d package(s) the host does not link come with the plugin, which is fine: %s", len(brings), summarize(brings, 6)))
+		what := fmt.Sprintf("%d packages the host does not link come", len(brings))
+		if len(brings) == 1 {
+			what = "1 package the host does not link comes"
+		}
+		v.Notes = append(v.Notes, what+" with the plugin, which is fine: "+summarize(brings, 6))
 	}
 }
 

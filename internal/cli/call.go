@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ func init() { subcommands = append(subcommands, newCallCmd) }
 
 type callOptions struct {
 	raw, trace, json bool
+	force            bool
 	flags, sig, set  string
 	timeout          time.Duration
 }
@@ -29,7 +29,7 @@ type callOptions struct {
 func newCallCmd() *cobra.Command {
 	o := &callOptions{}
 	cmd := &cobra.Command{
-		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] FILE SYMBOL [ARG...]",
+		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] [--timeout D] [--force] [--json] FILE SYMBOL [ARG...]",
 		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
 		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
 
@@ -46,22 +46,36 @@ init is the plugin's own init functions (<pluginpath>.init.0, .init.1, ...),
 called in the order its inittask lists them. Calling Go code this way crashes
 unless it is a leaf function: the report says what happened and why.
 
+FILE is a path. A bare name that is a file in the current directory is
+loaded as ./NAME; one that is not is left to dlopen's library search
+(libm.so.6), which --raw can use and plugin.Open, taking only paths, cannot.
+Before anything is loaded, FILE is read statically: a file that is not ELF
+or not a regular file, an object for another machine, a C library given to
+plugin.Open, or a SYMBOL the plugin does not export is refused with what
+would have happened; --force loads it anyway.
+
+The child runs with your full privileges: it is a guard against crashes, not
+a sandbox, and its arguments are visible in ps. Ctrl-C (SIGINT), SIGTERM or
+SIGHUP kills the child's whole process group, whatever it started too.
+
 Flags must come before FILE: everything after it is SYMBOL and ARGs, so
 negative numbers pass as they are.
 
 Exit status: 0 when the call returned, 1 when the child crashed or timed out
-(the report is still printed) or a step failed, 2 for usage errors.`,
+(the report is still printed), a step failed or a pre-check refused FILE,
+2 for usage errors, 128+signal when interrupted (130 for Ctrl-C).`,
 		Example: `  soinspect call bin/plugins/plugin1.so Run
   soinspect call --set '"Hi"' bin/plugins/plugin1.so Greeting
   soinspect call --raw --trace bin/plugins/plugin1.so init
   soinspect call --raw --sig 'long()' bin/plugins/plugin1.so Answer
   soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
-		Args: minArgs(2, "call: FILE and SYMBOL are required"),
+		Args: minArgs(2, "FILE and SYMBOL are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args[0], args[1], args[2:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	f := cmd.Flags()
 	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
 	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: lazy|now, global|local, nodelete, noload, deepbind")
@@ -70,6 +84,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill the child after this long")
 	f.BoolVar(&o.json, "json", false, "print the whole report as JSON")
+	f.BoolVar(&o.force, "force", false, "load FILE even when the static pre-checks say it cannot work")
 	return cmd
 }
 
@@ -94,34 +109,36 @@ func parseFlags(s string) (cdl.Flag, error) {
 	return f, nil
 }
 
-// loadPath makes FILE absolute when it names a file, as the loader would
-// otherwise search for a bare name ("libm.so.6") in its own directories.
-func loadPath(p string) string {
-	if !strings.Contains(p, "/") {
-		return p
-	}
-	if abs, err := filepath.Abs(p); err == nil {
-		return abs
-	}
-	return p
-}
-
 func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string) error {
 	if o.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
 	fs := cmd.Flags()
 	if !o.raw && (fs.Changed("flags") || fs.Changed("sig")) {
-		return usagef("call: --flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
+		return usagef("--flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
 	}
 	if o.raw && fs.Changed("set") {
-		return usagef("call: --set is for the Go way, without --raw")
+		return usagef("--set is for the Go way, without --raw")
 	}
-	path := loadPath(file)
-	var st *probe.Static
-	if strings.Contains(file, "/") {
-		var err error
-		if st, err = probe.ReadStatic(file); err != nil {
+	if o.raw {
+		// The user's mistakes first, before anything about the file.
+		if _, err := parseFlags(o.flags); err != nil {
+			return err
+		}
+		sig, err := cdl.ParseSignature(o.sig)
+		if err != nil {
+			return usagef("--sig: %v", err)
+		}
+		if _, err := sig.ParseArgs(args); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	tgt, st, err := resolveTarget(file)
+	if err != nil {
+		return err
+	}
+	if !o.force {
+		if err := o.precheck(tgt, st, symbol); err != nil {
 			return err
 		}
 	}
@@ -129,12 +146,33 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	defer w.Flush()
 	opts := probe.Options{Timeout: o.timeout}
 	if o.raw {
-		return o.runRaw(cmd.Context(), w, st, path, symbol, args, opts)
+		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
-	return o.runGo(cmd.Context(), w, st, path, symbol, args, opts)
+	return o.runGo(cmd.Context(), w, st, tgt, symbol, args, opts)
 }
 
-func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+// precheck refuses, from the file alone, what cannot work, saying what
+// would happen: a file this process cannot load, and for the Go way a bare
+// name plugin.Open would not find, a file that is no Go plugin (loading it
+// runs its constructors and then aborts) or a symbol the plugin does not
+// export (found only after its inits ran).
+func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
+	why := st.LoadProblem()
+	if why == "" && !o.raw {
+		if tgt.Search {
+			why = fmt.Sprintf("%s: no such file in the current directory; plugin.Open takes a path and does not search library directories: it would fail with `plugin.Open(%q): realpath failed`. Give the file's path, or load it with --raw", tgt.Given, tgt.Given)
+		} else {
+			why = st.GoProblem(symbol)
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return fmt.Errorf("%s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
+}
+
+func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	path := tgt.Path
 	flags, err := parseFlags(o.flags)
 	if err != nil {
 		return err
@@ -156,6 +194,9 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 		InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.RawMsg)
 	if o.trace && !o.json {
+		if tgt.Note != "" {
+			fmt.Fprintln(w, "# "+tgt.Note)
+		}
 		var handle uint64
 		var base uint64
 		onStep = func(m probe.RawMsg) {
@@ -178,10 +219,13 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 		}
 		return rawStatus(rep)
 	}
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return rawStatus(rep)
+	}
 	if o.trace {
 		fmt.Fprintln(w)
 	}
-	if err := o.writeRaw(w, rep, symbol, st); err != nil {
+	if err := o.writeRaw(w, rep, symbol, st, tgt); err != nil {
 		return err
 	}
 	return rawStatus(rep)
@@ -189,6 +233,9 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 
 // rawStatus is the command's error for a finished raw report.
 func rawStatus(rep *probe.RawReport) error {
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return interruptedError{rep.Exit.Interrupted}
+	}
 	if rep.Returned {
 		return nil
 	}
@@ -245,9 +292,9 @@ func initState(s int) string {
 	return "unknown"
 }
 
-func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, st *probe.Static) error {
+func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
-	pairs := [][2]string{{"file", req.Path}}
+	pairs := fileRows(tgt)
 	if m, ok := rep.Step("dlopen", ""); ok {
 		pairs = append(pairs, [2]string{"dlopen", m.Flags})
 		if m.Err != "" {
@@ -289,7 +336,7 @@ func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, 
 	}
 	switch {
 	case rep.Crash != nil:
-		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How})
+		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)})
 		pairs = append(pairs, [2]string{"child", rep.Exit.String()})
 		if c := rep.Crash; c.HasFault {
 			pc := labHex(c.PC)
@@ -334,17 +381,42 @@ func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash
 		fmt.Fprint(w, indent("stdout| ", out.Stdout))
 	}
 	if out.Stderr != "" {
-		if crash != nil && len(crash.Report) > 0 {
-			n := strings.Count(out.Stderr, "\n")
-			fmt.Fprintf(w, "stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)\n", n)
+		if before, report, ok := splitReport(out.Stderr, crash); ok {
+			if before != "" {
+				fmt.Fprint(w, indent("stderr| ", before))
+			}
+			fmt.Fprintf(w, "stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)\n", strings.Count(report, "\n"))
 			fmt.Fprint(w, indent("stderr| ", strings.Join(crash.Report, "\n")+"\n"))
 		} else {
 			fmt.Fprint(w, indent("stderr| ", out.Stderr))
 		}
 	}
 	if out.Dropped > 0 {
-		fmt.Fprintf(w, "(%d more bytes not kept)\n", out.Dropped)
+		fmt.Fprintf(w, "(%s more not kept)\n", count(int(out.Dropped), "byte", "bytes"))
 	}
+}
+
+// splitReport splits stderr where the Go runtime's crash report starts
+// (the line of the first of its key lines found there), so that what the
+// loaded code wrote before it is shown as it is. ok is false when this
+// stream holds none of the report.
+func splitReport(stderr string, crash *probe.Crash) (before, report string, ok bool) {
+	if crash == nil {
+		return "", "", false
+	}
+	i := -1
+	for _, l := range crash.Report {
+		if j := strings.Index(stderr, l); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
+	if i < 0 {
+		return "", "", false
+	}
+	for i > 0 && stderr[i-1] != '\n' {
+		i--
+	}
+	return stderr[:i], stderr[i:], true
 }
 
 func indent(prefix, s string) string {
@@ -388,11 +460,27 @@ func fmtNanos(ns int64) string {
 	return time.Duration(ns).Round(time.Microsecond / 10).String()
 }
 
-func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+// fileRows are the report's first rows: the file, and how it was loaded
+// when that is not plain.
+func fileRows(tgt loadTarget) [][2]string {
+	switch {
+	case tgt.Search:
+		return [][2]string{{"file", tgt.Given}, {"found by", "dlopen's library search (not a file in the current directory)"}}
+	case tgt.Note != "":
+		return [][2]string{{"file", tgt.Given}, {"loaded as", tgt.Path + " (a file here; a bare name would make dlopen search its library path)"}}
+	}
+	return [][2]string{{"file", tgt.Path}}
+}
+
+func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	path := tgt.Path
 	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
 		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.GoMsg)
 	if o.trace && !o.json {
+		if tgt.Note != "" {
+			fmt.Fprintln(w, "# "+tgt.Note)
+		}
 		onStep = func(m probe.GoMsg) {
 			if line := traceGo(m); line != "" {
 				fmt.Fprintln(w, line)
@@ -405,7 +493,7 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		return err
 	}
 	if rep.Usage != "" {
-		return usagef("call: %s", rep.Usage)
+		return usagef("%s", rep.Usage)
 	}
 	if o.json {
 		if err := render.JSON(w, rep); err != nil {
@@ -413,10 +501,13 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		}
 		return goStatus(rep)
 	}
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return goStatus(rep)
+	}
 	if o.trace {
 		fmt.Fprintln(w)
 	}
-	pairs := [][2]string{{"file", path}}
+	pairs := fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
 		if m.Err != "" {
@@ -459,7 +550,7 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		}
 	}
 	if rep.Crash != nil {
-		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How}, [2]string{"child", rep.Exit.String()})
+		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)}, [2]string{"child", rep.Exit.String()})
 	}
 	if err := render.Fields(w, render.FormatTable, "call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
 		return err
@@ -474,6 +565,9 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 }
 
 func goStatus(rep *probe.GoReport) error {
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return interruptedError{rep.Exit.Interrupted}
+	}
 	if rep.Crash != nil || !rep.Done {
 		return failedError{1}
 	}

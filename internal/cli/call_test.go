@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/cdl"
+	"github.com/soinspect/soinspect/internal/probe"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -42,5 +43,20 @@ func TestWrap(t *testing.T) {
 	}
 	if !strings.HasPrefix(s, "  • word") {
 		t.Errorf("first line: %q", s)
+	}
+}
+
+func TestSplitReport(t *testing.T) {
+	crash := &probe.Crash{Report: []string{"fatal error: runtime: no plugin module data"}}
+	before, report, ok := splitReport("ctor says hi\nfatal error: runtime: no plugin module data\n\ngoroutine 1 [running]:\n", crash)
+	if !ok || before != "ctor says hi\n" || !strings.HasPrefix(report, "fatal error:") {
+		t.Errorf("split = %q, %q, %v", before, report, ok)
+	}
+	// A stream without the report is shown as it is.
+	if _, _, ok := splitReport("init output only\n", crash); ok {
+		t.Error("a stream without the report was taken for it")
+	}
+	if _, _, ok := splitReport("x\n", nil); ok {
+		t.Error("no crash, yet a report")
 	}
 }
