@@ -10,7 +10,11 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/plugincheck"
 )
+
+// fuzzReqs are requirements of the kinds the CLI's --require takes.
+var fuzzReqs = []plugincheck.Requirement{{Name: "Run", Type: "func() string"}, {Name: "V", Type: "*int"}}
 
 // FuzzPlugin feeds mutated plugins to the anatomy readers: no panic, no
 // hang, bounded memory. An input starting with the ELF magic is a whole
@@ -49,6 +53,10 @@ func FuzzPlugin(f *testing.F) {
 		goplugin.Describe(ef)
 		goplugin.PackageHashes(ef)
 		goplugin.CExports(ef)
+		// plugin.Open's model reads the same tables, the file as host and
+		// as plugin.
+		plugincheck.NewChecker(ef).Check(ef, fuzzReqs)
+		plugincheck.NewChecker(nil).Check(ef, nil)
 	})
 }
 

@@ -152,6 +152,7 @@ func Read(f *elfinspect.File) (pi *Plugin, err error) {
 func readPlugin(f *elfinspect.File, im *elfread.Image, bi *elfinspect.BuildInfo) *Plugin {
 	pi := &Plugin{File: f.Path, Arch: f.Arch(), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
 	pr := &pluginReader{im: im, pi: pi}
+	guard.Point("goplugin.readPlugin")
 	if im.RelocErr() != nil {
 		pr.note("dynamic relocations not applied: %v", im.RelocErr())
 	}
