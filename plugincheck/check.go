@@ -317,6 +317,7 @@ type analysis struct {
 // later.
 func (c *checker) analyse(p *elfinspect.File, v *Verdict, reqs []Requirement) *analysis {
 	a := &analysis{}
+	guard.Point("plugincheck.analyse")
 	if v.Kind != elfinspect.KindGoPlugin {
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonNotPlugin, Fatal: true, Message: notPluginMessage(p, v.Kind)})
 		for _, r := range reqs {
