@@ -81,21 +81,21 @@ func (o *reportOptions) run(cmd *cobra.Command, file string) error {
 	}
 	f, err := openELF(cmd, file)
 	if err != nil {
-		return fileError(displayPath(file), err)
+		return err // it names the file
 	}
 	defer f.Close()
 	var opts report.Options
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {
-			return fmt.Errorf("--host: %w", fileError(o.host, err))
+			return fmt.Errorf("--host: %w", err)
 		}
 		defer h.Close()
 		opts.Host = h
 	}
 	rep, err := report.Build(f, opts)
 	if err != nil {
-		return fileError(displayPath(file), err)
+		return err // it names the file
 	}
 	rep.Identity.File = displayPath(file) // not the temporary file of standard input
 	if o.load {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // AddSide adds one loading child's address space to the report.
@@ -44,11 +46,7 @@ func (p *page) f(format string, args ...any) { fmt.Fprintf(p.w, format, args...)
 // script). Each section is an <section> with an id: identity, layout,
 // bytes, anatomy (Go plugins), process (when loaded).
 func (r *Report) WriteHTML(w io.Writer) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("drawing the report: %v", p)
-		}
-	}()
+	defer guard.Recover(func(p any) { err = fmt.Errorf("drawing the report of %s: %v", r.Identity.File, p) })
 	p := &page{w: bufio.NewWriterSize(w, 64<<10)}
 	title := "soinspect report: " + baseName(r.Identity.File)
 	p.s(`<!DOCTYPE html>

@@ -13,10 +13,10 @@
 package report
 
 import (
-	"fmt"
-
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -73,13 +73,13 @@ type Options struct {
 }
 
 // Build reads f into a Report. It fails only when f cannot be read at
-// all; what cannot be learned goes to Notes.
+// all, with an error that names the file; what cannot be learned goes to
+// Notes. A panic while reading a malformed file is stopped (package guard)
+// and becomes such an error.
 func Build(f *elfinspect.File, opts Options) (r *Report, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF file: ", p)}
-		}
-	}()
+	defer guard.Recover(func(p any) {
+		r, err = nil, &elfinspect.Error{Op: "report", Path: f.Path, Err: elfread.PanicError("ELF file", p)}
+	})
 	r = &Report{}
 	d, err := goplugin.Describe(f)
 	if err != nil {

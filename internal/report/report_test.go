@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/guard"
 	"github.com/soinspect/soinspect/internal/report"
 	"github.com/soinspect/soinspect/internal/specimen"
 )
@@ -381,5 +382,31 @@ func TestHostDiffers(t *testing.T) {
 	}
 	if !strings.Contains(page, "would not load") || !strings.Contains(page, "plugin was built with a different version of package "+v.FirstPackage()) {
 		t.Errorf("the verdict is not on the page")
+	}
+}
+
+// TestGuard: a panic while reading the file reaches the caller in tests
+// (the guard is off, so fuzzers and tests see it) and, with the guard on
+// as in soinspect, becomes an error naming the file.
+func TestGuard(t *testing.T) {
+	path := specimen.Path(t, "plugin1.so")
+	f, err := elfinspect.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer guard.Inject("goplugin.readPlugin")()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("with the guard off, the panic did not reach the caller")
+			}
+		}()
+		report.Build(f, report.Options{})
+	}()
+	defer guard.SetOn(true)()
+	r, err := report.Build(f, report.Options{})
+	if r != nil || err == nil || !strings.HasPrefix(err.Error(), path+": ") {
+		t.Errorf("with the guard on: %v, %v", r, err)
 	}
 }
