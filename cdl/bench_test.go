@@ -3,14 +3,17 @@
 package cdl_test
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/soinspect/soinspect/cdl"
 	"github.com/soinspect/soinspect/cdl/internal/cbench"
 )
 
-// BenchmarkSym is one Handle.Sym of strlen in libc: read lock, one cgo call
-// doing dlerror, dlsym and dlerror.
+// BenchmarkSym is one Handle.Sym of strlen in libc: one cgo call doing
+// dlerror, dlsym and dlerror between the guard's enter and leave.
 func BenchmarkSym(b *testing.B) {
 	libc := open(b, "libc.so.6", cdl.Now)
 	b.ReportAllocs()
@@ -60,6 +63,36 @@ func BenchmarkCDlsymDlerror(b *testing.B) {
 	defer cbench.Close(h)
 	b.ResetTimer()
 	if cbench.DlsymErrLoop(h, "strlen", b.N) != 0 {
+		b.Fatal("dlsym failed")
+	}
+}
+
+// BenchmarkCDlsymDlerrorParallel is BenchmarkCDlsymDlerror from GOMAXPROCS
+// threads sharing one handle, reported per dlsym: the floor for
+// BenchmarkSymParallel. glibc's dlsym takes the loader's lock, so even in C
+// lookups do not scale perfectly.
+func BenchmarkCDlsymDlerrorParallel(b *testing.B) {
+	h, err := cbench.Open("libc.so.6")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cbench.Close(h)
+	n := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	b.ResetTimer()
+	for i := range n {
+		wg.Go(func() {
+			// Share b.N out: the first b.N%n threads do one more.
+			k := b.N / n
+			if i < b.N%n {
+				k++
+			}
+			failed.Add(int64(cbench.DlsymErrLoop(h, "strlen", k)))
+		})
+	}
+	wg.Wait()
+	if failed.Load() != 0 {
 		b.Fatal("dlsym failed")
 	}
 }
