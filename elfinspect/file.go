@@ -20,10 +20,18 @@ type File struct {
 	Path string
 	// Size is the size of the underlying file in bytes.
 	Size int64
+	// Damage, when not empty, says why the section headers could not be
+	// used; only OpenUsingDynamic and NewFileUsingDynamic return such a
+	// File. It knows the ELF header and, through the dynamic segment, the
+	// dynamic symbols and their versions, as readelf --use-dynamic does;
+	// it has no sections, and no .symtab. Tools should show Damage as a
+	// warning.
+	Damage string
 
 	elf    *elf.File
 	r      io.ReaderAt
 	closer io.Closer
+	dyn    *dynImage // the dynamic segment, for a damaged file
 }
 
 // Open opens the named file and parses its ELF header and section table.
@@ -31,7 +39,16 @@ type File struct {
 // directory, a FIFO, a device such as /dev/zero) is refused before it is
 // read, so Open never blocks and never reads without end. Errors name the
 // file and say what is wrong in one line.
-func Open(path string) (*File, error) {
+func Open(path string) (*File, error) { return openFile(path, false) }
+
+// OpenUsingDynamic is Open for a file whose section headers may be
+// unusable, for tools that can do with the dynamic symbols: where Open
+// would fail on the section headers, it falls back to the program headers
+// and the dynamic segment, as readelf --use-dynamic does, and the File's
+// Damage says so.
+func OpenUsingDynamic(path string) (*File, error) { return openFile(path, true) }
+
+func openFile(path string, useDynamic bool) (*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -53,7 +70,7 @@ func Open(path string) (*File, error) {
 		fh.Close()
 		return nil, fmt.Errorf("%s: not a regular file (%s)", path, describeMode(st.Mode()))
 	}
-	f, err := newFile(fh, st.Size())
+	f, err := newFile(fh, st.Size(), useDynamic)
 	if err != nil {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -65,10 +82,15 @@ func Open(path string) (*File, error) {
 
 // NewFile parses the ELF file read from r, whose total size is size bytes.
 func NewFile(r io.ReaderAt, size int64) (*File, error) {
-	return newFile(r, size)
+	return newFile(r, size, false)
 }
 
-func newFile(r io.ReaderAt, size int64) (f *File, err error) {
+// NewFileUsingDynamic is NewFile with the fallback of OpenUsingDynamic.
+func NewFileUsingDynamic(r io.ReaderAt, size int64) (*File, error) {
+	return newFile(r, size, true)
+}
+
+func newFile(r io.ReaderAt, size int64, useDynamic bool) (f *File, err error) {
 	// debug/elf is not hardened against hostile input; no panic may escape.
 	defer func() {
 		if p := recover(); p != nil {
@@ -93,11 +115,27 @@ func newFile(r io.ReaderAt, size int64) (f *File, err error) {
 		var fe *elf.FormatError
 		switch {
 		case errors.As(err, &fe):
-			return nil, &FormatError{Off: -1, Msg: "malformed ELF file: " + fe.Error()}
+			err = &FormatError{Off: -1, Msg: "malformed ELF file: " + fe.Error()}
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, &FormatError{Off: -1, Msg: "truncated ELF file: " + err.Error()}
+			err = &FormatError{Off: -1, Msg: "truncated ELF file: " + err.Error()}
+		default:
+			return nil, err
+		}
+		// The section headers are what debug/elf needs most and the
+		// loader never reads: the dynamic segment may still be whole.
+		if useDynamic {
+			if df := openDamaged(r, size, err); df != nil {
+				return df, nil
+			}
 		}
 		return nil, err
+	}
+	if useDynamic && len(ef.Sections) == 0 && ef.Type != elf.ET_REL {
+		// No section headers at all (sstrip leaves none): the dynamic
+		// segment is where the symbols are found.
+		if df := openDamaged(r, size, errNoSectionHeaders); df != nil {
+			return df, nil
+		}
 	}
 	return &File{Size: size, elf: ef, r: r}, nil
 }

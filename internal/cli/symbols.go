@@ -31,6 +31,7 @@ type symbolsOptions struct {
 	langFilter                 *elfinspect.Lang
 	typeFilter                 *elfinspect.SymType
 	outFormat                  render.Format
+	stderr                     io.Writer // for the warning about a damaged file
 }
 
 func newSymbolsCmd() *cobra.Command {
@@ -53,6 +54,7 @@ the loader sees — falling back to .symtab when there is none.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
+			o.stderr = cmd.ErrOrStderr()
 			return eachFile(cmd, args, o.run)
 		},
 	}
@@ -131,6 +133,7 @@ type symbolsReport struct {
 	Machine    string              `json:"machine"`
 	Type       string              `json:"type"`
 	PluginPath string              `json:"pluginpath,omitempty"`
+	Warning    string              `json:"warning,omitempty"` // the file's Damage
 	Symbols    []elfinspect.Symbol `json:"symbols"`
 
 	table    elfinspect.Table
@@ -145,13 +148,18 @@ type packageCount struct {
 }
 
 func (o *symbolsOptions) run(w io.Writer, path string) error {
-	f, err := elfinspect.Open(path)
+	// Like readelf, list what the dynamic segment still says when the
+	// section headers are damaged, with a warning.
+	f, err := elfinspect.OpenUsingDynamic(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if f.Damage != "" && o.stderr != nil {
+		fmt.Fprintf(o.stderr, "soinspect symbols: %s: warning: %s\n", path, f.Damage)
+	}
 
-	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type()}
+	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type(), Warning: f.Damage}
 	// The pluginpath heads the table and the JSON; plain output, made for
 	// scripts and timed against nm, has no header and skips the work.
 	if rep.Kind == elfinspect.KindGoPlugin && o.outFormat != render.FormatPlain {
@@ -162,7 +170,7 @@ func (o *symbolsOptions) run(w io.Writer, path string) error {
 
 	syms, table, err := o.load(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err // eachFile names the file, once
 	}
 	rep.table, rep.total = table, len(syms)
 	syms = o.filter(syms)
