@@ -84,8 +84,14 @@ func unsupported(op, name string) error {
 type Handle struct {
 	path  string
 	flags Flag
-	g     uintptr // the guard, in C memory (guard.h); 0 in a Handle not made by Open
+	gd    *guard // nil in a Handle not made by Open
 }
+
+// guard owns the C half of a Handle (guard.h): the dlopen handle and its
+// closed flag, in C memory. A cleanup frees it once no Handle, nor a copy
+// of one, refers to it; every method keeps it alive until its C call
+// returns, so that it is never freed under a call.
+type guard struct{ c uintptr }
 
 // errGone is what the sys functions return for a closed guard; the Handle
 // methods turn it into an *Error naming the operation.
@@ -105,15 +111,13 @@ func Open(path string, flags Flag) (*Handle, error) {
 	if strings.IndexByte(path, 0) >= 0 {
 		return nil, &Error{Op: "dlopen", Name: path, Msg: "path contains a NUL byte"}
 	}
-	g, err := sysOpen(path, f)
+	c, err := sysOpen(path, f)
 	if err != nil {
 		return nil, err
 	}
-	h := &Handle{path: path, flags: f, g: g}
-	// Every method keeps h alive until its C call returns, so the guard
-	// is freed only when no call can be using it.
-	runtime.AddCleanup(h, sysFreeGuard, g)
-	return h, nil
+	gd := &guard{c}
+	runtime.AddCleanup(gd, sysFreeGuard, c)
+	return &Handle{path: path, flags: f, gd: gd}, nil
 }
 
 // Path returns the path given to Open ("" for the main program).
@@ -124,14 +128,14 @@ func (h *Handle) Path() string { return h.path }
 func (h *Handle) Flags() Flag { return h.flags }
 
 // guard returns h's guard, or an error if h is nil or was not made by Open.
-func (h *Handle) guard(op, name string) (uintptr, error) {
+func (h *Handle) guard(op, name string) (*guard, error) {
 	if h == nil {
-		return 0, &Error{Op: op, Name: name, Msg: "nil handle", Err: ErrClosed}
+		return nil, &Error{Op: op, Name: name, Msg: "nil handle", Err: ErrClosed}
 	}
-	if h.g == 0 {
-		return 0, h.closed(op, name)
+	if h.gd == nil {
+		return nil, h.closed(op, name)
 	}
-	return h.g, nil
+	return h.gd, nil
 }
 
 // closed returns the error of an operation on h after Close.
@@ -155,8 +159,8 @@ func (h *Handle) Raw() (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	raw := sysRaw(g)
-	runtime.KeepAlive(h)
+	raw := sysRaw(g.c)
+	runtime.KeepAlive(g)
 	if raw == 0 {
 		return 0, h.closed("handle", h.path)
 	}
@@ -172,8 +176,8 @@ func (h *Handle) Sym(name string) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := sysSym(g, name)
-	runtime.KeepAlive(h)
+	p, err := sysSym(g.c, name)
+	runtime.KeepAlive(g)
 	if err != nil {
 		return 0, h.result("dlsym", name, err)
 	}
@@ -187,8 +191,8 @@ func (h *Handle) VSym(name, version string) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := sysVSym(g, name, version)
-	runtime.KeepAlive(h)
+	p, err := sysVSym(g.c, name, version)
+	runtime.KeepAlive(g)
 	return p, h.result("dlvsym", name+"@"+version, err)
 }
 
@@ -201,8 +205,8 @@ func (h *Handle) Close() error {
 	if err != nil {
 		return err
 	}
-	err = sysClose(g, h.path)
-	runtime.KeepAlive(h)
+	err = sysClose(g.c, h.path)
+	runtime.KeepAlive(g)
 	return h.result("dlclose", h.path, err)
 }
 
@@ -225,8 +229,8 @@ func (h *Handle) LinkMap() (LinkMap, error) {
 	if err != nil {
 		return LinkMap{}, err
 	}
-	lm, err := sysLinkMap(g, h.path)
-	runtime.KeepAlive(h)
+	lm, err := sysLinkMap(g.c, h.path)
+	runtime.KeepAlive(g)
 	return lm, h.result("dlinfo", h.path, err)
 }
 
@@ -240,8 +244,8 @@ func (h *Handle) Origin() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	o, err := sysOrigin(g, h.path)
-	runtime.KeepAlive(h)
+	o, err := sysOrigin(g.c, h.path)
+	runtime.KeepAlive(g)
 	return o, h.result("dlinfo", h.path, err)
 }
 
@@ -253,8 +257,8 @@ func (h *Handle) SearchPath() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	dirs, err := sysSearchPath(g, h.path)
-	runtime.KeepAlive(h)
+	dirs, err := sysSearchPath(g.c, h.path)
+	runtime.KeepAlive(g)
 	return dirs, h.result("dlinfo", h.path, err)
 }
 

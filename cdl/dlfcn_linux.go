@@ -3,6 +3,10 @@
 package cdl
 
 /*
+#cgo nocallback cdl_vsym
+#cgo nocallback cdl_linkmap
+#cgo nocallback cdl_origin
+#cgo nocallback cdl_serinfo
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
