@@ -314,7 +314,7 @@ func GoString(p uintptr) string {
 	if p == 0 {
 		return ""
 	}
-	ptr := cptr(p)
+	ptr := CPointer(p)
 	n := 0
 	for *(*byte)(unsafe.Add(ptr, n)) != 0 {
 		n++
@@ -322,12 +322,14 @@ func GoString(p uintptr) string {
 	return string(unsafe.Slice((*byte)(ptr), n))
 }
 
-// cptr converts p, the address of memory Go does not manage (C memory from
-// malloc or the loader, or an address a C function returned), to a pointer.
-// It is the package's one integer-to-pointer conversion. Such a conversion
-// is valid for memory outside the Go heap, which the garbage collector
-// neither moves nor frees; it goes through memory rather than
-// unsafe.Pointer(p) because go vet cannot tell where p points and rightly
-// flags the direct form. Never give it the address of Go memory: an integer
-// does not keep Go memory alive.
-func cptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
+// CPointer converts p, the address of memory Go does not manage, to a
+// pointer: C memory from malloc or the loader, an address a C function
+// returned, the code or data of a loaded object (dlsym's results). It is
+// the one integer-to-pointer conversion of this package and of the tools
+// built on it. Such a conversion is valid for memory outside the Go heap,
+// which the garbage collector neither moves nor frees; it goes through
+// memory rather than unsafe.Pointer(p) because go vet cannot tell where p
+// points and rightly flags the direct form. Never give it the address of
+// Go memory: an integer does not keep Go memory alive, and the memory may
+// be gone by the time the pointer is used.
+func CPointer(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }

@@ -288,7 +288,7 @@ func sysSym(g uintptr, name string) (uintptr, error) {
 	case 3:
 		return 0, errGone
 	}
-	return 0, &Error{Op: "dlsym", Name: name, Msg: takeErr((*C.char)(cptr(uintptr(r.err))), "out of memory")}
+	return 0, &Error{Op: "dlsym", Name: name, Msg: takeErr((*C.char)(CPointer(uintptr(r.err))), "out of memory")}
 }
 
 func sysClose(g uintptr, path string) error {

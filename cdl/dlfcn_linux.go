@@ -306,7 +306,7 @@ func sysOrigin(g uintptr, path string) (string, error) {
 	if r.p == 0 {
 		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: out of memory"}
 	}
-	s := (*C.char)(cptr(uintptr(r.p)))
+	s := (*C.char)(CPointer(uintptr(r.p)))
 	defer C.free(unsafe.Pointer(s))
 	return C.GoString(s), nil
 }
