@@ -90,11 +90,11 @@ func worker(g, rounds int, libs []struct{ path, good string }, shared *cdl.Handl
 	return nil
 }
 
-// TestCloseDuringLookups closes a handle while goroutines look symbols up in
+// TestConcurrentClose closes a handle while goroutines look symbols up in
 // it, over and over: each lookup must find the symbol or fail with ErrClosed,
 // never with a loader error (the sign of a dlsym on a handle already
 // dlclosed), and once Close returns the object must be gone.
-func TestCloseDuringLookups(t *testing.T) {
+func TestConcurrentClose(t *testing.T) {
 	// A copy of the test library, so that no other test holds a reference.
 	data, err := os.ReadFile(libTest)
 	if err != nil {
