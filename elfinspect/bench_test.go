@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // The benchmarks measure the library part of `soinspect symbols` on the
@@ -34,7 +35,7 @@ func benchList(b *testing.B, path string, table elfinspect.Table, demangle bool)
 }
 
 func llvmOrSkip(b *testing.B) string {
-	p := largestLLVM()
+	p := specimen.LargestLLVM()
 	if p == "" {
 		b.Skip("no libLLVM-*.so.1")
 	}
@@ -65,9 +66,9 @@ func BenchmarkDemangleNameLLVM(b *testing.B) {
 }
 
 func BenchmarkStaticSymbolsGoPlugin(b *testing.B) {
-	benchList(b, specimen(b, "big.so"), elfinspect.TableSymtab, false)
+	benchList(b, specimen.Path(b, "big.so"), elfinspect.TableSymtab, false)
 }
 
 func BenchmarkDynamicSymbolsGoPlugin(b *testing.B) {
-	benchList(b, specimen(b, "big.so"), elfinspect.TableDynsym, false)
+	benchList(b, specimen.Path(b, "big.so"), elfinspect.TableDynsym, false)
 }

@@ -34,7 +34,7 @@ func (f *File) Kind() (k Kind) {
 				mode, _ = bi.Setting("-buildmode")
 			}
 		}
-		if k, ok := buildModeKind(mode); ok {
+		if k, ok := BuildModeKind(mode); ok {
 			return k
 		}
 		// No build settings: judge by what each build mode leaves. A
@@ -126,9 +126,31 @@ func (f *File) isPIE() bool {
 	return err == nil && len(soname) == 0
 }
 
-// buildModeKind is the Kind a Go -buildmode setting makes, and false for
-// an unknown or empty one.
-func buildModeKind(mode string) (Kind, bool) {
+// DlopenProblem says why dlopen would refuse f whatever its content, or
+// returns "": only ET_DYN objects load, and glibc refuses one flagged
+// DF_1_PIE, a position-independent executable. An ET_DYN with an
+// interpreter but without that flag (pam_cap.so, libc.so.6) loads.
+func (f *File) DlopenProblem() string {
+	switch f.elf.Type {
+	case elf.ET_DYN:
+	case elf.ET_EXEC:
+		return "cannot dynamically load executable"
+	default:
+		return "only ET_DYN and ET_EXEC can be loaded"
+	}
+	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
+		for _, v := range flags {
+			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
+				return "cannot dynamically load position-independent executable"
+			}
+		}
+	}
+	return ""
+}
+
+// BuildModeKind is the Kind a Go -buildmode setting makes ("plugin",
+// "c-shared", "exe", ...), and false for an unknown or empty one.
+func BuildModeKind(mode string) (Kind, bool) {
 	switch mode {
 	case "plugin":
 		return KindGoPlugin, true
@@ -179,4 +201,30 @@ func (f *File) exportsGoSymbols() bool {
 		}
 	}
 	return false
+}
+
+// Arch names the file's machine the way readelf and Go's GOARCH
+// documentation do: "x86-64", "aarch64", "i386", "arm", "ppc64", "riscv",
+// "s390x", "loongarch", or the debug/elf name without its EM_ prefix.
+func (f *File) Arch() string {
+	m := f.elf.Machine
+	switch m {
+	case elf.EM_X86_64:
+		return "x86-64"
+	case elf.EM_AARCH64:
+		return "aarch64"
+	case elf.EM_386:
+		return "i386"
+	case elf.EM_ARM:
+		return "arm"
+	case elf.EM_PPC64:
+		return "ppc64"
+	case elf.EM_RISCV:
+		return "riscv"
+	case elf.EM_S390:
+		return "s390x"
+	case elf.EM_LOONGARCH:
+		return "loongarch"
+	}
+	return strings.TrimPrefix(m.String(), "EM_")
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 func TestKind(t *testing.T) {
@@ -46,7 +47,7 @@ func TestKind(t *testing.T) {
 
 func TestKindSystemLibraries(t *testing.T) {
 	for _, name := range []string{"libc.so.6", "libstdc++.so.6"} {
-		f, err := elfinspect.Open(sysLib(t, name))
+		f, err := elfinspect.Open(specimen.SysLib(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}

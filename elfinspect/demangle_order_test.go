@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestDemangleInOrder checks that the streaming demangler hands over every
 // symbol once, in order, demangled exactly as Demangle does, and stops at
 // the first error.
 func TestDemangleInOrder(t *testing.T) {
-	f, err := elfinspect.Open(sysLib(t, "libstdc++.so.6"))
+	f, err := elfinspect.Open(specimen.SysLib(t, "libstdc++.so.6"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,5 +53,14 @@ func TestDemangleInOrder(t *testing.T) {
 	}
 	if err := elfinspect.DemangleInOrder(nil, func([]elfinspect.Symbol) error { t.Error("called on nothing"); return nil }); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDemangle checks that Demangle fills Demangled for C++ names only.
+func TestDemangle(t *testing.T) {
+	syms := []elfinspect.Symbol{{Name: "_ZN3foo3barEv", Lang: elfinspect.LangCXX}, {Name: "puts", Lang: elfinspect.LangC}}
+	elfinspect.Demangle(syms)
+	if syms[0].Demangled != "foo::bar()" || syms[1].Demangled != "" {
+		t.Errorf("Demangle: %q, %q", syms[0].Demangled, syms[1].Demangled)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // This file reads the dynamic symbols of a file whose section headers cannot
@@ -44,11 +46,13 @@ func openDamaged(r io.ReaderAt, size int64, cause error) *File {
 	if err != nil {
 		return nil
 	}
+	ef := &elf.File{FileHeader: hdr}
 	return &File{
 		Size:   size,
 		Damage: "unusable section headers: " + img.damage(cause) + "; dynamic symbols read from the dynamic segment, as readelf --use-dynamic does",
-		elf:    &elf.File{FileHeader: hdr},
+		elf:    ef,
 		r:      r,
+		rd:     elfread.NewFile(ef, r, size),
 		dyn:    img,
 	}
 }
@@ -321,12 +325,13 @@ func (img *dynImage) symCount() (uint64, error) {
 // all the dynamic segment knows: Section is the index in decimal (readelf's
 // Ndx), and the nm letter comes from the segment holding the symbol.
 func (img *dynImage) symbols(f *File) ([]Symbol, error) {
-	st := &symReader{f: f, table: TableDynsym, bo: img.bo, is64: img.is64, entsize: elf.Sym32Size}
+	st := &symReader{f: f, table: TableDynsym, bo: img.bo}
+	entsize := elf.Sym32Size
 	if img.is64 {
-		st.entsize = elf.Sym64Size
+		entsize = elf.Sym64Size
 	}
-	if e, ok := img.tags[elf.DT_SYMENT]; ok && e != uint64(st.entsize) {
-		return nil, dynFormatError("DT_SYMENT is %d, want %d", e, st.entsize)
+	if e, ok := img.tags[elf.DT_SYMENT]; ok && e != uint64(entsize) {
+		return nil, dynFormatError("DT_SYMENT is %d, want %d", e, entsize)
 	}
 	count, err := img.symCount()
 	if err != nil {
@@ -336,10 +341,11 @@ func (img *dynImage) symbols(f *File) ([]Symbol, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DT_SYMTAB: %w", err)
 	}
-	if count > avail/uint64(st.entsize) {
+	if count > avail/uint64(entsize) {
 		return nil, dynFormatError("DT_SYMTAB: %d symbols do not fit in the file", count)
 	}
-	if st.data, err = img.read("DT_SYMTAB", img.tags[elf.DT_SYMTAB], int64(count)*int64(st.entsize)); err != nil {
+	data, err := img.read("DT_SYMTAB", img.tags[elf.DT_SYMTAB], int64(count)*int64(entsize))
+	if err != nil {
 		return nil, err
 	}
 	strsz := int64(-1)
@@ -348,6 +354,9 @@ func (img *dynImage) symbols(f *File) ([]Symbol, error) {
 	}
 	strs, err := img.read("DT_STRTAB", img.tags[elf.DT_STRTAB], strsz)
 	if err != nil {
+		return nil, err
+	}
+	if st.tab, err = elfread.NewSymtab(data, strs, img.is64, img.bo); err != nil {
 		return nil, err
 	}
 	st.strs = unsafeBytesString(strs)
@@ -375,23 +384,16 @@ func (img *dynImage) symbols(f *File) ([]Symbol, error) {
 // and gives each the nm letter of the segment holding its first symbol:
 // code, read-only data, data, or bss (past the segment's file contents).
 func (img *dynImage) sectionInfos(st *symReader) []symSecInfo {
-	n := len(st.data) / st.entsize
-	shndx := func(i int) (uint16, uint64, SymType) {
-		e := st.data[i*st.entsize:]
-		if st.is64 {
-			return st.bo.Uint16(e[6:]), st.bo.Uint64(e[8:]), SymType(e[4] & 0xf)
-		}
-		return st.bo.Uint16(e[14:]), uint64(st.bo.Uint32(e[4:])), SymType(e[12] & 0xf)
-	}
 	top := 0
-	for i := 1; i < n; i++ {
-		if x, _, _ := shndx(i); x < symShnLoreserve {
-			top = max(top, int(x))
+	for i := 1; i < st.tab.N; i++ {
+		if e, _ := st.tab.Sym(i); e.Shndx < symShnLoreserve {
+			top = max(top, int(e.Shndx))
 		}
 	}
 	secs := make([]symSecInfo, top+1)
-	for i := 1; i < n; i++ {
-		x, value, typ := shndx(i)
+	for i := 1; i < st.tab.N; i++ {
+		e, _ := st.tab.Sym(i)
+		x, value, typ := e.Shndx, e.Value, SymType(e.Info&0xf)
 		if x == symShnUndef || x >= symShnLoreserve || secs[x].name != "" {
 			continue
 		}

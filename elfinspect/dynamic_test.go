@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // damagedSrc is the library the damaged-file tests break: symbols in every
@@ -149,7 +150,7 @@ func readelfDynamic(t *testing.T, path string) []readelfSym {
 }
 
 func TestDamagedSections(t *testing.T) {
-	needTool(t, "readelf")
+	specimen.NeedTool(t, "readelf")
 	dir := t.TempDir()
 	for _, b := range damagedBuilds {
 		lib := buildDamagedSrc(t, dir, b)

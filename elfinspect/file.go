@@ -1,9 +1,12 @@
-// Package elfinspect reads ELF files statically: symbols, versions,
-// demangled names and the anatomy of Go plugins. It never loads or runs the
-// file it reads, and it is meant to be safe on any input: malformed or
-// hostile files give an error, never a panic, a hang or unbounded memory.
+// Package elfinspect reads ELF files statically: what kind of file it is,
+// its symbols with their versions, nm letters and demangled names, and the
+// Go build information. It never loads or runs the file it reads, and it is
+// meant to be safe on any input: malformed or hostile files give an error,
+// never a panic, a hang or unbounded memory.
 //
 // It is built on debug/elf and follows its shape: Open, NewFile, Close.
+// The anatomy of Go plugins is package goplugin; what plugin.Open would
+// make of them is package plugincheck.
 package elfinspect
 
 import (
@@ -12,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // File is an open ELF file.
@@ -31,8 +36,11 @@ type File struct {
 	elf    *elf.File
 	r      io.ReaderAt
 	closer io.Closer
-	dyn    *dynImage // the dynamic segment, for a damaged file
+	rd     *elfread.File // the low-level reader and its caches
+	dyn    *dynImage     // the dynamic segment, for a damaged file
 }
+
+func init() { elfread.Of = func(f any) *elfread.File { return f.(*File).rd } }
 
 // Open opens the named file and parses its ELF header and section table.
 // The file is closed again if parsing fails. Anything but a regular file (a
@@ -137,7 +145,7 @@ func newFile(r io.ReaderAt, size int64, useDynamic bool) (f *File, err error) {
 			return df, nil
 		}
 	}
-	return &File{Size: size, elf: ef, r: r}, nil
+	return &File{Size: size, elf: ef, r: r, rd: elfread.NewFile(ef, r, size)}, nil
 }
 
 // Close closes the file if it was opened with Open.
@@ -153,19 +161,10 @@ func (f *File) Close() error {
 // ELF returns the underlying debug/elf file. Callers must not modify it.
 func (f *File) ELF() *elf.File { return f.elf }
 
-// FormatError reports a malformed or unsupported ELF file.
-type FormatError struct {
-	Off int64  // offset of the problem in the file, or -1 if none applies
-	Msg string // what is wrong
-}
-
-// Error returns the message, with the offset when one applies.
-func (e *FormatError) Error() string {
-	if e.Off > 0 {
-		return fmt.Sprintf("%s (at offset %#x)", e.Msg, e.Off)
-	}
-	return e.Msg
-}
+// FormatError reports a malformed or unsupported ELF file: Off is the
+// offset of the problem in the file, or -1 if none applies, and Msg says
+// what is wrong. The readers of every package of soinspect report with it.
+type FormatError = elfread.FormatError
 
 func describeMode(m os.FileMode) string {
 	switch {

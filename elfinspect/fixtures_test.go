@@ -12,7 +12,11 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
+
+// TestMain removes the specimens the tests build (see package specimen).
+func TestMain(m *testing.M) { specimen.Main(m) }
 
 // A fixture is an ELF file built by the tests: small, generated, covering
 // the kinds, classes, byte orders and symbol flavours elfinspect handles.
@@ -46,8 +50,8 @@ var fixtureNames = []string{"goplugin", "gocshared", "goexe", "gopie", "go386", 
 
 // fixturePath builds the named fixture once per test binary, keeps its
 // bytes, and writes them into the test's own temporary directory, so no
-// build outlives the test run (the package's TestMain belongs to the plugin
-// tests). A missing C compiler skips the test; any other failure fails it.
+// build outlives the test run (specimen.Main owns the plugin specimens). A
+// missing C compiler skips the test; any other failure fails it.
 func fixturePath(tb testing.TB, name string) string {
 	tb.Helper()
 	fx := fixtures[name]
@@ -149,39 +153,4 @@ func elfHeader64(typ, machine uint16, shoff uint64, shnum, shstrndx uint16) []by
 	w(shnum)      // e_shnum
 	w(shstrndx)   // e_shstrndx
 	return b.Bytes()
-}
-
-// sysLib returns the path of a system library, or skips the test.
-func sysLib(tb testing.TB, name string) string {
-	tb.Helper()
-	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	tb.Skipf("%s not found", name)
-	return ""
-}
-
-// largestLLVM returns the largest libLLVM-*.so.1 present, or "".
-func largestLLVM() string {
-	var best string
-	var size int64
-	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
-		ms, _ := filepath.Glob(filepath.Join(dir, "libLLVM-*.so.1"))
-		for _, m := range ms {
-			if st, err := os.Stat(m); err == nil && st.Size() > size {
-				best, size = m, st.Size()
-			}
-		}
-	}
-	return best
-}
-
-func needTool(tb testing.TB, name string) {
-	tb.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		tb.Skipf("%s not installed", name)
-	}
 }

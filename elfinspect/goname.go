@@ -2,6 +2,8 @@ package elfinspect
 
 import (
 	"strings"
+
+	"github.com/soinspect/soinspect/internal/demangle"
 )
 
 // GoName is a Go symbol name taken apart. It is the "go" object of the
@@ -299,7 +301,7 @@ func langOf(name string, goFile bool) (Lang, GoName) {
 	if len(name) > 2 && name[0] == '_' {
 		switch name[1] {
 		case 'Z':
-			if isRustLegacy(name) {
+			if demangle.IsRustLegacy(name) {
 				return LangRust, GoName{}
 			}
 			return LangCXX, GoName{}
@@ -315,22 +317,4 @@ func langOf(name string, goFile bool) (Lang, GoName) {
 		}
 	}
 	return LangC, GoName{}
-}
-
-// isRustLegacy reports a legacy Rust name: _ZN...17h<16 hex digits>E.
-func isRustLegacy(name string) bool {
-	const hashLen = len("17h0123456789abcdefE")
-	if !strings.HasPrefix(name, "_ZN") || len(name) < 3+hashLen || name[len(name)-1] != 'E' {
-		return false
-	}
-	h := name[len(name)-hashLen:]
-	if h[:3] != "17h" {
-		return false
-	}
-	for i := 3; i < 19; i++ {
-		if !goNameIsHex(h[i]) {
-			return false
-		}
-	}
-	return true
 }

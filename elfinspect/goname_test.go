@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // pluginNames returns the symbol names nm finds in the plugin fixture.
 func pluginNames(t *testing.T) map[string]bool {
 	t.Helper()
-	needTool(t, "nm")
+	specimen.NeedTool(t, "nm")
 	out, err := exec.Command("nm", fixturePath(t, "goplugin")).Output()
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // The oracle tests compare elfinspect symbol for symbol with readelf and nm
@@ -36,7 +37,7 @@ func oracleFiles(t *testing.T) (core, rest []string) {
 	}
 	seen := map[string]bool{}
 	for _, name := range []string{"libc.so.6", "libm.so.6", "libstdc++.so.6"} {
-		p := sysLib(t, name)
+		p := specimen.SysLib(t, name)
 		core = append(core, p)
 		if r, err := filepath.EvalSymlinks(p); err == nil {
 			seen[r] = true
@@ -282,12 +283,12 @@ func checkNM(t *testing.T, path string) int {
 }
 
 func TestReadelfOracle(t *testing.T) {
-	needTool(t, "readelf")
+	specimen.NeedTool(t, "readelf")
 	checkAgainstTool(t, "readelf", checkReadelf)
 }
 
 func TestNMOracle(t *testing.T) {
-	needTool(t, "nm")
+	specimen.NeedTool(t, "nm")
 	checkAgainstTool(t, "nm", checkNM)
 }
 
@@ -316,8 +317,8 @@ func checkAgainstTool(t *testing.T, oracle string, check func(*testing.T, string
 // --dyn-syms, the listing the issue names, and the library of an undefined
 // versioned symbol with readelf -V's needs.
 func TestReadelfDynSyms(t *testing.T) {
-	needTool(t, "readelf")
-	p := sysLib(t, "libstdc++.so.6")
+	specimen.NeedTool(t, "readelf")
+	p := specimen.SysLib(t, "libstdc++.so.6")
 	out, err := exec.Command("readelf", "--dyn-syms", "-W", p).Output()
 	if err != nil {
 		t.Fatal(err)

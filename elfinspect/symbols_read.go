@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unsafe"
+
+	"github.com/soinspect/soinspect/internal/elfread"
 )
 
 // DynamicSymbols returns the entries of .dynsym in table order, without the
@@ -69,18 +71,16 @@ func (f *File) wrap(err error) error {
 
 // symReader is a symbol table read into memory, with what is needed to decode it.
 type symReader struct {
-	f       *File
-	table   Table
-	data    []byte // the raw entries
-	strs    string // the linked string table
-	entsize int
-	is64    bool
-	bo      binary.ByteOrder
-	versym  []byte      // .gnu.version, dynsym only
-	vers    symVersions // from .gnu.version_d and .gnu.version_r
-	xindex  []byte      // SHT_SYMTAB_SHNDX, if any
-	secs    []symSecInfo
-	goFile  bool
+	f      *File
+	table  Table
+	tab    *elfread.Symtab // the entries, decoded by the shared decoder
+	strs   string          // the linked string table
+	bo     binary.ByteOrder
+	versym []byte      // .gnu.version, dynsym only
+	vers   symVersions // from .gnu.version_d and .gnu.version_r
+	xindex []byte      // SHT_SYMTAB_SHNDX, if any
+	secs   []symSecInfo
+	goFile bool
 }
 
 type symSecInfo struct {
@@ -88,25 +88,10 @@ type symSecInfo struct {
 	letter byte // lower-case nm letter for symbols defined in the section
 }
 
-// readSection returns the contents of s, refusing sizes the file cannot hold
-// so that a hostile header never drives a large allocation.
-func (f *File) readSection(s *elf.Section) ([]byte, error) {
-	if s.Type == elf.SHT_NOBITS {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("section %s has no contents (SHT_NOBITS)", s.Name)}
-	}
-	if s.Flags&elf.SHF_COMPRESSED != 0 {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("section %s is compressed", s.Name)}
-	}
-	off, size := s.Offset, s.Size
-	if off > uint64(f.Size) || size > uint64(f.Size)-off {
-		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("section %s (%d bytes at offset %#x) extends past the end of the file (%d bytes)", s.Name, size, off, f.Size)}
-	}
-	b := make([]byte, size)
-	if _, err := f.r.ReadAt(b, int64(off)); err != nil {
-		return nil, fmt.Errorf("reading section %s: %w", s.Name, err)
-	}
-	return b, nil
-}
+// readSection returns the contents of s, by the rules of the one section
+// reader every package shares (elfread.File.Section): a hostile header
+// never drives a large allocation.
+func (f *File) readSection(s *elf.Section) ([]byte, error) { return f.rd.Section(s) }
 
 // unsafeBytesString returns b as a string without copying; b must never change.
 func unsafeBytesString(b []byte) string {
@@ -116,27 +101,12 @@ func unsafeBytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// sectionByLink returns the section with the given index, or nil.
-func (f *File) sectionAt(i uint32) *elf.Section {
-	if int64(i) >= int64(len(f.elf.Sections)) {
-		return nil
-	}
-	return f.elf.Sections[i]
-}
-
 // readStrtab reads the string table at section index i.
 func (f *File) readStrtab(i uint32, cache map[uint32]string) (string, error) {
 	if s, ok := cache[i]; ok {
 		return s, nil
 	}
-	sec := f.sectionAt(i)
-	if sec == nil || i == 0 {
-		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("string table section index %d out of range", i)}
-	}
-	if sec.Type != elf.SHT_STRTAB {
-		return "", &FormatError{Off: -1, Msg: fmt.Sprintf("section %s linked as a string table is %s", sec.Name, sec.Type)}
-	}
-	b, err := f.readSection(sec)
+	b, err := f.rd.Strtab(i)
 	if err != nil {
 		return "", err
 	}
@@ -147,24 +117,14 @@ func (f *File) readStrtab(i uint32, cache map[uint32]string) (string, error) {
 
 func (f *File) loadSymtab(t Table, idx int) (*symReader, error) {
 	sec := f.elf.Sections[idx]
-	st := &symReader{f: f, table: t, bo: f.elf.ByteOrder, is64: f.elf.Class == elf.ELFCLASS64}
-	st.entsize = elf.Sym32Size
-	if st.is64 {
-		st.entsize = elf.Sym64Size
-	}
-	data, err := f.readSection(sec)
+	st := &symReader{f: f, table: t, bo: f.elf.ByteOrder}
+	tab, err := f.rd.Symtab(sec)
 	if err != nil {
 		return nil, err
 	}
-	if len(data)%st.entsize != 0 {
-		return nil, &FormatError{Off: int64(sec.Offset), Msg: fmt.Sprintf("section %s: size %d is not a multiple of the symbol size %d", sec.Name, len(data), st.entsize)}
-	}
-	st.data = data
-	strcache := map[uint32]string{}
-	st.strs, err = f.readStrtab(sec.Link, strcache)
-	if err != nil {
-		return nil, fmt.Errorf("symbol table %s: %w", sec.Name, err)
-	}
+	st.tab = tab
+	st.strs = unsafeBytesString(tab.Strs())
+	strcache := map[uint32]string{sec.Link: st.strs}
 	for _, s := range f.elf.Sections {
 		switch {
 		case t == TableDynsym && s.Type == elf.SHT_GNU_VERSYM && st.versym == nil:
@@ -208,33 +168,17 @@ const (
 )
 
 func (st *symReader) list() []Symbol {
-	n := len(st.data) / st.entsize
+	n := st.tab.N
 	if n <= 1 {
 		return []Symbol{}
 	}
 	syms := make([]Symbol, n-1)
 	var goNames []GoName
-	data, bo, strs := st.data, st.bo, st.strs
+	bo, strs := st.bo, st.strs
 	machine := st.f.elf.Machine
 	for i := 1; i < n; i++ {
-		e := data[i*st.entsize : (i+1)*st.entsize]
-		var name uint32
-		var info, other uint8
-		var shndx uint16
-		var value, size uint64
-		if st.is64 {
-			name = bo.Uint32(e[0:4])
-			info, other = e[4], e[5]
-			shndx = bo.Uint16(e[6:8])
-			value = bo.Uint64(e[8:16])
-			size = bo.Uint64(e[16:24])
-		} else {
-			name = bo.Uint32(e[0:4])
-			value = uint64(bo.Uint32(e[4:8]))
-			size = uint64(bo.Uint32(e[8:12]))
-			info, other = e[12], e[13]
-			shndx = bo.Uint16(e[14:16])
-		}
+		e, _ := st.tab.Sym(i)
+		name, info, other, shndx, value, size := e.NameOff, e.Info, e.Other, e.Shndx, e.Value, e.Size
 		s := &syms[i-1]
 		s.Table = st.table
 		s.Value, s.Size = value, size

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 var (
@@ -49,7 +50,7 @@ func buildBig(b *testing.B) {
 // ~20 MB host and a ~20 MB plugin, predict plugin.Open, close both.
 func BenchmarkCheck(b *testing.B) {
 	buildBig(b)
-	var v elfinspect.Verdict
+	var v plugincheck.Verdict
 	for b.Loop() {
 		h, err := elfinspect.Open(bigHost)
 		if err != nil {
@@ -59,7 +60,7 @@ func BenchmarkCheck(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		v = elfinspect.CheckPlugin(h, []*elfinspect.File{p}, []elfinspect.Requirement{{Name: "Count", Type: "func() int"}})[0]
+		v = plugincheck.NewChecker(h).Check(p, []plugincheck.Requirement{{Name: "Count", Type: "func() int"}})
 		h.Close()
 		p.Close()
 	}

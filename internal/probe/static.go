@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"debug/elf"
 	"fmt"
 	"slices"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 )
 
 // Static is what the parent knows of a file without loading it: its
@@ -17,10 +19,18 @@ import (
 type Static struct {
 	Path string
 	// Plugin is the file's Go plugin anatomy; nil if it is not a Go plugin.
-	Plugin *elfinspect.PluginInfo
+	Plugin *goplugin.Plugin
 	// GoBuilt is true for any file built by Go (a plugin, a c-shared
 	// library, an executable).
 	GoBuilt bool
+	// Kind is what the file is: a Go plugin, a C library, an executable...
+	Kind elfinspect.Kind
+	// Machine and Class are the ELF header's; DlopenProblem is why dlopen
+	// refuses the file whatever its machine ("cannot dynamically load
+	// executable"), or "".
+	Machine       elf.Machine
+	Class         elf.Class
+	DlopenProblem string
 
 	sections []section
 	funcs    []elfinspect.Symbol // defined symbols with an address, by address
@@ -40,7 +50,8 @@ func ReadStatic(path string) (*Static, error) {
 		return nil, err
 	}
 	defer f.Close()
-	st := &Static{Path: path, dynNames: map[string]bool{}}
+	st := &Static{Path: path, dynNames: map[string]bool{}, Kind: f.Kind(),
+		Machine: f.ELF().Machine, Class: f.ELF().Class, DlopenProblem: f.DlopenProblem()}
 	for _, s := range f.ELF().Sections {
 		if s.Addr != 0 && s.Size != 0 {
 			st.sections = append(st.sections, section{s.Name, s.Addr, s.Size})
@@ -50,7 +61,7 @@ func ReadStatic(path string) (*Static, error) {
 		}
 	}
 	// Not a Go plugin (or an unreadable one): names are taken as they are.
-	if pi, err := f.Plugin(); err == nil {
+	if pi, err := goplugin.Read(f); err == nil {
 		st.Plugin = pi
 	}
 	syms, _ := f.Symbols(elfinspect.TableSymtab)
@@ -81,7 +92,7 @@ func (st *Static) PluginPath() string {
 
 // OwnInitTask returns the plugin's own init task (the one of its main
 // package), or nil.
-func (st *Static) OwnInitTask() *elfinspect.InitTask {
+func (st *Static) OwnInitTask() *goplugin.InitTask {
 	pp := st.PluginPath()
 	if pp == "" {
 		return nil

@@ -1,0 +1,142 @@
+package goplugin
+
+import (
+	"debug/elf"
+	"encoding/hex"
+	"slices"
+	"strings"
+)
+
+// degrade lists exports by .dynsym prefix when the moduledata is unusable.
+func (pr *pluginReader) degrade() {
+	pi, im := pr.pi, pr.im
+	if st := pr.symtab(); st != nil {
+		for i := 1; i < st.N; i++ {
+			s, _ := st.Sym(i)
+			if string(st.NameBytes(s)) != "go:link.thispluginpath" {
+				continue
+			}
+			if b, err := im.Bytes(s.Value, min(s.Size, maxGoString)); err == nil && len(b) > 0 {
+				pi.PluginPath, pi.PluginPathSource = string(b), "symtab"
+			}
+			break
+		}
+	}
+	if pi.PluginPath == "" && pi.Build.Path != "" && pi.Build.Path != "command-line-arguments" {
+		pi.PluginPath, pi.PluginPathSource = pathToPrefix(pi.Build.Path), "buildinfo"
+	}
+	dyn, err := im.Dynsym()
+	if err != nil {
+		pr.note("no exports: %v", err)
+		return
+	}
+	if pi.PluginPath == "" {
+		// Built from files: the main package's init task names it.
+		for i := 1; i < dyn.N; i++ {
+			s, _ := dyn.Sym(i)
+			n := dyn.NameBytes(s)
+			if s.Defined() && strings.HasPrefix(string(n), "plugin/unnamed-") && strings.HasSuffix(string(n), "..inittask") {
+				pi.PluginPath, pi.PluginPathSource = strings.TrimSuffix(string(n), "..inittask"), "dynsym"
+				break
+			}
+		}
+	}
+	if pi.PluginPath == "" {
+		pr.note("pluginpath not found")
+		return
+	}
+	pi.ImportPath = prefixToPath(pi.PluginPath)
+	prefix := pi.PluginPath + "."
+	for i := 1; i < dyn.N; i++ {
+		s, _ := dyn.Sym(i)
+		n := dyn.NameBytes(s)
+		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
+			continue
+		}
+		if !isExportedIdent(n[len(prefix):]) {
+			continue
+		}
+		sym, err := im.CopyString(n)
+		if err != nil {
+			pr.note("exports: %v", err)
+			break
+		}
+		e := Export{Name: sym[len(prefix):], Kind: "var", Symbol: sym, Addr: s.Value, Size: s.Size}
+		switch s.Type() {
+		case elf.STT_FUNC:
+			e.Kind = "func"
+		case elf.STT_OBJECT:
+		default:
+			continue
+		}
+		pi.Exports = append(pi.Exports, e)
+	}
+	slices.SortFunc(pi.Exports, func(a, b Export) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// isExportedIdent reports whether s is an exported Go identifier.
+func isExportedIdent(s []byte) bool {
+	if len(s) == 0 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x80) {
+			return false
+		}
+	}
+	return true
+}
+
+// crossCheckPath compares the pluginpath with go:link.thispluginpath and
+// the build info's main package path.
+func (pr *pluginReader) crossCheckPath() {
+	pi := pr.pi
+	if pi.PluginPath == "" {
+		return
+	}
+	switch bp := pi.Build.Path; {
+	case bp == "command-line-arguments":
+		if !strings.HasPrefix(pi.PluginPath, "plugin/unnamed-") {
+			pr.note("built from files, but the pluginpath is %q, not plugin/unnamed-<hash>", pi.PluginPath)
+		}
+	case bp != "" && pathToPrefix(bp) != pi.PluginPath:
+		pr.note("pluginpath %q does not match the build info's main package %q", pi.PluginPath, bp)
+	}
+}
+
+// pathToPrefix is cmd/internal/objabi.PathToPrefix: how the linker spells
+// an import path in symbol names.
+func pathToPrefix(s string) string {
+	slash := strings.LastIndex(s, "/")
+	const hexd = "0123456789abcdef"
+	var b strings.Builder
+	for r := 0; r < len(s); r++ {
+		if c := s[r]; c <= ' ' || (c == '.' && r > slash) || c == '%' || c == '"' || c >= 0x7F {
+			b.WriteByte('%')
+			b.WriteByte(hexd[c>>4])
+			b.WriteByte(hexd[c&0xF])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// prefixToPath undoes pathToPrefix; malformed escapes are kept as they are.
+func prefixToPath(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := hex.DecodeString(s[i+1 : i+3]); err == nil {
+				b.WriteByte(v[0])
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
