@@ -437,11 +437,11 @@ var errNoSectionHeaders = errors.New("the file has no section header table")
 // damagedSymbols is Symbols for a file whose section headers are unusable.
 func (f *File) damagedSymbols(t Table) ([]Symbol, error) {
 	if t != TableDynsym {
-		return nil, f.wrap(fmt.Errorf("%w (no .%s: %v)", ErrNoSymbols, t, errNoSectionTable))
+		return nil, f.wrap("read symbols", fmt.Errorf("%w (no .%s: %v)", ErrNoSymbols, t, errNoSectionTable))
 	}
 	syms, err := f.dyn.symbols(f)
 	if err != nil {
-		return nil, f.wrap(err)
+		return nil, f.wrap("read symbols", err)
 	}
 	return syms, nil
 }

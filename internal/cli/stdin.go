@@ -42,6 +42,16 @@ func openELFWith(cmd *cobra.Command, path string, open func(string) (*elfinspect
 	if path != "-" {
 		return open(path)
 	}
+	f, err := openStdin(cmd, open)
+	if err != nil {
+		// Named once, as elfinspect.Open names a file.
+		return nil, &elfinspect.Error{Op: "open", Path: stdinName, Err: err}
+	}
+	f.Path = stdinName
+	return f, nil
+}
+
+func openStdin(cmd *cobra.Command, open func(string) (*elfinspect.File, error)) (*elfinspect.File, error) {
 	tmp, err := os.CreateTemp("", "soinspect-stdin-*")
 	if err != nil {
 		return nil, fmt.Errorf("a temporary file for standard input: %w", err)
@@ -60,15 +70,10 @@ func openELFWith(cmd *cobra.Command, path string, open func(string) (*elfinspect
 		return nil, errors.New("empty")
 	}
 	f, err := open(tmp.Name())
-	if err != nil {
-		var fe *elfinspect.FormatError
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
-		return nil, err
+	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
+		return nil, pe.Err // without the temporary file's name
 	}
-	f.Path = stdinName
-	return f, nil
+	return f, err
 }
 
 // checkStdinOnce refuses "-" given more than once: standard input can be
