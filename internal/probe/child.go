@@ -7,7 +7,6 @@ import (
 	"os"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/soinspect/soinspect/cdl"
 )
@@ -138,8 +137,7 @@ func initTaskState(addr uintptr) int {
 	if addr == 0 {
 		return -1
 	}
-	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
-	return int(*(*uint32)(p))
+	return int(*(*uint32)(cdl.CPointer(addr)))
 }
 
 // procMaps returns the child's /proc/self/maps, at most 256 KiB of it: a
