@@ -52,7 +52,7 @@ func firstLines(s string, n int) string {
 // goEnv is what the recipe needs of `go env`.
 type goEnv struct {
 	GOVERSION, GOROOT, GOMODCACHE, GOOS, GOARCH, GOFLAGS, GOEXPERIMENT, CC string
-	CGO_CFLAGS, CGO_CPPFLAGS, CGO_CXXFLAGS, CGO_LDFLAGS                     string
+	CGO_CFLAGS, CGO_CPPFLAGS, CGO_CXXFLAGS, CGO_LDFLAGS                    string
 }
 
 // cgoFlag returns the go command's value of a CGO_*FLAGS variable.
