@@ -302,7 +302,11 @@ func (r *Recipe) settings(bi *elfinspect.BuildInfo, local *goEnv, base []string)
 	for _, k := range []string{"CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"} {
 		if v, ok := bi.Setting(k); ok {
 			cgoFlags = true
-			if v != local.cgoFlag(k) {
+			// "" is what the host records when the variable was unset:
+			// the go command's default, which it uses here too.
+			if cur, set := lookupEnv(base, k); v == "" && set && cur != "" {
+				r.Notes = append(r.Notes, fmt.Sprintf("the host was built with %s unset (the default); yours is %q: unset it for the build", k, cur))
+			} else if v != "" && v != local.cgoFlag(k) {
 				r.Env = append(r.Env, Setting{Name: k, Value: v, Why: "the host's " + k})
 			}
 		}

@@ -116,9 +116,9 @@ func (r *Recipe) modules(ctx context.Context, host *elfinspect.File, bi *elfinsp
 	for p := range g.versions {
 		r.selects[p] = g.selected(p)
 	}
-	var sources map[string]elfinspect.PackageSource
+	var sources *elfinspect.Sources
 	if ts, _ := bi.Setting("-trimpath"); ts != "true" {
-		sources, _ = host.PackageSources()
+		sources, _ = host.Sources()
 		r.checkGOROOT(sources)
 	}
 	pins, excluded := r.pins(bi, g, sources, local, mf)
@@ -178,7 +178,7 @@ func (r *Recipe) goflags() string {
 
 // pins returns a Pin for every module of the host that the plugin's
 // graph g uses, with the versions above the host's excluded.
-func (r *Recipe) pins(bi *elfinspect.BuildInfo, g *modGraph, sources map[string]elfinspect.PackageSource, local *goEnv, mf modFile) ([]Pin, map[string]bool) {
+func (r *Recipe) pins(bi *elfinspect.BuildInfo, g *modGraph, sources *elfinspect.Sources, local *goEnv, mf modFile) ([]Pin, map[string]bool) {
 	excluded := map[string]bool{}
 	for _, e := range mf.Exclude {
 		excluded[e.Path+"@"+e.Version] = true
@@ -239,10 +239,14 @@ func (r *Recipe) pins(bi *elfinspect.BuildInfo, g *modGraph, sources map[string]
 
 // mainPin pins the host's main module, which the plugin's graph requires:
 // the plugin must build it from the host's own source directory.
-func (r *Recipe) mainPin(bi *elfinspect.BuildInfo, g *modGraph, sources map[string]elfinspect.PackageSource) Pin {
+func (r *Recipe) mainPin(bi *elfinspect.BuildInfo, g *modGraph, sources *elfinspect.Sources) Pin {
 	p := Pin{Module: bi.Main.Path, Version: bi.Main.Version, PluginVersion: g.selected(bi.Main.Path),
 		Why: "the plugin imports the host's own module: it must be built from the host's source"}
-	src, ok := sources["main"]
+	var src elfinspect.PackageSource
+	ok := false
+	if sources != nil {
+		src, ok = sources.Packages["main"]
+	}
 	rel := strings.TrimPrefix(strings.TrimPrefix(bi.Path, bi.Main.Path), "/")
 	if !ok || src.Trimmed() {
 		r.problem(ProblemLocalPath, true,
@@ -265,10 +269,10 @@ func (r *Recipe) mainPin(bi *elfinspect.BuildInfo, g *modGraph, sources map[stri
 
 // replaceDir resolves a directory replacement of the host: as recorded
 // when absolute, else from the function table's paths.
-func (r *Recipe) replaceDir(d elfinspect.Module, sources map[string]elfinspect.PackageSource) string {
+func (r *Recipe) replaceDir(d elfinspect.Module, sources *elfinspect.Sources) string {
 	dir := d.Replace.Path
 	if !filepath.IsAbs(dir) {
-		if found := moduleDirFromSources(d.Path, sources); found != "" {
+		if found := moduleDirFromSources(d, sources); found != "" {
 			dir = found
 		} else {
 			r.problem(ProblemReplaceMissing, true,
@@ -283,7 +287,7 @@ func (r *Recipe) replaceDir(d elfinspect.Module, sources map[string]elfinspect.P
 			"the host replaces %s with the directory %s, which does not exist here (or has no go.mod)", d.Path, dir)
 		return dir
 	}
-	if src := moduleDirFromSources(d.Path, sources); src != "" && src != dir {
+	if src := moduleDirFromSources(d, sources); src != "" && src != dir {
 		r.problem(ProblemLocalPath, true,
 			fmt.Sprintf("build with the source at %s, or rebuild the host and the plugin with -trimpath", src),
 			"the host compiled %s from %s, not from its replace directory %s as found here", d.Path, src, dir)
@@ -291,16 +295,39 @@ func (r *Recipe) replaceDir(d elfinspect.Module, sources map[string]elfinspect.P
 	return dir
 }
 
-// moduleDirFromSources finds the directory module mod was compiled from
-// in a host's function-table paths, or "".
-func moduleDirFromSources(mod string, sources map[string]elfinspect.PackageSource) string {
-	for pkg, s := range sources {
-		if s.Trimmed() || !(pkg == mod || strings.HasPrefix(pkg, mod+"/")) {
+// moduleDirFromSources finds the directory module m was compiled from
+// in a host's function-table paths, or "": from its packages' functions,
+// else (every function inlined) from the file table.
+func moduleDirFromSources(m elfinspect.Module, sources *elfinspect.Sources) string {
+	if sources == nil {
+		return ""
+	}
+	for pkg, s := range sources.Packages {
+		if s.Trimmed() || !(pkg == m.Path || strings.HasPrefix(pkg, m.Path+"/")) {
 			continue
 		}
-		rel := strings.TrimPrefix(pkg, mod)
+		rel := strings.TrimPrefix(pkg, m.Path)
 		if strings.HasSuffix(s.Dir, rel) {
 			return strings.TrimSuffix(s.Dir, rel)
+		}
+	}
+	if m.Replace != nil && m.Replace.Version == "" {
+		if dir := m.Replace.Path; filepath.IsAbs(dir) {
+			for _, f := range sources.Files {
+				if strings.HasPrefix(f, dir+"/") {
+					return dir
+				}
+			}
+		}
+		return ""
+	}
+	if m.Version == "" || m.Version == "(devel)" {
+		return ""
+	}
+	seg := "/" + escapeModulePath(m.Path) + "@" + m.Version
+	for _, f := range sources.Files {
+		if i := strings.Index(f, seg+"/"); i >= 0 && strings.HasPrefix(f, "/") {
+			return f[:i] + seg
 		}
 	}
 	return ""
@@ -315,8 +342,11 @@ func isModuleDir(dir string) bool {
 // from with the toolchain's here. The compiler records GOROOT's files as
 // "$GOROOT/...", so the place alone changes no link hash; another place
 // often means another installation, which may differ.
-func (r *Recipe) checkGOROOT(sources map[string]elfinspect.PackageSource) {
-	rt, ok := sources["runtime"]
+func (r *Recipe) checkGOROOT(sources *elfinspect.Sources) {
+	if sources == nil {
+		return
+	}
+	rt, ok := sources.Packages["runtime"]
 	if !ok || rt.Trimmed() || r.ToolchainGOROOT == "" {
 		return
 	}
@@ -330,8 +360,8 @@ func (r *Recipe) checkGOROOT(sources map[string]elfinspect.PackageSource) {
 // checkModCache compares the module cache the host compiled d from with
 // the local one: without -trimpath, the absolute source paths are part
 // of every package's link hash.
-func (r *Recipe) checkModCache(d elfinspect.Module, sources map[string]elfinspect.PackageSource, local *goEnv) {
-	dir := moduleDirFromSources(d.Path, sources)
+func (r *Recipe) checkModCache(d elfinspect.Module, sources *elfinspect.Sources, local *goEnv) {
+	dir := moduleDirFromSources(d, sources)
 	if dir == "" {
 		return
 	}

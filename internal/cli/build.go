@@ -225,7 +225,7 @@ func writeProblems(w io.Writer, r *pluginbuild.Recipe) {
 		}
 	}
 	if len(r.Notes) > 0 {
-		fmt.Fprintln(w, "\nNotes")
+		fmt.Fprintln(w, "\nNotes on the recipe")
 		for _, n := range r.Notes {
 			fmt.Fprintf(w, "  - %s\n", termSafe(n))
 		}

@@ -176,6 +176,7 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 		return err
 	}
 	var general [][]string
+	var evidence []string // of each package row
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
@@ -187,7 +188,12 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 			if r.HashFrom != "host" {
 				have += " (" + r.HashFrom + ")"
 			}
-			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, r.Cause})
+			cause := r.Cause
+			if r.Remedy != "" {
+				cause += "; way out: " + r.Remedy
+			}
+			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, cause})
+			evidence = append(evidence, r.Evidence)
 			continue
 		}
 		general = append(general, []string{string(r.Code), r.Message})
@@ -208,6 +214,19 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 			}
 			pkgs.Header, pkgs.Elide, pkgs.Wrap = pkgs.Header[:3], 0, false
 			pkgs.Footer += "; likely cause: " + cause
+			if evidence[0] != "" {
+				pkgs.Footer += "\nevidence: " + evidence[0]
+				if len(evidence) > 1 {
+					pkgs.Footer += " (and likewise for the others)"
+				}
+			}
+		} else {
+			// A cause each: the evidence goes with it.
+			for i, e := range evidence {
+				if e != "" {
+					pkgs.Rows[i][3] = e + "; " + pkgs.Rows[i][3]
+				}
+			}
 		}
 		if err := pkgs.Write(w, render.FormatTable); err != nil {
 			return err

@@ -3,6 +3,7 @@ package compattest
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/pluginbuild"
 )
 
@@ -51,7 +53,8 @@ var hostVariants = []hostVariant{
 }
 
 // buildForEnv is the environment of every go command of the matrix: the
-// fake modules come from the file proxy, unchecked by any checksum database.
+// fake modules come from the file proxy, unchecked by the checksum database
+// (GONOSUMDB); a toolchain the go command fetches is still verified.
 var buildForEnv []string
 
 type buildForSetup struct {
@@ -94,7 +97,7 @@ func doSetupBuildFor(t *testing.T) (*buildForSetup, error) {
 	buildForEnv = []string{
 		// The toolchain of the go1.27.3 variants may still need the real proxy.
 		"GOPROXY=file://" + filepath.ToSlash(proxy) + ",https://proxy.golang.org",
-		"GOFLAGS=-mod=mod", "GONOSUMDB=soinspect.test", "GONOSUMCHECK=1", "GOSUMDB=off",
+		"GOFLAGS=-mod=mod", "GONOSUMDB=soinspect.test", "GONOSUMCHECK=1",
 		"GOWORK=off", "GOTOOLCHAIN=local",
 	}
 	subst := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("MODPREFIX"), []byte(s.prefix)) }
@@ -224,6 +227,32 @@ func fileSum(t testing.TB, p string) string {
 	return hex.EncodeToString(s[:])
 }
 
+var hosts sync.Map // variant name -> *hostBuild
+
+type hostBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildHost builds the host app as variant v, once for every test.
+func buildHost(t *testing.T, s *buildForSetup, v hostVariant) string {
+	t.Helper()
+	hb, _ := hosts.LoadOrStore(v.name, &hostBuild{})
+	h := hb.(*hostBuild)
+	h.once.Do(func() {
+		h.path = filepath.Join(s.dir, "app-"+v.name)
+		args := append(append([]string{"build"}, v.args...), "-o", h.path, ".")
+		if out, err := goCmd(s.app, v.env, args...); err != nil {
+			h.err = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if h.err != nil {
+		t.Fatal(h.err)
+	}
+	return h.path
+}
+
 // runBuildFor runs soinspect in dir with the matrix's environment.
 func runBuildFor(t *testing.T, dir string, env []string, args ...string) (string, string, int) {
 	t.Helper()
@@ -302,11 +331,7 @@ func testVariants(t *testing.T, s *buildForSetup, full bool, sem chan struct{}, 
 				}
 			}
 			start := time.Now()
-			host := filepath.Join(s.dir, "app-"+v.name)
-			args := append(append([]string{"build"}, v.args...), "-o", host, ".")
-			if out, err := goCmd(s.app, v.env, args...); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
+			host := buildHost(t, s, v)
 			hostTime := time.Since(start)
 			out := filepath.Join(s.dir, "greeter-"+v.name+".so")
 			start = time.Now()
@@ -336,10 +361,7 @@ func TestBuildForCLI(t *testing.T) {
 		t.Skip("builds hosts and plugins")
 	}
 	s := setupBuildFor(t)
-	host := filepath.Join(s.dir, "app-cli")
-	if out, err := goCmd(s.app, nil, "build", "-trimpath", "-o", host, "."); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	host := buildHost(t, s, hostVariants[1])
 	dep := s.prefix + "/dep"
 	t.Run("dry-run", func(t *testing.T) {
 		out, errOut, code := runBuildFor(t, s.greeter, nil, "build", "--for", host, "--dry-run")
@@ -368,7 +390,7 @@ func TestBuildForCLI(t *testing.T) {
 		}
 		var script []string
 		for _, l := range strings.Split(out, "\n") {
-			if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, " ") && l != "Notes" && l != "Problems" {
+			if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, " ") && l != "Notes on the recipe" && l != "Problems" {
 				script = append(script, l)
 			}
 		}
@@ -431,4 +453,36 @@ func runtimeGoVersion(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// BenchmarkBuildDryRun times the recipe of `soinspect build --dry-run`
+// without the process: open the ~20 MB host, derive the recipe of
+// testdata/bigplugin (go env, go mod edit -json, go mod graph), remove
+// its temporary go.mod.
+func BenchmarkBuildDryRun(b *testing.B) {
+	buildBig(b)
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		h, err := elfinspect.Open(bigHost)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := pluginbuild.Derive(context.Background(), h, pluginbuild.Options{
+			Dir: root, Package: "./testdata/bigplugin", Output: filepath.Join(work, "big-recipe.so"), NoFetch: true,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Fatal() {
+			b.Fatalf("problems: %+v", r.Problems)
+		}
+		r.Close()
+		h.Close()
+	}
+	if st, err := os.Stat(bigHost); err == nil {
+		b.ReportMetric(float64(st.Size())/1e6, "host-MB")
+	}
 }

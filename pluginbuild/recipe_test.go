@@ -1,0 +1,105 @@
+package pluginbuild
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCompareVersions(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"v1.2.0", "v1.3.0", -1},
+		{"v1.10.0", "v1.9.0", 1},
+		{"v1.2.0", "v1.2.0", 0},
+		{"v1.2.0-rc.1", "v1.2.0", -1},
+		{"v1.2.0-rc.2", "v1.2.0-rc.10", -1},
+		{"v1.2.0-alpha", "v1.2.0-1", 1},
+		{"v0.0.0-20260101000000-abcdef123456", "v0.0.1", -1},
+		{"v2.0.0+incompatible", "v1.9.9", 1},
+		{"bogus", "v0.0.1", -1},
+	} {
+		if got := compareVersions(tt.a, tt.b); got != tt.want {
+			t.Errorf("compareVersions(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := compareVersions(tt.b, tt.a); got != -tt.want {
+			t.Errorf("compareVersions(%s, %s) = %d, want %d", tt.b, tt.a, got, -tt.want)
+		}
+	}
+}
+
+func TestCompareGo(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"go1.27", "go1.26.8", 1},
+		{"go1.26", "go1.26.8", -1},
+		{"go1.26.0", "go1.26.8", -1},
+		{"go1.27rc1", "go1.27.0", -1},
+		{"go1.27.3", "go1.27.3", 0},
+		{"go1.26", "go1.26rc1", -1},
+	} {
+		if got := compareGo(tt.a, tt.b); got != tt.want {
+			t.Errorf("compareGo(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+	if got := langVersion("go1.26.8"); got != "1.26" {
+		t.Errorf("langVersion = %q", got)
+	}
+}
+
+func TestEscapeModulePath(t *testing.T) {
+	if got := escapeModulePath("github.com/Azure/azure-sdk"); got != "github.com/!azure/azure-sdk" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestParseGraph(t *testing.T) {
+	g := parseGraph([]byte("ex.com/p ex.com/dep@v1.2.0\nex.com/p ex.com/lib@v1.0.0\nex.com/lib@v1.0.0 ex.com/dep@v1.3.0\n"))
+	if got := g.selected("ex.com/dep"); got != "v1.3.0" {
+		t.Errorf("selected = %s", got)
+	}
+	if got := g.requiredBy["ex.com/dep@v1.3.0"]; got != "ex.com/lib@v1.0.0" {
+		t.Errorf("requiredBy = %s", got)
+	}
+	if got := g.requiredBy["ex.com/dep@v1.2.0"]; got != "ex.com/p" {
+		t.Errorf("requiredBy = %s", got)
+	}
+}
+
+// TestScriptQuoting runs the quoted command line through a real shell and
+// compares the arguments it receives.
+func TestScriptQuoting(t *testing.T) {
+	args := []string{"build", "-modfile=$tmp/go.mod", "-gcflags=all=-N -l", "-tags=a,b", "-o", "/tmp/it's here.so", "."}
+	line := quoteArgs(args)
+	tmp := t.TempDir()
+	out, err := exec.Command("sh", "-c", `tmp=`+shellQuote(tmp)+`; printf '%s\n' `+line).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	want := append([]string{}, args...)
+	want[1] = "-modfile=" + tmp + "/go.mod"
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the shell got\n%q\nwant\n%q\n(line %s)", got, want, line)
+	}
+}
+
+func TestFindGoMod(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := findGoMod(sub); !ok || got != filepath.Join(dir, "go.mod") {
+		t.Errorf("findGoMod = %q, %v", got, ok)
+	}
+}
