@@ -314,7 +314,7 @@ func (c *causer) remedy(pkg string) string {
 		return ""
 	}
 	if c.host.GoVersion != c.plugin.GoVersion {
-		return fmt.Sprintf("build the plugin with GOTOOLCHAIN=%s", strings.Fields(c.host.GoVersion+" ")[0])
+		return fmt.Sprintf("build the plugin with GOTOOLCHAIN=%s", strings.Fields(c.host.GoVersion + " ")[0])
 	}
 	if hm, ok := moduleOf(c.host, pkg); ok {
 		if pm, ok := moduleOf(c.plugin, pkg); ok && hm.Path == pm.Path && moduleID(hm) != moduleID(pm) && hm.Version != "" && hm.Version != "(devel)" {
