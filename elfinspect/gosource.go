@@ -82,7 +82,7 @@ func (s *Sources) Package(pkg string, bi *BuildInfo) (PackageSource, bool) {
 			exact = append(exact, escapePath(m.Path)+"@"+m.Version+rel)
 		}
 		if r := m.Replace; r != nil {
-			if r.Version != "" {
+			if r.Version != "" && r.Version != "(devel)" {
 				suffix = append(suffix, escapePath(r.Path)+"@"+r.Version+rel)
 				exact = append(exact, escapePath(r.Path)+"@"+r.Version+rel)
 			} else if strings.HasPrefix(r.Path, "/") {

@@ -43,6 +43,11 @@ func (r *Recipe) Build(ctx context.Context, host *elfinspect.File) (*Result, err
 	if r.tmpDir == "" {
 		return nil, errors.New("the recipe has no temporary go.mod (closed?)")
 	}
+	for _, p := range r.Problems {
+		if p.Code == ProblemBuild {
+			return res, nil // the module graph failed: go build would too
+		}
+	}
 	args := make([]string, len(r.BuildArgs))
 	for i, a := range r.BuildArgs {
 		args[i] = strings.ReplaceAll(a, "$tmp/", r.tmpDir+"/")

@@ -205,7 +205,7 @@ func (r *Recipe) pins(bi *elfinspect.BuildInfo, g *modGraph, sources *elfinspect
 			p.RequiredBy = ""
 		}
 		switch {
-		case d.Replace != nil && d.Replace.Version != "":
+		case d.Replace != nil && !isDirVersion(d.Replace.Version):
 			p.Replace = d.Replace.Path + "@" + d.Replace.Version
 		case d.Replace != nil:
 			p.Replace = r.replaceDir(d, sources)
@@ -311,7 +311,7 @@ func moduleDirFromSources(m elfinspect.Module, sources *elfinspect.Sources) stri
 			return strings.TrimSuffix(s.Dir, rel)
 		}
 	}
-	if m.Replace != nil && m.Replace.Version == "" {
+	if m.Replace != nil && isDirVersion(m.Replace.Version) {
 		if dir := m.Replace.Path; filepath.IsAbs(dir) {
 			for _, f := range sources.Files {
 				if strings.HasPrefix(f, dir+"/") {
@@ -332,6 +332,10 @@ func moduleDirFromSources(m elfinspect.Module, sources *elfinspect.Sources) stri
 	}
 	return ""
 }
+
+// isDirVersion reports whether a replacement's version is that of a
+// directory: none, or "(devel)" as build info records it.
+func isDirVersion(v string) bool { return v == "" || v == "(devel)" }
 
 func isModuleDir(dir string) bool {
 	st, err := os.Stat(filepath.Join(dir, "go.mod"))
@@ -456,7 +460,7 @@ func moduleID(m elfinspect.Module) string {
 	}
 	if m.Replace != nil {
 		s += " => " + m.Replace.Path
-		if m.Replace.Version != "" {
+		if !isDirVersion(m.Replace.Version) {
 			s += " " + m.Replace.Version
 		}
 	}

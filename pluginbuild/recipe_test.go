@@ -103,3 +103,34 @@ func TestFindGoMod(t *testing.T) {
 		t.Errorf("findGoMod = %q, %v", got, ok)
 	}
 }
+
+// TestToolchainUnfetchable: a host built by a release the go command
+// cannot fetch gives a problem that names it and the way out.
+func TestToolchainUnfetchable(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	r := &Recipe{HostGoVersion: "go1.99.0", goCmd: "go"}
+	local := &goEnv{GOVERSION: "go1.26.8", GOMODCACHE: t.TempDir(), GOOS: "linux", GOARCH: "amd64"}
+	env := append(os.Environ(), "GOPROXY=off", "GOTOOLCHAIN=local")
+	r.chooseToolchain(t.Context(), local, env, false)
+	if len(r.Problems) != 1 || r.Problems[0].Code != ProblemToolchain || !r.Problems[0].Fatal {
+		t.Fatalf("problems: %+v", r.Problems)
+	}
+	p := r.Problems[0]
+	if !strings.Contains(p.Message, "go1.99.0") || !strings.Contains(p.Remedy, "https://go.dev/dl/") {
+		t.Errorf("problem: %+v", p)
+	}
+	// A dry run does not fetch: a note says the build will.
+	r = &Recipe{HostGoVersion: "go1.99.0", goCmd: "go"}
+	r.chooseToolchain(t.Context(), local, env, true)
+	if len(r.Problems) != 0 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "not downloaded yet") {
+		t.Errorf("dry run: problems %+v, notes %q", r.Problems, r.Notes)
+	}
+	// A development toolchain cannot be fetched at all.
+	r = &Recipe{HostGoVersion: "devel go1.27-abcdef", goCmd: "go"}
+	r.chooseToolchain(t.Context(), local, env, true)
+	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Message, "development toolchain") {
+		t.Errorf("devel: %+v", r.Problems)
+	}
+}

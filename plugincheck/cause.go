@@ -61,7 +61,7 @@ func (c *causer) cause(pkg string) string {
 		parts = append(parts, c.settings)
 	}
 	if len(parts) == 0 {
-		if hok && (hm.Version == "(devel)" || hm.Version == "" || hm.Replace != nil && hm.Replace.Version == "") {
+		if hok && (hm.Version == "(devel)" || hm.Version == "" || hm.Replace != nil && (hm.Replace.Version == "" || hm.Replace.Version == "(devel)")) {
 			return fmt.Sprintf("same build settings; %s is built from local source (%s), which must differ", hm.Path, moduleID(hm))
 		}
 		return "unknown: same module versions and build settings (edited GOROOT or module cache, or -mod=vendor with other vendored source?)"

@@ -68,3 +68,13 @@ func TestFromPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestCauseLocalSource: a directory replacement, as build info records it
+// ("(devel)"), with nothing else differing, is named as local source.
+func TestCauseLocalSource(t *testing.T) {
+	bi := &elfinspect.BuildInfo{GoVersion: "go1.26.8", Main: elfinspect.Module{Path: "example.com/app"},
+		Deps: []elfinspect.Module{{Path: "example.com/dep", Version: "v1.2.0", Replace: &elfinspect.Module{Path: "../dep", Version: "(devel)"}}}}
+	if got := newCauser(bi, bi).cause("example.com/dep"); !strings.Contains(got, "built from local source") {
+		t.Errorf("cause = %q", got)
+	}
+}

@@ -235,6 +235,11 @@ func writeProblems(w io.Writer, r *pluginbuild.Recipe) {
 // writeResult prints what the build did and the check of its plugin.
 func writeResult(w io.Writer, res *pluginbuild.Result) error {
 	r := res.Recipe
+	if !res.Built && res.GoOutput == "" {
+		fmt.Fprintln(w, "not built:")
+		writeProblems(w, r)
+		return nil
+	}
 	if !res.Built {
 		fmt.Fprintf(w, "go build failed after %.1f s:\n%s\n", res.Seconds, indentBlock(termSafe(res.GoOutput)))
 		writeProblems(w, r)

@@ -427,6 +427,48 @@ func TestBuildForCLI(t *testing.T) {
 			}
 		}
 	})
+	t.Run("replace", func(t *testing.T) {
+		// A host whose go.mod replaces dep with a directory: build pins the
+		// same directory; once it is gone, build says so and how to fix it.
+		dir := filepath.Join(s.dir, "dep-local")
+		appDir := filepath.Join(s.dir, "app-replace")
+		if err := copyDir(s.app, appDir); err != nil {
+			t.Fatal(err)
+		}
+		src, _ := filepath.Abs("testdata/buildfor/dep/v1.2.0")
+		if err := copyDir(src, dir); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"go.mod", "dep.go", "tag.go"} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, f), bytes.ReplaceAll(b, []byte("MODPREFIX"), []byte(s.prefix)), 0o644)
+		}
+		host := filepath.Join(s.dir, "app-replace-host")
+		if out, err := goCmd(appDir, nil, "mod", "edit", "-replace="+dep+"="+dir); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if out, err := goCmd(appDir, nil, "build", "-o", host, "."); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		plugin := filepath.Join(s.dir, "greeter-replace.so")
+		out, errOut, code := runBuildFor(t, s.greeter, nil, "build", "--for", host, "-o", plugin)
+		if code != 0 || !strings.Contains(out, dep+"@v1.2.0 => "+dir) {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		if got := callHost(t, host, plugin); got != "hello, world! (dep v1.2.0)" {
+			t.Errorf("the host with the plugin built against its replace: %q", got)
+		}
+		if err := os.Rename(dir, dir+".gone"); err != nil {
+			t.Fatal(err)
+		}
+		out, _, code = runBuildFor(t, s.greeter, nil, "build", "--for", host, "--dry-run")
+		if code != 1 || !strings.Contains(out, "replace-missing") || !strings.Contains(out, dir+", which does not exist here") {
+			t.Errorf("exit %d:\n%s", code, out)
+		}
+	})
 	t.Run("usage", func(t *testing.T) {
 		if _, errOut, code := runBuildFor(t, s.greeter, nil, "build"); code != 2 || !strings.Contains(errOut, "--for") {
 			t.Errorf("no --for: exit %d, %q", code, errOut)
