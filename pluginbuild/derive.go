@@ -71,6 +71,8 @@ func Derive(ctx context.Context, host *elfinspect.File, opts Options) (r *Recipe
 	if err := r.resolvePackage(opts); err != nil {
 		return nil, err
 	}
+	pre := r.startEarly(ctx, host, bi, base)
+	defer pre.wait()
 	// The local toolchain, asked where no go.mod can switch it.
 	local, err := readGoEnv(ctx, r.goCmd, os.TempDir(), withEnv(base, "GOTOOLCHAIN=local", "GOWORK=off"))
 	if err != nil {
@@ -90,7 +92,7 @@ func Derive(ctx context.Context, host *elfinspect.File, opts Options) (r *Recipe
 	for _, e := range r.Env {
 		r.env = withEnv(r.env, e.Name+"="+e.Value)
 	}
-	if err := r.modules(ctx, host, bi, local); err != nil {
+	if err := r.modules(ctx, bi, local, pre); err != nil {
 		return nil, err
 	}
 	r.buildLine()

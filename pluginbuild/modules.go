@@ -69,14 +69,10 @@ func (g *modGraph) selected(p string) string {
 
 // modules pins the host's modules in a temporary copy of the plugin's
 // go.mod and checks the paths the host was compiled from.
-func (r *Recipe) modules(ctx context.Context, host *elfinspect.File, bi *elfinspect.BuildInfo, local *goEnv) error {
-	out, err := goCommand(ctx, r.goCmd, os.TempDir(), withEnv(r.env, "GOTOOLCHAIN=local"), "mod", "edit", "-json", r.GoMod)
+func (r *Recipe) modules(ctx context.Context, bi *elfinspect.BuildInfo, local *goEnv, early *early) error {
+	mf, err := early.modFile()
 	if err != nil {
-		return fmt.Errorf("%s: %w", r.GoMod, err)
-	}
-	var mf modFile
-	if err := json.Unmarshal(out, &mf); err != nil {
-		return fmt.Errorf("%s: go mod edit -json: %w", r.GoMod, err)
+		return err
 	}
 	r.Module = mf.Module.Path
 	if mf.Go != "" && isRelease(r.HostGoVersion) && compareGo("go"+mf.Go, r.HostGoVersion) > 0 {
@@ -116,9 +112,8 @@ func (r *Recipe) modules(ctx context.Context, host *elfinspect.File, bi *elfinsp
 	for p := range g.versions {
 		r.selects[p] = g.selected(p)
 	}
-	var sources *elfinspect.Sources
-	if ts, _ := bi.Setting("-trimpath"); ts != "true" {
-		sources, _ = host.Sources()
+	sources := early.sources()
+	if sources != nil {
 		r.checkGOROOT(sources)
 	}
 	pins, excluded := r.pins(bi, g, sources, local, mf)
@@ -167,6 +162,62 @@ func (r *Recipe) modules(ctx context.Context, host *elfinspect.File, bi *elfinsp
 	r.permanent(pins, mf)
 	return nil
 }
+
+// early is the work Derive starts at once, side by side: reading the
+// plugin's go.mod and the host's function table.
+type early struct {
+	mf     chan modFileResult
+	src    chan *elfinspect.Sources
+	srcGot *elfinspect.Sources
+	srcOK  bool
+}
+
+type modFileResult struct {
+	mf  modFile
+	err error
+}
+
+// startEarly starts reading r.GoMod (go mod edit -json) and, for a host
+// built without -trimpath, its function table.
+func (r *Recipe) startEarly(ctx context.Context, host *elfinspect.File, bi *elfinspect.BuildInfo, base []string) *early {
+	e := &early{mf: make(chan modFileResult, 1), src: make(chan *elfinspect.Sources, 1)}
+	gomod, goCmd := r.GoMod, r.goCmd
+	go func() {
+		var res modFileResult
+		out, err := goCommand(ctx, goCmd, os.TempDir(), withEnv(base, "GOTOOLCHAIN=local", "GOWORK=off"), "mod", "edit", "-json", gomod)
+		if err != nil {
+			res.err = fmt.Errorf("%s: %w", gomod, err)
+		} else if err := json.Unmarshal(out, &res.mf); err != nil {
+			res.err = fmt.Errorf("%s: go mod edit -json: %w", gomod, err)
+		}
+		e.mf <- res
+	}()
+	go func() {
+		if ts, _ := bi.Setting("-trimpath"); ts == "true" {
+			e.src <- nil
+			return
+		}
+		s, _ := host.Sources()
+		e.src <- s
+	}()
+	return e
+}
+
+func (e *early) modFile() (modFile, error) {
+	res := <-e.mf
+	return res.mf, res.err
+}
+
+func (e *early) sources() *elfinspect.Sources {
+	if !e.srcOK {
+		e.srcGot, e.srcOK = <-e.src, true
+	}
+	return e.srcGot
+}
+
+// wait lets the read of the host finish, so that the caller may close it;
+// go mod edit ends on its own (its channel is buffered).
+func (e *early) wait() { e.sources() }
 
 // goflags is the GOFLAGS of the recipe's go commands, before -mod.
 func (r *Recipe) goflags() string {
