@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -96,9 +95,6 @@ func (o *buildOptions) run(cmd *cobra.Command, pkg string, extra []string) error
 	defer host.Close()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	recipe, err := pluginbuild.Derive(ctx, host, pluginbuild.Options{
 		Package: pkg, Output: o.out, ExtraArgs: extra, NoFetch: o.dryRun,
 	})
