@@ -16,19 +16,17 @@ import (
 	"github.com/soinspect/soinspect/pluginbuild"
 )
 
-func init() { subcommands = append(subcommands, newBuildCmd) }
-
 type buildOptions struct {
 	host   string
-	out    string
+	output string
 	dryRun bool
-	json   bool
+	out    outputFlags
 }
 
 func newBuildCmd() *cobra.Command {
 	o := &buildOptions{}
 	cmd := &cobra.Command{
-		Use:   "build --for HOST [-o OUT] [--dry-run] [--json] [PKG] [-- GO_BUILD_ARGS...]",
+		Use:   "build --for HOST [-o|--output OUT] [--dry-run] [--format F | --json] [PKG] [-- GO_BUILD_ARGS...]",
 		Short: "Build the plugin package PKG so that HOST's plugin.Open accepts it",
 		Long: `Build the plugin package PKG (default ".", in its own module, as go build
 resolves it) so that the program HOST loads it with plugin.Open.
@@ -53,7 +51,8 @@ plugin needs in a newer version than HOST links) is said with the way out.
 --dry-run prints the recipe instead, to copy and paste: the environment, the
 go mod edit with the pins, the one go build command, and what the plugin's
 go.mod would need for good. --json prints the recipe (or the build's result)
-as JSON. Arguments after -- are added to go build.
+as one JSON object; --format markdown puts the recipe in a code block.
+Arguments after -- are added to go build.
 
 Exit status: 0 when the plugin is built and HOST would load it (for
 --dry-run: when nothing stands in the way), 1 otherwise, 2 for usage errors.`,
@@ -61,15 +60,18 @@ Exit status: 0 when the plugin is built and HOST would load it (for
   soinspect build --for ./bin/app --dry-run
   soinspect build --for ./bin/app --json . -- -v`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			var extra []string
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 				args, extra = args[:dash], args[dash:]
 			}
 			if o.host == "" {
-				return usagef("build: --for HOST is required")
+				return usagef("--for HOST is required")
 			}
 			if len(args) > 1 {
-				return usagef("build: one PKG at most (got %d): a plugin is one main package", len(args))
+				return usagef("one PKG at most (got %d): a plugin is one main package", len(args))
 			}
 			pkg := "."
 			if len(args) == 1 {
@@ -79,49 +81,55 @@ Exit status: 0 when the plugin is built and HOST would load it (for
 		},
 	}
 	cmd.Flags().StringVar(&o.host, "for", "", "the host program whose plugin.Open must accept the plugin")
-	cmd.Flags().StringVarP(&o.out, "output", "o", "", "the plugin file to write (default: PKG's directory name with .so)")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "the plugin file to write (default: PKG's directory name with .so)")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the recipe and build nothing")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the recipe (or the result) as JSON")
+	o.out.add(cmd)
 	return cmd
 }
 
 func (o *buildOptions) run(cmd *cobra.Command, pkg string, extra []string) error {
-	stderr := cmd.ErrOrStderr()
 	host, err := elfinspect.Open(o.host)
 	if err != nil {
-		fmt.Fprintf(stderr, "soinspect build: %v\n", fileError(o.host, err))
+		warn(cmd, "%v", fileError(o.host, err))
 		return failedError{1}
 	}
 	defer host.Close()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	recipe, err := pluginbuild.Derive(ctx, host, pluginbuild.Options{
-		Package: pkg, Output: o.out, ExtraArgs: extra, NoFetch: o.dryRun,
+		Package: pkg, Output: o.output, ExtraArgs: extra, NoFetch: o.dryRun,
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "soinspect build: %s\n", termSafe(err.Error()))
+		warn(cmd, "%v", err)
 		return failedError{1}
 	}
 	defer recipe.Close()
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 32<<10)
 	defer bw.Flush()
 	if o.dryRun {
-		if o.json {
+		if o.out.isJSON() {
 			err = render.JSON(bw, recipe)
 		} else {
+			md := o.out.opts.Format == render.FormatMarkdown
+			if md {
+				fmt.Fprintln(bw, "```sh")
+			}
 			err = writeRecipe(bw, recipe)
+			if md {
+				fmt.Fprintln(bw, "```")
+			}
 		}
 		if err != nil {
 			return err
 		}
 		if recipe.Fatal() {
 			bw.Flush()
-			fmt.Fprintf(stderr, "soinspect build: %d problem(s) stand in the way of a plugin %s loads\n", countFatal(recipe), o.host)
+			warn(cmd, "%s stand in the way of a plugin %s loads", count(countFatal(recipe), "problem", "problems"), o.host)
 			return failedError{1}
 		}
 		return nil
 	}
-	if !o.json {
+	if !o.out.isJSON() {
 		fmt.Fprintf(bw, "building %s for %s with %s", termSafe(recipe.Output), termSafe(o.host), termSafe(recipe.Toolchain))
 		if !recipe.ToolchainCached {
 			fmt.Fprint(bw, " (downloading it first)")
@@ -131,20 +139,20 @@ func (o *buildOptions) run(cmd *cobra.Command, pkg string, extra []string) error
 	}
 	res, err := recipe.Build(ctx, host)
 	if err != nil {
-		fmt.Fprintf(stderr, "soinspect build: %s\n", termSafe(err.Error()))
+		warn(cmd, "%v", err)
 		return failedError{1}
 	}
-	if o.json {
+	if o.out.isJSON() {
 		err = render.JSON(bw, res)
 	} else {
-		err = writeResult(bw, res)
+		err = writeResult(bw, o.out.doc(bw), res)
 	}
 	if err != nil {
 		return err
 	}
 	if !res.Loadable {
 		bw.Flush()
-		fmt.Fprintf(stderr, "soinspect build: %s would not load %s\n", termSafe(o.host), termSafe(recipe.Output))
+		warn(cmd, "%s would not load %s", o.host, recipe.Output)
 		return failedError{1}
 	}
 	return nil
@@ -228,8 +236,9 @@ func writeProblems(w io.Writer, r *pluginbuild.Recipe) {
 	}
 }
 
-// writeResult prints what the build did and the check of its plugin.
-func writeResult(w io.Writer, res *pluginbuild.Result) error {
+// writeResult prints what the build did and the check of its plugin (in
+// doc, which writes to w).
+func writeResult(w io.Writer, doc *render.Doc, res *pluginbuild.Result) error {
 	r := res.Recipe
 	if !res.Built && res.GoOutput == "" {
 		fmt.Fprintln(w, "not built:")
@@ -261,7 +270,10 @@ func writeResult(w io.Writer, res *pluginbuild.Result) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	if res.Verdict != nil {
-		if err := (&checkOptions{}).write(w, res.Verdict, true); err != nil {
+		if err := (&checkOptions{}).write(doc, res.Verdict, true); err != nil {
+			return err
+		}
+		if err := doc.Flush(); err != nil {
 			return err
 		}
 	}
@@ -281,28 +293,11 @@ func indentBlock(s string) string {
 }
 
 // termSafe escapes control characters and invalid UTF-8, which a file's
-// build info or paths could carry, for a terminal.
+// build info or paths could carry, line by line.
 func termSafe(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c >= 0x80 {
-			clean = false
-			break
-		}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = render.Visible(l)
 	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r == 0xfffd && !strings.HasPrefix(s[i:], "\ufffd"), r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return strings.Join(lines, "\n")
 }
