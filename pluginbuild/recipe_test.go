@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/elfinspect"
 )
 
 func TestCompareVersions(t *testing.T) {
@@ -132,5 +134,53 @@ func TestToolchainUnfetchable(t *testing.T) {
 	r.chooseToolchain(t.Context(), local, env, true)
 	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Message, "development toolchain") {
 		t.Errorf("devel: %+v", r.Problems)
+	}
+}
+
+// TestDeriveGoLineAndNoPlugin derives a recipe for this test binary (a Go
+// program without package plugin) and a module whose go line is newer
+// than any toolchain: both are problems, with their ways out, and the
+// module's go.mod is left as it was.
+func TestDeriveGoLineAndNoPlugin(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := elfinspect.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	dir := t.TempDir()
+	gomod := []byte("module example.com/p\n\ngo 1.99\n")
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), gomod, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Derive(t.Context(), host, Options{Dir: dir, NoFetch: true, Env: append(os.Environ(), "GOPROXY=off", "GOFLAGS=")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	codes := map[ProblemCode]Problem{}
+	for _, p := range r.Problems {
+		codes[p.Code] = p
+	}
+	if p, ok := codes[ProblemGoLine]; !ok || !strings.Contains(p.Message, "go 1.99") || !strings.Contains(p.Remedy, "lower the go line") {
+		t.Errorf("no go-line problem: %+v", r.Problems)
+	}
+	if p, ok := codes[ProblemHostCannotLoad]; !ok || !strings.Contains(p.Message, "does not link package plugin") {
+		t.Errorf("no host-cannot-load problem: %+v", r.Problems)
+	}
+	if r.Module != "example.com/p" || r.Output != filepath.Join(dir, filepath.Base(dir)+".so") {
+		t.Errorf("module %q, output %q", r.Module, r.Output)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); string(b) != string(gomod) {
+		t.Errorf("go.mod changed:\n%s", b)
 	}
 }
