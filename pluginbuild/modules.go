@@ -301,7 +301,7 @@ func (r *Recipe) mainPin(bi *elfinspect.BuildInfo, g *modGraph, sources *elfinsp
 	rel := strings.TrimPrefix(strings.TrimPrefix(bi.Path, bi.Main.Path), "/")
 	if !ok || src.Trimmed() {
 		r.problem(ProblemLocalPath, true,
-			"add -- -modfile-free pins yourself: replace "+bi.Main.Path+" => the host's source directory",
+			"add to the plugin's go.mod: replace "+bi.Main.Path+" => /path/to/the/host/source (the tree the host was built from)",
 			"the plugin requires the host's main module %s, and the host (built with -trimpath) does not record where its source was", bi.Main.Path)
 		return p
 	}
