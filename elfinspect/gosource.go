@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/soinspect/soinspect/internal/elfread"
 )
@@ -33,6 +34,15 @@ type PackageSource struct {
 
 // Trimmed reports whether Dir is a -trimpath path: not absolute.
 func (s PackageSource) Trimmed() bool { return !strings.HasPrefix(s.Dir, "/") }
+
+// The bounds of reading a function table: functions looked up per
+// package, and the time the whole read may take before it returns what it
+// has (a real 20 MB program takes about 10 ms).
+const (
+	samplesPerPackage = 16
+	maxSamples        = 512
+	sourcesBudget     = 3 * time.Second
+)
 
 // ErrNoPclntab is returned by PackageSources for a file without a Go
 // function table: not Go, or stripped of it.
@@ -170,17 +180,30 @@ func (f *File) Sources() (src *Sources, err error) {
 		n    int
 	}
 	votes := map[string]map[string]*vote{} // package -> dir -> vote
+	sampled, own := map[string]int{}, map[string]bool{}
+	deadline := time.Now().Add(sourcesBudget)
 	for i := range tab.Funcs {
+		// A damaged table can make each line lookup walk far: a few
+		// functions a package are enough to vote, and the whole read
+		// has a time budget.
+		if i%256 == 255 && time.Now().After(deadline) {
+			break
+		}
 		fn := &tab.Funcs[i]
 		pkg := fn.PackageName()
-		if pkg == "" {
+		// Enough votes once one is for the package's own directory.
+		if pkg == "" || sampled[pkg] >= maxSamples || sampled[pkg] >= samplesPerPackage && own[pkg] {
 			continue
 		}
+		sampled[pkg]++
 		file, _, _ := tab.PCToLine(fn.Entry)
 		if file == "" || strings.HasPrefix(file, "<") {
 			continue
 		}
 		dir := path.Dir(file)
+		if ownDir(pkg, dir) {
+			own[pkg] = true
+		}
 		ds := votes[pkg]
 		if ds == nil {
 			ds = map[string]*vote{}
