@@ -37,6 +37,16 @@ func openELF(cmd *cobra.Command, path string) (*elfinspect.File, error) {
 	if path != "-" {
 		return elfinspect.Open(path)
 	}
+	f, err := openStdin(cmd)
+	if err != nil {
+		// Named once, as elfinspect.Open names a file.
+		return nil, &elfinspect.Error{Op: "open", Path: stdinName, Err: err}
+	}
+	f.Path = stdinName
+	return f, nil
+}
+
+func openStdin(cmd *cobra.Command) (*elfinspect.File, error) {
 	tmp, err := os.CreateTemp("", "soinspect-stdin-*")
 	if err != nil {
 		return nil, fmt.Errorf("a temporary file for standard input: %w", err)
@@ -55,15 +65,10 @@ func openELF(cmd *cobra.Command, path string) (*elfinspect.File, error) {
 		return nil, errors.New("empty")
 	}
 	f, err := elfinspect.Open(tmp.Name())
-	if err != nil {
-		var fe *elfinspect.FormatError
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
-		return nil, err
+	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
+		return nil, pe.Err // without the temporary file's name
 	}
-	f.Path = stdinName
-	return f, nil
+	return f, err
 }
 
 // checkStdinOnce refuses "-" given more than once: standard input can be

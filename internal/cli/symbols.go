@@ -164,7 +164,7 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 
 	syms, table, err := o.load(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	rep.table, rep.total = table, len(syms)
 	syms = o.filter(syms)
@@ -221,7 +221,8 @@ func (o *symbolsOptions) load(f *elfinspect.File) ([]elfinspect.Symbol, elfinspe
 	}
 	s, err = f.StaticSymbols()
 	if errors.Is(err, elfinspect.ErrNoSymbols) {
-		return nil, 0, fmt.Errorf("no symbols (neither .dynsym nor .symtab)")
+		// Named once, as elfinspect names the file in its own errors.
+		return nil, 0, &elfinspect.Error{Op: "read symbols", Path: f.Path, Err: fmt.Errorf("%w (neither .dynsym nor .symtab)", elfinspect.ErrNoSymbols)}
 	}
 	return s, elfinspect.TableSymtab, err
 }
