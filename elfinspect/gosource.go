@@ -4,13 +4,13 @@ import (
 	"debug/elf"
 	"debug/gosym"
 	"errors"
-	"fmt"
 	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // PackageSource is where one package of a Go binary was compiled from, as
@@ -154,11 +154,10 @@ func escapePath(p string) string {
 // Sources reads the function table of a Go binary: where each package was
 // compiled from, and the file table.
 func (f *File) Sources() (src *Sources, err error) {
-	defer func() {
-		if p := recover(); p != nil && catchPanics {
-			src, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed Go function table: ", p)}
-		}
-	}()
+	// debug/gosym is not hardened against hostile input; no panic may escape.
+	defer guard.Recover(func(p any) {
+		src, err = nil, f.wrap("read Go function table", elfread.PanicError("Go function table", p))
+	})
 	s := f.elf.Section(".gopclntab")
 	if s == nil || s.Type == elf.SHT_NOBITS {
 		return nil, ErrNoPclntab
@@ -173,7 +172,7 @@ func (f *File) Sources() (src *Sources, err error) {
 	}
 	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text))
 	if err != nil {
-		return nil, &FormatError{Off: -1, Msg: "Go function table: " + err.Error()}
+		return nil, f.wrap("read Go function table", &FormatError{Off: -1, Msg: "Go function table: " + err.Error()})
 	}
 	type vote struct {
 		file string

@@ -55,7 +55,8 @@ func Derive(ctx context.Context, host *elfinspect.File, opts Options) (r *Recipe
 	}
 	bi, err := host.BuildInfo()
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a Go program: %w", host.Path, err)
+		// The error names the file (elfinspect.Error) when it has a name.
+		return nil, fmt.Errorf("the host is not a Go program: %w", err)
 	}
 	r = &Recipe{Host: host.Path, HostGoVersion: bi.GoVersion, goCmd: opts.Go, extra: opts.ExtraArgs}
 	if r.goCmd == "" {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // hashSettings are the build settings that change the code the compiler
@@ -143,7 +144,7 @@ type sourceCache struct {
 
 func (s *sourceCache) get(f *elfinspect.File) *elfinspect.Sources {
 	s.once.Do(func() {
-		defer func() { recover() }() // a malformed table is no evidence
+		defer guard.Recover(func(any) { s.s = nil }) // a malformed table is no evidence
 		if f != nil {
 			s.s, _ = f.Sources()
 		}

@@ -90,7 +90,7 @@ Exit status: 0 when the plugin is built and HOST would load it (for
 func (o *buildOptions) run(cmd *cobra.Command, pkg string, extra []string) error {
 	host, err := elfinspect.Open(o.host)
 	if err != nil {
-		warn(cmd, "%v", fileError(o.host, err))
+		warn(cmd, "%v", err)
 		return failedError{1}
 	}
 	defer host.Close()
