@@ -50,6 +50,7 @@ var hostVariants = []hostVariant{
 	{name: "go1.27.3-trimpath", args: []string{"-trimpath"}, env: []string{"GOTOOLCHAIN=go1.27.3"}, full: true, fetch: "go1.27.3"},
 	{name: "GOAMD64=v3", env: []string{"GOAMD64=v3"}, full: true},
 	{name: "race-trimpath", args: []string{"-race", "-trimpath"}, full: true},
+	{name: "cover", args: []string{"-cover"}, full: true},
 }
 
 // buildForEnv is the environment of every go command of the matrix: the
