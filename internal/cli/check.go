@@ -252,6 +252,26 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 					pkgs.Footer += " (and likewise for the others)"
 				}
 			}
+		} else if cause, n, first := mostCommonCause(pkgs.Rows); n > 1 {
+			// Most packages share a cause: say it once, under the table,
+			// and give the others theirs with their evidence.
+			common := make([]bool, len(evidence))
+			for i, e := range evidence {
+				switch {
+				case pkgs.Rows[i][3] == cause:
+					common[i] = true
+					pkgs.Rows[i][3] = "the common cause (below)"
+				case e != "":
+					pkgs.Rows[i][3] = e + "; " + pkgs.Rows[i][3]
+				}
+			}
+			pkgs.Footer += fmt.Sprintf("; the common cause of %d of them: %s", n, cause)
+			for i := first; i < len(evidence); i++ {
+				if common[i] && evidence[i] != "" {
+					pkgs.Footer += "\nevidence: " + evidence[i] + " (and likewise for the others)"
+					break
+				}
+			}
 		} else {
 			// A cause each: the evidence goes with it.
 			for i, e := range evidence {
@@ -266,6 +286,24 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 	}
 	w.List("\nNotes", v.Notes)
 	return nil
+}
+
+// mostCommonCause returns the cause (column 3) most rows share, how many
+// do, and the first of them.
+func mostCommonCause(rows [][]string) (cause string, n, first int) {
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r[3]]++
+		if c := counts[r[3]]; c > n {
+			cause, n = r[3], c
+		}
+	}
+	for i, r := range rows {
+		if r[3] == cause {
+			return cause, n, i
+		}
+	}
+	return cause, n, 0
 }
 
 // commonCause returns the cause (column 3) shared by every row.

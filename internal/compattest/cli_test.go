@@ -27,6 +27,8 @@ func TestCheckCLI(t *testing.T) {
 		{"dependency", []string{"check", "host", "plugin-dep13.so"}, 1,
 			[]string{"WILL FAIL", `plugin.Open("plugin-dep13")`, "different version of package", "example.com/dep", "v1.2.0", "v1.3.0"}, ""},
 		{"trimpath, every package", []string{"check", "host", "plugin-trimpath.so"}, 1, []string{"internal/abi", "runtime", "trimmed in the plugin only (-trimpath)", "evidence: the host compiled example.com/dep"}, ""},
+		{"mixed causes", []string{"check", "host-race", "plugin-dep13.so"}, 1,
+			[]string{"the common cause of", "the common cause (below)", "-race: host true, plugin unset", "testdata/dep/v1.3.0/dep.go"}, ""},
 		{"require met", []string{"check", "--require", "Run:func() string", "--require", "Count:*int", "host", "plugin.so"}, 0, []string{"loadable"}, ""},
 		{"require type", []string{"check", "--require", "Count:int", "host", "plugin.so"}, 1, []string{"fails --require", "require 'Count:*int'"}, ""},
 		{"require missing", []string{"check", "--require", "Nope:func()", "host", "plugin.so"}, 1, []string{"exports no Nope"}, ""},
