@@ -53,6 +53,10 @@ type Object struct {
 	vd             []verDef
 	vnErr, vdErr   error
 	vnDone, vdDone bool
+
+	sym     *symbols
+	symErr  error
+	symDone bool
 }
 
 // openVerifyError is an error of open_verify that ends the search: the

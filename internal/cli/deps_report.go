@@ -26,7 +26,8 @@ type depsReport struct {
 	Error           string            `json:"error,omitempty"`
 	Warnings        []string          `json:"warnings,omitempty"`
 
-	res *ldso.Result
+	res   *ldso.Result
+	bound bool // bindings were computed
 }
 
 // depsObject is one object of the load set (or one library not found).
@@ -190,6 +191,7 @@ func (r *depsReport) writeLdd(w io.Writer) error {
 	if r.Error != "" {
 		fmt.Fprintf(w, "%s: error while loading shared libraries: %s\n", esc(r.File), esc(r.Error))
 	}
+	r.writeLddUnresolved(w)
 	return nil
 }
 
