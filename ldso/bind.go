@@ -95,8 +95,10 @@ func Bind(res *Result, opt BindOptions) ([]Binding, error) {
 	scope := res.Scope()
 	b := &binder{scope: scope, unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
 	var out []Binding
-	for _, l := range res.Objects {
-		if !l.Found() || l.IsInterpreter() {
+	order := res.InitOrder()
+	for i := len(order) - 1; i >= 0; i-- {
+		l := order[i]
+		if l.IsInterpreter() {
 			continue
 		}
 		bs, err := b.relocate(l, nil)
@@ -106,6 +108,72 @@ func Bind(res *Result, opt BindOptions) ([]Binding, error) {
 		out = append(out, bs...)
 	}
 	return out, nil
+}
+
+// InitOrder returns the objects found in the order of the main program's
+// l_initfini, as _dl_sort_maps_dfs (glibc 2.36's default) sorts the
+// search list: every object before the objects it needs, the main program
+// first. ld.so relocates them from the last to the first, and runs
+// their initializers in the same order.
+func (r *Result) InitOrder() []*Loaded {
+	maps := r.Scope()
+	if len(maps) == 0 {
+		return nil
+	}
+	visited := make(map[*Loaded]bool, len(maps))
+	inMaps := make(map[*Loaded]bool, len(maps))
+	for _, m := range maps {
+		inMaps[m] = true
+	}
+	rpo := make([]*Loaded, len(maps))
+	head := len(maps)
+	main := maps[0]
+	// An explicit stack: a hostile chain of dependencies must not
+	// exhaust the goroutine's stack.
+	type frame struct {
+		l *Loaded
+		k int
+	}
+	var stack []frame
+	for i := len(maps) - 1; i >= 0 && head > 0; i-- {
+		if visited[maps[i]] {
+			continue
+		}
+		visited[maps[i]] = true
+		stack = append(stack[:0], frame{maps[i], 0})
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			var deps []*Loaded
+			if f.l != main {
+				deps = f.l.deps
+			}
+			if f.k < len(deps) {
+				d := deps[f.k]
+				f.k++
+				if !visited[d] && d != main && inMaps[d] {
+					visited[d] = true
+					stack = append(stack, frame{d, 0})
+				}
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			if head > 0 {
+				head--
+				rpo[head] = f.l
+			}
+		}
+	}
+	rpo = rpo[head:]
+	if len(rpo) > 0 && rpo[0] != main {
+		for i, m := range rpo {
+			if m == main {
+				copy(rpo[1:i+1], rpo[:i])
+				rpo[0] = main
+				break
+			}
+		}
+	}
+	return rpo
 }
 
 // Scope returns the global scope: the objects found, in search order
