@@ -120,6 +120,12 @@ func (r *Result) InitOrder() []*Loaded {
 	if len(maps) == 0 {
 		return nil
 	}
+	return initOrder(maps, maps[0])
+}
+
+// initOrder sorts maps as _dl_sort_maps_dfs does with main forced first;
+// main's own dependencies are not followed (its list is being built).
+func initOrder(maps []*Loaded, main *Loaded) []*Loaded {
 	visited := make(map[*Loaded]bool, len(maps))
 	inMaps := make(map[*Loaded]bool, len(maps))
 	for _, m := range maps {
@@ -127,7 +133,6 @@ func (r *Result) InitOrder() []*Loaded {
 	}
 	rpo := make([]*Loaded, len(maps))
 	head := len(maps)
-	main := maps[0]
 	// An explicit stack: a hostile chain of dependencies must not
 	// exhaust the goroutine's stack.
 	type frame struct {

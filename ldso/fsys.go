@@ -147,3 +147,14 @@ func statID(fi os.FileInfo) (fileID, bool) {
 	}
 	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, true
 }
+
+// HostPath returns where the file at p, a path inside the root directory
+// root, lies on this machine, every symbolic link resolved inside root
+// (an absolute target starts again at root; ".." stops at it).
+func HostPath(root, p string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	return fsys{root: abs}.hostPath(p)
+}

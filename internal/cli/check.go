@@ -11,6 +11,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/ldso"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -19,6 +20,7 @@ func init() { subcommands = append(subcommands, newCheckCmd) }
 type checkOptions struct {
 	json     bool
 	requires []string
+	root     string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -61,6 +63,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON verdict a plugin, one a line")
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
+	cmd.Flags().StringVar(&o.root, "root", "", "judge the loader inside `DIR` as a root file system (its ld.so.cache and libraries); HOST and PLUGIN are paths inside it")
 	return cmd
 }
 
@@ -72,7 +75,7 @@ type checkJSON struct {
 
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
 	stderr := cmd.ErrOrStderr()
-	host, err := elfinspect.Open(hostPath)
+	host, err := openInRoot(o.root, hostPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(hostPath, err))
 		return failedError{1}
@@ -81,7 +84,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	failed := 0
 	var plugins []*elfinspect.File
 	for _, p := range pluginPaths {
-		f, err := elfinspect.Open(p)
+		f, err := openInRoot(o.root, p)
 		if err != nil {
 			// dlopen would refuse it too, and it leaves no trace in the process.
 			fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(p, err))
@@ -91,7 +94,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		defer f.Close()
 		plugins = append(plugins, f)
 	}
-	verdicts := plugincheck.NewChecker(host).CheckSequence(plugins, reqs)
+	verdicts := plugincheck.NewChecker(host).WithLoader(ldso.Config{Root: o.root}).CheckSequence(plugins, reqs)
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	for i := range verdicts {

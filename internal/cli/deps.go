@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/ldso"
 )
 
@@ -54,7 +55,7 @@ usage errors.`,
 		Example: `  soinspect deps /usr/bin/ls
   soinspect deps --format ldd /usr/lib/x86_64-linux-gnu/libgtk-3.so.0
   soinspect deps --bindings --json bin/plugins/plugin1.so
-  soinspect deps --root ./rootfs ./rootfs/usr/bin/app
+  soinspect deps --root ./rootfs /usr/bin/app   # FILE is a path inside the root
   soinspect deps --format dot /usr/bin/curl | dot -Tsvg > curl.svg`,
 		Args: minArgs(1, "deps: at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -149,4 +150,23 @@ func (o *depsOptions) run(cmd *cobra.Command, files []string) error {
 // depsFileHeader is the "FILE:" line ldd prints before each of several files.
 func depsFileHeader(w io.Writer, path string) {
 	fmt.Fprintf(w, "%s:\n", path)
+}
+
+// openInRoot opens path, a path inside root when root is set (its links
+// resolved inside root), keeping the path as given as the file's name:
+// the loader model reads it inside the root again.
+func openInRoot(root, path string) (*elfinspect.File, error) {
+	if root == "" || root == "/" {
+		return elfinspect.Open(path)
+	}
+	hp, err := ldso.HostPath(root, path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := elfinspect.Open(hp)
+	if err != nil {
+		return nil, err
+	}
+	f.Path = path
+	return f, nil
 }
