@@ -26,14 +26,19 @@ var traceBinding = regexp.MustCompile("binding file (.+) \\[\\d+\\] to (.+) \\[\
 // the vdso's.
 func ldsoBindings(t testing.TB, file string, library bool) (map[triple]bool, error) {
 	var cmd *exec.Cmd
+	if fi, err := os.Stat(file); err == nil && fi.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 {
+		// A setuid or setgid program ignores LD_DEBUG: run it through the
+		// loader, which then traces it as an ordinary file.
+		library = true
+	}
 	if library {
 		cmd = exec.Command("/lib64/ld-linux-x86-64.so.2", file)
 	} else {
 		cmd = exec.Command(file)
 	}
 	cmd.Env = []string{"LD_TRACE_LOADED_OBJECTS=1", "LD_WARN=yes", "LD_BIND_NOW=yes", "LD_DEBUG=bindings"}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Run()
 	out := map[triple]bool{}
 	for _, line := range strings.Split(stderr.String(), "\n") {
@@ -43,8 +48,8 @@ func ldsoBindings(t testing.TB, file string, library bool) (map[triple]bool, err
 		}
 		out[triple{m[1], m[3], m[2]}] = true
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no bindings traced: %s", strings.TrimSpace(stderr.String()))
+	if len(out) == 0 && !strings.Contains(stdout.String(), "=>") && !strings.Contains(stdout.String(), "ld-linux") {
+		return nil, fmt.Errorf("nothing traced: %s", strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
 }
