@@ -160,6 +160,8 @@ type loader struct {
 	caps       []string
 	level      int
 	dirs       map[string]*dirState
+	dead       map[*searchDir]bool // search paths none of whose directories exists
+	probes     int
 	cache      *Cache
 	cacheErr   error
 	cacheRead  bool
@@ -206,7 +208,7 @@ func (r *Result) Close() error {
 }
 
 func newLoader(cfg Config) (*loader, error) {
-	ld := &loader{cfg: cfg, dirs: map[string]*dirState{}}
+	ld := &loader{cfg: cfg, dirs: map[string]*dirState{}, dead: map[*searchDir]bool{}}
 	if cfg.Root != "" && cfg.Root != "/" {
 		abs, err := filepath.Abs(cfg.Root)
 		if err != nil {

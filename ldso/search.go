@@ -2,6 +2,7 @@ package ldso
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -66,6 +67,9 @@ func fillinRPath(list, seps string, c *dstContext) []searchDir {
 		}
 		if !seen[cp] {
 			seen[cp] = true
+			if len(out) == maxSearchDirs {
+				break
+			}
 			out = append(out, searchDir{dir: cp, origin: origin})
 		}
 		if i < 0 {
@@ -159,11 +163,19 @@ func (ld *loader) openVerify(p string) (*found, *openVerifyError, error) {
 // openPath is open_path: it tries name in each directory of dirs, with
 // each of the capability subdirectories, recording each path tried.
 func (ld *loader) openPath(name string, dirs []searchDir, tried *[]string) (*found, *searchDir, error) {
+	if len(dirs) == 0 || ld.dead[&dirs[0]] {
+		return nil, nil, nil
+	}
+	any := false
 	for i := range dirs {
 		d := &dirs[i]
 		hereAny := false
 		var lastErr error
 		for _, sub := range ld.caps {
+			ld.probes++
+			if ld.probes > maxProbes {
+				return nil, nil, &LoadError{Name: name, Msg: fmt.Sprintf("search abandoned after %d directory probes (the search paths are too long)", maxProbes)}
+			}
 			dir := d.dir + sub
 			st := ld.lookupDir(dir)
 			if !st.exists {
@@ -171,7 +183,9 @@ func (ld *loader) openPath(name string, dirs []searchDir, tried *[]string) (*fou
 			}
 			hereAny = true
 			cand := dir + name
-			*tried = append(*tried, cand)
+			if len(*tried) < maxTried {
+				*tried = append(*tried, cand)
+			}
 			if st.entries != nil && !st.entries[name] {
 				lastErr = syscall.ENOENT
 				continue
@@ -194,6 +208,27 @@ func (ld *loader) openPath(name string, dirs []searchDir, tried *[]string) (*fou
 			// ld.so gives up on this search path.
 			return nil, nil, nil
 		}
+		any = any || hereAny
+	}
+	if !any && ld.mayDrop(dirs) {
+		// None of the directories exists: ld.so drops the whole path.
+		ld.dead[&dirs[0]] = true
 	}
 	return nil, nil, nil
 }
+
+// mayDrop reports whether a search path may be dropped when none of its
+// directories exists: every one but the system directories and
+// LD_LIBRARY_PATH's, as open_path decides.
+func (ld *loader) mayDrop(dirs []searchDir) bool {
+	return len(ld.libPath) == 0 || &dirs[0] != &ld.libPath[0]
+}
+
+// The bounds of a search on hostile paths: the directories one path list
+// keeps, the paths recorded per missing library, the (directory,
+// subdirectory) probes of one load.
+const (
+	maxSearchDirs = 1 << 12
+	maxTried      = 1 << 8
+	maxProbes     = 1 << 22
+)
