@@ -161,6 +161,7 @@ type loader struct {
 	level      int
 	dirs       map[string]*dirState
 	dead       map[*searchDir]bool // search paths none of whose directories exists
+	byName     map[string]*Loaded  // the objects found, by every name they answer to
 	probes     int
 	cache      *Cache
 	cacheErr   error
@@ -208,7 +209,7 @@ func (r *Result) Close() error {
 }
 
 func newLoader(cfg Config) (*loader, error) {
-	ld := &loader{cfg: cfg, dirs: map[string]*dirState{}, dead: map[*searchDir]bool{}}
+	ld := &loader{cfg: cfg, dirs: map[string]*dirState{}, dead: map[*searchDir]bool{}, byName: map[string]*Loaded{}}
 	if cfg.Root != "" && cfg.Root != "/" {
 		abs, err := filepath.Abs(cfg.Root)
 		if err != nil {
@@ -287,6 +288,7 @@ func (ld *loader) load(file string) (*Result, error) {
 	main := &Loaded{Name: file, Path: file, Via: ViaMain, Object: f.obj, id: f.id, hasID: f.hasID}
 	main.names = []string{file}
 	ld.main = main
+	ld.register(main, file, f.obj.Soname)
 	if fi, err := ld.stat(file); err == nil {
 		ld.res.Secure = fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid) != 0
 	}
@@ -523,10 +525,10 @@ func (ld *loader) mapObject(from *Loaded, name string, trace bool) (*Loaded, err
 	if ld.res.interp.matches(name) {
 		return ld.res.interp, nil
 	}
-	for _, l := range objs {
-		if l.matches(name) {
-			return l, nil
-		}
+	if l, ok := ld.byName[name]; ok {
+		// The first object of the list with that name or soname.
+		l.addName(name)
+		return l, nil
 	}
 	ld.otherClass = false
 	var tried []string
@@ -558,9 +560,10 @@ func (ld *loader) mapObject(from *Loaded, name string, trace bool) (*Loaded, err
 	}
 	// The same file under another name is the same object.
 	if f.hasID {
-		for _, l := range append(objs, ld.res.interp) {
+		for _, l := range objs {
 			if l.hasID && l.id == f.id {
 				l.addName(name)
+				ld.register(l, name)
 				return l, nil
 			}
 		}
@@ -571,7 +574,19 @@ func (ld *loader) mapObject(from *Loaded, name string, trace bool) (*Loaded, err
 		l.Dir, l.Origin = dir.dir, dir.origin
 	}
 	l.names = []string{name}
+	ld.register(l, name, l.Path, l.Object.Soname)
 	return l, nil
+}
+
+// register records the names a found object answers to, unless an
+// object earlier in the list already answers to them: _dl_map_object
+// takes the first object of the list whose name or soname matches.
+func (ld *loader) register(l *Loaded, names ...string) {
+	for _, n := range names {
+		if _, ok := ld.byName[n]; !ok && n != "" {
+			ld.byName[n] = l
+		}
+	}
 }
 
 // paths returns the decomposed DT_RPATH and DT_RUNPATH of l, once.

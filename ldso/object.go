@@ -14,13 +14,14 @@ import (
 // The limits of the object reader. A hostile file cannot make it read or
 // allocate more than these; each is far above what a linker writes.
 const (
-	maxPhdrs      = 1 << 12  // program headers read from one file
-	maxDynamic    = 1 << 20  // bytes of the dynamic segment
-	maxStrtab     = 64 << 20 // bytes of the dynamic string table
-	maxDynString  = 4 << 20  // bytes of one string (DT_NEEDED, DT_RPATH, ...)
-	maxNeeded     = 1 << 16  // DT_NEEDED entries of one object
-	maxSymbols    = 1 << 22  // dynamic symbols of one object
-	maxRelocBytes = 256 << 20
+	maxPhdrs       = 1 << 12  // program headers read from one file
+	maxDynamic     = 1 << 20  // bytes of the dynamic segment
+	maxStrtab      = 64 << 20 // bytes of the dynamic string table
+	maxDynString   = 4 << 20  // bytes of one string (DT_NEEDED, DT_RPATH, ...)
+	maxNeeded      = 1 << 16  // DT_NEEDED entries of one object
+	maxNeededBytes = 16 << 20 // bytes of the distinct DT_NEEDED names of one object
+	maxSymbols     = 1 << 22  // dynamic symbols of one object
+	maxRelocBytes  = 256 << 20
 )
 
 // Object is what ld.so reads of one ELF file: the ELF header checks of
@@ -279,10 +280,19 @@ func (o *Object) readDynamic(p *elf.ProgHeader) error {
 		return string(s[:i]), nil
 	}
 	o.Needed = make([]string, 0, len(needed))
+	interned := map[uint64]string{}
+	total := 0
 	for _, v := range needed {
-		s, err := str(v, elf.DT_NEEDED)
-		if err != nil {
-			return err
+		s, ok := interned[v]
+		if !ok {
+			var err error
+			if s, err = str(v, elf.DT_NEEDED); err != nil {
+				return err
+			}
+			if total += len(s); total > maxNeededBytes {
+				return &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("DT_NEEDED names exceed %d bytes", maxNeededBytes)}
+			}
+			interned[v] = s
 		}
 		o.Needed = append(o.Needed, s)
 	}

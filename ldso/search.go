@@ -166,6 +166,11 @@ func (ld *loader) openPath(name string, dirs []searchDir, tried *[]string) (*fou
 	if len(dirs) == 0 || ld.dead[&dirs[0]] {
 		return nil, nil, nil
 	}
+	if len(name) > nameMax {
+		// open fails with ENAMETOOLONG in the first directory that
+		// exists, and ld.so gives up on the path there.
+		return nil, nil, nil
+	}
 	any := false
 	for i := range dirs {
 		d := &dirs[i]
@@ -228,6 +233,7 @@ func (ld *loader) mayDrop(dirs []searchDir) bool {
 // keeps, the paths recorded per missing library, the (directory,
 // subdirectory) probes of one load.
 const (
+	nameMax       = 255 // NAME_MAX: the longest file name open accepts
 	maxSearchDirs = 1 << 12
 	maxTried      = 1 << 8
 	maxProbes     = 1 << 22

@@ -66,6 +66,7 @@ func (o *Object) verNeeds() ([]verNeed, error) {
 		return nil, nil
 	}
 	le := binary.LittleEndian
+	auxes := 0 // Vernaux entries read, over all Verneed entries
 	o.vnErr = o.readChain(addr, "version needs (DT_VERNEED)", func(rec []byte, at uint64) (uint32, error) {
 		if v := le.Uint16(rec); v != 1 {
 			return 0, fmt.Errorf("unsupported version %d of Verneed record", v)
@@ -74,7 +75,10 @@ func (o *Object) verNeeds() ([]verNeed, error) {
 		file, _ := o.dynString(uint64(le.Uint32(rec[4:])))
 		vn := verNeed{file: file}
 		a := at + uint64(le.Uint32(rec[8:]))
-		for k := 0; k < maxVersionEntries; k++ {
+		for {
+			if auxes++; auxes > maxVersionEntries {
+				return 0, fmt.Errorf("version needs (DT_VERNEED): more than %d entries", maxVersionEntries)
+			}
 			ab, err := o.readAddr(a, 16, "version needs (DT_VERNEED)")
 			if err != nil {
 				return 0, err
