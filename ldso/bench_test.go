@@ -14,8 +14,9 @@ import (
 func benchBind(b *testing.B, files []string) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
+		pool := NewPool(64)
 		for _, f := range files {
-			res, err := Load(f, Config{})
+			res, err := Load(f, Config{Pool: pool})
 			if err != nil {
 				continue
 			}
@@ -25,6 +26,7 @@ func benchBind(b *testing.B, files []string) {
 			}
 			res.Close()
 		}
+		pool.Close()
 	}
 }
 

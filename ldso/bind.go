@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"sort"
 
 	"github.com/soinspect/soinspect/internal/elfread"
 )
@@ -206,14 +205,20 @@ type binder struct {
 	main   *Loaded
 }
 
-type relocRef struct {
-	sym uint32
-	typ uint32
+// relocClasses returns, per symbol index, the set of relocation type
+// classes (bit 1<<class) of o's DT_RELA and DT_JMPREL relocations that
+// name it and need a lookup; nsyms is the symbol count.
+func (o *Object) relocClasses(nsyms int) ([]uint8, error) {
+	if o.rcDone {
+		return o.rc, o.rcErr
+	}
+	o.rcDone = true
+	o.rc, o.rcErr = o.readRelocClasses(nsyms)
+	return o.rc, o.rcErr
 }
 
-// relocs returns the symbol relocations of o: DT_RELA and DT_JMPREL.
-func (o *Object) relocs() ([]relocRef, error) {
-	var out []relocRef
+func (o *Object) readRelocClasses(nsyms int) ([]uint8, error) {
+	out := make([]uint8, nsyms)
 	le := binary.LittleEndian
 	read := func(addrTag, sizeTag elf.DynTag, what string) error {
 		addr, ok := o.dyn[addrTag]
@@ -230,7 +235,14 @@ func (o *Object) relocs() ([]relocRef, error) {
 		}
 		for i := 0; i+24 <= len(b); i += 24 {
 			info := le.Uint64(b[i+8:])
-			out = append(out, relocRef{sym: uint32(info >> 32), typ: uint32(info)})
+			sym, typ := uint32(info>>32), uint32(info)
+			if sym == 0 || typ == rX86_64None || typ == rX86_64Relative || typ == rX86_64IRelative {
+				continue
+			}
+			if int64(sym) >= int64(nsyms) {
+				return fmt.Errorf("%s: relocation against symbol %d of %d", what, sym, nsyms)
+			}
+			out[sym] |= 1 << typeClass(typ)
 		}
 		return nil
 	}
@@ -250,7 +262,8 @@ type bindKey struct {
 	cls int
 }
 
-// relocate looks up every symbol relocation of l.
+// relocate looks up every symbol relocation of l, one lookup per symbol
+// and relocation class, in symbol order.
 func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 	o := l.Object
 	s, err := o.syms()
@@ -260,28 +273,18 @@ func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 	if s.st == nil {
 		return nil, nil
 	}
-	rs, err := o.relocs()
+	classes, err := o.relocClasses(s.st.N)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Path, err)
 	}
-	seen := map[bindKey]bool{}
 	var keys []bindKey
-	for _, r := range rs {
-		if r.sym == 0 || r.typ == rX86_64None || r.typ == rX86_64Relative || r.typ == rX86_64IRelative {
-			continue
-		}
-		k := bindKey{r.sym, typeClass(r.typ)}
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+	for i, m := range classes {
+		for c := 0; m != 0 && c < 8; c++ {
+			if m&(1<<c) != 0 {
+				keys = append(keys, bindKey{uint32(i), c})
+			}
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].sym != keys[j].sym {
-			return keys[i].sym < keys[j].sym
-		}
-		return keys[i].cls < keys[j].cls
-	})
 	var out []Binding
 	for _, k := range keys {
 		ref, ok := s.st.Sym(int(k.sym))

@@ -43,6 +43,8 @@ type Config struct {
 	// Secure forces the secure-execution rules (AT_SECURE); without it
 	// they apply when the main file is setuid or setgid.
 	Secure bool
+	// Pool, if not nil, shares the objects read with other loads.
+	Pool *Pool
 	// AsExecuted takes $ORIGIN of the main program from its real path,
 	// as the kernel starts it, instead of from the path as given, as
 	// ldd (which runs the file through the loader) does.

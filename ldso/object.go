@@ -58,6 +58,10 @@ type Object struct {
 	sym     *symbols
 	symErr  error
 	symDone bool
+
+	rc     []uint8 // relocation classes per symbol
+	rcErr  error
+	rcDone bool
 }
 
 // openVerifyError is an error of open_verify that ends the search: the

@@ -138,6 +138,16 @@ func (ld *loader) openVerify(p string) (*found, *openVerifyError, error) {
 		return nil, nil, err
 	}
 	ld.opened++
+	key, keyed := keyOf(fi)
+	pool := ld.cfg.Pool
+	if pool != nil && keyed {
+		if obj := pool.get(key); obj != nil {
+			fh.Close()
+			f := &found{path: p, obj: obj}
+			f.id, f.hasID = statID(fi)
+			return f, nil, nil
+		}
+	}
 	obj, err := readObject(p, fh, fi.Size())
 	if err != nil {
 		fh.Close()
@@ -154,7 +164,9 @@ func (ld *loader) openVerify(p string) (*found, *openVerifyError, error) {
 		}
 		return nil, &openVerifyError{err.Error()}, nil
 	}
-	ld.files = append(ld.files, fh)
+	if pool == nil || !keyed || !pool.add(key, obj, fh) {
+		ld.files = append(ld.files, fh)
+	}
 	f := &found{path: p, obj: obj}
 	f.id, f.hasID = statID(fi)
 	return f, nil, nil

@@ -108,8 +108,12 @@ func (o *depsOptions) config() ldso.Config {
 
 func (o *depsOptions) run(cmd *cobra.Command, files []string) error {
 	incomplete, notDynamic := 0, 0
+	cfg := o.config()
+	// Libraries common to the files (libc, the loader) are read once.
+	cfg.Pool = ldso.NewPool(16)
+	defer cfg.Pool.Close()
 	err := eachFile(cmd, files, func(w io.Writer, path string) error {
-		res, err := ldso.Load(path, o.config())
+		res, err := ldso.Load(path, cfg)
 		var nl *ldso.NotLoadableError
 		if errors.As(err, &nl) && o.format == "ldd" {
 			// ldd's own words, on stderr, for anything ld.so will not load.
