@@ -11,7 +11,7 @@ import (
 // shared object of the system library directory, and of libLLVM; compare
 // with `ldd -r` on the same files (see README, Speed).
 
-func benchBind(b *testing.B, files []string) {
+func benchBind(b *testing.B, files []string, opt BindOptions) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		pool := NewPool(64)
@@ -21,7 +21,7 @@ func benchBind(b *testing.B, files []string) {
 				continue
 			}
 			CheckVersions(res)
-			if _, err := Bind(res, BindOptions{Shadowed: true}); err != nil {
+			if _, err := Bind(res, opt); err != nil {
 				b.Fatal(err)
 			}
 			res.Close()
@@ -35,7 +35,7 @@ func BenchmarkBindLLVM(b *testing.B) {
 	if _, err := os.Stat(llvm); err != nil {
 		b.Skip(err)
 	}
-	benchBind(b, []string{llvm})
+	benchBind(b, []string{llvm}, BindOptions{Shadowed: true})
 }
 
 func BenchmarkBindSystemLibs(b *testing.B) {
@@ -49,5 +49,6 @@ func BenchmarkBindSystemLibs(b *testing.B) {
 			files = append(files, filepath.Join("/usr/lib/x86_64-linux-gnu", e.Name()))
 		}
 	}
-	benchBind(b, files)
+	b.Run("shadowed", func(b *testing.B) { benchBind(b, files, BindOptions{Shadowed: true}) })
+	b.Run("first-only", func(b *testing.B) { benchBind(b, files, BindOptions{}) })
 }

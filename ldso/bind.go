@@ -285,7 +285,7 @@ func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 			}
 		}
 	}
-	var out []Binding
+	out := make([]Binding, 0, len(keys))
 	for _, k := range keys {
 		ref, ok := s.st.Sym(int(k.sym))
 		if !ok {
