@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -13,17 +12,15 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCompareCmd) }
-
 type compareOptions struct {
-	json    bool
+	out     outputFlags
 	timeout time.Duration
 }
 
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare [--json] FILE [SYMBOL...]",
+		Use:   "compare [--format F | --json] [--timeout D] FILE [SYMBOL...]",
 		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
@@ -53,13 +50,17 @@ errors; 128+signal when interrupted (130 for Ctrl-C).`,
 		Example: `  soinspect compare bin/plugins/plugin1.so
   soinspect compare bin/plugins/plugin1.so Run Greeting
   soinspect compare --json bin/plugins/plugin1.so`,
-		Args: minArgs(1, "compare: FILE is required"),
+		Args: minArgs(1, "FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args[0], args[1:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the comparison as JSON")
+	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
+	o.out.add(cmd)
 	cmd.Flags().DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill each child after this long")
 	return cmd
 }
@@ -73,20 +74,20 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		return err
 	}
 	if tgt.Search {
-		return fmt.Errorf("compare: %s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
+		return fmt.Errorf("%s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
 	}
 	if why := st.LoadProblem(); why != "" {
-		return fmt.Errorf("compare: %s. Nothing was loaded", why)
+		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
 	if st.Plugin == nil && len(names) == 0 {
-		return usagef("compare: %s is not a Go plugin; name the SYMBOLs to compare", file)
+		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
 	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout})
 	if err != nil {
 		return err
 	}
 	if cmp.Interrupted != "" {
-		if o.json {
+		if o.out.isJSON() {
 			w := bufio.NewWriter(cmd.OutOrStdout())
 			render.JSON(w, cmp)
 			w.Flush()
@@ -95,12 +96,18 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	}
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	defer w.Flush()
-	if o.json {
+	if o.out.isJSON() {
 		if err := render.JSON(w, cmp); err != nil {
 			return err
 		}
-	} else if err := o.write(w, cmp); err != nil {
-		return err
+	} else {
+		doc := o.out.doc(w)
+		if err := o.write(doc, cmp); err != nil {
+			return err
+		}
+		if err := doc.Flush(); err != nil {
+			return err
+		}
 	}
 	if !cmp.OK() {
 		return failedError{1}
@@ -108,7 +115,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	return nil
 }
 
-func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
+func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	raw, gor := c.Raw, c.Go
 	rm, _ := raw.Step("dlopen", "")
 	gm, _ := gor.Step("open", "")
@@ -138,17 +145,21 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
 	t := &render.Table{Title: "compare: " + c.Path, Header: []string{"", "RAW (cdl, dlopen)", "GO (plugin.Open)"},
-		Rows: rows, Elide: 2, Wrap: true, Width: render.Width}
+		Rows: rows, Kinds: []render.Kind{render.Fixed, render.Prose, render.Prose}}
 	if c.PluginPath != "" {
 		t.Footer = "pluginpath: " + c.PluginPath
 	}
-	if err := t.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(t); err != nil {
 		return err
 	}
 
+	// The times go under the table: beside two addresses and an offset
+	// they would push the table past 100 columns.
 	st := &render.Table{Title: "\nsymbols: dlsym (raw child) vs the pointer in plugin.Lookup's value (Go child)",
-		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "FILE OFFSET", "SAME", "DLSYM/LOOKUP TIME"},
-		Right:  []int{3, 4, 5}, Elide: 0, Width: render.Width}
+		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "OFFSET", "SAME"},
+		Kinds:  []render.Kind{render.Name, render.Fixed, render.Name, render.Fixed, render.Fixed, render.Prose, render.Fixed},
+		Right:  []int{3, 4, 5}}
+	var times []string
 	for _, s := range c.Symbols {
 		off := hexOrDash(s.RawOff)
 		if s.RawOff != s.GoOff && s.GoOff != 0 {
@@ -175,8 +186,8 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 		if typ == "" && s.StaticType != "" {
 			typ = s.StaticType + " (static)"
 		}
-		st.Rows = append(st.Rows, []string{s.Name, s.Kind, typ, rawCell, goCell, off, same,
-			nanosOrDash(s.RawNanos) + " / " + nanosOrDash(s.GoNanos)})
+		st.Rows = append(st.Rows, []string{s.Name, s.Kind, typ, rawCell, goCell, off, same})
+		times = append(times, s.Name+" "+nanosOrDash(s.RawNanos)+" / "+nanosOrDash(s.GoNanos))
 	}
 	var notes []string
 	for _, s := range c.Symbols {
@@ -190,21 +201,24 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	notes = append(notes, sideNotes("raw", "dlopen", rm.Err, raw.Outcome, raw.Crash)...)
 	notes = append(notes, sideNotes("Go", "plugin.Open", gm.Err, gor.Outcome, gor.Crash)...)
 	if c.Mismatches > 0 {
-		notes = append(notes, fmt.Sprintf("%d symbol(s) at different addresses: dlsym and plugin.Lookup disagree", c.Mismatches))
+		notes = append(notes, count(c.Mismatches, "symbol", "symbols")+" at different addresses: dlsym and plugin.Lookup disagree")
 	}
 	if same := c.Compared - c.Mismatches; same > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d symbol(s) compared and the same: the same file offset both ways, and in the Go child dlsym equals the pointer inside plugin.Lookup's value", same, len(c.Symbols)))
+		notes = append(notes, fmt.Sprintf("%d of %s compared and the same: the same file offset both ways, and in the Go child dlsym equals the pointer inside plugin.Lookup's value", same, count(len(c.Symbols), "symbol", "symbols")))
 	}
 	if c.NotCompared > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d symbol(s) could not be compared: dlsym or plugin.Lookup gave no address", c.NotCompared, len(c.Symbols)))
+		notes = append(notes, fmt.Sprintf("%d of %s could not be compared: dlsym or plugin.Lookup gave no address", c.NotCompared, count(len(c.Symbols), "symbol", "symbols")))
+	}
+	if len(times) > 0 {
+		notes = append(notes, "dlsym / Lookup times: "+strings.Join(times, ", "))
 	}
 	st.Footer = strings.Join(notes, "\n")
-	if err := st.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(st); err != nil {
 		return err
 	}
 	for _, cr := range []*probe.Crash{raw.Crash, gor.Crash} {
 		if cr != nil {
-			writeWhy(w, cr, render.Width)
+			writeWhy(w, cr)
 		}
 	}
 	return nil

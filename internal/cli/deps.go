@@ -13,8 +13,6 @@ import (
 	"github.com/soinspect/soinspect/ldso"
 )
 
-func init() { subcommands = append(subcommands, newDepsCmd) }
-
 // depsOptions are the flags of `soinspect deps`.
 type depsOptions struct {
 	format      string
