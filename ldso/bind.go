@@ -203,6 +203,7 @@ type binder struct {
 	unique map[string]uniqueDef
 	opt    BindOptions
 	main   *Loaded
+	lazy   bool // RTLD_LAZY: PLT relocations are not looked up
 }
 
 // relocClasses returns, per symbol index, the set of relocation type
@@ -213,11 +214,14 @@ func (o *Object) relocClasses(nsyms int) ([]uint8, error) {
 		return o.rc, o.rcErr
 	}
 	o.rcDone = true
-	o.rc, o.rcErr = o.readRelocClasses(nsyms)
+	o.rc, o.rcErr = o.readRelocClasses(nsyms, false)
 	return o.rc, o.rcErr
 }
 
-func (o *Object) readRelocClasses(nsyms int) ([]uint8, error) {
+// readRelocClasses reads the relocations; lazy leaves out the PLT ones
+// (DT_JMPREL), which a lazy relocation does not look up, and trims them
+// from the end of DT_RELA as ELF_DYNAMIC_DO_RELA does.
+func (o *Object) readRelocClasses(nsyms int, lazy bool) ([]uint8, error) {
 	out := make([]uint8, nsyms)
 	le := binary.LittleEndian
 	read := func(addrTag, sizeTag elf.DynTag, what string) error {
@@ -226,6 +230,11 @@ func (o *Object) readRelocClasses(nsyms int) ([]uint8, error) {
 			return nil
 		}
 		size := o.dyn[sizeTag]
+		if lazy && addrTag == elf.DT_RELA {
+			if ja, ok := o.dyn[elf.DT_JMPREL]; ok && addr+size == ja+o.dyn[elf.DT_PLTRELSZ] && o.dyn[elf.DT_PLTRELSZ] <= size {
+				size -= o.dyn[elf.DT_PLTRELSZ]
+			}
+		}
 		if size > maxRelocBytes {
 			return fmt.Errorf("%s is %d bytes long (limit %d)", what, size, maxRelocBytes)
 		}
@@ -249,7 +258,7 @@ func (o *Object) readRelocClasses(nsyms int) ([]uint8, error) {
 	if err := read(elf.DT_RELA, elf.DT_RELASZ, "DT_RELA"); err != nil {
 		return nil, err
 	}
-	if pr, ok := o.dyn[elf.DT_PLTREL]; !ok || elf.DynTag(pr) == elf.DT_RELA {
+	if pr, ok := o.dyn[elf.DT_PLTREL]; !lazy && (!ok || elf.DynTag(pr) == elf.DT_RELA) {
 		if err := read(elf.DT_JMPREL, elf.DT_PLTRELSZ, "DT_JMPREL"); err != nil {
 			return nil, err
 		}
@@ -273,7 +282,12 @@ func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 	if s.st == nil {
 		return nil, nil
 	}
-	classes, err := o.relocClasses(s.st.N)
+	var classes []uint8
+	if b.lazy {
+		classes, err = o.readRelocClasses(s.st.N, true)
+	} else {
+		classes, err = o.relocClasses(s.st.N)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Path, err)
 	}

@@ -162,6 +162,7 @@ func (r *Result) Dlopen(file string, flags OpenFlag) (*Opened, error) {
 		b.scope = append(b.scope, r.interp)
 	}
 	b.local = op.Local
+	b.lazy = flags&Now == 0
 	if flags&DeepBind != 0 {
 		b.scope, b.local = op.Local, b.scope
 	}

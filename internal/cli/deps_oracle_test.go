@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,4 +115,40 @@ func TestDepsLddOracle(t *testing.T) {
 		}
 	}
 	t.Logf("deps --format ldd equals ldd for %d of %d files (of %d in %v)", len(files)-bad, len(files), len(all), oracleDirs)
+}
+
+// TestDepsUnusedOracle holds the unused direct dependencies of deps --json
+// to `ldd -u` over the same sample.
+func TestDepsUnusedOracle(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the loader modelled is x86-64 glibc's")
+	}
+	if _, err := exec.LookPath("ldd"); err != nil {
+		t.Skip("no ldd")
+	}
+	files := sample(elfFilesIn(t, oracleDirs), oracleSample)
+	bad, withUnused := 0, 0
+	for _, f := range files {
+		out, _ := exec.Command("ldd", "-u", f).CombinedOutput()
+		var want []string
+		if i := bytes.Index(out, []byte("Unused direct dependencies:\n")); i >= 0 {
+			for _, l := range strings.Split(strings.TrimSpace(string(out[i+len("Unused direct dependencies:\n"):])), "\n") {
+				want = append(want, strings.TrimSpace(l))
+			}
+		}
+		var buf bytes.Buffer
+		Main([]string{"deps", "--json", f}, &buf, &buf)
+		var rep depsReport
+		if err := json.Unmarshal(buf.Bytes(), &rep); err != nil {
+			continue // not a dynamic object: ldd -u says nothing either
+		}
+		if len(want) > 0 {
+			withUnused++
+		}
+		if strings.Join(rep.Unused, "\n") != strings.Join(want, "\n") {
+			bad++
+			t.Errorf("%s: unused %q, ldd -u says %q", f, rep.Unused, want)
+		}
+	}
+	t.Logf("unused direct dependencies agree with ldd -u for %d of %d files (%d with some)", len(files)-bad, len(files), withUnused)
 }

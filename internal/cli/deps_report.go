@@ -90,6 +90,11 @@ func newDepsReport(res *ldso.Result) *depsReport {
 		}
 		r.Objects = append(r.Objects, o)
 	}
+	if unused, err := ldso.Unused(res); err == nil {
+		for _, l := range unused {
+			r.Unused = append(r.Unused, objectName(l))
+		}
+	}
 	for _, mv := range ldso.CheckVersions(res) {
 		r.MissingVersions = append(r.MissingVersions, depsMissingVers{
 			Version: mv.Version, File: mv.File, RequiredBy: mv.RequiredBy, Message: mv.Error(),
@@ -248,6 +253,12 @@ func (r *depsReport) writeTree(w io.Writer) error {
 	}
 	if !r.Static {
 		walk(0, "")
+	}
+	if len(r.Unused) > 0 {
+		fmt.Fprintln(w, "unused direct dependencies (nothing of the file binds to them, as ldd -u):")
+		for _, u := range r.Unused {
+			fmt.Fprintf(w, "    %s\n", esc(u))
+		}
 	}
 	for _, p := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", esc(p))
