@@ -436,3 +436,57 @@ func TestCacheLookupMatchesLdconfig(t *testing.T) {
 		t.Errorf("%d entries, ldconfig lists %d names", n, len(names))
 	}
 }
+
+// TestSetuidOrigin: a setuid program's $ORIGIN is not trusted. The real
+// loader is the judge where it can be made secure (root can run a
+// setuid-root copy as nobody): the copy fails to start for want of the
+// library its RUNPATH names through $ORIGIN, the plain program starts.
+func TestSetuidOrigin(t *testing.T) {
+	dir := fixtures(t)
+	suid := filepath.Join(dir, "bin/origin-suid")
+	b, err := os.ReadFile(filepath.Join(dir, "bin/origin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(suid, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(suid, 0o755|os.ModeSetuid); err != nil {
+		t.Fatal(err)
+	}
+	res := load(t, suid, Config{})
+	if !res.Secure {
+		t.Fatal("a setuid file is not loaded with the secure rules")
+	}
+	if o := find(res, "libo.so"); o == nil || o.Found() {
+		t.Errorf("setuid: libo.so %+v, want not found ($ORIGIN ignored)", o)
+	}
+	plain := load(t, filepath.Join(dir, "bin/origin"), Config{})
+	if o := find(plain, "libo.so"); o == nil || !o.Found() {
+		t.Errorf("plain: libo.so %+v, want found", o)
+	}
+
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("the real loader can be made secure only by root with setpriv")
+	}
+	// The fixture tree must be readable by nobody.
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	asNobody := func(file string) (string, int) {
+		cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", file)
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	if out, code := asNobody(filepath.Join(dir, "bin/origin")); code != 4 {
+		t.Skipf("the plain program does not run as nobody (exit %d): %s", code, out)
+	}
+	out, code := asNobody(suid)
+	if code != 127 || !strings.Contains(out, "libo.so: cannot open shared object file") {
+		t.Errorf("the setuid copy as nobody: exit %d, %q; want 127 and libo.so not found", code, out)
+	}
+}
