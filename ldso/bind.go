@@ -238,7 +238,15 @@ func (o *Object) readRelocClasses(nsyms int, lazy bool) ([]uint8, error) {
 		if size > maxRelocBytes {
 			return fmt.Errorf("%s is %d bytes long (limit %d)", what, size, maxRelocBytes)
 		}
-		b, err := o.readAddr(addr, size-size%24, what)
+		size -= size % 24
+		if addrTag == elf.DT_RELA {
+			// The first DT_RELACOUNT entries are applied as relative
+			// relocations whatever their type (elf_dynamic_do_Rela): no
+			// lookup, so not even read.
+			n := min(o.dyn[elf.DT_RELACOUNT], size/24)
+			addr, size = addr+24*n, size-24*n
+		}
+		b, err := o.readAddr(addr, size, what)
 		if err != nil {
 			return err
 		}
