@@ -39,6 +39,9 @@ func (f *File) Symbols(t Table) (syms []Symbol, err error) {
 	default:
 		return nil, fmt.Errorf("elfinspect: unknown symbol table %d", t)
 	}
+	if f.dyn != nil {
+		return f.damagedSymbols(t)
+	}
 	idx := -1
 	for i, s := range f.elf.Sections {
 		if s.Type == typ {
