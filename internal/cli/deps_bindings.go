@@ -24,6 +24,8 @@ func (r *depsReport) bind(res *ldso.Result) error {
 			}
 			seen[k] = true
 			r.Unresolved = append(r.Unresolved, depsUnresolved{From: b.From.Path, Symbol: b.Symbol, Version: b.Version, Weak: b.Weak})
+			// In the bindings too, with "to": null.
+			r.Bindings = append(r.Bindings, depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version})
 			continue
 		}
 		k := key{b.From.Path, b.Symbol, b.Version, b.To.Path}
@@ -52,8 +54,11 @@ func (r *depsReport) writeBindingsText(w io.Writer) error {
 	if !r.bound {
 		return nil
 	}
-	fmt.Fprintf(w, "\nbindings (%d):\n", len(r.Bindings))
+	fmt.Fprintf(w, "\nbindings (%d):\n", len(r.Bindings)-len(r.Unresolved))
 	for _, b := range r.Bindings {
+		if b.To == nil {
+			continue // listed below as unresolved
+		}
 		v := ""
 		if b.Version != "" {
 			v = "@" + b.Version

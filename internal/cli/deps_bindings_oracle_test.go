@@ -64,7 +64,9 @@ func depsBindings(t testing.TB, file string) map[triple]bool {
 	}
 	set := map[triple]bool{}
 	for _, b := range rep.Bindings {
-		set[triple{b.From, b.Symbol, *b.To}] = true
+		if b.To != nil {
+			set[triple{b.From, b.Symbol, *b.To}] = true
+		}
 	}
 	return set
 }

@@ -42,7 +42,8 @@ type depsObject struct {
 	Tried    []string `json:"tried,omitempty"`
 }
 
-// depsBinding is where one undefined symbol reference binds.
+// depsBinding is where one undefined symbol reference binds; To is nil
+// (JSON null) for a reference nothing defines.
 type depsBinding struct {
 	From     string   `json:"from"`
 	Symbol   string   `json:"symbol"`
