@@ -26,6 +26,9 @@ import (
 //   - the host must be a Go program that links package plugin with cgo;
 //   - dlopen must accept the file (ELF class and machine of the host, not
 //     an executable);
+//   - ld.so must then find the plugin's libraries, the symbol versions it
+//     needs and, under RTLD_NOW, every symbol it references, inside the
+//     host's load set (loader.go, with package ldso);
 //   - a shared object that registers no Go module (a C library, a Go
 //     c-shared library) makes the runtime throw "no plugin module data",
 //     or fail with "plugin already loaded" once a plugin has loaded;
