@@ -275,3 +275,25 @@ func checkVisible(t *testing.T, format, out string) {
 		}
 	}
 }
+
+// TestScanSummaryWraps: the labels of scan's summary are soinspect's own
+// words, which wrap on a narrow terminal and are never cut.
+func TestScanSummaryWraps(t *testing.T) {
+	f := setup(t)
+	out, stderr, code := runAt(t, 40, "scan", f.scanDir, f.evil)
+	if code == exitUsage || out == "" {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	summary, _, _ := strings.Cut(out, "\n\n")
+	var labels []string // the words of the label column, in order
+	for _, line := range strings.Split(summary, "\n") {
+		if cells := strings.Split(line, "│"); len(cells) > 2 {
+			labels = append(labels, strings.Fields(cells[1])...)
+		}
+	}
+	for _, label := range []string{"scanned", "Go plugins", "C/C++ shared libraries"} {
+		if !strings.Contains(strings.Join(labels, " "), label) {
+			t.Errorf("the summary lacks %q:\n%s", label, summary)
+		}
+	}
+}

@@ -192,7 +192,7 @@ func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 		{scan.ClassGoCShared, "Go c-shared libraries"},
 		{scan.ClassGoShared, "Go shared libraries (-buildmode=shared)"},
 		{scan.ClassCLibrary, "C/C++ shared libraries"},
-		{scan.ClassExecutable, "executables (position-independent, or named *.so)"},
+		{scan.ClassExecutable, "executables"},
 		{scan.ClassLdScript, "GNU ld scripts named *.so"},
 		{scan.ClassNotELF, "named *.so but not ELF"},
 		{scan.ClassOther, "other ELF files named *.so"},
@@ -202,9 +202,14 @@ func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 		}
 	}
 	if len(res.Errors) > 0 {
-		counts = append(counts, [2]string{"unreadable (skipped)", strconv.Itoa(len(res.Errors))})
+		counts = append(counts, [2]string{"skipped: unreadable, or not ELF", strconv.Itoa(len(res.Errors))})
 	}
-	if err := w.Fields("Scan", counts); err != nil {
+	// The labels are soinspect's own words: they wrap, as the values do.
+	summary := &render.Table{Title: "Scan", KeyValue: true, Kinds: []render.Kind{render.Prose, render.Prose}}
+	for _, c := range counts {
+		summary.Rows = append(summary.Rows, []string{c[0], c[1]})
+	}
+	if err := w.Table(summary); err != nil {
 		return err
 	}
 
