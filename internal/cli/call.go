@@ -40,7 +40,9 @@ and a call through cdl's C trampoline with the C signature --sig (default
 void()). For a Go plugin, short names resolve: Run is <pluginpath>.Run, and
 init is the plugin's own init functions (<pluginpath>.init.0, .init.1, ...),
 called in the order its inittask lists them. Calling Go code this way crashes
-unless it is a leaf function: the report says what happened and why.
+unless it is a leaf function: the report says what happened and why. An ARG
+of null (or NULL) passes a null pointer to a pointer or char* parameter
+(\null passes the word); variadic signatures (...) are refused.
 
 FILE is a path. A bare name that is a file in the current directory is
 loaded as ./NAME; one that is not is left to dlopen's library search

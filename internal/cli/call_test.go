@@ -47,3 +47,14 @@ func TestSplitReport(t *testing.T) {
 		t.Error("no crash, yet a report")
 	}
 }
+
+// TestCallHelpRawArgs: --help says what the README says of --raw's
+// arguments: how to pass NULL, and that variadic signatures are refused.
+func TestCallHelpRawArgs(t *testing.T) {
+	long := newCallCmd().Long
+	for _, want := range []string{"null (or NULL)", `\null`, "variadic"} {
+		if !strings.Contains(long, want) {
+			t.Errorf("call --help lacks %q", want)
+		}
+	}
+}
