@@ -61,6 +61,7 @@ func NewRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}")
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetHelpFunc(wrapHelp(root.HelpFunc()))
 	root.AddCommand(
 		newSymbolsCmd(),
 		newPluginCmd(),
