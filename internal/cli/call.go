@@ -155,12 +155,18 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 }
 
 // precheck refuses, from the file alone, what cannot work, saying what
-// would happen: a file this process cannot load, and for the Go way a bare
+// would happen: a file this process cannot load, for the raw way a data
+// symbol, and for the Go way a bare
 // name plugin.Open would not find, a file that is no Go plugin (loading it
 // runs its constructors and then aborts) or a symbol the plugin does not
 // export (found only after its inits ran).
 func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
 	why := st.LoadProblem()
+	if why == "" && o.raw && st != nil {
+		if names, err := st.Resolve(symbol); err == nil {
+			why = st.RawProblem(names)
+		}
+	}
 	if why == "" && !o.raw {
 		if tgt.Search {
 			why = fmt.Sprintf("%s: no such file in the current directory; plugin.Open takes a path and does not search library directories: it would fail with `plugin.Open(%q): realpath failed`. Give the file's path, or load it with --raw", tgt.Given, tgt.Given)

@@ -296,3 +296,13 @@ func waitForSleep(t *testing.T, marker string) int {
 	}
 	return 0
 }
+
+// A data symbol is not called the raw way: dlsym would give the address of
+// a variable, and the call would jump into data.
+func TestRawDataSymbol(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--raw", "--sig", "long()", plugin1, "Calls")
+	if code != 1 || out != "" {
+		t.Errorf("exit %d, want 1 and no output\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "data symbol", stderr, "Calls", "is a data object (OBJECT, 8 bytes in .noptrbss), not a function", "--force")
+}
