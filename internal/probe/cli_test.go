@@ -306,3 +306,12 @@ func TestRawDataSymbol(t *testing.T) {
 	}
 	wantContains(t, "data symbol", stderr, "Calls", "is a data object (OBJECT, 8 bytes in .noptrbss), not a function", "--force")
 }
+
+// --set on a func is a usage error, not silently ignored.
+func TestSetOnFunc(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--set", "5", plugin1, "Run")
+	if code != 2 || out != "" {
+		t.Errorf("exit %d, want 2 and no output\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "--set on a func", stderr, "--set assigns a variable; Run is a func (func() string)")
+}
