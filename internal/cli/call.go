@@ -362,7 +362,7 @@ func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string
 	default:
 		pairs = append(pairs, [2]string{"outcome", "not called"})
 	}
-	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
+	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", visibleValues(pairs)); err != nil {
 		return err
 	}
 	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
@@ -440,6 +440,17 @@ func writeWhy(w *render.Doc, c *probe.Crash) {
 	}
 }
 
+// visibleValues makes the values of a report's key: value pairs visible
+// before they go into prose cells, where a newline would start a line: the
+// values hold paths, dlerror's and the runtime's messages and printed Go
+// values, and none of soinspect's own has a newline.
+func visibleValues(pairs [][2]string) [][2]string {
+	for i := range pairs {
+		pairs[i][1] = render.Visible(pairs[i][1])
+	}
+	return pairs
+}
+
 func labHex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
 
 func fmtNanos(ns int64) string {
@@ -447,15 +458,17 @@ func fmtNanos(ns int64) string {
 }
 
 // fileRows are the report's first rows: the file, and how it was loaded
-// when that is not plain.
+// when that is not plain. The names go into prose cells, where a newline
+// would start a line: render.Visible shows it as ^J.
 func fileRows(tgt loadTarget) [][2]string {
+	given, path := render.Visible(tgt.Given), render.Visible(tgt.Path)
 	switch {
 	case tgt.Search:
-		return [][2]string{{"file", tgt.Given}, {"found by", "dlopen's library search (not a file in the current directory)"}}
+		return [][2]string{{"file", given}, {"found by", "dlopen's library search (not a file in the current directory)"}}
 	case tgt.Note != "":
-		return [][2]string{{"file", tgt.Given}, {"loaded as", tgt.Path + " (a file here; a bare name would make dlopen search its library path)"}}
+		return [][2]string{{"file", given}, {"loaded as", path + " (a file here; a bare name would make dlopen search its library path)"}}
 	}
-	return [][2]string{{"file", tgt.Path}}
+	return [][2]string{{"file", path}}
 }
 
 func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
@@ -538,7 +551,7 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 	if rep.Crash != nil {
 		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)}, [2]string{"child", rep.Exit.String()})
 	}
-	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
+	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", visibleValues(pairs)); err != nil {
 		return err
 	}
 	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)

@@ -149,7 +149,11 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 // scannedLine is the first line of the summary: what was walked and what
 // was passed over.
 func scannedLine(res *scan.Result) string {
-	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(res.Dirs, ", ")
+	dirs := make([]string, len(res.Dirs))
+	for i, d := range res.Dirs {
+		dirs[i] = render.Visible(d) // in a prose cell, where a newline would start a line
+	}
+	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(dirs, ", ")
 	var skipped []string
 	if res.SymlinksSkipped > 0 {
 		skipped = append(skipped, count(res.SymlinksSkipped, "symbolic link", "symbolic links")+" not followed")
