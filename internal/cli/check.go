@@ -249,7 +249,7 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 		}
 		pairs = append(pairs, [2]string{label, what})
 	}
-	if err := w.Fields("", pairs); err != nil {
+	if err := w.Fields("", visibleValues(pairs)); err != nil {
 		return err
 	}
 	var general [][]string

@@ -316,6 +316,7 @@ func TestNewlineInFileName(t *testing.T) {
 		{"plugin", p},
 		{"call", "--raw", p, "operator|="},
 		{"compare", p, "operator|="},
+		{"check", f.host, p},
 		{"scan", "--all", p},
 	} {
 		for _, format := range []string{"table", "markdown"} {
