@@ -58,3 +58,15 @@ func TestCallHelpRawArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestStdinNotLoaded: call and compare load a file by its path; "-" is a
+// usage error that says so, not a file looked for in the current directory.
+func TestStdinNotLoaded(t *testing.T) {
+	for _, args := range [][]string{{"call", "-", "Run"}, {"call", "--raw", "-", "f"}, {"compare", "-"}} {
+		var out, errb strings.Builder
+		code := Run(args, strings.NewReader(""), &out, &errb)
+		if code != exitUsage || !strings.Contains(errb.String(), "standard input") {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error about standard input", args, code, errb.String())
+		}
+	}
+}

@@ -35,6 +35,9 @@ type loadTarget struct {
 // instead. A bare name that is no file here is left to that search, and
 // read statically by no one (st is nil).
 func resolveTarget(file string) (loadTarget, *probe.Static, error) {
+	if file == "-" {
+		return loadTarget{}, nil, usagef("FILE - (standard input) cannot be loaded: dlopen and plugin.Open take a file; give its path (symbols and plugin read an ELF file from standard input)")
+	}
 	t := loadTarget{Given: file, Path: file}
 	bare := !strings.Contains(file, "/")
 	if _, err := os.Lstat(file); bare && errors.Is(err, fs.ErrNotExist) {
