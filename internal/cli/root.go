@@ -194,6 +194,9 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg = fmt.Sprintf("unknown command %q; did you mean %s?", args[0], orList(s))
 	}
+	if !cmd.HasParent() && args[0] == "version" {
+		msg += "; soinspect --version prints the version"
+	}
 	return usagef("%s", msg)
 }
 
