@@ -92,5 +92,15 @@ func stopLabel(o probe.Outcome, c *probe.Crash, ex probe.Exit) string {
 	if c == nil {
 		return string(o)
 	}
+	return crashLabel(c, ex)
+}
+
+// crashLabel is how a child that died before finishing is reported: a
+// crash, unless it only exited (the loaded code called exit), which is not
+// one.
+func crashLabel(c *probe.Crash, ex probe.Exit) string {
+	if ex.Signal == "" && c.Signal == "" && !c.HasFault && c.Fatal == "" && c.Panic == "" && len(c.Report) == 0 {
+		return fmt.Sprintf("EXITED with status %d before finishing: the loaded code ended the process", ex.Code)
+	}
 	return "CRASHED: " + c.How
 }

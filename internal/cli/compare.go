@@ -273,7 +273,7 @@ func errCell(err string, o probe.Outcome, c *probe.Crash, ex probe.Exit) string 
 	switch o {
 	case probe.OutcomeCrashed:
 		if c != nil {
-			return "CRASHED: " + c.How
+			return crashLabel(c, ex)
 		}
 	case probe.OutcomeTimedOut:
 		return fmt.Sprintf("TIMED OUT after %v", ex.Timeout)

@@ -315,3 +315,15 @@ func TestSetOnFunc(t *testing.T) {
 	}
 	wantContains(t, "--set on a func", stderr, "--set assigns a variable; Run is a func (func() string)")
 }
+
+// A child that the loaded code ends with exit() exited; it did not crash.
+func TestExitIsNotACrash(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--raw", "--sig", "void(int)", "libc.so.6", "exit", "3")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "exit(3)", out, "EXITED with status 3 before finishing")
+	if strings.Contains(out, "CRASHED") {
+		t.Errorf("an exit reported as a crash:\n%s", out)
+	}
+}
