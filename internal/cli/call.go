@@ -352,7 +352,11 @@ func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string
 			if c.PCSymbol != "" {
 				pc += " (" + c.PCSymbol + ")"
 			}
-			pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, address %s, pc %s", c.Signal, labHex(c.Addr), pc)})
+			if c.FaultAddr() {
+				pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, address %s, pc %s", c.Signal, labHex(c.Addr), pc)})
+			} else {
+				pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, pc %s", c.Signal, pc)})
+			}
 		}
 		if c := rep.Crash; c.CalledFrom != "" {
 			pairs = append(pairs, [2]string{"morestack called from", c.CalledFrom})

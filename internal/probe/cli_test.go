@@ -327,3 +327,15 @@ func TestExitIsNotACrash(t *testing.T) {
 		t.Errorf("an exit reported as a crash:\n%s", out)
 	}
 }
+
+// abort raises SIGABRT: there is no fault address to report.
+func TestAbortHasNoAddress(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--raw", "--sig", "void()", "libc.so.6", "abort")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "abort()", out, "CRASHED: SIGABRT")
+	if strings.Contains(out, "address 0x0") {
+		t.Errorf("a raised SIGABRT reported with a fault address:\n%s", out)
+	}
+}
