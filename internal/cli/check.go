@@ -12,18 +12,20 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/ldso"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
 type checkOptions struct {
 	out      outputFlags
 	requires []string
+	root     string
 }
 
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--format F | --json] [--require NAME:TYPE ...] HOST PLUGIN...",
+		Use:   "check [--format F | --json] [--require NAME:TYPE ...] [--root DIR] HOST PLUGIN...",
 		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
 		Long: `Compare a host program with Go plugins, from the files alone, and say for each
 plugin whether plugin.Open would load it, and if not, every reason: not a Go
@@ -63,6 +65,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 	}
 	o.out.add(cmd)
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
+	cmd.Flags().StringVar(&o.root, "root", "", "judge the loader inside `DIR` as a root file system (its ld.so.cache and libraries); HOST and PLUGIN are paths inside it")
 	return cmd
 }
 
@@ -73,7 +76,7 @@ type checkJSON struct {
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
-	host, hostErr := elfinspect.Open(hostPath)
+	host, hostErr := openInRoot(o.root, hostPath)
 	if hostErr != nil {
 		warn(cmd, "%v", hostErr)
 	} else {
@@ -86,7 +89,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	var plugins []*elfinspect.File
 	var at []int
 	for i, p := range pluginPaths {
-		f, err := elfinspect.Open(p)
+		f, err := openInRoot(o.root, p)
 		if err != nil {
 			warn(cmd, "%v", err)
 			verdicts[i] = unreadableVerdict(p, err)
@@ -98,7 +101,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	if hostErr != nil {
 		host = nil // the Checker's verdict for no host, with the reason said
 	}
-	for j, v := range plugincheck.NewChecker(host).CheckSequence(plugins, reqs) {
+	for j, v := range plugincheck.NewChecker(host).WithLoader(ldso.Config{Root: o.root}).CheckSequence(plugins, reqs) {
 		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
 			v.Reasons[0].Message = "the host could not be read: " + hostErr.Error()
 		}

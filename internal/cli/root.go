@@ -69,6 +69,7 @@ func NewRootCmd() *cobra.Command {
 		newScanCmd(),
 		newCallCmd(),
 		newCompareCmd(),
+		newDepsCmd(),
 		newProbeChildCmd(),
 	)
 	// Made now rather than inside Execute, so that they are checked too.
