@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -141,19 +144,65 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 }
 
 // unreadableVerdict is the verdict for a PLUGIN that cannot be opened as
-// an ELF file: plugin.Open fails in dlopen. The verdict names the file
-// apart, so its message is the error without the name.
+// an ELF file: plugin.Open fails in realpath or in dlopen. The verdict
+// names the file apart, so its message is the error without the name.
 func unreadableVerdict(path string, err error) plugincheck.Verdict {
 	msg := err.Error()
 	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
-	return plugincheck.Verdict{
+	v := plugincheck.Verdict{
 		Plugin:  path,
 		Outcome: plugincheck.OutcomeError,
 		Error:   msg,
 		Reasons: []plugincheck.Reason{{Code: plugincheck.ReasonUnreadable, Message: msg, Fatal: true}},
 	}
+	if text, ok := unreadableOpenError(path); ok {
+		v.Error, v.Exact, v.DlopenFailed = text, true, true
+	}
+	return v
+}
+
+// unreadableOpenError is what plugin.Open says, after its own
+// `plugin.Open("NAME"): `, for a file that is no ELF object, in the cases
+// known exactly: realpath(3) fails (no such file, a symlink loop, a
+// directory not searchable), or glibc's open_verify refuses what it reads
+// first, a directory or fewer bytes than an ELF header or no ELF magic,
+// naming the real path. Other cases (a FIFO blocks dlopen's open; a
+// device, an unreadable file) report false.
+func unreadableOpenError(path string) (string, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "realpath failed", true
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", false
+	}
+	if fi.IsDir() {
+		return real + ": cannot read file data: Is a directory", true
+	}
+	if !fi.Mode().IsRegular() {
+		return "", false
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	var hdr [64]byte // sizeof(Elf64_Ehdr)
+	n, _ := io.ReadFull(f, hdr[:])
+	switch {
+	case n < len(hdr):
+		return real + ": file too short", true
+	case string(hdr[:4]) != "\x7fELF":
+		return real + ": invalid ELF header", true
+	}
+	return "", false
 }
 
 func countNotOK(vs []plugincheck.Verdict) int {
@@ -207,7 +256,7 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 		}
 		pairs = append(pairs, [2]string{label, what})
 	}
-	if err := w.Fields("", pairs); err != nil {
+	if err := w.Fields("", visibleValues(pairs)); err != nil {
 		return err
 	}
 	var general [][]string
