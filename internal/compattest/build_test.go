@@ -106,11 +106,7 @@ func doSetup(t testing.TB) error {
 	if err != nil {
 		return err
 	}
-	soBin = filepath.Join(work, "soinspect")
-	jobs := []func() error{func() error {
-		_, err := goBuild(root, nil, "-o", soBin, "./cmd/soinspect")
-		return err
-	}}
+	jobs := []func() error{func() error { return buildSoinspect(root) }}
 	var mu sync.Mutex
 	for _, a := range artifacts {
 		jobs = append(jobs, func() error {
@@ -196,7 +192,38 @@ func craft() error {
 			return fmt.Errorf("%s %s: %v\n%s", cc, strings.Join(args, " "), err, out)
 		}
 	}
+	// Files that are no ELF object at all, and names that are no file.
+	for name, b := range map[string][]byte{
+		"empty.so": nil,
+		"text.so":  []byte("hello\n"),
+		"junk.so":  bytes.Repeat([]byte("not an ELF header; "), 10),
+	} {
+		if err := os.WriteFile(filepath.Join(work, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(filepath.Join(work, "dir.so"), 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink("loop.so", filepath.Join(work, "loop.so")); err != nil {
+		return err
+	}
 	return nil
+}
+
+var (
+	soinspectOnce sync.Once
+	soinspectErr  error
+)
+
+// buildSoinspect builds bin/soinspect into work, once for every test.
+func buildSoinspect(root string) error {
+	soinspectOnce.Do(func() {
+		bin := filepath.Join(work, "soinspect")
+		_, soinspectErr = goBuild(root, nil, "-o", bin, "./cmd/soinspect")
+		soBin = bin
+	})
+	return soinspectErr
 }
 
 func goBuild(dir string, env []string, args ...string) ([]byte, error) {
