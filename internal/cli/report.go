@@ -84,7 +84,7 @@ func (o *reportOptions) run(cmd *cobra.Command, file string) error {
 		return err // it names the file
 	}
 	defer f.Close()
-	var opts report.Options
+	opts := report.Options{NoDeps: file == "-"}
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {

@@ -41,6 +41,7 @@ tr:target{outline:3px solid var(--mark)}
 .tm.c0{fill:var(--t0)}.tm.c1{fill:var(--t1)}.tm.c2{fill:var(--t2)}.tm.c3{fill:var(--t3)}.tm.c4{fill:var(--t4)}.tm.c5{fill:var(--t5)}.tm.c6{fill:var(--t6)}.tm.c7{fill:var(--t7)}.tm.c8{fill:var(--t8)}.tm.c9{fill:var(--t9)}
 .tmg{fill:none;stroke:var(--line);stroke-width:2}.tmt{fill:#000;font-size:13px}.tmh{fill:#000;font-size:15px;font-weight:700}
 .init{stroke:var(--line);stroke-width:1;fill:var(--plain)}.init.own{fill:var(--go)}.init.ran{fill:var(--unattr)}.init.interp{stroke-dasharray:4 2}
+.init.missing{fill:var(--bad)}
 .ran-text{text-decoration:line-through}
 tr.differs td{background:color-mix(in srgb,var(--bad) 22%,transparent)}tr.differs td:last-child{color:var(--bad);font-weight:700}
 tr.same td:last-child{color:var(--good)}

@@ -191,13 +191,13 @@ func TestBrowser(t *testing.T) {
 		text     []string
 		filter   string
 	}{
-		{"plugin1", []string{"--load", plugin1}, []string{"identity", "layout", "bytes", "anatomy", "process"},
+		{"plugin1", []string{"--load", plugin1}, []string{"identity", "layout", "bytes", "anatomy", "deps", "process"},
 			[]string{"plugin1.so (the object)", "Go: plugin.Open", "raw: dlopen(RTLD_LAZY)", "runtime"}, "runtime."},
-		{"kitchensink", []string{"--host", host, kitchen}, []string{"identity", "layout", "bytes", "anatomy"},
+		{"kitchensink", []string{"--host", host, kitchen}, []string{"identity", "layout", "bytes", "anatomy", "deps"},
 			[]string{"plugin.Open in pluginhost: loads", "already run by the host"}, "reflect."},
-		{"libstdcxx", []string{specimen.SysLib(t, "libstdc++.so.6")}, []string{"identity", "layout", "bytes"},
+		{"libstdcxx", []string{specimen.SysLib(t, "libstdc++.so.6")}, []string{"identity", "layout", "bytes", "deps"},
 			[]string{"C++ namespace", "std"}, "basic_string"},
-		{"c-executable", []string{cexe}, []string{"identity", "layout", "bytes"},
+		{"c-executable", []string{cexe}, []string{"identity", "layout", "bytes", "deps"},
 			[]string{"C source file", "hello.c"}, "main"},
 	}
 	dir := demoDir(t)

@@ -67,6 +67,9 @@ func (r *Report) WriteHTML(w io.Writer) (err error) {
 	if r.Anatomy != nil {
 		p.s(` <a href="#anatomy">Go plugin</a>`)
 	}
+	if r.Deps != nil {
+		p.s(` <a href="#deps">dependencies</a>`)
+	}
 	if r.Process != nil {
 		p.s(` <a href="#process">in a process</a>`)
 	}
@@ -76,6 +79,9 @@ func (r *Report) WriteHTML(w io.Writer) (err error) {
 	r.writeBytes(p)
 	if r.Anatomy != nil {
 		r.writeAnatomy(p)
+	}
+	if r.Deps != nil {
+		r.writeDeps(p)
 	}
 	if r.Process != nil {
 		r.writeProcess(p)

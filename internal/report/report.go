@@ -29,6 +29,9 @@ type Report struct {
 	Bytes *Bytes `json:"bytes"`
 	// Anatomy is the Go plugin anatomy; nil for anything else.
 	Anatomy *Anatomy `json:"anatomy,omitempty"`
+	// Deps is the load graph as ld.so would build it; nil with
+	// Options.NoDeps.
+	Deps *Deps `json:"deps,omitempty"`
 	// Process is the address spaces of the loading children; nil unless
 	// AddProcess was called.
 	Process *Process `json:"process,omitempty"`
@@ -67,6 +70,9 @@ type Options struct {
 	// TopGroups and TopSymbols bound the treemap's groups and the symbols
 	// listed; 0 means the defaults (40 and 60).
 	TopGroups, TopSymbols int
+	// NoDeps leaves the load graph out: for a file read from standard
+	// input, which has no directory of its own for $ORIGIN.
+	NoDeps bool
 	// FilterList bounds the symbols embedded for the page's filter, the
 	// largest first; 0 means 10000.
 	FilterList int
@@ -109,6 +115,12 @@ func Build(f *elfinspect.File, opts Options) (r *Report, err error) {
 		id.Verdict = &v
 	}
 	r.Layout = buildLayout(f)
+	if !opts.NoDeps {
+		var note string
+		if r.Deps, note = buildDeps(f); note != "" {
+			r.Notes = append(r.Notes, note)
+		}
+	}
 	r.Bytes = buildBytes(f, r.Layout, opts)
 	if d.Plugin != nil {
 		r.Anatomy = buildAnatomy(f, d.Plugin, r.Layout, opts.Host)
