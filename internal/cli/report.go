@@ -25,7 +25,7 @@ type reportOptions struct {
 func newReportCmd() *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
-		Use:   "report [-o OUT.html] [--host HOST] [--load] [--timeout D] FILE",
+		Use:   "report [-o|--output OUT.html] [--host HOST] [--load] [--timeout D] FILE",
 		Short: "Draw a shared object — above all a Go plugin — as one self-contained HTML page, for a talk or a handout",
 		Long: `Write one HTML page that draws FILE: its identity; its layout to scale, file
 offsets against memory addresses, with the PT_LOAD segments and the sections
