@@ -13,30 +13,17 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/internal/cli"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// plugin1 is plugins/plugin1 built as a plugin once for the whole test.
-var plugin1 string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "soinspect-cli-test-")
-	if err != nil {
-		panic(err)
-	}
-	plugin1 = filepath.Join(dir, "plugin1.so")
-	cmd := exec.Command("go", "build", "-buildmode=plugin", "-o", plugin1, "../../plugins/plugin1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building plugin1: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// plugin1 is plugins/plugin1 built as a plugin, once for the whole test
+// run (see package specimen); run and nm build it when given its path.
+var plugin1 = specimen.PathOf("plugin1.so")
 
 // run runs soinspect in-process and returns its stdout, stderr and status.
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	specimen.Need(t, args...)
 	var out, errb bytes.Buffer
 	code := cli.Main(args, &out, &errb)
 	return out.String(), errb.String(), code
@@ -56,6 +43,7 @@ func systemLib(t *testing.T, name string) string {
 
 func nm(t *testing.T, args ...string) string {
 	t.Helper()
+	specimen.Need(t, args...)
 	out, err := exec.Command("nm", args...).Output()
 	if err != nil {
 		t.Skipf("nm %v: %v", args, err)

@@ -2,6 +2,7 @@ package compattest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,23 +11,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// work is the temporary directory of this test binary: the generated
-// modules, the built hosts and plugins, and bin/soinspect.
+// work is the directory of the generated modules and the built hosts and
+// plugins, built once for the whole test run (see package specimen) and
+// shared: the tests only read it.
 var work string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "compattest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	work = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // artifact is one file the matrix needs and how to build it.
 type artifact struct {
@@ -66,8 +58,10 @@ var (
 	soBin   string
 )
 
-// setup generates the two modules, builds bin/soinspect and every
-// artifact, in parallel, sharing the Go build cache.
+// missingFile lists, in work, the optional artifacts that failed to build.
+const missingFile = "missing.json"
+
+// setup finds or builds soinspect and work, in parallel.
 func setup(t testing.TB) {
 	setupOnce.Do(func() { setupErr = doSetup(t) })
 	if setupErr != nil {
@@ -76,6 +70,36 @@ func setup(t testing.TB) {
 }
 
 func doSetup(t testing.TB) error {
+	soErr := make(chan error, 1)
+	go func() {
+		var err error
+		soBin, err = specimen.Build("soinspect")
+		soErr <- err
+	}()
+	// Whether go1.27.3 can be had is part of the key: a run that could
+	// not fetch it does not leave its rows skipped for the next.
+	name := "compattest"
+	if ok, _ := specimen.HaveGo127(); !ok {
+		name += "-without-" + specimen.Go127
+	}
+	dir, err := specimen.BuildDir(name, func(dir string) error { return buildWork(t, dir) })
+	if err := <-soErr; err != nil {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	work = dir
+	b, err := os.ReadFile(filepath.Join(work, missingFile))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &missing)
+}
+
+// buildWork generates the two modules into work and builds every artifact
+// there, in parallel, sharing the Go build cache.
+func buildWork(t testing.TB, work string) error {
 	start := time.Now()
 	td, err := filepath.Abs("testdata")
 	if err != nil {
@@ -101,16 +125,9 @@ func doSetup(t testing.TB) error {
 			return err
 		}
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		return err
-	}
-	soBin = filepath.Join(work, "soinspect")
-	jobs := []func() error{func() error {
-		_, err := goBuild(root, nil, "-o", soBin, "./cmd/soinspect")
-		return err
-	}}
+	var jobs []func() error
 	var mu sync.Mutex
+	missing := map[string]string{}
 	for _, a := range artifacts {
 		jobs = append(jobs, func() error {
 			args := append(append([]string{}, a.args...), "-o", filepath.Join(work, a.name), a.pkg)
@@ -152,7 +169,14 @@ func doSetup(t testing.TB) error {
 	if err := os.Link(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-hardlink.so")); err != nil {
 		return err
 	}
-	t.Logf("built soinspect and %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
+	b, err := json.Marshal(missing)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, missingFile), b, 0o644); err != nil {
+		return err
+	}
+	t.Logf("built %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
 	return nil
 }
 
