@@ -23,7 +23,7 @@ import (
 //
 //	<root>/<key>/<recipe hash>/<name>
 //
-// where root is $SOINSPECT_TEST_CACHE, else soinspect-test in the
+// where root is $SOINSPECT_TEST_CACHE, else soinspect-test-<uid> in the
 // temporary directory ($TMPDIR, else /tmp: emptied at boot, and short, for
 // the paths the tests print must fit their lines); key is a hash of the go
 // command's version and environment, the module root and the content of
@@ -79,7 +79,7 @@ var keyDir = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
+	h := newHash()
 	fmt.Fprintf(h, "%s\nroot %s\n", cacheFormat, moduleRoot())
 	for _, k := range keyEnv {
 		fmt.Fprintf(h, "%s=%q\n", k, env[k])
@@ -87,7 +87,7 @@ var keyDir = sync.OnceValues(func() (string, error) {
 	if err := hashSources(h, moduleRoot()); err != nil {
 		return "", fmt.Errorf("hashing the module's sources: %v", err)
 	}
-	dir := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:10])
+	dir := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:8])
 	if err := useKey(dir); err != nil {
 		return "", err
 	}
@@ -100,7 +100,18 @@ var keyDir = sync.OnceValues(func() (string, error) {
 func cacheRoot() (string, error) {
 	root := os.Getenv(EnvCache)
 	if root == "" {
-		root = filepath.Join(os.TempDir(), "soinspect-test")
+		// In a shared directory: ours alone, or not used.
+		root = filepath.Join(os.TempDir(), fmt.Sprintf("soinspect-test-%d", os.Getuid()))
+		if err := os.Mkdir(root, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+		var st syscall.Stat_t
+		if err := syscall.Lstat(root, &st); err != nil {
+			return "", err
+		}
+		if st.Mode&syscall.S_IFMT != syscall.S_IFDIR || int(st.Uid) != os.Getuid() {
+			return "", fmt.Errorf("%s is not a directory of ours (set %s to another)", root, EnvCache)
+		}
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", err
@@ -166,7 +177,7 @@ func useKey(dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+		if err := lockShared(f); err != nil {
 			f.Close()
 			return fmt.Errorf("lock %s: %v", name, err)
 		}
@@ -180,6 +191,12 @@ func useKey(dir string) error {
 	}
 	return fmt.Errorf("%s: removed under us again and again", dir)
 }
+
+// lockShared takes a shared lock on f, waiting for it.
+func lockShared(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_SH) }
+
+// newHash returns the hash of the cache's keys.
+func newHash() hash.Hash { return sha256.New() }
 
 // sameFile reports whether the open file f is still the file at name.
 func sameFile(f *os.File, name string) bool {
