@@ -76,12 +76,13 @@ func fixturePath(tb testing.TB, name string) string {
 	return p
 }
 
-// goBuild builds the module in testdata/dir by itself.
+// goBuild builds the module in testdata/dir by itself. (Without -trimpath:
+// so its standard library is the one the other specimens link.)
 func goBuild(dir string, env []string, flags ...string) specimen.Recipe {
 	return specimen.Recipe{
 		Dir:  filepath.Join("elfinspect/testdata", dir),
 		Tool: "go",
-		Args: append(append([]string{"-trimpath"}, flags...), "."),
+		Args: append(flags, "."),
 		Env:  append([]string{"GOWORK=off", "GOFLAGS=-buildvcs=false"}, env...),
 	}
 }

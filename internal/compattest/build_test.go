@@ -181,14 +181,7 @@ func buildWork(t testing.TB, work string) error {
 }
 
 func goBuild(dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.Command("go", append([]string{"build"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("%s: go build %s: %v\n%s", dir, strings.Join(args, " "), err, out)
-	}
-	return out, nil
+	return specimen.GoBuild(dir, env, args...)
 }
 
 func firstLines(b []byte, n int) string {

@@ -36,7 +36,8 @@ import (
 // the builds; a changed source means a new key, built afresh. Every test
 // process holds a shared lock on its key while it runs; the keys beyond the
 // keepKeys most recently used are removed when no process holds them.
-// `make clean` removes the whole root.
+// `make clean` removes the whole root; so should an upgrade of the C
+// compiler or linker, which the key does not follow.
 
 // EnvCache names the environment variable that moves the cache root.
 const EnvCache = "SOINSPECT_TEST_CACHE"

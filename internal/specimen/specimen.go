@@ -3,11 +3,11 @@
 // `go test` run however many test binaries ask for it, and finds the
 // system files and tools the oracle tests use. It is for tests only.
 //
-// A specimen is built lazily, on the first call that needs it (Path, Get,
-// Dir, Need), into a cache shared by all test processes and kept from one
-// run to the next while the sources stay the same (see cache.go for the
-// policy). Whole-system sweeps take a deterministic sample unless
-// SOINSPECT_TEST_FULL=1 (see Sample).
+// A specimen is built lazily, on the first call that needs it (Path,
+// Build, BuildRecipe, Dir, Need), into a cache shared by all test
+// processes and kept from one run to the next while the sources stay the
+// same (see cache.go for the policy). Whole-system sweeps take a
+// deterministic sample unless SOINSPECT_TEST_FULL=1 (see Sample).
 package specimen
 
 import (
@@ -137,10 +137,12 @@ func BuildRecipe(r Recipe) (string, error) {
 
 // run runs r's command with out as its output file.
 func run(r Recipe, out string) error {
+	dir := filepath.Join(moduleRoot(), r.Dir)
 	var cmd *exec.Cmd
 	switch r.Tool {
 	case "go":
-		cmd = exec.Command("go", append([]string{"build", "-o", out}, r.Args...)...)
+		_, err := GoBuild(dir, r.Env, append([]string{"-o", out}, r.Args...)...)
+		return err
 	case "CC", "CXX":
 		env, err := goEnv()
 		if err != nil {
@@ -157,7 +159,7 @@ func run(r Recipe, out string) error {
 	default:
 		return fmt.Errorf("specimen %s: no tool %q", r.Name, r.Tool)
 	}
-	cmd.Dir = filepath.Join(moduleRoot(), r.Dir)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), r.Env...)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
@@ -201,20 +203,6 @@ func Path(t testing.TB, names ...string) string {
 		}
 	}
 	p, _ := Build(names[0])
-	return p
-}
-
-// Get returns the path of the specimen r builds; the test fails if it
-// cannot be built, and is skipped if there is no C compiler for it.
-func Get(t testing.TB, r Recipe) string {
-	t.Helper()
-	p, err := BuildRecipe(r)
-	if errors.Is(err, ErrNoCompiler) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 	return p
 }
 
