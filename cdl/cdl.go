@@ -57,11 +57,17 @@ type Error struct {
 }
 
 // Error formats e as `op "name": msg`, for instance
-// `dlopen "x.so": x.so: cannot open shared object file: No such file or directory`.
+// `dlsym "Run": plugin.so: undefined symbol: Run`; when msg, the loader's
+// text, starts with the name already, as dlerror does for the object it
+// opens, the name is not said twice:
+// `dlopen x.so: cannot open shared object file: No such file or directory`.
 func (e *Error) Error() string {
 	msg := e.Msg
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
+	}
+	if e.Name != "" && strings.HasPrefix(msg, e.Name+": ") {
+		return e.Op + " " + msg
 	}
 	return e.Op + " " + strconv.Quote(e.Name) + ": " + msg
 }

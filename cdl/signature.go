@@ -245,7 +245,7 @@ func tokenize(s string) ([]string, string) {
 			i++
 		case c == '.':
 			if strings.HasPrefix(s[i:], "...") {
-				return nil, "variadic functions (...) are not supported"
+				return nil, msgVariadic
 			}
 			return nil, "unexpected \".\""
 		case c == '[' || c == ']':
@@ -266,6 +266,12 @@ func tokenize(s string) ([]string, string) {
 	}
 	return toks, ""
 }
+
+// msgVariadic explains why a variadic signature is refused.
+const msgVariadic = "variadic functions (...) are not supported: for a variadic call the x86-64 " +
+	"SysV ABI needs %al set to the number of vector registers used, and the classes of the extra " +
+	"arguments (after the default promotions) are not in the signature, so the trampoline would " +
+	"be guessing"
 
 func isIdentByte(c byte, first bool) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || !first && '0' <= c && c <= '9'
@@ -474,7 +480,9 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // parameter of s: integers and bools as strconv.ParseInt/ParseUint read them
 // with base 0 ("42", "-1", "0x2a"; also "true" and "false" for bool), float
 // and double as strconv.ParseFloat, pointers as an unsigned integer or
-// "NULL", and char pointers as the text itself, passed as a C string.
+// "null" (also "NULL", "nil"), and char pointers as the text itself, passed
+// as a C string, except "null" and "NULL", which pass a null pointer; a
+// backslash before them ("\null") passes the word itself.
 func (s Signature) ParseArgs(args []string) ([]any, error) {
 	if len(args) != len(s.Params) {
 		return nil, &Error{Op: "parse arguments", Name: s.String(),
@@ -503,9 +511,15 @@ func plural(n int, noun string) string {
 func parseArg(k Kind, a string) (any, error) {
 	switch k {
 	case CString:
+		switch a {
+		case "null", "NULL":
+			return uintptr(0), nil
+		case `\null`, `\NULL`:
+			return a[1:], nil
+		}
 		return a, nil
 	case Pointer:
-		if a == "NULL" || a == "nil" {
+		if a == "null" || a == "NULL" || a == "nil" {
 			return uintptr(0), nil
 		}
 		u, err := strconv.ParseUint(a, 0, 64)

@@ -80,7 +80,7 @@ func TestParseSignatureErrors(t *testing.T) {
 		{"", "empty"},
 		{"double", `missing "("`},
 		{"double(double", `want ")" at the end`},
-		{"int printf(const char*, ...)", "variadic functions (...) are not supported"},
+		{"int printf(const char*, ...)", "variadic functions (...) are not supported: for a variadic call the x86-64 SysV ABI needs %al"},
 		{"int(struct point)", "parameter 1: struct values are not supported: pass a pointer"},
 		{"struct point(int)", "return type: struct values are not supported"},
 		{"enum e(int)", "enum values are not supported"},
@@ -181,5 +181,23 @@ func TestParseArgs(t *testing.T) {
 	_, err = sig.ParseArgs([]string{"1", "256", "1", "1", "s", "0", "true"})
 	if want := `argument 2 (unsigned char): "256": value out of range`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("ParseArgs error = %v, want %q", err, want)
+	}
+	// null is a null pointer for a char* and any pointer; \null is the word.
+	for _, c := range []struct {
+		str, ptr string
+		want     []any
+	}{
+		{"null", "null", []any{uintptr(0), uintptr(0)}},
+		{"NULL", "NULL", []any{uintptr(0), uintptr(0)}},
+		{`\null`, "nil", []any{"null", uintptr(0)}},
+		{"nullish", "0", []any{"nullish", uintptr(0)}},
+	} {
+		args, err := sig.ParseArgs([]string{"1", "1", "1", "1", c.str, c.ptr, "true"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if args[4] != c.want[0] || args[5] != c.want[1] {
+			t.Errorf("ParseArgs(%q, %q) = %#v, %#v; want %#v", c.str, c.ptr, args[4], args[5], c.want)
+		}
 	}
 }

@@ -32,10 +32,14 @@ func addELFSeeds(f *testing.F, withBool bool) {
 // exercise runs everything elfinspect does on a file.
 func exercise(file *elfinspect.File, dynamic bool) {
 	file.Kind()
+	file.IsGo()
 	file.Class()
 	file.Endian()
 	file.Machine()
+	file.Arch()
 	file.Type()
+	file.DlopenProblem()
+	file.BuildInfo()
 	syms, err := file.StaticSymbols()
 	if dynamic {
 		syms, err = file.DynamicSymbols()

@@ -145,6 +145,11 @@ type Verdict struct {
 	Error string `json:"error,omitempty"`
 	// Exact is true when Error is the exact text the runtime produces.
 	Exact bool `json:"exact"`
+	// DlopenFailed is true when dlopen itself refuses the file: Error is
+	// then dlerror's text, which names the realpath, and plugin.Open
+	// quotes the name it was given with its ".so" (it trims that only
+	// after dlopen succeeds).
+	DlopenFailed bool `json:"dlopen_failed,omitempty"`
 	// Reasons lists every problem, the fatal ones first, in the order
 	// plugin.Open would meet them.
 	Reasons []Reason `json:"reasons,omitempty"`
@@ -157,7 +162,7 @@ type Verdict struct {
 // for a loadable plugin, and Error unchanged for a crash, a host that
 // cannot open plugins or the stub plugin.Open of a host without cgo.
 // plugin.Open quotes the name with a trailing ".so" removed, except when
-// it repeats a previous failure.
+// it repeats a previous failure or dlopen failed (DlopenFailed).
 func (v *Verdict) OpenError(name string) string {
 	if v.Outcome != OutcomeError {
 		if v.Outcome == OutcomeOK {
@@ -172,6 +177,9 @@ func (v *Verdict) OpenError(name string) string {
 		case ReasonPreviousFail:
 			return `plugin.Open("` + name + `"): ` + v.Error
 		}
+	}
+	if v.DlopenFailed {
+		return `plugin.Open("` + name + `"): ` + v.Error
 	}
 	return `plugin.Open("` + strings.TrimSuffix(name, ".so") + `"): ` + v.Error
 }

@@ -17,13 +17,22 @@ import (
 )
 
 // plugin1 is plugins/plugin1 built as a plugin, once for the whole test
-// run (see package specimen); run and nm build it when given its path.
-var plugin1 = specimen.PathOf("plugin1.so")
+// run (see package specimen).
+var plugin1 string
+
+func TestMain(m *testing.M) {
+	p, err := specimen.Build("plugin1.so")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "building plugin1:", err)
+		os.Exit(1)
+	}
+	plugin1 = p
+	os.Exit(m.Run())
+}
 
 // run runs soinspect in-process and returns its stdout, stderr and status.
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	specimen.Need(t, args...)
 	var out, errb bytes.Buffer
 	code := cli.Main(args, &out, &errb)
 	return out.String(), errb.String(), code
@@ -43,7 +52,6 @@ func systemLib(t *testing.T, name string) string {
 
 func nm(t *testing.T, args ...string) string {
 	t.Helper()
-	specimen.Need(t, args...)
 	out, err := exec.Command("nm", args...).Output()
 	if err != nil {
 		t.Skipf("nm %v: %v", args, err)
@@ -110,6 +118,23 @@ func TestDemangledPlainIsCXXFilt(t *testing.T) {
 		t.Errorf("only %.2f%% of lines agree with nm -D | c++filt", pct)
 	} else {
 		t.Logf("%d of %d lines agree with nm -D | c++filt (%.3f%%)", same, len(got), pct)
+	}
+}
+
+// TestPlainIsNMWithSeveralFiles: with several files nm heads each listing
+// with "\nFILE:", and so must the plain format, byte for byte.
+func TestPlainIsNMWithSeveralFiles(t *testing.T) {
+	files := []string{systemLib(t, "libm.so.6"), plugin1, systemLib(t, "libc.so.6")}
+	for _, flags := range [][]string{{"-D"}, {"-D", "--defined-only"}} {
+		args := append(append([]string{"symbols", "--all", "--demangle=none", "--format=plain"}, flags...), files...)
+		out, stderr, code := run(t, args...)
+		if code != 0 {
+			t.Fatalf("soinspect %v: exit %d: %s", args, code, stderr)
+		}
+		want := nm(t, append(flags, files...)...)
+		if out != want {
+			t.Errorf("soinspect %v differs from nm %v:\n%s", args, flags, firstDiff(out, want))
+		}
 	}
 }
 
@@ -315,6 +340,14 @@ func TestUsageErrors(t *testing.T) {
 		{"symbols", "-D", "--static", "x"},
 		{"symbols", "--no-such-flag", "x"},
 		{"no-such-command"},
+		// --json beside another --format is a contradiction, for every command.
+		{"symbols", "--json", "--format", "markdown", "x"},
+		{"plugin", "--json", "--format", "table", "x"},
+		{"check", "--format", "plain", "--json", "h", "p"},
+		{"scan", "--json", "--format", "markdown", "d"},
+		{"call", "--json", "--format", "markdown", "f", "s"},
+		{"compare", "--format", "table", "--json", "f"},
+		{"plugin", "--format", "xml", "x"},
 	} {
 		_, stderr, code := run(t, args...)
 		if code != 2 {

@@ -4,12 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -18,18 +15,17 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCallCmd) }
-
 type callOptions struct {
-	raw, trace, json bool
-	flags, sig, set  string
-	timeout          time.Duration
+	raw, trace, force bool
+	flags, sig, set   string
+	timeout           time.Duration
+	out               outputFlags
 }
 
 func newCallCmd() *cobra.Command {
 	o := &callOptions{}
 	cmd := &cobra.Command{
-		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] FILE SYMBOL [ARG...]",
+		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] [--timeout D] [--force] [--format F | --json] FILE SYMBOL [ARG...]",
 		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
 		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
 
@@ -46,22 +42,39 @@ init is the plugin's own init functions (<pluginpath>.init.0, .init.1, ...),
 called in the order its inittask lists them. Calling Go code this way crashes
 unless it is a leaf function: the report says what happened and why.
 
+FILE is a path. A bare name that is a file in the current directory is
+loaded as ./NAME; one that is not is left to dlopen's library search
+(libm.so.6), which --raw can use and plugin.Open, taking only paths, cannot.
+Before anything is loaded, FILE is read statically: a file that is not ELF
+or not a regular file, an object for another machine, a C library given to
+plugin.Open, or a SYMBOL the plugin does not export is refused with what
+would have happened; --force loads it anyway.
+
+The child runs with your full privileges: it is a guard against crashes, not
+a sandbox, and its arguments are visible in ps. Ctrl-C (SIGINT), SIGTERM or
+SIGHUP kills the child's whole process group, whatever it started too.
+
 Flags must come before FILE: everything after it is SYMBOL and ARGs, so
 negative numbers pass as they are.
 
 Exit status: 0 when the call returned, 1 when the child crashed or timed out
-(the report is still printed) or a step failed, 2 for usage errors.`,
+(the report is still printed), a step failed or a pre-check refused FILE,
+2 for usage errors, 128+signal when interrupted (130 for Ctrl-C).`,
 		Example: `  soinspect call bin/plugins/plugin1.so Run
   soinspect call --set '"Hi"' bin/plugins/plugin1.so Greeting
   soinspect call --raw --trace bin/plugins/plugin1.so init
   soinspect call --raw --sig 'long()' bin/plugins/plugin1.so Answer
   soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
-		Args: minArgs(2, "call: FILE and SYMBOL are required"),
+		Args: minArgs(2, "FILE and SYMBOL are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args[0], args[1], args[2:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	f := cmd.Flags()
 	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
 	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: lazy|now, global|local, nodelete, noload, deepbind")
@@ -69,7 +82,8 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill the child after this long")
-	f.BoolVar(&o.json, "json", false, "print the whole report as JSON")
+	o.out.add(cmd)
+	f.BoolVar(&o.force, "force", false, "load FILE even when the static pre-checks say it cannot work")
 	return cmd
 }
 
@@ -94,47 +108,72 @@ func parseFlags(s string) (cdl.Flag, error) {
 	return f, nil
 }
 
-// loadPath makes FILE absolute when it names a file, as the loader would
-// otherwise search for a bare name ("libm.so.6") in its own directories.
-func loadPath(p string) string {
-	if !strings.Contains(p, "/") {
-		return p
-	}
-	if abs, err := filepath.Abs(p); err == nil {
-		return abs
-	}
-	return p
-}
-
 func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string) error {
 	if o.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
 	fs := cmd.Flags()
 	if !o.raw && (fs.Changed("flags") || fs.Changed("sig")) {
-		return usagef("call: --flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
+		return usagef("--flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
 	}
 	if o.raw && fs.Changed("set") {
-		return usagef("call: --set is for the Go way, without --raw")
+		return usagef("--set is for the Go way, without --raw")
 	}
-	path := loadPath(file)
-	var st *probe.Static
-	if strings.Contains(file, "/") {
-		var err error
-		if st, err = probe.ReadStatic(file); err != nil {
+	if o.raw {
+		// The user's mistakes first, before anything about the file.
+		if _, err := parseFlags(o.flags); err != nil {
+			return err
+		}
+		sig, err := cdl.ParseSignature(o.sig)
+		if err != nil {
+			return usagef("--sig: %v", err)
+		}
+		if _, err := sig.ParseArgs(args); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	tgt, st, err := resolveTarget(file)
+	if err != nil {
+		return err
+	}
+	if !o.force {
+		if err := o.precheck(tgt, st, symbol); err != nil {
 			return err
 		}
 	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
+	bw := bufio.NewWriter(cmd.OutOrStdout())
+	defer bw.Flush()
+	w := o.out.doc(bw)
 	defer w.Flush()
 	opts := probe.Options{Timeout: o.timeout}
 	if o.raw {
-		return o.runRaw(cmd.Context(), w, st, path, symbol, args, opts)
+		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
-	return o.runGo(cmd.Context(), w, st, path, symbol, args, opts)
+	return o.runGo(cmd.Context(), w, st, tgt, symbol, args, opts)
 }
 
-func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+// precheck refuses, from the file alone, what cannot work, saying what
+// would happen: a file this process cannot load, and for the Go way a bare
+// name plugin.Open would not find, a file that is no Go plugin (loading it
+// runs its constructors and then aborts) or a symbol the plugin does not
+// export (found only after its inits ran).
+func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
+	why := st.LoadProblem()
+	if why == "" && !o.raw {
+		if tgt.Search {
+			why = fmt.Sprintf("%s: no such file in the current directory; plugin.Open takes a path and does not search library directories: it would fail with `plugin.Open(%q): realpath failed`. Give the file's path, or load it with --raw", tgt.Given, tgt.Given)
+		} else {
+			why = st.GoProblem(symbol)
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return fmt.Errorf("%s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
+}
+
+func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	path := tgt.Path
 	flags, err := parseFlags(o.flags)
 	if err != nil {
 		return err
@@ -155,7 +194,10 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	req := probe.RawRequest{Path: path, Flags: flags, Symbols: syms, Call: true, Sig: o.sig, Args: args,
 		InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.RawMsg)
-	if o.trace && !o.json {
+	if o.trace && !o.out.isJSON() {
+		if tgt.Note != "" {
+			w.Item("", "  ", "# "+tgt.Note)
+		}
 		var handle uint64
 		var base uint64
 		onStep = func(m probe.RawMsg) {
@@ -163,7 +205,7 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 				handle, base = m.Addr, m.Base
 			}
 			if line := traceRaw(m, handle, base, st, sig, args); line != "" {
-				fmt.Fprintln(w, line)
+				w.Item("", "      ", line)
 				w.Flush()
 			}
 		}
@@ -172,16 +214,19 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	if err != nil {
 		return err
 	}
-	if o.json {
-		if err := render.JSON(w, rep); err != nil {
+	if o.out.isJSON() {
+		if err := w.JSON(rep); err != nil {
 			return err
 		}
 		return rawStatus(rep)
 	}
-	if o.trace {
-		fmt.Fprintln(w)
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return rawStatus(rep)
 	}
-	if err := o.writeRaw(w, rep, symbol, st); err != nil {
+	if o.trace {
+		w.Blank()
+	}
+	if err := o.writeRaw(w, rep, symbol, st, tgt); err != nil {
 		return err
 	}
 	return rawStatus(rep)
@@ -189,6 +234,9 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 
 // rawStatus is the command's error for a finished raw report.
 func rawStatus(rep *probe.RawReport) error {
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return interruptedError{rep.Exit.Interrupted}
+	}
 	if rep.Returned {
 		return nil
 	}
@@ -245,9 +293,9 @@ func initState(s int) string {
 	return "unknown"
 }
 
-func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, st *probe.Static) error {
+func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
-	pairs := [][2]string{{"file", req.Path}}
+	pairs := fileRows(tgt)
 	if m, ok := rep.Step("dlopen", ""); ok {
 		pairs = append(pairs, [2]string{"dlopen", m.Flags})
 		if m.Err != "" {
@@ -289,7 +337,7 @@ func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, 
 	}
 	switch {
 	case rep.Crash != nil:
-		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How})
+		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)})
 		pairs = append(pairs, [2]string{"child", rep.Exit.String()})
 		if c := rep.Crash; c.HasFault {
 			pc := labHex(c.PC)
@@ -306,14 +354,14 @@ func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, 
 	default:
 		pairs = append(pairs, [2]string{"outcome", "not called"})
 	}
-	if err := render.Fields(w, render.FormatTable, "call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
+	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
 		return err
 	}
 	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, render.Width)
+		writeWhy(w, rep.Crash)
 	}
 	return nil
 }
@@ -325,61 +373,63 @@ func baseOf(rep *probe.RawReport) uint64 {
 
 // writeOutput prints what the child wrote in one phase. With a crash, the
 // runtime's long report is cut to its key lines.
-func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash) {
+func writeOutput(w *render.Doc, title string, out probe.Output, crash *probe.Crash) {
 	if out.Empty() {
 		return
 	}
-	fmt.Fprintf(w, "\n%s:\n", title)
+	w.Section("\n" + title + ":")
 	if out.Stdout != "" {
-		fmt.Fprint(w, indent("stdout| ", out.Stdout))
+		w.Output("stdout| ", out.Stdout)
 	}
 	if out.Stderr != "" {
-		if crash != nil && len(crash.Report) > 0 {
-			n := strings.Count(out.Stderr, "\n")
-			fmt.Fprintf(w, "stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)\n", n)
-			fmt.Fprint(w, indent("stderr| ", strings.Join(crash.Report, "\n")+"\n"))
+		if before, report, ok := splitReport(out.Stderr, crash); ok {
+			if before != "" {
+				w.Output("stderr| ", before)
+			}
+			w.Text(fmt.Sprintf("stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)", strings.Count(report, "\n")))
+			w.Output("stderr| ", strings.Join(crash.Report, "\n"))
 		} else {
-			fmt.Fprint(w, indent("stderr| ", out.Stderr))
+			w.Output("stderr| ", out.Stderr)
 		}
 	}
 	if out.Dropped > 0 {
-		fmt.Fprintf(w, "(%d more bytes not kept)\n", out.Dropped)
+		w.Text(fmt.Sprintf("(%s more not kept)", count(int(out.Dropped), "byte", "bytes")))
 	}
 }
 
-func indent(prefix, s string) string {
-	s = strings.TrimRight(s, "\n")
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
+// splitReport splits stderr where the Go runtime's crash report starts
+// (the line of the first of its key lines found there), so that what the
+// loaded code wrote before it is shown as it is. ok is false when this
+// stream holds none of the report.
+func splitReport(stderr string, crash *probe.Crash) (before, report string, ok bool) {
+	if crash == nil {
+		return "", "", false
+	}
+	i := -1
+	for _, l := range crash.Report {
+		if j := strings.Index(stderr, l); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
+	if i < 0 {
+		return "", "", false
+	}
+	for i > 0 && stderr[i-1] != '\n' {
+		i--
+	}
+	return stderr[:i], stderr[i:], true
 }
 
-// writeWhy prints the explanation, one wrapped paragraph a sentence.
-func writeWhy(w io.Writer, c *probe.Crash, width int) {
+// writeWhy prints the explanation, one wrapped paragraph a sentence (at
+// most 100 columns wide: longer lines are hard to read).
+func writeWhy(w *render.Doc, c *probe.Crash) {
 	if len(c.Explain) == 0 {
 		return
 	}
-	if width <= 0 || width > 100 {
-		width = 100
-	}
-	fmt.Fprintln(w, "\nWhat happened:")
+	w.Section("\nWhat happened:")
 	for _, s := range c.Explain {
-		fmt.Fprint(w, wrap(s, "  • ", "    ", width))
+		w.ItemWithin("  • ", "    ", s, 100)
 	}
-}
-
-// wrap wraps s to width columns: the first line starts with first, the
-// others with rest (both as wide).
-func wrap(s, first, rest string, width int) string {
-	var b strings.Builder
-	for i, line := range strings.Split(render.WrapText(s, width-utf8.RuneCountInString(first)), "\n") {
-		if i == 0 {
-			b.WriteString(first)
-		} else {
-			b.WriteString(rest)
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
 
 func labHex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
@@ -388,14 +438,30 @@ func fmtNanos(ns int64) string {
 	return time.Duration(ns).Round(time.Microsecond / 10).String()
 }
 
-func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Static, path, symbol string, args []string, opts probe.Options) error {
+// fileRows are the report's first rows: the file, and how it was loaded
+// when that is not plain.
+func fileRows(tgt loadTarget) [][2]string {
+	switch {
+	case tgt.Search:
+		return [][2]string{{"file", tgt.Given}, {"found by", "dlopen's library search (not a file in the current directory)"}}
+	case tgt.Note != "":
+		return [][2]string{{"file", tgt.Given}, {"loaded as", tgt.Path + " (a file here; a bare name would make dlopen search its library path)"}}
+	}
+	return [][2]string{{"file", tgt.Path}}
+}
+
+func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	path := tgt.Path
 	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
 		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.GoMsg)
-	if o.trace && !o.json {
+	if o.trace && !o.out.isJSON() {
+		if tgt.Note != "" {
+			w.Item("", "  ", "# "+tgt.Note)
+		}
 		onStep = func(m probe.GoMsg) {
 			if line := traceGo(m); line != "" {
-				fmt.Fprintln(w, line)
+				w.Item("", "      ", line)
 				w.Flush()
 			}
 		}
@@ -405,18 +471,21 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		return err
 	}
 	if rep.Usage != "" {
-		return usagef("call: %s", rep.Usage)
+		return usagef("%s", rep.Usage)
 	}
-	if o.json {
-		if err := render.JSON(w, rep); err != nil {
+	if o.out.isJSON() {
+		if err := w.JSON(rep); err != nil {
 			return err
 		}
 		return goStatus(rep)
 	}
-	if o.trace {
-		fmt.Fprintln(w)
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return goStatus(rep)
 	}
-	pairs := [][2]string{{"file", path}}
+	if o.trace {
+		w.Blank()
+	}
+	pairs := fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
 		if m.Err != "" {
@@ -459,21 +528,24 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		}
 	}
 	if rep.Crash != nil {
-		pairs = append(pairs, [2]string{"outcome", "CRASHED: " + rep.Crash.How}, [2]string{"child", rep.Exit.String()})
+		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)}, [2]string{"child", rep.Exit.String()})
 	}
-	if err := render.Fields(w, render.FormatTable, "call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
+	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
 		return err
 	}
 	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, render.Width)
+		writeWhy(w, rep.Crash)
 	}
 	return goStatus(rep)
 }
 
 func goStatus(rep *probe.GoReport) error {
+	if rep.Outcome == probe.OutcomeInterrupted {
+		return interruptedError{rep.Exit.Interrupted}
+	}
 	if rep.Crash != nil || !rep.Done {
 		return failedError{1}
 	}

@@ -3,9 +3,9 @@ package cli
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/cdl"
+	"github.com/soinspect/soinspect/internal/probe"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -33,14 +33,17 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
-	s := wrap(strings.Repeat("word ", 40), "  • ", "    ", 30)
-	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		if utf8.RuneCountInString(l) > 30 {
-			t.Errorf("line too long (%d): %q", len(l), l)
-		}
+func TestSplitReport(t *testing.T) {
+	crash := &probe.Crash{Report: []string{"fatal error: runtime: no plugin module data"}}
+	before, report, ok := splitReport("ctor says hi\nfatal error: runtime: no plugin module data\n\ngoroutine 1 [running]:\n", crash)
+	if !ok || before != "ctor says hi\n" || !strings.HasPrefix(report, "fatal error:") {
+		t.Errorf("split = %q, %q, %v", before, report, ok)
 	}
-	if !strings.HasPrefix(s, "  • word") {
-		t.Errorf("first line: %q", s)
+	// A stream without the report is shown as it is.
+	if _, _, ok := splitReport("init output only\n", crash); ok {
+		t.Error("a stream without the report was taken for it")
+	}
+	if _, _, ok := splitReport("x\n", nil); ok {
+		t.Error("no crash, yet a report")
 	}
 }

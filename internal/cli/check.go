@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
-	"io"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,17 +12,15 @@ import (
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
-func init() { subcommands = append(subcommands, newCheckCmd) }
-
 type checkOptions struct {
-	json     bool
+	out      outputFlags
 	requires []string
 }
 
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--json] [--require NAME:TYPE ...] HOST PLUGIN...",
+		Use:   "check [--format F | --json] [--require NAME:TYPE ...] HOST PLUGIN...",
 		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
 		Long: `Compare a host program with Go plugins, from the files alone, and say for each
 plugin whether plugin.Open would load it, and if not, every reason: not a Go
@@ -46,20 +42,23 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 		Example: `  soinspect check bin/pluginhost bin/plugins/plugin1.so bin/plugins/plugin2.so
   soinspect check --require 'Run:func() string' bin/pluginhost bin/plugins/*.so
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
-		Args: minArgs(2, "check: a HOST and at least one PLUGIN are required"),
+		Args: minArgs(2, "a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			reqs := make([]plugincheck.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
 				r, err := plugincheck.ParseRequirement(s)
 				if err != nil {
-					return usagef("check: --require: %v", err)
+					return usagef("--require: %v", err)
 				}
 				reqs = append(reqs, r)
 			}
 			return o.run(cmd, args[0], args[1:], reqs)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON verdict a plugin, one a line")
+	o.out.add(cmd)
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
 	return cmd
 }
@@ -71,46 +70,63 @@ type checkJSON struct {
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
-	stderr := cmd.ErrOrStderr()
-	host, err := elfinspect.Open(hostPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(hostPath, err))
-		return failedError{1}
+	host, hostErr := elfinspect.Open(hostPath)
+	if hostErr != nil {
+		warn(cmd, "%v", hostErr)
+	} else {
+		defer host.Close()
 	}
-	defer host.Close()
-	failed := 0
+	// Every PLUGIN gets a verdict, in the order given, even one that cannot
+	// be read: dlopen would refuse it and it leaves no trace in the process,
+	// so it is left out of the sequence the Checker models.
+	verdicts := make([]plugincheck.Verdict, len(pluginPaths))
 	var plugins []*elfinspect.File
-	for _, p := range pluginPaths {
+	var at []int
+	for i, p := range pluginPaths {
 		f, err := elfinspect.Open(p)
 		if err != nil {
-			// dlopen would refuse it too, and it leaves no trace in the process.
-			fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(p, err))
-			failed++
+			warn(cmd, "%v", err)
+			verdicts[i] = unreadableVerdict(p, err)
 			continue
 		}
 		defer f.Close()
-		plugins = append(plugins, f)
+		plugins, at = append(plugins, f), append(at, i)
 	}
-	verdicts := plugincheck.NewChecker(host).CheckSequence(plugins, reqs)
+	if hostErr != nil {
+		host = nil // the Checker's verdict for no host, with the reason said
+	}
+	for j, v := range plugincheck.NewChecker(host).CheckSequence(plugins, reqs) {
+		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
+			v.Reasons[0].Message = "the host could not be read: " + hostErr.Error()
+		}
+		verdicts[at[j]] = v
+	}
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	doc := o.out.doc(bw)
+	failed := 0
 	for i := range verdicts {
 		v := &verdicts[i]
 		if !v.OK {
 			failed++
 		}
-		if o.json {
+		var err error
+		if o.out.isJSON() {
 			err = render.JSON(bw, checkJSON{Host: hostPath, Verdict: *v})
 		} else {
-			err = o.write(bw, v, i == 0)
+			err = o.write(doc, v, i == 0)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if !o.json && len(verdicts) > 1 {
+	if !o.out.isJSON() && len(verdicts) > 1 {
 		ok := len(verdicts) - countNotOK(verdicts)
-		fmt.Fprintf(bw, "\n%d of %d plugin(s) pass against %s\n", ok, len(verdicts), hostPath)
+		doc.Blank()
+		doc.Text(fmt.Sprintf("%d of %s pass against %s", ok, count(len(verdicts), "plugin", "plugins"), hostPath))
+	}
+	if err := doc.Flush(); err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -119,6 +135,22 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		return failedError{failed}
 	}
 	return nil
+}
+
+// unreadableVerdict is the verdict for a PLUGIN that cannot be opened as
+// an ELF file: plugin.Open fails in dlopen. The verdict names the file
+// apart, so its message is the error without the name.
+func unreadableVerdict(path string, err error) plugincheck.Verdict {
+	msg := err.Error()
+	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	return plugincheck.Verdict{
+		Plugin:  path,
+		Outcome: plugincheck.OutcomeError,
+		Error:   msg,
+		Reasons: []plugincheck.Reason{{Code: plugincheck.ReasonUnreadable, Message: msg, Fatal: true}},
+	}
 }
 
 func countNotOK(vs []plugincheck.Verdict) int {
@@ -148,14 +180,14 @@ func verdictWord(v *plugincheck.Verdict) string {
 	return "WILL FAIL"
 }
 
-func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) error {
+func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) error {
 	if !first {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	pairs := [][2]string{{"plugin", v.Plugin}, {"verdict", verdictWord(v)}}
 	if v.PluginPath != "" {
 		pairs = append(pairs, [2]string{"pluginpath", v.PluginPath})
-	} else {
+	} else if v.Kind != "" {
 		pairs = append(pairs, [2]string{"kind", string(v.Kind)})
 	}
 	if v.GoVersion != "" {
@@ -172,14 +204,14 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 		}
 		pairs = append(pairs, [2]string{label, what})
 	}
-	if err := render.Fields(w, render.FormatTable, "", pairs); err != nil {
+	if err := w.Fields("", pairs); err != nil {
 		return err
 	}
 	var general [][]string
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
-		Elide:  3, Wrap: true, Width: render.Width,
+		Kinds:  []render.Kind{render.Path, render.Prose, render.Fixed, render.Prose},
 	}
 	for _, r := range v.Reasons {
 		if r.Code == plugincheck.ReasonPackageHash {
@@ -193,32 +225,27 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 		general = append(general, []string{string(r.Code), r.Message})
 	}
 	if len(general) > 0 {
-		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Elide: 1, Wrap: true, Width: render.Width}
+		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Kinds: []render.Kind{render.Fixed, render.Prose}}
 		t.Rows = general
-		if err := t.Write(w, render.FormatTable); err != nil {
+		if err := w.Table(t); err != nil {
 			return err
 		}
 	}
 	if len(pkgs.Rows) > 0 {
-		pkgs.Footer = strconv.Itoa(len(pkgs.Rows)) + " package(s) differ"
+		pkgs.Footer = count(len(pkgs.Rows), "package differs", "packages differ")
 		if cause, same := commonCause(pkgs.Rows); same {
 			// One cause for all: say it once, under the table.
 			for i := range pkgs.Rows {
 				pkgs.Rows[i] = pkgs.Rows[i][:3]
 			}
-			pkgs.Header, pkgs.Elide, pkgs.Wrap = pkgs.Header[:3], 0, false
+			pkgs.Header = pkgs.Header[:3]
 			pkgs.Footer += "; likely cause: " + cause
 		}
-		if err := pkgs.Write(w, render.FormatTable); err != nil {
+		if err := w.Table(pkgs); err != nil {
 			return err
 		}
 	}
-	if len(v.Notes) > 0 {
-		fmt.Fprintln(w, "\nNotes")
-		for _, n := range v.Notes {
-			fmt.Fprintln(w, "  -", strings.TrimSpace(n))
-		}
-	}
+	w.List("\nNotes", v.Notes)
 	return nil
 }
 

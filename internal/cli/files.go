@@ -2,27 +2,33 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"github.com/soinspect/soinspect/internal/render"
 )
 
 // eachFile runs fn on every file, writing through one buffered writer. A
 // failing file is reported on stderr and the others go on, as cmd/nm does;
 // if any failed, the command exits 1 at the end.
 func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path string) error) error {
+	if err := checkStdinOnce(files); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	failed := 0
 	for _, path := range files {
 		if err := fn(bw, path); err != nil {
 			bw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "soinspect %s: %v\n", cmd.Name(), fileError(path, err))
+			warn(cmd, "%v", err) // the libraries' errors name the file, once
 			failed++
 		}
 	}
@@ -35,17 +41,11 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 	return nil
 }
 
-// fileError makes sure the message names the file exactly once.
-func fileError(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == path && err == error(pe) {
-		return fmt.Errorf("%s: %w", path, pe.Err)
-	}
-	msg := err.Error()
-	if len(msg) >= len(path) && (msg[:len(path)] == path) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", path, err)
+// warn reports one problem on stderr in soinspect's one error format,
+// "soinspect CMD: ...", on one line.
+func warn(cmd *cobra.Command, format string, args ...any) {
+	msg := render.Visible(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "))
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", cmd.CommandPath(), msg)
 }
 
 // terminalWidth is the width tables are fitted to: $COLUMNS, else the
@@ -61,4 +61,14 @@ func terminalWidth(out io.Writer) int {
 		}
 	}
 	return 100
+}
+
+// safe returns s as it may be printed on a terminal: unchanged when it is
+// valid UTF-8 without control characters, else Go-quoted, so that a file
+// name cannot move the cursor or hide itself.
+func safe(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

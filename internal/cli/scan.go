@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,17 +20,17 @@ import (
 	"github.com/soinspect/soinspect/internal/scan"
 )
 
-func init() { subcommands = append(subcommands, newScanCmd) }
-
 type scanOptions struct {
-	json, all bool
-	host      string
+	all, quiet, oneFS bool
+	out               outputFlags
+	host              string
+	exclude           []string
 }
 
 func newScanCmd() *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan [--json] [--all] [--host HOST] DIR...",
+		Use:   "scan [--format F | --json] [--all] [--host HOST] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
 		Short: "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes",
 		Long: `Walk the trees and find every ELF shared object by its content, not its name;
 classify each (Go plugin, Go c-shared library, C/C++ library, executable)
@@ -38,51 +40,90 @@ under several files, one file name for different pluginpaths, and files that
 are not what their name suggests.
 
 With --host, check every Go plugin found against HOST, as the only plugin
-the host opens (see soinspect check). Nothing is loaded. Symbolic links are
-not followed. Unreadable and malformed files are reported and skipped.
+the host opens (see soinspect check); a HOST that cannot open plugins at all
+is said once. Nothing is loaded.
+
+A DIR that is a symbolic link is followed (as find -H); links inside the
+trees are not. Only regular files are opened: FIFOs, sockets and devices are
+skipped. Below a DIR the walk does not enter pseudo filesystems (/proc,
+/sys, cgroup, ...); --one-file-system keeps it on each DIR's filesystem.
+A FILE may be named instead of a DIR. Unreadable and malformed files are
+reported, one line each, and skipped; --quiet leaves those lines out.
 
 Exit status: 0 when nothing is flagged, every file could be read and (with
 --host) every plugin is loadable; 1 otherwise; 2 for usage errors.`,
 		Example: `  soinspect scan bin/plugins
   soinspect scan --host bin/pluginhost bin/plugins
+  soinspect scan --one-file-system --exclude '.git' --quiet /
   soinspect scan --json /usr/lib/x86_64-linux-gnu | jq '.entries[] | select(.class=="go-plugin")'`,
-		Args: minArgs(1, "scan: at least one DIR is required"),
+		Args: minArgs(1, "at least one DIR is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the whole result as one JSON object")
+	o.out.add(cmd)
 	cmd.Flags().BoolVar(&o.all, "all", false, "list every shared object, not only the Go ones and the flagged ones")
 	cmd.Flags().StringVar(&o.host, "host", "", "check every Go plugin found against this host program")
+	cmd.Flags().BoolVarP(&o.oneFS, "one-file-system", "x", false, "stay on the filesystem of each DIR, as find -xdev")
+	cmd.Flags().StringArrayVar(&o.exclude, "exclude", nil, "leave out files and directories matching `GLOB`: the base name, or the whole path if GLOB has a / (repeatable)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "do not list unreadable files on stderr, nor draw progress (the summary still counts them)")
 	return cmd
 }
 
 func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	stderr := cmd.ErrOrStderr()
-	opts := scan.Options{}
+	opts := scan.Options{OneFileSystem: o.oneFS, Exclude: o.exclude}
+	for _, p := range o.exclude {
+		if _, err := path.Match(p, ""); err != nil {
+			return usagef("--exclude %q: %v", p, err)
+		}
+	}
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {
-			return usagef("scan: --host: %v", fileError(o.host, err))
+			return usagef("--host: %v", err)
 		}
 		defer h.Close()
 		opts.Host = h
+		if r := scan.HostProblem(h); r != nil {
+			// Said once, up front, not as a WILL FAIL on every row.
+			warn(cmd, "--host: %s; no plugin can load in it", r.Message)
+		}
 	}
 	prog := newProgress(stderr)
-	opts.Progress = prog.report
+	if !o.quiet {
+		opts.Progress = prog.report
+	}
 	res, err := scan.Scan(dirs, opts)
 	prog.done()
+	if res != nil && !o.quiet || errors.Is(err, scan.ErrNothingScanned) {
+		for _, e := range res.Errors {
+			warn(cmd, "%s: %s", safe(e.Path), e.Error)
+		}
+	}
+	if errors.Is(err, scan.ErrNothingScanned) {
+		if o.out.isJSON() {
+			// A script still gets its one object, with the errors in it.
+			if err := render.JSON(cmd.OutOrStdout(), res); err != nil {
+				return err
+			}
+		}
+		return failedError{len(res.Errors)}
+	}
 	if err != nil {
 		return err
 	}
-	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "soinspect scan: %s: %s\n", e.Path, e.Error)
-	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
-	if o.json {
+	if o.out.isJSON() {
 		err = render.JSON(bw, res)
 	} else {
-		err = o.write(bw, res)
+		doc := o.out.doc(bw)
+		if err = o.write(doc, res); err == nil {
+			err = doc.Flush()
+		}
 	}
 	if err != nil {
 		return err
@@ -91,6 +132,9 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		return err
 	}
 	bad := len(res.Errors) + len(res.Findings)
+	if res.HostProblem != nil && res.Count(scan.ClassGoPlugin) > 0 {
+		bad++
+	}
 	for _, e := range res.Entries {
 		if e.Check != nil && !e.Check.OK {
 			bad++
@@ -102,9 +146,43 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	return nil
 }
 
-func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
+// scannedLine is the first line of the summary: what was walked and what
+// was passed over.
+func scannedLine(res *scan.Result) string {
+	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(res.Dirs, ", ")
+	var skipped []string
+	if res.SymlinksSkipped > 0 {
+		skipped = append(skipped, count(res.SymlinksSkipped, "symbolic link", "symbolic links")+" not followed")
+	}
+	if res.SpecialSkipped > 0 {
+		skipped = append(skipped, count(res.SpecialSkipped, "FIFO, socket or device", "FIFOs, sockets or devices")+" skipped")
+	}
+	if res.Excluded > 0 {
+		skipped = append(skipped, count(res.Excluded, "path", "paths")+" excluded")
+	}
+	if n := len(res.NotEntered); n > 0 {
+		var names []string
+		for _, ne := range res.NotEntered[:min(n, 3)] {
+			names = append(names, ne.Path)
+		}
+		more := ""
+		if n > 3 {
+			more = ", ..."
+		}
+		skipped = append(skipped, count(n, "mount", "mounts")+" not entered: "+strings.Join(names, ", ")+more)
+	}
+	if len(skipped) > 0 {
+		s += " (" + strings.Join(skipped, "; ") + ")"
+	}
+	return s
+}
+
+func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 	counts := [][2]string{
-		{"scanned", fmt.Sprintf("%d files in %s (%d symbolic links not followed)", res.FilesSeen, strings.Join(res.Dirs, ", "), res.SymlinksSkipped)},
+		{"scanned", scannedLine(res)},
+	}
+	if res.HostProblem != nil {
+		counts = append(counts, [2]string{"host", res.HostProblem.Message})
 	}
 	for _, c := range []struct {
 		class scan.Class
@@ -126,7 +204,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 	if len(res.Errors) > 0 {
 		counts = append(counts, [2]string{"unreadable (skipped)", strconv.Itoa(len(res.Errors))})
 	}
-	if err := render.Fields(w, render.FormatTable, "Scan", counts); err != nil {
+	if err := w.Fields("Scan", counts); err != nil {
 		return err
 	}
 
@@ -146,17 +224,18 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			dirs[filepath.Dir(e.Path)] = true
 		}
 	}
-	// The CHECK verdict wraps first; then the pluginpath, the file name and
-	// the directory lose their middles, widest first.
+	// The flags and the CHECK verdict wrap first; then the pluginpath
+	// and the directory lose leading elements, widest first. A file name
+	// is never cut.
 	header := []string{"FILE NAME", "PLUGINPATH", "CLASS", "GO", "FLAGS"}
-	elide, shrink := 1, []int{0}
+	kinds := []render.Kind{render.Path, render.Path, render.Fixed, render.Fixed, render.Prose}
 	if len(dirs) > 1 {
 		header = append(header, "DIRECTORY")
-		shrink = append(shrink, len(header)-1)
+		kinds = append(kinds, render.Path)
 	}
 	if hasCheck {
 		header = append(header, "CHECK")
-		elide, shrink = len(header)-1, append(shrink, 1)
+		kinds = append(kinds, render.Prose)
 	}
 	title := "\nShared objects (file name: a loader's ID; pluginpath: the Go runtime's)"
 	if len(dirs) == 1 {
@@ -164,7 +243,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			title += " in " + d
 		}
 	}
-	t := &render.Table{Title: title, Header: header, Elide: elide, Wrap: hasCheck, Shrink: shrink, Width: render.Width}
+	t := &render.Table{Title: title, Header: header, Kinds: kinds}
 	for _, e := range res.Entries {
 		if !shown(e) {
 			continue
@@ -173,7 +252,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		if pp == "" {
 			pp = "-"
 		}
-		row := []string{e.Name, pp, string(e.Class), e.GoVersion, strings.Join(e.Flags, ",")}
+		row := []string{e.Name, pp, string(e.Class), e.GoVersion, strings.Join(e.Flags, ", ")}
 		if len(dirs) > 1 {
 			row = append(row, filepath.Dir(e.Path))
 		}
@@ -190,24 +269,36 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		t.Rows = append(t.Rows, row)
 	}
 	if len(t.Rows) == 0 {
-		_, err := fmt.Fprintln(w, "\nNo Go shared objects, nothing flagged (--all lists every shared object).")
-		return err
+		w.Blank()
+		w.Text("No Go shared objects, nothing flagged (--all lists every shared object).")
+		return nil
 	}
 	if !o.all {
 		t.Footer = "Go shared objects and flagged files only; --all lists every shared object"
 	}
-	if err := t.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(t); err != nil {
 		return err
 	}
 	if len(res.Findings) > 0 {
-		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"}, Elide: 1, Wrap: true, Width: render.Width}
+		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"},
+			Kinds: []render.Kind{render.Fixed, render.Prose, render.Paths}}
 		for _, f := range res.Findings {
-			ft.Rows = append(ft.Rows, []string{f.Code, f.Message, strings.Join(f.Files, "\n")})
+			ft.Rows = append(ft.Rows, []string{f.Code, f.Message, render.List(f.Files...)})
 		}
-		return ft.Write(w, render.FormatTable)
+		return w.Table(ft)
 	}
-	_, err := fmt.Fprintln(w, "\nNothing flagged.")
-	return err
+	if n := res.Count(scan.ClassGoPlugin); res.HostProblem != nil && n > 0 {
+		what := "none of the " + strconv.Itoa(n) + " Go plugins loads in it"
+		if n == 1 {
+			what = "the Go plugin does not load in it"
+		}
+		w.Blank()
+		w.Text(fmt.Sprintf("Nothing flagged, but the host cannot open plugins: %s.", what))
+		return nil
+	}
+	w.Blank()
+	w.Text("Nothing flagged.")
+	return nil
 }
 
 // progress draws a one-line indicator on stderr when stderr is a terminal
@@ -238,7 +329,7 @@ func (p *progress) report(s scan.Progress) {
 		return
 	}
 	p.last, p.drawn = now, true
-	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %d files, %d shared objects  %s", s.FilesSeen, s.Found, render.Elide(s.Path, 50))
+	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s, %s  %s", count(s.FilesSeen, "file", "files"), count(s.Found, "shared object", "shared objects"), render.ElidePath(render.Visible(s.Path), 50))
 }
 
 func (p *progress) done() {

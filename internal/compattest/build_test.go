@@ -2,6 +2,7 @@ package compattest
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -169,6 +170,9 @@ func buildWork(t testing.TB, work string) error {
 	if err := os.Link(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-hardlink.so")); err != nil {
 		return err
 	}
+	if err := craft(work); err != nil {
+		return err
+	}
 	b, err := json.Marshal(missing)
 	if err != nil {
 		return err
@@ -177,6 +181,45 @@ func buildWork(t testing.TB, work string) error {
 		return err
 	}
 	t.Logf("built %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
+	return nil
+}
+
+// craft makes the objects dlopen refuses, without a cross compiler: a copy
+// of plugin.so whose ELF header says EM_AARCH64 (dlopen checks the header
+// before anything else, so it is refused as a real arm64 plugin is), a
+// symlink to it, a 32-bit shared object (gcc -m32 without the 32-bit C
+// library: -nostdlib) and a relocatable object, all in work.
+func craft(work string) error {
+	b, err := os.ReadFile(filepath.Join(work, "plugin.so"))
+	if err != nil {
+		return err
+	}
+	if len(b) < 20 {
+		return fmt.Errorf("plugin.so: too short")
+	}
+	b[18], b[19] = byte(elf.EM_AARCH64), byte(elf.EM_AARCH64>>8) // e_machine, little-endian
+	if err := os.WriteFile(filepath.Join(work, "plugin-arm64.so"), b, 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink("plugin-arm64.so", filepath.Join(work, "link-arm64.so")); err != nil {
+		return err
+	}
+	cc, err := exec.Command("go", "env", "CC").Output()
+	if err != nil {
+		return err
+	}
+	src := filepath.Join(work, "f.c")
+	if err := os.WriteFile(src, []byte("int f(void) { return 42; }\n"), 0o644); err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"-m32", "-shared", "-fPIC", "-nostdlib", "-o", filepath.Join(work, "lib32.so"), src},
+		{"-c", "-fPIC", "-o", filepath.Join(work, "reloc.o"), src},
+	} {
+		if out, err := exec.Command(strings.TrimSpace(string(cc)), args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%s %s: %v\n%s", cc, strings.Join(args, " "), err, out)
+		}
+	}
 	return nil
 }
 

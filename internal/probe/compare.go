@@ -15,8 +15,24 @@ type Comparison struct {
 	Raw        *RawReport       `json:"raw"`
 	Go         *GoReport        `json:"go"`
 	Symbols    []SymbolCompared `json:"symbols"`
-	// Mismatches counts symbols found both ways at different addresses.
-	Mismatches int `json:"mismatches"`
+	// Compared counts the symbols found both ways, whose addresses were
+	// compared; Mismatches those of them at different addresses;
+	// NotCompared the symbols missing on either side (a failed lookup, a
+	// load that failed or a child that died first).
+	Compared    int `json:"compared"`
+	Mismatches  int `json:"mismatches"`
+	NotCompared int `json:"not_compared"`
+	// Interrupted names the signal (SIGINT, SIGTERM) that stopped the
+	// comparison; Go is nil when it came before the Go child ran.
+	Interrupted string `json:"interrupted,omitempty"`
+}
+
+// OK reports whether everything asked for was measured and agreed: both
+// children finished without an error, and every symbol was found both
+// ways at the same place.
+func (c *Comparison) OK() bool {
+	return c.Interrupted == "" && c.Raw != nil && c.Raw.Outcome == OutcomeOK && c.Go != nil && c.Go.Outcome == OutcomeOK &&
+		c.Mismatches == 0 && c.NotCompared == 0
 }
 
 // SymbolCompared is one symbol looked up both ways.
@@ -57,7 +73,7 @@ type SymbolCompared struct {
 // names are Lookup names; none means every export the static anatomy lists.
 func Compare(ctx context.Context, path string, st *Static, names []string, opts Options) (*Comparison, error) {
 	cmp := &Comparison{Path: path, PluginPath: st.PluginPath()}
-	if len(names) == 0 && st.Plugin != nil {
+	if len(names) == 0 && st != nil && st.Plugin != nil {
 		for _, e := range st.Plugin.Exports {
 			names = append(names, e.Name)
 		}
@@ -74,11 +90,19 @@ func Compare(ctx context.Context, path string, st *Static, names []string, opts 
 	if err != nil {
 		return nil, err
 	}
+	cmp.Raw = raw
+	if raw.Outcome == OutcomeInterrupted {
+		cmp.Interrupted = raw.Exit.Interrupted
+		return cmp, nil
+	}
 	gor, err := Go(ctx, GoRequest{Path: path, Symbols: names, InitTask: initTask, Dlsym: syms}, st, opts, nil)
 	if err != nil {
 		return nil, err
 	}
-	cmp.Raw, cmp.Go = raw, gor
+	cmp.Go = gor
+	if gor.Outcome == OutcomeInterrupted {
+		cmp.Interrupted = gor.Exit.Interrupted
+	}
 	var rawBase, goBase uint64
 	if m, ok := raw.Step("dlopen", ""); ok {
 		rawBase = m.Base
@@ -88,7 +112,7 @@ func Compare(ctx context.Context, path string, st *Static, names []string, opts 
 	}
 	for i, n := range names {
 		sc := SymbolCompared{Name: n, Symbol: syms[i]}
-		if st.Plugin != nil {
+		if st != nil && st.Plugin != nil {
 			for _, e := range st.Plugin.Exports {
 				if e.Name == n {
 					sc.StaticType = e.Type
@@ -116,10 +140,13 @@ func Compare(ctx context.Context, path string, st *Static, names []string, opts 
 			}
 		}
 		if sc.RawErr == "" && sc.GoErr == "" && sc.RawAddr != 0 && sc.GoAddr != 0 {
+			cmp.Compared++
 			sc.Match = sc.RawOff == sc.GoOff && sc.GoAddr == sc.GoDlsym
 			if !sc.Match {
 				cmp.Mismatches++
 			}
+		} else {
+			cmp.NotCompared++
 		}
 		cmp.Symbols = append(cmp.Symbols, sc)
 	}

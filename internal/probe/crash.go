@@ -15,7 +15,8 @@ type Crash struct {
 	// Symbol is the function being called when it crashed, if any.
 	Symbol string `json:"symbol,omitempty"`
 	// How is the one-line summary: `fatal error: morestack on g0`,
-	// `SIGSEGV at 0x30`, `panic: boom`, `timed out after 10s`.
+	// `SIGSEGV at 0x30`, `panic: boom`, `timed out after 10s`,
+	// `interrupted by SIGINT`.
 	How string `json:"how"`
 	// Signal is the fault's signal, from the runtime's report or the wait
 	// status ("SIGSEGV"); empty for an abort that raised none.
@@ -99,6 +100,8 @@ func analyze(ex Exit, st *Static, base uint64, symbol, phase string) *Crash {
 		c.PCSymbol = st.Symbolize(c.PC - base)
 	}
 	switch {
+	case ex.Interrupted != "":
+		c.How = "interrupted by " + ex.Interrupted
 	case ex.TimedOut:
 		c.How = fmt.Sprintf("timed out after %v", ex.Timeout)
 	case c.Fatal != "":
@@ -119,6 +122,9 @@ func analyze(ex Exit, st *Static, base uint64, symbol, phase string) *Crash {
 // explain says, in sentences for a slide, what happened and why.
 func explain(c *Crash, ex Exit, st *Static) []string {
 	var out []string
+	if ex.Interrupted != "" {
+		return []string{fmt.Sprintf("soinspect got %s during %s and killed the child's process group: the child and everything the loaded code started.", ex.Interrupted, c.Phase)}
+	}
 	if ex.TimedOut {
 		out = append(out, fmt.Sprintf("The child ran longer than %v (during %s) and soinspect killed its process group with SIGKILL.", ex.Timeout, c.Phase))
 		if c.Phase == "plugin.Open" || c.Phase == "dlopen" {
@@ -158,6 +164,13 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 		out = append(out, fmt.Sprintf("Go code panicked during %s: %s. An unrecovered panic ends the process with exit status 2.", c.Phase, c.Panic))
 	case c.Fatal != "":
 		out = append(out, fmt.Sprintf("The Go runtime aborted during %s: %s.", c.Phase, c.Fatal))
+		if c.Fatal == "runtime: no plugin module data" {
+			if st != nil && st.Plugin == nil {
+				out = append(out, "The file is not a Go plugin: dlopen loaded it (running its constructors), and the runtime then found no new Go module registered by it, which it treats as fatal.")
+			} else {
+				out = append(out, "The runtime found no Go module it could read: a plugin built by another Go release registers module data of another layout.")
+			}
+		}
 	case c.HasFault:
 		where := ""
 		if c.Symbol != "" {

@@ -80,7 +80,10 @@ type GoReport struct {
 	// Usage is set when the arguments did not fit the function: the user's
 	// mistake, found only once the child knew the type.
 	Usage string `json:"usage,omitempty"`
-	Exit  Exit   `json:"exit"`
+	// Outcome is how it ended: ok, failed, crashed, timed-out, interrupted.
+	Outcome Outcome `json:"outcome"`
+	Exit    Exit    `json:"exit"`
+	// Crash explains a child that did not finish; nil if it finished.
 	Crash *Crash `json:"crash,omitempty"`
 }
 
@@ -122,6 +125,11 @@ func Go(ctx context.Context, req GoRequest, st *Static, opts Options, onStep fun
 	if m, ok := rep.Step("usage", ""); ok {
 		rep.Usage = m.Err
 	}
+	failed := false
+	for _, m := range rep.Steps {
+		failed = failed || m.Err != ""
+	}
+	rep.Outcome = outcomeOf(ex, rep.Done, failed)
 	if !rep.Done {
 		phase, symbol := "plugin.Open", ""
 		if _, ok := rep.Step("open", ""); ok {
@@ -137,7 +145,7 @@ func Go(ctx context.Context, req GoRequest, st *Static, opts Options, onStep fun
 			base = m.Base
 		}
 		c := analyze(ex, st, base, symbol, phase)
-		if phase == "call" && c.Panic != "" {
+		if phase == "call" && c.Panic != "" && !ex.TimedOut && ex.Interrupted == "" {
 			c.Explain = []string{fmt.Sprintf("%s panicked: %s. plugin.Lookup gives an ordinary Go value; a panic in it unwinds the caller like any other.", symbol, c.Panic)}
 		}
 		rep.Crash = c
@@ -288,6 +296,14 @@ func formatGo(v reflect.Value) GoValue {
 	return gv
 }
 
+// arguments is "1 argument", "2 arguments", "0 arguments".
+func arguments(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
+}
+
 // GoArgs parses command-line arguments as the parameters of the function
 // type ft: integers (with base prefixes), floats, strings as they are,
 // bools, and JSON for every other type. A variadic function takes any
@@ -296,10 +312,10 @@ func GoArgs(ft reflect.Type, args []string) ([]reflect.Value, error) {
 	n := ft.NumIn()
 	if ft.IsVariadic() {
 		if len(args) < n-1 {
-			return nil, fmt.Errorf("want at least %d argument(s), got %d", n-1, len(args))
+			return nil, fmt.Errorf("want at least %s, got %d", arguments(n-1), len(args))
 		}
 	} else if len(args) != n {
-		return nil, fmt.Errorf("want %d argument(s), got %d", n, len(args))
+		return nil, fmt.Errorf("want %s, got %d", arguments(n), len(args))
 	}
 	in := make([]reflect.Value, 0, n)
 	for i := 0; i < n; i++ {

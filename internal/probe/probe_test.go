@@ -18,26 +18,37 @@ import (
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// The fixtures, built with plain `go build` once for the whole test run
-// (see package specimen), on the first needFixtures: soinspect and the
-// plugins it opens must agree on every flag (a -race test binary could not
-// open a non-race plugin), so the tests run the built soinspect as the
-// child, and as a command.
+// The fixtures, built by TestMain with plain `go build`, once for the whole
+// test run (see package specimen): soinspect and the plugins it opens must
+// agree on every flag (a -race test binary could not open a non-race
+// plugin), so the tests run the built soinspect as the child, and as a
+// command.
 var (
-	bin         = specimen.PathOf("soinspect")
-	plugin1     = specimen.PathOf("plugin1.so")
-	trimPlugin1 = specimen.PathOf("plugin1-trimpath.so") // plugin.Open refuses it
-	sleepInit   = specimen.PathOf("sleepinit.so")
-	panicInit   = specimen.PathOf("panicinit.so")
-	argsPlugin  = specimen.PathOf("argsplugin.so")
-	ctorLib     = specimen.PathOf("libctor.so")
+	bin         string // the built soinspect
+	plugin1     string
+	trimPlugin1 string // plugin1 built with -trimpath: plugin.Open refuses it
+	sleepInit   string
+	panicInit   string
+	argsPlugin  string
+	ctorLib     string
+	buildErr    error
 )
 
-// needFixtures builds the fixtures above, in parallel, unless some test
-// process of this run already has.
+func TestMain(m *testing.M) {
+	var ps []string
+	ps, buildErr = specimen.BuildAll("soinspect", "plugin1.so", "plugin1-trimpath.so",
+		"sleepinit.so", "panicinit.so", "argsplugin.so", "libctor.so")
+	if buildErr == nil {
+		bin, plugin1, trimPlugin1, sleepInit, panicInit, argsPlugin, ctorLib = ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[6]
+	}
+	os.Exit(m.Run())
+}
+
 func needFixtures(t *testing.T) {
 	t.Helper()
-	specimen.Need(t, bin, plugin1, trimPlugin1, sleepInit, panicInit, argsPlugin, ctorLib)
+	if buildErr != nil {
+		t.Fatalf("building the fixtures: %v", buildErr)
+	}
 }
 
 // soinspect runs the built binary and returns its stdout, stderr and exit status.
@@ -202,12 +213,13 @@ func TestRawMissingSymbolAndBadFiles(t *testing.T) {
 		t.Errorf("non-ELF file: exit %d, stderr %q", code, stderr)
 	}
 
-	// A C library is not a Go plugin: plugin.Open says so, exactly.
-	out, _, code = soinspect(t, "call", ctorLib, "twice")
+	// A C library is not a Go plugin: the Go way refuses it before loading
+	// (TestGoPrecheck has more).
+	_, stderr, code = soinspect(t, "call", ctorLib, "twice")
 	if code != 1 {
 		t.Errorf("plugin.Open of a C library: exit %d, want 1", code)
 	}
-	wantContains(t, "C library via plugin.Open", out, "plugin.Open", "error")
+	wantContains(t, "C library via plugin.Open", stderr, "plugin.Open", "not a Go plugin")
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -216,6 +228,8 @@ func TestUsageErrors(t *testing.T) {
 		{"call", "--raw", "--sig", "struct s(int)", plugin1, "Answer"},
 		{"call", "--raw", "--sig", "int(int)", plugin1, "Answer"},
 		{"call", "--raw", "--sig", "int(int)", plugin1, "Answer", "x"},
+		// The usage error comes before anything about the file.
+		{"call", "--raw", "--sig", "int(const char*, ...)", "/nonexistent/lib.so", "printf", "x"},
 		{"call", "--raw", "--flags", "lazy,now", plugin1, "Answer"},
 		{"call", "--sig", "int()", plugin1, "Run"},
 		{"call", plugin1, "Run", "extra"},
@@ -311,7 +325,10 @@ func TestTimeoutLeavesNothing(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	wantContains(t, "timeout", out, "timed out after 1s", "killed its process group")
+	wantContains(t, "timeout", out, "TIMED OUT after 1s", "killed its process group")
+	if strings.Contains(out, "CRASHED") {
+		t.Errorf("a timeout reported as a crash:\n%s", out)
+	}
 }
 
 // TestCrashLeavesNothing checks a crashed raw child and a Go child: no
@@ -419,9 +436,10 @@ func TestCompareOtherFlags(t *testing.T) {
 			t.Errorf("raw dlsym %s: %+v", s.Name, s)
 		}
 	}
+	// plugin.Open failed: nothing was compared, and the exit status says so.
 	out, _, code := soinspect(t, "compare", "--json", trimPlugin1)
-	if code != 0 {
-		t.Errorf("exit %d", code)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
 	}
 	wantContains(t, "compare --json", out, "plugin was built with a different version of package")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/soinspect/soinspect/cdl"
@@ -58,8 +59,11 @@ type RawReport struct {
 	Done bool `json:"done"`
 	// Returned is true when every requested call returned.
 	Returned bool `json:"returned"`
-	Exit     Exit `json:"exit"`
-	// Crash explains a child that did not finish; nil if it did.
+	// Outcome is how it ended: ok, failed, crashed, timed-out, interrupted.
+	Outcome Outcome `json:"outcome"`
+	Exit    Exit    `json:"exit"`
+	// Crash explains a child that did not finish (crashed, timed out or
+	// was interrupted: Outcome says which); nil if it finished.
 	Crash *Crash `json:"crash,omitempty"`
 }
 
@@ -111,6 +115,11 @@ func Raw(ctx context.Context, req RawRequest, st *Static, opts Options, onStep f
 		}
 		rep.Returned = n == len(req.Symbols)
 	}
+	failed := req.Call && !rep.Returned
+	for _, m := range rep.Steps {
+		failed = failed || m.Err != ""
+	}
+	rep.Outcome = outcomeOf(ex, rep.Done, failed)
 	if !rep.Done {
 		var calling string
 		for _, m := range rep.Steps {
@@ -160,7 +169,9 @@ func (c *child) raw(req RawRequest) {
 		m.Addr = uint64(raw)
 	}
 	if lm, err := h.LinkMap(); err == nil {
-		m.RealPath, m.Base = lm.Path, uint64(lm.Base)
+		// The link map holds the name as dlopen got it (or as its search
+		// found it): resolve it as plugin.Open's realpath would.
+		m.RealPath, m.Base = realPath(lm.Path), uint64(lm.Base)
 	}
 	c.send(m)
 	if req.InitTask != "" {
@@ -208,6 +219,19 @@ func (c *child) raw(req RawRequest) {
 		}
 	}
 	c.send(RawMsg{Step: "done"})
+}
+
+// realPath resolves p to an absolute path without symlinks, or returns it
+// as it is when that fails.
+func realPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	return abs
 }
 
 // formatValue formats a returned value; a char* result is shown as the

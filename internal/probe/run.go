@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -60,6 +61,9 @@ type Exit struct {
 	Signal string `json:"signal,omitempty"`
 	// TimedOut is true when the parent killed the child at the timeout.
 	TimedOut bool `json:"timed_out,omitempty"`
+	// Interrupted names the signal ("SIGINT", "SIGTERM", "SIGHUP") that made the
+	// parent kill the child's process group before it finished.
+	Interrupted string `json:"interrupted,omitempty"`
 	// Timeout is the limit the child ran under.
 	Timeout time.Duration `json:"timeout_ns"`
 	// Duration is the child's wall time, from start to exit.
@@ -75,6 +79,8 @@ func (e Exit) String() string {
 	switch {
 	case e.TimedOut:
 		return fmt.Sprintf("timed out after %v (process group killed)", e.Timeout)
+	case e.Interrupted != "":
+		return "interrupted by " + e.Interrupted + " (process group killed)"
 	case e.Signal != "":
 		return "killed by " + e.Signal
 	}
@@ -100,6 +106,13 @@ const ChildCommand = "__probe-child"
 // run starts the child for mode with the JSON of req, calls onMsg with each
 // line the child writes on its message fd (in order, from one goroutine),
 // and returns when the child has exited and every pipe is drained.
+//
+// The child has a process group of its own, so that a timeout kills
+// whatever the loaded code started too; the terminal's Ctrl-C therefore
+// does not reach it. While it runs, SIGINT, SIGTERM and SIGHUP (the
+// terminal closed) are caught: they kill the child's whole group and the
+// Exit says Interrupted. The caller
+// decides what to do then (the CLI exits 128+signal).
 func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]byte)) (Exit, error) {
 	exe := opts.Exe
 	if exe == "" {
@@ -150,6 +163,11 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = time.Second
 
+	// Caught before the child exists, so that no signal falls between.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
 	start := time.Now()
 	err = cmd.Start()
 	closeAll(writers[:]) // the child has its copies; EOF comes when it exits
@@ -180,10 +198,18 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 
 	done := make(chan struct{})
 	var timedOut atomic.Bool
+	var interrupted atomic.Value // string
 	go func() {
 		select {
 		case <-ctx.Done():
 			timedOut.Store(errors.Is(ctx.Err(), context.DeadlineExceeded))
+			syscall.Kill(-pid, syscall.SIGKILL)
+		case sig := <-sigs:
+			if s, ok := sig.(syscall.Signal); ok {
+				interrupted.Store(SignalName(s))
+			} else {
+				interrupted.Store(sig.String())
+			}
 			syscall.Kill(-pid, syscall.SIGKILL)
 		case <-done:
 		}
@@ -191,6 +217,16 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	waitErr := cmd.Wait() // reaps the child: no zombie
 	dur := time.Since(start)
 	close(done)
+	// A signal that came as the child ended was caught, not acted on: it
+	// still means the user wants to stop.
+	signal.Stop(sigs)
+	select {
+	case sig := <-sigs:
+		if s, ok := sig.(syscall.Signal); ok && interrupted.Load() == nil {
+			interrupted.Store(SignalName(s))
+		}
+	default:
+	}
 	// Whatever the child started dies with its group; then the pipes drain.
 	// The group's other members are not ours to reap: wait (briefly) until
 	// their reaper has, so that nothing of the experiment outlives run.
@@ -206,6 +242,9 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	cancel()
 
 	ex := Exit{PID: pid, Code: -1, Timeout: timeout, Duration: dur, TimedOut: timedOut.Load()}
+	if s, ok := interrupted.Load().(string); ok {
+		ex.Interrupted = s
+	}
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 		switch {
 		case ws.Signaled():

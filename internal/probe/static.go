@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"debug/elf"
 	"fmt"
 	"slices"
 	"sort"
@@ -22,6 +23,14 @@ type Static struct {
 	// GoBuilt is true for any file built by Go (a plugin, a c-shared
 	// library, an executable).
 	GoBuilt bool
+	// Kind is what the file is: a Go plugin, a C library, an executable...
+	Kind elfinspect.Kind
+	// Machine and Class are the ELF header's; DlopenProblem is why dlopen
+	// refuses the file whatever its machine ("cannot dynamically load
+	// executable"), or "".
+	Machine       elf.Machine
+	Class         elf.Class
+	DlopenProblem string
 
 	sections []section
 	funcs    []elfinspect.Symbol // defined symbols with an address, by address
@@ -41,7 +50,8 @@ func ReadStatic(path string) (*Static, error) {
 		return nil, err
 	}
 	defer f.Close()
-	st := &Static{Path: path, dynNames: map[string]bool{}}
+	st := &Static{Path: path, dynNames: map[string]bool{}, Kind: f.Kind(),
+		Machine: f.ELF().Machine, Class: f.ELF().Class, DlopenProblem: f.DlopenProblem()}
 	for _, s := range f.ELF().Sections {
 		if s.Addr != 0 && s.Size != 0 {
 			st.sections = append(st.sections, section{s.Name, s.Addr, s.Size})

@@ -4,7 +4,7 @@
 // system files and tools the oracle tests use. It is for tests only.
 //
 // A specimen is built lazily, on the first call that needs it (Path,
-// Build, BuildRecipe, Dir, Need), into a cache shared by all test
+// Build, BuildAll, BuildRecipe, Dir), into a cache shared by all test
 // processes and kept from one run to the next while the sources stay the
 // same (see cache.go for the policy). Whole-system sweeps take a
 // deterministic sample unless SOINSPECT_TEST_FULL=1 (see Sample).
@@ -43,6 +43,7 @@ func goPlugin(args ...string) Recipe {
 // and the Makefile's builds of the same (see the report on plugins/).
 var recipes = map[string]Recipe{
 	"soinspect":               {Tool: "go", Args: []string{"./cmd/soinspect"}},
+	"pluginhost-trimpath":     {Tool: "go", Args: []string{"-trimpath", "./cmd/pluginhost"}}, // every package hash differs from plugin1's
 	"plugin1.so":              goPlugin("./plugins/plugin1"),
 	"plugin1-trimpath.so":     goPlugin("-trimpath", "./plugins/plugin1"),
 	"plugin2.so":              goPlugin("./plugins/plugin2"),
@@ -179,6 +180,19 @@ func Build(name string) (string, error) {
 	return BuildRecipe(r)
 }
 
+// BuildAll builds the named specimens in parallel and returns their
+// paths, in order; for a TestMain that keeps them in package variables.
+func BuildAll(names ...string) ([]string, error) {
+	paths := make([]string, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() { paths[i], errs[i] = Build(n) })
+	}
+	wg.Wait()
+	return paths, errors.Join(errs...)
+}
+
 // Path builds the named specimens in parallel and returns the path of the
 // first one; the test fails if any build fails, and is skipped where
 // plugins cannot be built.
@@ -187,57 +201,11 @@ func Path(t testing.TB, names ...string) string {
 	if ok, why := haveCgo(); !ok {
 		t.Skip(why)
 	}
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = Build(n)
-		}()
+	paths, err := BuildAll(names...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, _ := Build(names[0])
-	return p
-}
-
-// PathOf returns the path the named specimen has once built, building
-// nothing; "" if there is no such specimen or no cache. It is for tests
-// that keep paths in package variables set in TestMain: they call Need
-// with those paths before using them.
-func PathOf(name string) string {
-	r, ok := recipes[name]
-	key, err := keyDir()
-	if !ok || err != nil {
-		return ""
-	}
-	r.Name = name
-	return filepath.Join(key, hashOf(r), name)
-}
-
-// Need builds, in parallel, every named specimen whose PathOf is among
-// args (other arguments are ignored), as Path does.
-func Need(t testing.TB, args ...string) {
-	t.Helper()
-	var names []string
-	for name := range recipes {
-		if p := PathOf(name); p != "" && slices.Contains(args, p) {
-			names = append(names, name)
-		}
-	}
-	if len(names) == 0 {
-		if _, err := keyDir(); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	slices.Sort(names)
-	Path(t, names...)
+	return paths[0]
 }
 
 // Dir returns a directory of files made by build, which the calling test
