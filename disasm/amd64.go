@@ -70,6 +70,15 @@ func (a x86Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 	if err != nil || inst.Len == 0 {
 		return decoded{Inst: Inst{Len: 1, Text: "(bad)", Bad: true}}, false
 	}
+	if len(code) < 15 && inst.Op == 0 {
+		// x86asm takes the first byte of an instruction cut short as a
+		// lone prefix; decoded with room, it is longer than what is left.
+		var pad [15]byte
+		copy(pad[:], code)
+		if full, err := x86asm.Decode(pad[:], a.mode); err == nil && full.Len > len(code) {
+			return decoded{Inst: Inst{Len: 1, Text: "(bad)", Bad: true}}, false
+		}
+	}
 	var d decoded
 	d.Len = inst.Len
 	switch syn {

@@ -246,7 +246,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 			if where == "" {
 				where = fmt.Sprintf("section %s ends at %#x", sec.Name, secEnd)
 			}
-			l.Stopped = fmt.Sprintf("%s: the %d bytes at %#x do not decode on their own; decoding stopped there", where, len(code), pc)
+			l.Stopped = joinNote(l.Stopped, fmt.Sprintf("%s: the %d bytes at %#x do not decode on their own; decoding stopped there", where, len(code), pc))
 			break
 		}
 		in.Len = min(in.Len, len(code))
@@ -317,6 +317,13 @@ func (d *Disassembler) bytes(s *elf.Section, addr, n uint64) (b []byte, short st
 		return nil, "", fmt.Errorf("reading section %s: %w", s.Name, err)
 	}
 	return b, short, nil
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 const hexdigits = "0123456789abcdef"
