@@ -2,6 +2,7 @@ package disasm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -173,48 +174,52 @@ func (a x86Arch) prologue(insts []Inst, d *Disassembler) {
 		}
 		what := "SP"
 		if reg != sp {
-			what = fmt.Sprintf("SP minus the frame (in %s)", gnuReg(reg))
+			what = fmt.Sprintf("SP minus the frame (%s)", gnuReg(reg))
 		}
 		if m.Base == x86asm.R14 {
-			insts[i].Prologue = fmt.Sprintf("Go stack check: compares %s with g.stackguard0, read through R14, which holds g", what)
+			insts[i].Prologue = fmt.Sprintf("Go stack check: %s against g.stackguard0 (g is in R14)", what)
 		} else {
-			insts[i].Prologue = fmt.Sprintf("Go stack check: compares %s with g.stackguard0, read through %s, which holds g here", what, gnuReg(m.Base))
+			insts[i].Prologue = fmt.Sprintf("Go stack check: %s against g.stackguard0 (g loaded into %s)", what, gnuReg(m.Base))
 		}
-		labelMorestack(insts, i, entry)
+		labelMorestack(insts, i, entry, d)
 		return
 	}
 }
 
 // labelMorestack labels the branch after the stack check at insts[i], and
-// at its target the call to runtime.morestack* and the jump back.
-func labelMorestack(insts []Inst, i int, entry uint64) {
+// at its target the call to runtime.morestack* and the jump back. When the
+// target lies beyond the listing, it is read from the file to name it.
+func labelMorestack(insts []Inst, i int, entry uint64, d *Disassembler) {
 	j := i + 1
 	if j >= len(insts) || insts[j].Target == 0 {
 		return
 	}
 	target := insts[j].Target
-	k := -1
-	for n := range insts {
-		if insts[n].Addr == target {
-			k = n
-			break
+	tail := insts
+	k := slices.IndexFunc(insts, func(in Inst) bool { return in.Addr == target })
+	inListing := k >= 0
+	if !inListing {
+		tail, k = d.peek(target, 8), 0
+	}
+	for n := k; n < len(tail) && n < k+24; n++ {
+		if !strings.HasPrefix(tail[n].Note, "runtime.morestack") {
+			continue
 		}
-	}
-	if k < 0 {
-		insts[j].Prologue = fmt.Sprintf("if the stack is too small, to %#x (beyond this listing)", target)
-		return
-	}
-	for n := k; n < len(insts) && n < k+24; n++ {
-		if strings.HasPrefix(insts[n].Note, "runtime.morestack") {
-			insts[j].Prologue = fmt.Sprintf("if the stack is too small, to the call of %s at %#x", noteName(insts[n].Note), insts[n].Addr)
-			insts[n].Prologue = "grow the stack: " + noteName(insts[n].Note) + " copies it to a larger one (or aborts on g0)"
-			if n+1 < len(insts) && insts[n+1].Target == entry {
-				insts[n+1].Prologue = "then start the function again"
-			}
+		if !inListing {
+			insts[j].Prologue = fmt.Sprintf("stack too small: to %#x, which calls %s (beyond this listing)", target, noteName(tail[n].Note))
 			return
 		}
+		insts[j].Prologue = fmt.Sprintf("stack too small: to the morestack call at %#x", tail[n].Addr)
+		tail[n].Prologue = "grow the stack (fatal on the system stack g0)"
+		for m := n + 1; m < len(tail) && m < n+4; m++ {
+			if tail[m].Target == entry {
+				tail[m].Prologue = "and start the function again"
+				break
+			}
+		}
+		return
 	}
-	insts[j].Prologue = fmt.Sprintf("if the stack is too small, to %#x", target)
+	insts[j].Prologue = fmt.Sprintf("to %#x if the stack is too small (no morestack call found there)", target)
 }
 
 // noteName is the symbol of a note, without an offset.

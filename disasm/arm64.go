@@ -102,11 +102,11 @@ func (arm64Arch) prologue(insts []Inst, d *Disassembler) {
 		if w&0xffffffe0 != 0xf9400b80 {
 			continue
 		}
-		insts[i].Prologue = "Go stack check: loads g.stackguard0 through X28, which holds g"
+		insts[i].Prologue = "Go stack check: load g.stackguard0 (g is in X28)"
 		for j := i + 1; j < len(insts) && j < i+3; j++ {
 			if strings.HasPrefix(strings.ToLower(insts[j].Text), "cmp") {
-				insts[j].Prologue = "compares SP (or SP minus the frame) with it"
-				labelMorestack(insts, j, insts[0].Addr)
+				insts[j].Prologue = "Go stack check: SP (or SP minus the frame) against it"
+				labelMorestack(insts, j, insts[0].Addr, d)
 				return
 			}
 		}

@@ -61,6 +61,8 @@ type Options struct {
 	// NoNotes leaves the annotations out (the plain listing compared
 	// against objdump, and timed, needs only the instructions).
 	NoNotes bool
+
+	noPrologue bool // for peek: no recursion into the prologue labels
 }
 
 // Inst is one decoded instruction. It is also the JSON schema of the
@@ -109,6 +111,9 @@ type Listing struct {
 	// Stopped says why decoding stopped before End, if it did: "the
 	// section ends at 0x…, 3 bytes into an instruction".
 	Stopped string `json:"stopped,omitempty"`
+	// Truncated is true when the file is at fault: the symbol runs past
+	// its section, or the section past the file, and code was cut short.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Disassembler decodes one file. It reads the file's symbols, PLT and GOT
@@ -216,6 +221,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	if opt.Count == 0 {
 		if size > secEnd-addr {
 			l.Stopped = fmt.Sprintf("the symbol's size runs %d bytes past the end of section %s at %#x", size-(secEnd-addr), sec.Name, secEnd)
+			l.Truncated = true
 		} else {
 			end = addr + size
 		}
@@ -247,6 +253,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 				where = fmt.Sprintf("section %s ends at %#x", sec.Name, secEnd)
 			}
 			l.Stopped = joinNote(l.Stopped, fmt.Sprintf("%s: the %d bytes at %#x do not decode on their own; decoding stopped there", where, len(code), pc))
+			l.Truncated = true
 			break
 		}
 		in.Len = min(in.Len, len(code))
@@ -267,13 +274,23 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	case l.Stopped != "":
 	case short != "" && (opt.Count == 0 && pc < end || opt.Count > 0 && len(l.Insts) < opt.Count):
 		l.Stopped = fmt.Sprintf("%s: decoding stopped at %#x", short, pc)
+		l.Truncated = true
 	case opt.Count > 0 && len(l.Insts) < opt.Count && pc == secEnd:
 		l.Stopped = fmt.Sprintf("section %s ends at %#x, after %d instructions", sec.Name, secEnd, len(l.Insts))
 	}
-	if !opt.NoNotes {
+	if !opt.NoNotes && !opt.noPrologue && off == 0 {
 		d.arch.prologue(l.Insts, d)
 	}
 	return l, nil
+}
+
+// peek decodes n instructions at addr with their notes, or none.
+func (d *Disassembler) peek(addr uint64, n int) []Inst {
+	l, err := d.decode("", 0, addr, 0, Options{Count: n, noPrologue: true})
+	if err != nil {
+		return nil
+	}
+	return l.Insts
 }
 
 // execSection returns the executable section holding addr, or an error

@@ -79,7 +79,7 @@ func TestGoPrologue(t *testing.T) {
 	if in[0].Text != "cmp 0x10(%r14),%rsp" || !strings.Contains(in[0].Prologue, "R14") {
 		t.Errorf("first instruction %q labelled %q, want the stack check through R14", in[0].Text, in[0].Prologue)
 	}
-	if !strings.HasPrefix(in[1].Text, "jbe ") || !strings.Contains(in[1].Prologue, "runtime.morestack_noctxt") {
+	if !strings.HasPrefix(in[1].Text, "jbe ") || !strings.Contains(in[1].Prologue, "morestack call at 0x"+strconv.FormatUint(in[len(in)-2].Addr, 16)) {
 		t.Errorf("second instruction %q labelled %q, want the branch to the morestack call", in[1].Text, in[1].Prologue)
 	}
 	last := in[len(in)-1]

@@ -234,12 +234,37 @@ func (d *Disassembler) readPLT() map[uint64]string {
 			if got == 0 {
 				continue
 			}
-			if sym := im.SymbolAt(got); sym != "" {
-				plt[s.Addr+off] = quoteName(sym) + "@plt"
+			r, ok := im.RelocAt(got)
+			switch {
+			case !ok:
+			case r.Sym != "":
+				plt[s.Addr+off] = quoteName(r.Sym) + "@plt"
+			case d.isIRelative(r.Type):
+				// An ifunc called through the PLT: the slot gets what its
+				// resolver (at the addend) returns at load time.
+				if e, ok := d.syms.at(uint64(r.Addend)); ok {
+					plt[s.Addr+off] = quoteName(e.name) + "@plt"
+				} else {
+					plt[s.Addr+off] = fmt.Sprintf("*ABS*+%#x@plt", r.Addend)
+				}
 			}
 		}
 	}
 	return plt
+}
+
+// isIRelative reports an R_X86_64_IRELATIVE, R_386_IRELATIVE or
+// R_AARCH64_IRELATIVE relocation.
+func (d *Disassembler) isIRelative(typ uint32) bool {
+	switch d.f.ELF().Machine {
+	case elf.EM_X86_64:
+		return elf.R_X86_64(typ) == elf.R_X86_64_IRELATIVE
+	case elf.EM_386:
+		return elf.R_386(typ) == elf.R_386_IRELATIVE
+	case elf.EM_AARCH64:
+		return elf.R_AARCH64(typ) == elf.R_AARCH64_IRELATIVE
+	}
+	return false
 }
 
 // pltName names an address in a PLT stub.

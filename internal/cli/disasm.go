@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soinspect/soinspect/disasm"
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+func init() { subcommands = append(subcommands, newDisasmCmd) }
+
+type disasmOptions struct {
+	syntax, format string
+	count          int
+	source         bool
+	outFormat      render.Format
+	syn            disasm.Syntax
+}
+
+func newDisasmCmd() *cobra.Command {
+	o := &disasmOptions{}
+	cmd := &cobra.Command{
+		Use:   "disasm [--syntax gnu|intel|go] [--count N] [--source] [--format plain|table|markdown|json] FILE SYMBOL|ADDRESS...",
+		Short: "Show the machine code of functions, annotated from the file: PLT and GOT names, the Go prologue, source lines",
+		Long: `Decode the machine code of each SYMBOL or ADDRESS of FILE, without loading it
+(x86-64, 386 and AArch64, decoded with golang.org/x/arch).
+
+A SYMBOL is found as symbols shows it: its raw name (with or without
+@VERSION), its demangled C++ name (with or without the parameters), a Go name
+by the last element of its package path (plugin1.Run), and in a Go plugin a
+name of the plugin's own package (Run, init.0; init means all of the plugin's
+init functions in order). A symbol is decoded over its size; an ADDRESS
+(0x1c58c0, or bare hex that names no symbol) to the end of the function
+holding it, or 16 instructions.
+
+Each instruction is annotated from the file: call and jump targets by symbol,
+PLT stubs by the symbol they jump to (puts@plt), loads from the GOT by the
+symbol ld.so writes there, PC-relative data by symbol, and the Go prologue
+(the stack-guard check through R14 or X28, the call to runtime.morestack).
+--source adds file:line, from the pclntab for Go code and from the DWARF line
+tables for C where the file has them.
+
+--format plain prints ADDRESS<TAB>INSTRUCTION a line (hex address without
+0x, targets as <name>), so that it diffs against
+objdump -d --no-show-raw-insn in the gnu syntax.`,
+		Example: `  soinspect disasm bin/plugins/plugin1.so init
+  soinspect disasm --count 4 bin/plugins/plugin1.so init.0
+  soinspect disasm --source --format markdown bin/plugins/plugin1.so plugin1.Run
+  soinspect disasm --format plain /lib/x86_64-linux-gnu/libc.so.6 puts`,
+		Args: minArgs(2, "disasm: FILE and at least one SYMBOL or ADDRESS are required"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(cmd, args[0], args[1:])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.syntax, "syntax", "gnu", "assembly syntax: gnu (AT&T on x86, as objdump), intel, or go (as go tool objdump)")
+	f.IntVar(&o.count, "count", 0, "decode `N` instructions (default: the whole symbol)")
+	f.BoolVar(&o.source, "source", false, "show file:line of each instruction (pclntab for Go, DWARF for C)")
+	f.StringVar(&o.format, "format", "table", "output format: table, plain (ADDRESS<TAB>INSTRUCTION), markdown or json")
+	return cmd
+}
+
+func (o *disasmOptions) validate() error {
+	f, err := render.ParseFormat(o.format)
+	if err != nil {
+		return usagef("disasm: --format: %v", err)
+	}
+	o.outFormat = f
+	if o.syn, err = disasm.ParseSyntax(o.syntax); err != nil {
+		return usagef("disasm: --syntax: %v", err)
+	}
+	if o.count < 0 {
+		return usagef("disasm: --count: want a positive number, not %d", o.count)
+	}
+	return nil
+}
+
+// disasmReport is one listing: the JSON object of `disasm --format json`.
+type disasmReport struct {
+	File  string `json:"file"`
+	Query string `json:"query"`
+	*disasm.Listing
+}
+
+// run decodes each query of one file. A query that fails is reported on
+// stderr and the others go on; the command then exits 1.
+func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) error {
+	f, err := elfinspect.Open(path)
+	if err != nil {
+		return fileError(path, err)
+	}
+	defer f.Close()
+	d, err := disasm.New(f)
+	if err != nil {
+		return fileError(path, err)
+	}
+	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	failed := 0
+	fail := func(q string, err error) {
+		bw.Flush()
+		fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %v\n", path, q, err)
+		failed++
+	}
+	opt := disasm.Options{Syntax: o.syn, Count: o.count, Source: o.source}
+	first := true
+	for _, q := range queries {
+		listings, err := o.decode(d, q, opt)
+		if err != nil {
+			fail(q, err)
+			continue
+		}
+		for _, l := range listings {
+			if err := o.write(bw, path, q, l, first); err != nil {
+				return err
+			}
+			first = false
+			if l.Stopped != "" {
+				bw.Flush()
+				fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %s\n", path, q, l.Stopped)
+				if l.Truncated {
+					failed++
+				}
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return failedError{failed}
+	}
+	return nil
+}
+
+// decode resolves a query (a symbol, else an address) and decodes it.
+func (o *disasmOptions) decode(d *disasm.Disassembler, q string, opt disasm.Options) ([]*disasm.Listing, error) {
+	fns, lerr := d.Lookup(q)
+	if lerr == nil {
+		var out []*disasm.Listing
+		for _, fn := range fns {
+			l, err := d.Disassemble(fn, opt)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, l)
+		}
+		return out, nil
+	}
+	addr, ok := parseAddress(q)
+	if !ok {
+		return nil, lerr
+	}
+	l, err := d.At(addr, opt)
+	if err != nil {
+		return nil, err
+	}
+	return []*disasm.Listing{l}, nil
+}
+
+// parseAddress reads 0x-prefixed or bare hex.
+func parseAddress(s string) (uint64, bool) {
+	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if h == "" {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(h, 16, 64)
+	return v, err == nil
+}
+
+func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing, first bool) error {
+	switch o.outFormat {
+	case render.FormatJSON:
+		return render.JSON(w, disasmReport{File: path, Query: q, Listing: l})
+	case render.FormatPlain:
+		writePlainListing(w, l, o.source)
+		return nil
+	}
+	if !first {
+		w.WriteByte('\n')
+	}
+	md := o.outFormat == render.FormatMarkdown
+	t := &render.Table{Title: listingTitle(path, l), Header: []string{"ADDRESS", "INSTRUCTION", "NOTE"}, Right: []int{0}, Elide: 2, Wrap: true, Width: render.Width}
+	if o.source {
+		t.Header = append(t.Header, "SOURCE")
+		t.Shrink = []int{3}
+	}
+	for _, in := range l.Insts {
+		row := []string{strconv.FormatUint(in.Addr, 16), cell(in.Text, md), cell(noteText(in), md)}
+		if o.source {
+			row = append(row, cell(in.Source, md))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if l.Stopped != "" {
+		t.Footer = "stopped: " + l.Stopped
+	}
+	return t.Write(w, o.outFormat)
+}
+
+// listingTitle is "SYMBOL in FILE (section .text, 0x…–0x…, N bytes)".
+func listingTitle(path string, l *disasm.Listing) string {
+	what := fmt.Sprintf("%#x", l.Start)
+	if l.Symbol != "" {
+		what = l.Symbol
+		if l.Offset != 0 {
+			what += fmt.Sprintf("+%#x", l.Offset)
+		}
+	}
+	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, path, l.Arch, l.Section, l.Start, l.End, len(l.Insts))
+}
+
+// noteText joins what an instruction refers to and its role in the Go
+// prologue.
+func noteText(in disasm.Inst) string {
+	switch {
+	case in.Note != "" && in.Prologue != "":
+		return in.Note + " — " + in.Prologue
+	case in.Prologue != "":
+		return in.Prologue
+	}
+	return in.Note
+}
+
+// cell escapes a table cell for Markdown, where a | ends the cell.
+func cell(s string, md bool) string {
+	if md {
+		return strings.ReplaceAll(s, "|", `\|`)
+	}
+	return s
+}
+
+// writePlainListing writes ADDRESS<TAB>INSTRUCTION a line, the target
+// named as objdump does (<puts@plt>, # 2000 <message>), with --source a
+// third field FILE:LINE.
+func writePlainListing(w *bufio.Writer, l *disasm.Listing, source bool) {
+	var buf [16]byte
+	for _, in := range l.Insts {
+		w.Write(strconv.AppendUint(buf[:0], in.Addr, 16))
+		w.WriteByte('\t')
+		w.WriteString(in.Text)
+		if in.Note != "" {
+			if in.Target != 0 && strings.Contains(in.Text, "0x"+strconv.FormatUint(in.Target, 16)) {
+				w.WriteString(" <" + in.Note + ">")
+			} else {
+				w.WriteString(" # " + strconv.FormatUint(in.Target, 16) + " <" + in.Note + ">")
+			}
+		}
+		if source {
+			w.WriteByte('\t')
+			w.WriteString(in.Source)
+		}
+		w.WriteByte('\n')
+	}
+}
