@@ -460,7 +460,11 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 			Message: "the plugin's moduledata layout is not known: packages are listed by name, and plugin.Open may name another of them first"})
 	}
 	if len(brings) > 0 {
-		v.Notes = append(v.Notes, fmt.Sprintf("%d package(s) the host does not link come with the plugin, which is fine: %s", len(brings), summarize(brings, 6)))
+		what := fmt.Sprintf("%d packages the host does not link come", len(brings))
+		if len(brings) == 1 {
+			what = "1 package the host does not link comes"
+		}
+		v.Notes = append(v.Notes, what+" with the plugin, which is fine: "+summarize(brings, 6))
 	}
 }
 

@@ -29,7 +29,7 @@ type callOptions struct {
 func newCallCmd() *cobra.Command {
 	o := &callOptions{}
 	cmd := &cobra.Command{
-		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] FILE SYMBOL [ARG...]",
+		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] [--timeout D] [--force] [--json] FILE SYMBOL [ARG...]",
 		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
 		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
 
@@ -69,12 +69,13 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
   soinspect call --raw --trace bin/plugins/plugin1.so init
   soinspect call --raw --sig 'long()' bin/plugins/plugin1.so Answer
   soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
-		Args: minArgs(2, "call: FILE and SYMBOL are required"),
+		Args: minArgs(2, "FILE and SYMBOL are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args[0], args[1], args[2:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	f := cmd.Flags()
 	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
 	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: lazy|now, global|local, nodelete, noload, deepbind")
@@ -114,10 +115,10 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	}
 	fs := cmd.Flags()
 	if !o.raw && (fs.Changed("flags") || fs.Changed("sig")) {
-		return usagef("call: --flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
+		return usagef("--flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
 	}
 	if o.raw && fs.Changed("set") {
-		return usagef("call: --set is for the Go way, without --raw")
+		return usagef("--set is for the Go way, without --raw")
 	}
 	if o.raw {
 		// The user's mistakes first, before anything about the file.
@@ -167,7 +168,7 @@ func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) 
 	if why == "" {
 		return nil
 	}
-	return fmt.Errorf("call: %s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
+	return fmt.Errorf("%s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
 }
 
 func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
@@ -391,7 +392,7 @@ func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash
 		}
 	}
 	if out.Dropped > 0 {
-		fmt.Fprintf(w, "(%d more bytes not kept)\n", out.Dropped)
+		fmt.Fprintf(w, "(%s more not kept)\n", count(int(out.Dropped), "byte", "bytes"))
 	}
 }
 
@@ -492,7 +493,7 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		return err
 	}
 	if rep.Usage != "" {
-		return usagef("call: %s", rep.Usage)
+		return usagef("%s", rep.Usage)
 	}
 	if o.json {
 		if err := render.JSON(w, rep); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,13 +45,13 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 		Example: `  soinspect check bin/pluginhost bin/plugins/plugin1.so bin/plugins/plugin2.so
   soinspect check --require 'Run:func() string' bin/pluginhost bin/plugins/*.so
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
-		Args: minArgs(2, "check: a HOST and at least one PLUGIN are required"),
+		Args: minArgs(2, "a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			reqs := make([]plugincheck.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
 				r, err := plugincheck.ParseRequirement(s)
 				if err != nil {
-					return usagef("check: --require: %v", err)
+					return usagef("--require: %v", err)
 				}
 				reqs = append(reqs, r)
 			}
@@ -71,34 +70,46 @@ type checkJSON struct {
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
-	stderr := cmd.ErrOrStderr()
-	host, err := elfinspect.Open(hostPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(hostPath, err))
-		return failedError{1}
+	host, hostErr := elfinspect.Open(hostPath)
+	if hostErr != nil {
+		warn(cmd, "%v", fileError(hostPath, hostErr))
+	} else {
+		defer host.Close()
 	}
-	defer host.Close()
-	failed := 0
+	// Every PLUGIN gets a verdict, in the order given, even one that cannot
+	// be read: dlopen would refuse it and it leaves no trace in the process,
+	// so it is left out of the sequence the Checker models.
+	verdicts := make([]plugincheck.Verdict, len(pluginPaths))
 	var plugins []*elfinspect.File
-	for _, p := range pluginPaths {
+	var at []int
+	for i, p := range pluginPaths {
 		f, err := elfinspect.Open(p)
 		if err != nil {
-			// dlopen would refuse it too, and it leaves no trace in the process.
-			fmt.Fprintf(stderr, "soinspect check: %v\n", fileError(p, err))
-			failed++
+			warn(cmd, "%v", fileError(p, err))
+			verdicts[i] = unreadableVerdict(p, err)
 			continue
 		}
 		defer f.Close()
-		plugins = append(plugins, f)
+		plugins, at = append(plugins, f), append(at, i)
 	}
-	verdicts := plugincheck.NewChecker(host).CheckSequence(plugins, reqs)
+	if hostErr != nil {
+		host = nil // the Checker's verdict for no host, with the reason said
+	}
+	for j, v := range plugincheck.NewChecker(host).CheckSequence(plugins, reqs) {
+		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
+			v.Reasons[0].Message = "the host could not be read: " + fileError(hostPath, hostErr).Error()
+		}
+		verdicts[at[j]] = v
+	}
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	failed := 0
 	for i := range verdicts {
 		v := &verdicts[i]
 		if !v.OK {
 			failed++
 		}
+		var err error
 		if o.json {
 			err = render.JSON(bw, checkJSON{Host: hostPath, Verdict: *v})
 		} else {
@@ -110,7 +121,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	}
 	if !o.json && len(verdicts) > 1 {
 		ok := len(verdicts) - countNotOK(verdicts)
-		fmt.Fprintf(bw, "\n%d of %d plugin(s) pass against %s\n", ok, len(verdicts), hostPath)
+		fmt.Fprintf(bw, "\n%d of %s pass against %s\n", ok, count(len(verdicts), "plugin", "plugins"), hostPath)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -119,6 +130,18 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		return failedError{failed}
 	}
 	return nil
+}
+
+// unreadableVerdict is the verdict for a PLUGIN that cannot be opened as
+// an ELF file: plugin.Open fails in dlopen.
+func unreadableVerdict(path string, err error) plugincheck.Verdict {
+	msg := strings.TrimPrefix(fileError(path, err).Error(), path+": ")
+	return plugincheck.Verdict{
+		Plugin:  path,
+		Outcome: plugincheck.OutcomeError,
+		Error:   msg,
+		Reasons: []plugincheck.Reason{{Code: plugincheck.ReasonUnreadable, Message: msg, Fatal: true}},
+	}
 }
 
 func countNotOK(vs []plugincheck.Verdict) int {
@@ -155,7 +178,7 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 	pairs := [][2]string{{"plugin", v.Plugin}, {"verdict", verdictWord(v)}}
 	if v.PluginPath != "" {
 		pairs = append(pairs, [2]string{"pluginpath", v.PluginPath})
-	} else {
+	} else if v.Kind != "" {
 		pairs = append(pairs, [2]string{"kind", string(v.Kind)})
 	}
 	if v.GoVersion != "" {
@@ -200,7 +223,7 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 		}
 	}
 	if len(pkgs.Rows) > 0 {
-		pkgs.Footer = strconv.Itoa(len(pkgs.Rows)) + " package(s) differ"
+		pkgs.Footer = count(len(pkgs.Rows), "package differs", "packages differ")
 		if cause, same := commonCause(pkgs.Rows); same {
 			// One cause for all: say it once, under the table.
 			for i := range pkgs.Rows {

@@ -23,7 +23,7 @@ type compareOptions struct {
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare [--json] FILE [SYMBOL...]",
+		Use:   "compare [--json] [--timeout D] FILE [SYMBOL...]",
 		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
@@ -53,12 +53,13 @@ errors; 128+signal when interrupted (130 for Ctrl-C).`,
 		Example: `  soinspect compare bin/plugins/plugin1.so
   soinspect compare bin/plugins/plugin1.so Run Greeting
   soinspect compare --json bin/plugins/plugin1.so`,
-		Args: minArgs(1, "compare: FILE is required"),
+		Args: minArgs(1, "FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args[0], args[1:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the comparison as JSON")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill each child after this long")
 	return cmd
@@ -73,13 +74,13 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		return err
 	}
 	if tgt.Search {
-		return fmt.Errorf("compare: %s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
+		return fmt.Errorf("%s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
 	}
 	if why := st.LoadProblem(); why != "" {
-		return fmt.Errorf("compare: %s. Nothing was loaded", why)
+		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
 	if st.Plugin == nil && len(names) == 0 {
-		return usagef("compare: %s is not a Go plugin; name the SYMBOLs to compare", file)
+		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
 	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout})
 	if err != nil {
@@ -190,13 +191,13 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	notes = append(notes, sideNotes("raw", "dlopen", rm.Err, raw.Outcome, raw.Crash)...)
 	notes = append(notes, sideNotes("Go", "plugin.Open", gm.Err, gor.Outcome, gor.Crash)...)
 	if c.Mismatches > 0 {
-		notes = append(notes, fmt.Sprintf("%d symbol(s) at different addresses: dlsym and plugin.Lookup disagree", c.Mismatches))
+		notes = append(notes, count(c.Mismatches, "symbol", "symbols")+" at different addresses: dlsym and plugin.Lookup disagree")
 	}
 	if same := c.Compared - c.Mismatches; same > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d symbol(s) compared and the same: the same file offset both ways, and in the Go child dlsym equals the pointer inside plugin.Lookup's value", same, len(c.Symbols)))
+		notes = append(notes, fmt.Sprintf("%d of %s compared and the same: the same file offset both ways, and in the Go child dlsym equals the pointer inside plugin.Lookup's value", same, count(len(c.Symbols), "symbol", "symbols")))
 	}
 	if c.NotCompared > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d symbol(s) could not be compared: dlsym or plugin.Lookup gave no address", c.NotCompared, len(c.Symbols)))
+		notes = append(notes, fmt.Sprintf("%d of %s could not be compared: dlsym or plugin.Lookup gave no address", c.NotCompared, count(len(c.Symbols), "symbol", "symbols")))
 	}
 	st.Footer = strings.Join(notes, "\n")
 	if err := st.Write(w, render.FormatTable); err != nil {

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -17,12 +20,15 @@ import (
 // failing file is reported on stderr and the others go on, as cmd/nm does;
 // if any failed, the command exits 1 at the end.
 func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path string) error) error {
+	if err := checkStdinOnce(files); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	failed := 0
 	for _, path := range files {
 		if err := fn(bw, path); err != nil {
 			bw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "soinspect %s: %v\n", cmd.Name(), fileError(path, err))
+			warn(cmd, "%v", fileError(displayPath(path), err))
 			failed++
 		}
 	}
@@ -33,6 +39,13 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 		return failedError{failed}
 	}
 	return nil
+}
+
+// warn reports one problem on stderr in soinspect's one error format,
+// "soinspect CMD: ...", on one line.
+func warn(cmd *cobra.Command, format string, args ...any) {
+	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " ")
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", cmd.CommandPath(), msg)
 }
 
 // fileError makes sure the message names the file exactly once.
@@ -61,4 +74,14 @@ func terminalWidth(out io.Writer) int {
 		}
 	}
 	return 100
+}
+
+// safe returns s as it may be printed on a terminal: unchanged when it is
+// valid UTF-8 without control characters, else Go-quoted, so that a file
+// name cannot move the cursor or hide itself.
+func safe(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

@@ -22,7 +22,7 @@ type pluginOptions struct {
 func newPluginCmd() *cobra.Command {
 	o := &pluginOptions{}
 	cmd := &cobra.Command{
-		Use:   "plugin [--json] [--hashes] FILE...",
+		Use:   "plugin [--json] [--hashes] [--deps] FILE...",
 		Short: "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it",
 		Long: `Read everything plugin.Open would learn from a Go plugin, from the file alone:
 its pluginpath, the exports plugin.Lookup finds with their Go types, the init
@@ -31,15 +31,17 @@ build info and the dynamic-linking facts. Nothing is loaded or run.
 
 A file that is not a Go plugin gets an honest description instead: the
 //export'ed C functions of a Go c-shared library, the build info of a Go
-executable, the soname and needed libraries of a C or C++ library.`,
+executable, the soname and needed libraries of a C or C++ library.
+
+FILE - reads the file from standard input (up to 4 GiB).`,
 		Example: `  soinspect plugin bin/plugins/plugin1.so
   soinspect plugin --hashes bin/plugins/*.so
   soinspect plugin --json bin/plugins/plugin1.so | jq -r .plugin.pluginpath`,
-		Args: minArgs(1, "plugin: at least one FILE is required"),
+		Args: minArgs(1, "at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			first := true
 			return eachFile(cmd, args, func(w io.Writer, path string) error {
-				d, err := describe(path)
+				d, err := describe(cmd, path)
 				if err != nil {
 					return err
 				}
@@ -60,8 +62,8 @@ executable, the soname and needed libraries of a C or C++ library.`,
 	return cmd
 }
 
-func describe(path string) (*goplugin.Description, error) {
-	f, err := elfinspect.Open(path)
+func describe(cmd *cobra.Command, path string) (*goplugin.Description, error) {
+	f, err := openELF(cmd, path)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +243,7 @@ func (o *pluginOptions) writeBuild(w io.Writer, bi *elfinspect.BuildInfo) error 
 		return nil
 	}
 	if !o.deps {
-		_, err := fmt.Fprintf(w, "%d module dependencies (--deps lists them with every build setting)\n", len(bi.Deps))
+		_, err := fmt.Fprintf(w, "%s (--deps lists them with every build setting)\n", count(len(bi.Deps), "module dependency", "module dependencies"))
 		return err
 	}
 	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"}, Elide: 2, Width: render.Width}
@@ -265,7 +267,7 @@ func modVersion(m elfinspect.Module) string {
 
 func (o *pluginOptions) writeHashes(w io.Writer, pi *goplugin.Plugin) error {
 	if !o.hashes {
-		_, err := fmt.Fprintf(w, "\nPackage hashes: %d packages carry a link hash plugin.Open compares with the host's (--hashes lists them)\n", len(pi.PackageHashes))
+		_, err := fmt.Fprintf(w, "\nPackage hashes: %s a link hash plugin.Open compares with the host's (--hashes lists them)\n", count(len(pi.PackageHashes), "package carries", "packages carry"))
 		return err
 	}
 	t := &render.Table{

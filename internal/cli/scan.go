@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,14 +23,15 @@ import (
 func init() { subcommands = append(subcommands, newScanCmd) }
 
 type scanOptions struct {
-	json, all bool
-	host      string
+	json, all, quiet, oneFS bool
+	host                    string
+	exclude                 []string
 }
 
 func newScanCmd() *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan [--json] [--all] [--host HOST] DIR...",
+		Use:   "scan [--json] [--all] [--host HOST] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
 		Short: "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes",
 		Long: `Walk the trees and find every ELF shared object by its content, not its name;
 classify each (Go plugin, Go c-shared library, C/C++ library, executable)
@@ -38,15 +41,23 @@ under several files, one file name for different pluginpaths, and files that
 are not what their name suggests.
 
 With --host, check every Go plugin found against HOST, as the only plugin
-the host opens (see soinspect check). Nothing is loaded. Symbolic links are
-not followed. Unreadable and malformed files are reported and skipped.
+the host opens (see soinspect check); a HOST that cannot open plugins at all
+is said once. Nothing is loaded.
+
+A DIR that is a symbolic link is followed (as find -H); links inside the
+trees are not. Only regular files are opened: FIFOs, sockets and devices are
+skipped. Below a DIR the walk does not enter pseudo filesystems (/proc,
+/sys, cgroup, ...); --one-file-system keeps it on each DIR's filesystem.
+A FILE may be named instead of a DIR. Unreadable and malformed files are
+reported, one line each, and skipped; --quiet leaves those lines out.
 
 Exit status: 0 when nothing is flagged, every file could be read and (with
 --host) every plugin is loadable; 1 otherwise; 2 for usage errors.`,
 		Example: `  soinspect scan bin/plugins
   soinspect scan --host bin/pluginhost bin/plugins
+  soinspect scan --one-file-system --exclude '.git' --quiet /
   soinspect scan --json /usr/lib/x86_64-linux-gnu | jq '.entries[] | select(.class=="go-plugin")'`,
-		Args: minArgs(1, "scan: at least one DIR is required"),
+		Args: minArgs(1, "at least one DIR is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args)
 		},
@@ -54,29 +65,54 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the whole result as one JSON object")
 	cmd.Flags().BoolVar(&o.all, "all", false, "list every shared object, not only the Go ones and the flagged ones")
 	cmd.Flags().StringVar(&o.host, "host", "", "check every Go plugin found against this host program")
+	cmd.Flags().BoolVarP(&o.oneFS, "one-file-system", "x", false, "stay on the filesystem of each DIR, as find -xdev")
+	cmd.Flags().StringArrayVar(&o.exclude, "exclude", nil, "leave out files and directories matching `GLOB`: the base name, or the whole path if GLOB has a / (repeatable)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "do not list unreadable files on stderr, nor draw progress (the summary still counts them)")
 	return cmd
 }
 
 func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	stderr := cmd.ErrOrStderr()
-	opts := scan.Options{}
+	opts := scan.Options{OneFileSystem: o.oneFS, Exclude: o.exclude}
+	for _, p := range o.exclude {
+		if _, err := path.Match(p, ""); err != nil {
+			return usagef("--exclude %q: %v", p, err)
+		}
+	}
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {
-			return usagef("scan: --host: %v", fileError(o.host, err))
+			return usagef("--host: %v", fileError(o.host, err))
 		}
 		defer h.Close()
 		opts.Host = h
+		if r := scan.HostProblem(h); r != nil {
+			// Said once, up front, not as a WILL FAIL on every row.
+			warn(cmd, "--host: %s; no plugin can load in it", r.Message)
+		}
 	}
 	prog := newProgress(stderr)
-	opts.Progress = prog.report
+	if !o.quiet {
+		opts.Progress = prog.report
+	}
 	res, err := scan.Scan(dirs, opts)
 	prog.done()
+	if res != nil && !o.quiet || errors.Is(err, scan.ErrNothingScanned) {
+		for _, e := range res.Errors {
+			warn(cmd, "%s: %s", safe(e.Path), e.Error)
+		}
+	}
+	if errors.Is(err, scan.ErrNothingScanned) {
+		if o.json {
+			// A script still gets its one object, with the errors in it.
+			if err := render.JSON(cmd.OutOrStdout(), res); err != nil {
+				return err
+			}
+		}
+		return failedError{len(res.Errors)}
+	}
 	if err != nil {
 		return err
-	}
-	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "soinspect scan: %s: %s\n", e.Path, e.Error)
 	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	if o.json {
@@ -91,6 +127,9 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		return err
 	}
 	bad := len(res.Errors) + len(res.Findings)
+	if res.HostProblem != nil && res.Count(scan.ClassGoPlugin) > 0 {
+		bad++
+	}
 	for _, e := range res.Entries {
 		if e.Check != nil && !e.Check.OK {
 			bad++
@@ -102,9 +141,43 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	return nil
 }
 
+// scannedLine is the first line of the summary: what was walked and what
+// was passed over.
+func scannedLine(res *scan.Result) string {
+	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(res.Dirs, ", ")
+	var skipped []string
+	if res.SymlinksSkipped > 0 {
+		skipped = append(skipped, count(res.SymlinksSkipped, "symbolic link", "symbolic links")+" not followed")
+	}
+	if res.SpecialSkipped > 0 {
+		skipped = append(skipped, count(res.SpecialSkipped, "FIFO, socket or device", "FIFOs, sockets or devices")+" skipped")
+	}
+	if res.Excluded > 0 {
+		skipped = append(skipped, count(res.Excluded, "path", "paths")+" excluded")
+	}
+	if n := len(res.NotEntered); n > 0 {
+		var names []string
+		for _, ne := range res.NotEntered[:min(n, 3)] {
+			names = append(names, ne.Path)
+		}
+		more := ""
+		if n > 3 {
+			more = ", ..."
+		}
+		skipped = append(skipped, count(n, "mount", "mounts")+" not entered: "+strings.Join(names, ", ")+more)
+	}
+	if len(skipped) > 0 {
+		s += " (" + strings.Join(skipped, "; ") + ")"
+	}
+	return s
+}
+
 func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 	counts := [][2]string{
-		{"scanned", fmt.Sprintf("%d files in %s (%d symbolic links not followed)", res.FilesSeen, strings.Join(res.Dirs, ", "), res.SymlinksSkipped)},
+		{"scanned", scannedLine(res)},
+	}
+	if res.HostProblem != nil {
+		counts = append(counts, [2]string{"host", res.HostProblem.Message})
 	}
 	for _, c := range []struct {
 		class scan.Class
@@ -206,6 +279,14 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		}
 		return ft.Write(w, render.FormatTable)
 	}
+	if n := res.Count(scan.ClassGoPlugin); res.HostProblem != nil && n > 0 {
+		what := "none of the " + strconv.Itoa(n) + " Go plugins loads in it"
+		if n == 1 {
+			what = "the Go plugin does not load in it"
+		}
+		_, err := fmt.Fprintf(w, "\nNothing flagged, but the host cannot open plugins: %s.\n", what)
+		return err
+	}
 	_, err := fmt.Fprintln(w, "\nNothing flagged.")
 	return err
 }
@@ -238,7 +319,7 @@ func (p *progress) report(s scan.Progress) {
 		return
 	}
 	p.last, p.drawn = now, true
-	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %d files, %d shared objects  %s", s.FilesSeen, s.Found, render.Elide(s.Path, 50))
+	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s, %s  %s", count(s.FilesSeen, "file", "files"), count(s.Found, "shared object", "shared objects"), safe(render.Elide(s.Path, 50)))
 }
 
 func (p *progress) done() {

@@ -44,17 +44,19 @@ func newSymbolsCmd() *cobra.Command {
 For a Go plugin the default view is a summary: the plugin's own package
 symbols, then one line per other package with its symbol count (--all lists
 every symbol). For other files the default is the dynamic symbol table — what
-the loader sees — falling back to .symtab when there is none.`,
+the loader sees — falling back to .symtab when there is none.
+
+FILE - reads the ELF file from standard input (up to 4 GiB).`,
 		Example: `  soinspect symbols bin/plugins/plugin1.so
   soinspect symbols --all --package runtime bin/plugins/plugin1.so
   soinspect symbols -D --match 'basic_string' /usr/lib/x86_64-linux-gnu/libstdc++.so.6
   soinspect symbols --format plain --demangle=none /lib/x86_64-linux-gnu/libc.so.6 | awk '$2 == "T"'`,
-		Args: minArgs(1, "symbols: at least one FILE is required"),
+		Args: minArgs(1, "at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err
 			}
-			return eachFile(cmd, args, o.run)
+			return eachFile(cmd, args, func(w io.Writer, path string) error { return o.run(cmd, w, path) })
 		},
 	}
 	f := cmd.Flags()
@@ -77,47 +79,47 @@ the loader sees — falling back to .symtab when there is none.`,
 
 func (o *symbolsOptions) validate() error {
 	if o.dynamic && o.static {
-		return usagef("symbols: --dynamic and --static are exclusive")
+		return usagef("--dynamic and --static are exclusive")
 	}
 	if o.definedOnly && o.undefinedOnly {
-		return usagef("symbols: --defined-only and --undefined-only are exclusive")
+		return usagef("--defined-only and --undefined-only are exclusive")
 	}
 	if o.json {
 		o.format = string(render.FormatJSON)
 	}
 	f, err := render.ParseFormat(o.format)
 	if err != nil {
-		return usagef("symbols: --format: %v", err)
+		return usagef("--format: %v", err)
 	}
 	o.outFormat = f
 	if o.match != "" {
 		re, err := regexp.Compile(o.match)
 		if err != nil {
-			return usagef("symbols: --match: %v", err)
+			return usagef("--match: %v", err)
 		}
 		o.matchRE = re
 	}
 	if o.lang != "" {
 		l, err := elfinspect.ParseLang(strings.ToLower(o.lang))
 		if err != nil {
-			return usagef("symbols: --lang: %v", err)
+			return usagef("--lang: %v", err)
 		}
 		o.langFilter = &l
 	}
 	if o.typ != "" {
 		t, err := elfinspect.ParseSymType(strings.ToUpper(o.typ))
 		if err != nil {
-			return usagef("symbols: --type: %v", err)
+			return usagef("--type: unknown symbol type %q; want %s", o.typ, orList(symTypeNames()))
 		}
 		o.typeFilter = &t
 	}
 	switch o.demangle {
 	case "auto", "none":
 	default:
-		return usagef("symbols: --demangle: want auto or none, not %q", o.demangle)
+		return usagef("--demangle: want auto or none, not %q", o.demangle)
 	}
 	if _, err := elfinspect.ParseSortKey(o.sort); err != nil {
-		return usagef("symbols: --sort: %v", err)
+		return usagef("--sort: %v", err)
 	}
 	return nil
 }
@@ -145,12 +147,13 @@ type packageCount struct {
 	count int
 }
 
-func (o *symbolsOptions) run(w io.Writer, path string) error {
-	f, err := elfinspect.Open(path)
+func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error {
+	f, err := openELF(cmd, path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	path = displayPath(path)
 
 	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type()}
 	// The pluginpath heads the table and the JSON; plain output, made for
@@ -271,10 +274,10 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	if rep.PluginPath != "" {
 		head = append(head, "pluginpath: "+rep.PluginPath)
 	}
-	shown := fmt.Sprintf("%d of %d symbols in .%s", len(rep.Symbols), rep.total, rep.table)
+	shown := fmt.Sprintf("%d of %s in .%s", len(rep.Symbols), count(rep.total, "symbol", "symbols"), rep.table)
 	if rep.packages != nil {
-		shown = fmt.Sprintf("%d symbols in .%s; %d of them in the plugin's own package, named below as %s.…",
-			rep.total, rep.table, len(rep.Symbols), shortPkg(rep.PluginPath))
+		shown = fmt.Sprintf("%s in .%s; %d of them in the plugin's own package, named below as %s.…",
+			count(rep.total, "symbol", "symbols"), rep.table, len(rep.Symbols), shortPkg(rep.PluginPath))
 	}
 	head = append(head, shown)
 

@@ -190,7 +190,7 @@ func TestCompareHonest(t *testing.T) {
 	if code != 1 {
 		t.Errorf("a symbol missing both ways: exit %d, want 1", code)
 	}
-	wantContains(t, "NoSuch", out, "1 of 2 symbol(s) compared and the same", "1 of 2 symbol(s) could not be compared: dlsym or plugin.Lookup gave no address")
+	wantContains(t, "NoSuch", out, "1 of 2 symbols compared and the same", "1 of 2 symbols could not be compared: dlsym or plugin.Lookup gave no address")
 
 	// The Go child crashes on a C library: exit 1, its report cut to key lines.
 	out, _, code = soinspect(t, "compare", ctorLib, "twice")

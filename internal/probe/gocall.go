@@ -296,6 +296,14 @@ func formatGo(v reflect.Value) GoValue {
 	return gv
 }
 
+// arguments is "1 argument", "2 arguments", "0 arguments".
+func arguments(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
+}
+
 // GoArgs parses command-line arguments as the parameters of the function
 // type ft: integers (with base prefixes), floats, strings as they are,
 // bools, and JSON for every other type. A variadic function takes any
@@ -304,10 +312,10 @@ func GoArgs(ft reflect.Type, args []string) ([]reflect.Value, error) {
 	n := ft.NumIn()
 	if ft.IsVariadic() {
 		if len(args) < n-1 {
-			return nil, fmt.Errorf("want at least %d argument(s), got %d", n-1, len(args))
+			return nil, fmt.Errorf("want at least %s, got %d", arguments(n-1), len(args))
 		}
 	} else if len(args) != n {
-		return nil, fmt.Errorf("want %d argument(s), got %d", n, len(args))
+		return nil, fmt.Errorf("want %s, got %d", arguments(n), len(args))
 	}
 	in := make([]reflect.Value, 0, n)
 	for i := 0; i < n; i++ {

@@ -7,21 +7,16 @@
 package scan
 
 import (
-	"bytes"
-	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
-	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -95,17 +90,41 @@ type FileError struct {
 	Error string `json:"error"`
 }
 
+// NotEntered is a directory the walk did not go into: a mount point of a
+// pseudo filesystem such as /proc or /sys, or of another filesystem with
+// Options.OneFileSystem.
+//
+// JSON: {"path", "reason"}.
+type NotEntered struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
 // Result is what a scan found, sorted by path.
 //
-// JSON: {"dirs", "files_seen", "symlinks_skipped", "entries": [Entry],
-// "findings": [Finding], "errors": [FileError]}.
+// JSON: {"dirs", "files_seen", "symlinks_skipped", "special_skipped",
+// "excluded", "not_entered": [NotEntered], "host_problem"?, "entries":
+// [Entry], "findings": [Finding], "errors": [FileError]}.
 type Result struct {
-	Dirs            []string    `json:"dirs"`
-	FilesSeen       int         `json:"files_seen"`
-	SymlinksSkipped int         `json:"symlinks_skipped"`
-	Entries         []Entry     `json:"entries"`
-	Findings        []Finding   `json:"findings,omitempty"`
-	Errors          []FileError `json:"errors,omitempty"`
+	// Dirs are the roots as given: directories, or files named directly.
+	Dirs      []string `json:"dirs"`
+	FilesSeen int      `json:"files_seen"`
+	// SymlinksSkipped counts the symbolic links met inside the trees; a
+	// root that is a symbolic link is followed.
+	SymlinksSkipped int `json:"symlinks_skipped"`
+	// SpecialSkipped counts FIFOs, sockets and devices inside the trees,
+	// which are never opened.
+	SpecialSkipped int `json:"special_skipped"`
+	// Excluded counts the files and directories Options.Exclude matched.
+	Excluded   int          `json:"excluded"`
+	NotEntered []NotEntered `json:"not_entered,omitempty"`
+	// HostProblem, with Options.Host, is why the host cannot open any
+	// plugin at all (not a Go program, no package plugin, no cgo); the
+	// entries then carry no Check.
+	HostProblem *plugincheck.Reason `json:"host_problem,omitempty"`
+	Entries     []Entry             `json:"entries"`
+	Findings    []Finding           `json:"findings,omitempty"`
+	Errors      []FileError         `json:"errors,omitempty"`
 }
 
 // Count returns how many entries have class c.
@@ -137,76 +156,77 @@ type Options struct {
 	// Host, if set, is checked against every Go plugin found, each as
 	// the only plugin the host opens.
 	Host *elfinspect.File
+	// OneFileSystem keeps the walk on the filesystem of each root, as
+	// find -xdev does. Without it, the walk still does not enter pseudo
+	// filesystems (proc, sysfs, cgroup, debugfs, ...) below a root.
+	OneFileSystem bool
+	// Exclude holds glob patterns (path.Match syntax) for files and
+	// directories to leave out: a pattern with a slash is matched against
+	// the whole path, one without against the base name. Roots are never
+	// excluded.
+	Exclude []string
 }
 
-// Scan walks dirs (files may be given too) and returns what it found.
-// Symbolic links are not followed: a link names a file the walk finds
-// under its own name. Unreadable files and bad ELF files are reported in
-// Result.Errors and skipped. Scan fails only when no dir can be read.
-func Scan(dirs []string, opts Options) (*Result, error) {
+// ErrNothingScanned is returned, with a Result whose Errors say why, when
+// no root could be scanned at all.
+var ErrNothingScanned = errors.New("nothing could be scanned")
+
+// Scan walks roots — directories, or files named directly — and returns
+// what it found. A root that is a symbolic link is followed, as find -H
+// does; symbolic links inside the trees are not: a link names a file the
+// walk finds under its own name. Only regular files are ever opened: FIFOs,
+// sockets and devices are counted and skipped. Unreadable files and bad
+// ELF files are reported in Result.Errors, one line each, and skipped. A
+// root that is neither a directory nor a regular file is an error, and so
+// is a file named directly that is not ELF. Scan returns
+// ErrNothingScanned when every root failed, and an error for a malformed
+// Exclude pattern.
+func Scan(roots []string, opts Options) (*Result, error) {
+	for _, p := range opts.Exclude {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("exclude pattern %q: %w", p, err)
+		}
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
-	res := &Result{Dirs: dirs, Entries: []Entry{}}
-	paths := make(chan string, 256)
+	res := &Result{Dirs: roots, Entries: []Entry{}}
+	var checker *plugincheck.Checker // the host's facts, read once
+	if opts.Host != nil {
+		checker = plugincheck.NewChecker(opts.Host)
+		if r := hostProblem(checker, opts.Host); r != nil {
+			res.HostProblem, checker = r, nil
+		}
+	}
+	jobs := make(chan job, 256)
 	type out struct {
 		e    *Entry
 		err  *FileError
 		path string
 	}
 	outs := make(chan out, 256)
-	var checker *plugincheck.Checker // the host's facts, read once
-	if opts.Host != nil {
-		checker = plugincheck.NewChecker(opts.Host)
-	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range paths {
-				e, err := examine(p, checker)
-				o := out{e: e, path: p}
+			for j := range jobs {
+				e, err := examine(j.path, checker, j.named)
+				o := out{e: e, path: j.path}
 				if err != nil {
-					o.err = &FileError{Path: p, Error: err.Error()}
+					o.err = &FileError{Path: j.path, Error: err.Error()}
 				}
 				outs <- o
 			}
 		}()
 	}
-	var walkErrs []FileError
-	readable := 0
+	w := &walker{opts: &opts, jobs: jobs, pseudo: map[uint64]string{}}
 	go func() {
-		for _, d := range dirs {
-			err := filepath.WalkDir(d, func(p string, de fs.DirEntry, err error) error {
-				if err != nil {
-					walkErrs = append(walkErrs, FileError{Path: p, Error: errText(p, err)})
-					if de != nil && de.IsDir() {
-						return fs.SkipDir
-					}
-					return nil
-				}
-				switch t := de.Type(); {
-				case t.IsDir():
-					if p == d {
-						readable++
-					}
-				case t&fs.ModeSymlink != 0:
-					res.SymlinksSkipped++
-				case t.IsRegular():
-					if p == d {
-						readable++
-					}
-					paths <- p
-				}
-				return nil
-			})
-			if err != nil {
-				walkErrs = append(walkErrs, FileError{Path: d, Error: errText(d, err)})
-			}
+		for _, r := range roots {
+			w.root(r)
 		}
-		close(paths)
+		close(jobs)
 		wg.Wait()
 		close(outs)
 	}()
@@ -221,14 +241,50 @@ func Scan(dirs []string, opts Options) (*Result, error) {
 			opts.Progress(Progress{FilesSeen: res.FilesSeen, Found: len(res.Entries), Path: o.path})
 		}
 	}
-	res.Errors = append(res.Errors, walkErrs...)
-	if readable == 0 && len(dirs) > 0 {
-		return res, fmt.Errorf("no directory could be read: %s", res.Errors[0].Error)
-	}
+	res.Errors = append(res.Errors, w.errs...)
+	res.SymlinksSkipped, res.SpecialSkipped, res.Excluded, res.NotEntered = w.symlinks, w.special, w.excluded, w.notEntered
 	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(res.Errors, func(a, b FileError) int { return strings.Compare(a.Path, b.Path) })
 	res.Findings = findings(res.Entries)
+	if len(roots) > 0 && allFailed(roots, res.Errors) {
+		return res, ErrNothingScanned
+	}
 	return res, nil
+}
+
+// allFailed reports whether every root has an error of its own.
+func allFailed(roots []string, errs []FileError) bool {
+	failed := map[string]bool{}
+	for _, e := range errs {
+		failed[e.Path] = true
+	}
+	for _, r := range roots {
+		if !failed[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// HostProblem returns why host cannot open any Go plugin at all — it is
+// not a Go program, a Go library, does not link package plugin, or was
+// built without cgo — or nil when it can.
+func HostProblem(host *elfinspect.File) *plugincheck.Reason {
+	return hostProblem(plugincheck.NewChecker(host), host)
+}
+
+// hostProblem is HostProblem with the host's Checker. The answer is the
+// Checker's own: the first reason of its verdict for the host taken as a
+// plugin, when that reason is about the host.
+func hostProblem(c *plugincheck.Checker, host *elfinspect.File) *plugincheck.Reason {
+	v := c.Check(host, nil)
+	if len(v.Reasons) > 0 {
+		switch r := v.Reasons[0]; r.Code {
+		case plugincheck.ReasonHostNotGo, plugincheck.ReasonHostNoPlugin, plugincheck.ReasonHostNoCgo:
+			return &r
+		}
+	}
+	return nil
 }
 
 func errText(p string, err error) string {
@@ -237,221 +293,4 @@ func errText(p string, err error) string {
 		return pe.Err.Error()
 	}
 	return strings.TrimPrefix(err.Error(), p+": ")
-}
-
-// namedShared reports whether a file name suggests a shared object:
-// "x.so" or "x.so.1.2".
-func namedShared(name string) bool {
-	return strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.")
-}
-
-// isLdScript recognises a GNU ld script by its start: a comment or a
-// GROUP/INPUT command.
-func isLdScript(b []byte) bool {
-	t := bytes.TrimSpace(b)
-	if !bytes.HasPrefix(t, []byte("/*")) && !bytes.HasPrefix(t, []byte("GROUP")) && !bytes.HasPrefix(t, []byte("INPUT")) {
-		return false
-	}
-	return bytes.Contains(t, []byte("GROUP")) || bytes.Contains(t, []byte("INPUT")) || bytes.Contains(t, []byte("ld script")) || bytes.Contains(t, []byte("linker script"))
-}
-
-// examine reads one file; it returns nil, nil for a file that is neither
-// an ELF shared object nor named like one.
-func examine(path string, host *plugincheck.Checker) (*Entry, error) {
-	name := filepath.Base(path)
-	var hdr [512]byte
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, errors.New(errText(path, err))
-	}
-	n, err := io.ReadFull(fh, hdr[:])
-	fh.Close()
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, errors.New(errText(path, err))
-	}
-	isELF := n >= 18 && string(hdr[:4]) == elf.ELFMAG
-	if !isELF {
-		if !namedShared(name) {
-			return nil, nil
-		}
-		e := &Entry{Path: path, Name: name, Class: ClassNotELF}
-		if isLdScript(hdr[:n]) {
-			// What the linker reads for -lc; dlopen never sees it.
-			e.Class = ClassLdScript
-			e.Notes = append(e.Notes, "a GNU ld script, for the link-time linker: normal for lib*.so")
-			return e, nil
-		}
-		what := "not an ELF file"
-		if string(hdr[:min(n, 8)]) == "!<arch>\n" {
-			what = "an ar archive"
-		}
-		e.Flags = append(e.Flags, FindingMisnamed)
-		e.Notes = append(e.Notes, "named like a shared object but "+what)
-		return e, nil
-	}
-	// e_type is at offset 16 in both classes, in the file's byte order.
-	typ := elf.Type(hdr[16]) | elf.Type(hdr[17])<<8
-	if hdr[elf.EI_DATA] == byte(elf.ELFDATA2MSB) {
-		typ = elf.Type(hdr[17]) | elf.Type(hdr[16])<<8
-	}
-	if typ != elf.ET_DYN && !namedShared(name) {
-		return nil, nil
-	}
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), path+": "))
-	}
-	defer f.Close()
-	return classify(f, path, name, host), nil
-}
-
-func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) (e *Entry) {
-	e = &Entry{Path: path, Name: name, Arch: f.Machine()}
-	defer func() {
-		if p := recover(); p != nil {
-			e.Class, e.Kind = ClassOther, elfinspect.KindOther
-			e.Notes = append(e.Notes, fmt.Sprint("unreadable: ", p))
-		}
-	}()
-	e.Kind = f.Kind()
-	if f.IsGo() {
-		if b, err := f.BuildInfo(); err == nil {
-			e.GoVersion = b.GoVersion
-			// The build info says what the linker was told, whatever the
-			// sections look like after stripping.
-			switch mode, _ := b.Setting("-buildmode"); mode {
-			case "plugin":
-				e.Kind = elfinspect.KindGoPlugin
-			case "c-shared":
-				e.Kind = elfinspect.KindGoCShared
-			case "exe", "pie":
-				e.Kind = elfinspect.KindGoExecutable
-			}
-		}
-	}
-	switch e.Kind {
-	case elfinspect.KindGoPlugin:
-		e.Class = ClassGoPlugin
-		if pi, err := goplugin.Read(f); err == nil {
-			e.PluginPath = pi.PluginPath
-		} else {
-			e.Notes = append(e.Notes, "plugin anatomy unreadable: "+err.Error())
-		}
-		if host != nil {
-			v := host.Check(f, nil)
-			e.Check = &v
-		}
-	case elfinspect.KindGoCShared:
-		e.Class = ClassGoCShared
-	case elfinspect.KindGoShared:
-		e.Class = ClassGoShared
-	case elfinspect.KindSharedLib:
-		e.Class = ClassCLibrary
-	case elfinspect.KindPIE:
-		if f.DlopenProblem() == "" {
-			// Runnable, but not flagged DF_1_PIE: dlopen loads it.
-			e.Class = ClassCLibrary
-			e.Notes = append(e.Notes, "a library with an interpreter: it can also run as a program")
-		} else {
-			e.Class = ClassExecutable
-		}
-	case elfinspect.KindGoExecutable, elfinspect.KindExecutable:
-		e.Class = ClassExecutable
-	default:
-		e.Class = ClassOther
-	}
-	if m := misnamed(e); m != "" {
-		e.Flags = append(e.Flags, FindingMisnamed)
-		e.Notes = append(e.Notes, m)
-	}
-	return e
-}
-
-// misnamed says how a file is not what its name suggests, or "".
-func misnamed(e *Entry) string {
-	lower := strings.ToLower(e.Name)
-	switch {
-	case namedShared(e.Name) && e.Class == ClassExecutable:
-		return "named like a shared object but is an executable (" + string(e.Kind) + "): dlopen refuses it"
-	case namedShared(e.Name) && e.Class == ClassOther:
-		return "named like a shared object but is " + string(e.Kind)
-	case strings.Contains(lower, "plugin") && e.Class == ClassGoCShared:
-		return "named like a plugin but is a Go c-shared library: plugin.Open cannot load it"
-	case e.Class == ClassGoPlugin && !namedShared(e.Name):
-		return "a Go plugin not named *.so: a loader looking for *.so misses it"
-	}
-	return ""
-}
-
-// findings looks across files: pluginpaths under several files, and file
-// names shared by different pluginpaths; and gathers single-file flags.
-func findings(entries []Entry) []Finding {
-	var out []Finding
-	byPath := map[string][]int{}
-	byName := map[string][]int{}
-	var pps, names []string
-	for i := range entries {
-		e := &entries[i]
-		if e.Class != ClassGoPlugin || e.PluginPath == "" {
-			continue
-		}
-		if byPath[e.PluginPath] == nil {
-			pps = append(pps, e.PluginPath)
-		}
-		byPath[e.PluginPath] = append(byPath[e.PluginPath], i)
-		if byName[e.Name] == nil {
-			names = append(names, e.Name)
-		}
-		byName[e.Name] = append(byName[e.Name], i)
-	}
-	slices.Sort(pps)
-	slices.Sort(names)
-	for _, pp := range pps {
-		is := byPath[pp]
-		if len(is) < 2 {
-			continue
-		}
-		f := Finding{Code: FindingSharedPluginPath}
-		distinct := map[string]bool{}
-		for _, i := range is {
-			f.Files = append(f.Files, entries[i].Path)
-			distinct[entries[i].Name] = true
-		}
-		under := "files"
-		if len(distinct) > 1 {
-			under = "different file names"
-		}
-		f.Message = fmt.Sprintf("pluginpath %s is used by %d %s: one process can load only one of them; the others fail with \"plugin already loaded\"", pp, len(is), under)
-		out = append(out, f)
-		for _, i := range is {
-			entries[i].Flags = append(entries[i].Flags, FindingSharedPluginPath)
-		}
-	}
-	for _, n := range names {
-		is := byName[n]
-		seen := map[string]bool{}
-		var distinct []string
-		for _, i := range is {
-			if pp := entries[i].PluginPath; !seen[pp] {
-				seen[pp] = true
-				distinct = append(distinct, pp)
-			}
-		}
-		if len(distinct) < 2 {
-			continue
-		}
-		f := Finding{Code: FindingSharedName,
-			Message: fmt.Sprintf("file name %s is used by %d plugins with different pluginpaths (%s): a loader keyed on file names mixes them up", n, len(distinct), strings.Join(distinct, ", "))}
-		for _, i := range is {
-			f.Files = append(f.Files, entries[i].Path)
-			entries[i].Flags = append(entries[i].Flags, FindingSharedName)
-		}
-		out = append(out, f)
-	}
-	for i := range entries {
-		if slices.Contains(entries[i].Flags, FindingMisnamed) {
-			out = append(out, Finding{Code: FindingMisnamed, Message: entries[i].Notes[len(entries[i].Notes)-1], Files: []string{entries[i].Path}})
-		}
-	}
-	return out
 }

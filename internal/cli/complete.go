@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/render"
+)
+
+// flagValues lists, per flag name, the values its shell completion offers;
+// every command with a flag of that name gets them. Where a library knows
+// the values, they come from it.
+var flagValues = map[string]func() []string{
+	"format": func() []string {
+		var out []string
+		for _, f := range render.Formats {
+			out = append(out, string(f))
+		}
+		return out
+	},
+	"sort": func() []string {
+		return []string{string(elfinspect.SortName), string(elfinspect.SortAddr), string(elfinspect.SortSize), string(elfinspect.SortNone)}
+	},
+	"lang":     langNames,
+	"type":     symTypeNames,
+	"demangle": func() []string { return []string{"auto", "none"} },
+	"flags":    func() []string { return dlopenFlagNames },
+}
+
+// dlopenFlagNames are the names call --flags accepts.
+var dlopenFlagNames = []string{"lazy", "now", "global", "local", "nodelete", "noload", "deepbind"}
+
+// langNames are the languages --lang accepts, as elfinspect names them.
+func langNames() []string {
+	var out []string
+	for l := range 16 {
+		name := elfinspect.Lang(l).String()
+		if p, err := elfinspect.ParseLang(name); err == nil && p == elfinspect.Lang(l) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// symTypeNames are the ELF symbol types --type accepts, as elfinspect
+// names them.
+func symTypeNames() []string {
+	var out []string
+	for t := range 16 {
+		name := elfinspect.SymType(t).String()
+		if p, err := elfinspect.ParseSymType(name); err == nil && p == elfinspect.SymType(t) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// registerCompletions gives every flag named in flagValues its values, on
+// every command of the tree that has it.
+func registerCompletions(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		registerCompletions(sub)
+	}
+	for name, values := range flagValues {
+		if c.Flags().Lookup(name) == nil {
+			continue
+		}
+		list := name == "flags" // a comma-separated list: complete its last element
+		c.RegisterFlagCompletionFunc(name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			prefix := ""
+			if list {
+				if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+					prefix = toComplete[:i+1]
+				}
+			}
+			var out []string
+			for _, v := range values() {
+				if strings.HasPrefix(prefix+v, toComplete) {
+					out = append(out, prefix+v)
+				}
+			}
+			directive := cobra.ShellCompDirectiveNoFileComp
+			if list {
+				directive |= cobra.ShellCompDirectiveNoSpace
+			}
+			return out, directive
+		})
+	}
+}
