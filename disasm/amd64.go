@@ -178,7 +178,9 @@ func (a x86Arch) prologue(insts []Inst, d *Disassembler) {
 		}
 		if m.Base == x86asm.R14 {
 			insts[i].Prologue = fmt.Sprintf("Go stack check: %s against g.stackguard0 (g is in R14)", what)
+			insts[i].GReg = "R14"
 		} else {
+			insts[i].GReg = gnuReg(m.Base)
 			insts[i].Prologue = fmt.Sprintf("Go stack check: %s against g.stackguard0 (g loaded into %s)", what, gnuReg(m.Base))
 		}
 		labelMorestack(insts, i, entry, d)

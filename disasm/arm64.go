@@ -103,6 +103,7 @@ func (arm64Arch) prologue(insts []Inst, d *Disassembler) {
 			continue
 		}
 		insts[i].Prologue = "Go stack check: load g.stackguard0 (g is in X28)"
+		insts[i].GReg = "X28"
 		for j := i + 1; j < len(insts) && j < i+3; j++ {
 			if strings.HasPrefix(strings.ToLower(insts[j].Text), "cmp") {
 				insts[j].Prologue = "Go stack check: SP (or SP minus the frame) against it"

@@ -86,6 +86,10 @@ type Inst struct {
 	// Prologue labels a part of the Go prologue: the stack-guard check, the
 	// branch to the stack growth call, the call, the jump back.
 	Prologue string `json:"prologue,omitempty"`
+	// GReg is, on the Go stack check, the register it reads g through:
+	// "R14" (amd64 ABIInternal), "X28" (arm64), or the register g was
+	// loaded into from thread-local storage ("%rcx").
+	GReg string `json:"g_reg,omitempty"`
 	// Source is "file:line", with Options.Source and where the file has it.
 	Source string `json:"source,omitempty"`
 	// Bad is true for bytes that do not decode.

@@ -432,6 +432,7 @@ func writeWhy(w io.Writer, c *probe.Crash, width int) {
 	if width <= 0 || width > 100 {
 		width = 100
 	}
+	writeCrashCode(w, c)
 	fmt.Fprintln(w, "\nWhat happened:")
 	for _, s := range c.Explain {
 		fmt.Fprint(w, wrap(s, "  • ", "    ", width))
