@@ -117,3 +117,17 @@ func TestDisasmErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPluginShowsInitArrayLea: plugin's ABI section quotes the decoded
+// lea of the .init_array entry that registers the module, with the
+// moduledata it loads.
+func TestPluginShowsInitArrayLea(t *testing.T) {
+	out, stderr, code := run(t, "plugin", plugin1)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	flat := strings.Join(strings.Fields(strings.NewReplacer("│", " ").Replace(out)), " ")
+	if !strings.Contains(flat, "(registers the module with the Go runtime): lea 0x") || !strings.Contains(flat, "(%rip),%rdi (local.moduledata); call 0x") {
+		t.Errorf("no decoded lea in the ABI section:\n%s", out)
+	}
+}

@@ -17,6 +17,7 @@ func init() { subcommands = append(subcommands, newPluginCmd) }
 
 type pluginOptions struct {
 	json, hashes, deps bool
+	path               string // the file being written, for the decoded .init_array code
 }
 
 func newPluginCmd() *cobra.Command {
@@ -52,6 +53,7 @@ FILE - reads the file from standard input (up to 4 GiB).`,
 					fmt.Fprintln(w)
 				}
 				first = false
+				o.path = path
 				return o.write(w, d)
 			})
 		},
@@ -303,7 +305,7 @@ func (o *pluginOptions) writeABI(w io.Writer, d *goplugin.Description) error {
 			v += " " + e.Symbol
 		}
 		if e.RegistersModule {
-			v += " (registers the module with the Go runtime)"
+			v += " (registers the module with the Go runtime)" + initArrayCode(o.path, e.Addr)
 		}
 		rows = append(rows, [2]string{fmt.Sprintf(".init_array[%d]", i), v})
 	}
