@@ -159,7 +159,7 @@ func (a x86Arch) prologue(insts []Inst, d *Disassembler) {
 	}
 	entry := insts[0].Addr
 	for i := 0; i < len(insts) && i < 6; i++ {
-		inst, err := x86asm.Decode(mustHex(insts[i].Bytes), a.mode)
+		inst, err := x86asm.Decode(insts[i].Bytes, a.mode)
 		if err != nil || inst.Op != x86asm.CMP {
 			continue
 		}
@@ -233,21 +233,3 @@ func noteName(note string) string {
 }
 
 func gnuReg(r x86asm.Reg) string { return "%" + strings.ToLower(r.String()) }
-
-func mustHex(s string) []byte {
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		b[i] = unhex(s[2*i])<<4 | unhex(s[2*i+1])
-	}
-	return b
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
-}

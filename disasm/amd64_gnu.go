@@ -66,6 +66,13 @@ var signExtend = map[x86asm.Op]string{
 
 // modernGNU rewrites x86asm's GNU text of inst as binutils 2.40 prints it.
 func modernGNU(inst *x86asm.Inst, mode int, text string) string {
+	switch inst.Op {
+	case x86asm.CALL, x86asm.JMP, x86asm.RET, x86asm.PUSH, x86asm.POP, x86asm.LEAVE, x86asm.LRET,
+		x86asm.PUSHFQ, x86asm.POPFQ, x86asm.MOVSXD, x86asm.NOP, x86asm.MOV,
+		x86asm.CBW, x86asm.CWDE, x86asm.CDQE, x86asm.CWD, x86asm.CDQ, x86asm.CQO:
+	default:
+		return text // the common case: nothing to rewrite
+	}
 	mn, rest, _ := strings.Cut(text, " ")
 	prefix := ""
 	// Prefixes x86asm prints before the mnemonic: keep them in front.

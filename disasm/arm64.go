@@ -94,10 +94,10 @@ func (arm64Arch) pltGOT(code []byte, pc uint64) uint64 {
 // the morestack call.
 func (arm64Arch) prologue(insts []Inst, d *Disassembler) {
 	for i := 0; i+1 < len(insts) && i < 4; i++ {
-		if len(insts[i].Bytes) != 8 {
+		if len(insts[i].Bytes) != 4 {
 			return
 		}
-		w := binary.LittleEndian.Uint32(mustHex(insts[i].Bytes))
+		w := binary.LittleEndian.Uint32(insts[i].Bytes)
 		// ldr xT, [x28, #16]: 0xf9400800 | 28<<5 | T.
 		if w&0xffffffe0 != 0xf9400b80 {
 			continue

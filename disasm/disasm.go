@@ -19,10 +19,10 @@ package disasm
 
 import (
 	"debug/elf"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -72,8 +72,8 @@ type Inst struct {
 	Addr uint64 `json:"addr"`
 	// Len is its length in bytes.
 	Len int `json:"len"`
-	// Bytes is its encoding, in hex.
-	Bytes string `json:"bytes"`
+	// Bytes is its encoding (hex in JSON).
+	Bytes HexBytes `json:"bytes"`
 	// Text is the instruction in the chosen syntax; "(bad)" for bytes that
 	// do not decode.
 	Text string `json:"text"`
@@ -127,10 +127,17 @@ type Disassembler struct {
 	rd   *elfread.File
 	arch arch
 
+	goBuilt bool // the file was built by Go: look for Go prologues
+
 	once    sync.Once
 	syms    *symIndex
 	plt     map[uint64]string // PLT stub address → "name@plt"
+	pltLo   uint64            // the span of the PLT sections
+	pltHi   uint64
 	initErr error
+
+	secMu sync.Mutex
+	secs  map[*elf.Section][]byte // code sections read whole
 
 	srcOnce sync.Once
 	src     *sourceTable
@@ -153,7 +160,9 @@ func New(f *elfinspect.File) (*Disassembler, error) {
 	default:
 		return nil, fmt.Errorf("%w: %v (disasm decodes x86-64, 386 and AArch64)", ErrUnsupported, ef.Machine)
 	}
-	return &Disassembler{f: f, rd: elfread.Of(f), arch: a}, nil
+	// Only Go code has a Go prologue; the sections tell Go-built files.
+	goBuilt := ef.Section(".gopclntab") != nil || ef.Section(".go.buildinfo") != nil
+	return &Disassembler{f: f, rd: elfread.Of(f), arch: a, goBuilt: goBuilt}, nil
 }
 
 // Arch returns "amd64", "386" or "arm64".
@@ -247,6 +256,11 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	if opt.Source {
 		src = d.source()
 	}
+	if opt.Count > 0 {
+		l.Insts = make([]Inst, 0, min(opt.Count, 4096))
+	} else {
+		l.Insts = make([]Inst, 0, min(len(code)/3+1, 4096))
+	}
 	pc := addr
 	for len(code) > 0 && (opt.Count == 0 && pc < end || opt.Count > 0 && len(l.Insts) < opt.Count) {
 		in, ok := d.arch.decode(code, pc, opt.Syntax)
@@ -262,7 +276,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 		}
 		in.Len = min(in.Len, len(code))
 		in.Addr = pc
-		in.Bytes = hexBytes(code[:in.Len])
+		in.Bytes = HexBytes(code[:in.Len:in.Len])
 		if !opt.NoNotes && in.Target != 0 {
 			in.Note = d.note(in.Target, in.kind)
 		}
@@ -282,7 +296,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	case opt.Count > 0 && len(l.Insts) < opt.Count && pc == secEnd:
 		l.Stopped = fmt.Sprintf("section %s ends at %#x, after %d instructions", sec.Name, secEnd, len(l.Insts))
 	}
-	if !opt.NoNotes && !opt.noPrologue && off == 0 {
+	if !opt.NoNotes && !opt.noPrologue && off == 0 && d.goBuilt {
 		d.arch.prologue(l.Insts, d)
 	}
 	return l, nil
@@ -333,11 +347,37 @@ func (d *Disassembler) bytes(s *elf.Section, addr, n uint64) (b []byte, short st
 		short = fmt.Sprintf("the file ends at offset %#x, inside section %s", d.f.Size, s.Name)
 		n = avail
 	}
+	if short == "" {
+		if code := d.sectionBytes(s); code != nil {
+			o := addr - s.Addr
+			return code[o : o+n : o+n], "", nil
+		}
+	}
 	b = make([]byte, n)
 	if _, err := d.rd.R.ReadAt(b, int64(off)); err != nil && err != io.EOF {
 		return nil, "", fmt.Errorf("reading section %s: %w", s.Name, err)
 	}
 	return b, short, nil
+}
+
+// sectionBytes returns the contents of code section s, read once: a
+// listing of every function reads each section once, not once a function.
+// It returns nil when the section cannot be read whole.
+func (d *Disassembler) sectionBytes(s *elf.Section) []byte {
+	d.secMu.Lock()
+	defer d.secMu.Unlock()
+	if b, ok := d.secs[s]; ok {
+		return b
+	}
+	b, err := d.rd.Section(s)
+	if err != nil {
+		b = nil
+	}
+	if d.secs == nil {
+		d.secs = map[*elf.Section][]byte{}
+	}
+	d.secs[s] = b
+	return b
 }
 
 func joinNote(a, b string) string {
@@ -347,17 +387,14 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-const hexdigits = "0123456789abcdef"
+// HexBytes is machine code, written as hex in JSON and text.
+type HexBytes []byte
 
-func hexBytes(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(2 * len(b))
-	for _, c := range b {
-		sb.WriteByte(hexdigits[c>>4])
-		sb.WriteByte(hexdigits[c&15])
-	}
-	return sb.String()
-}
+// MarshalText writes the bytes in hex.
+func (b HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(b)), nil }
+
+// String returns the bytes in hex.
+func (b HexBytes) String() string { return hex.EncodeToString(b) }
 
 // guard turns a panic into an error; tests switch it off (see
 // export_test.go) so that the fuzzer sees every panic.

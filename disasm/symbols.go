@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
@@ -28,6 +29,24 @@ type symEntry struct {
 type symIndex struct {
 	all    []symEntry // every defined symbol with an address, in table order
 	byAddr []symEntry // the best name for each address, sorted by address
+
+	nameOnce sync.Once
+	byName   map[string][]int32 // indexes into all, built on the first lookup by name
+}
+
+// named returns the entries called name.
+func (ix *symIndex) named(name string) []symEntry {
+	ix.nameOnce.Do(func() {
+		ix.byName = make(map[string][]int32, len(ix.all))
+		for i, e := range ix.all {
+			ix.byName[e.name] = append(ix.byName[e.name], int32(i))
+		}
+	})
+	var out []symEntry
+	for _, i := range ix.byName[name] {
+		out = append(out, ix.all[i])
+	}
+	return out
 }
 
 // maxSymbols bounds the symbols indexed from one table: far above any
@@ -229,6 +248,10 @@ func (d *Disassembler) readPLT() map[uint64]string {
 		if s.Name == ".plt.got" && s.Entsize == 0 {
 			step = 8
 		}
+		if d.pltHi == 0 {
+			d.pltLo = s.Addr
+		}
+		d.pltLo, d.pltHi = min(d.pltLo, s.Addr), max(d.pltHi, s.Addr+s.Size)
 		for off := uint64(0); off+step <= uint64(len(code)); off += step {
 			got := d.arch.pltGOT(code[off:off+step], s.Addr+off)
 			if got == 0 {
@@ -269,7 +292,7 @@ func (d *Disassembler) isIRelative(typ uint32) bool {
 
 // pltName names an address in a PLT stub.
 func (d *Disassembler) pltName(addr uint64) (string, bool) {
-	if len(d.plt) == 0 {
+	if len(d.plt) == 0 || addr < d.pltLo || addr >= d.pltHi {
 		return "", false
 	}
 	if n, ok := d.plt[addr]; ok {
@@ -315,11 +338,11 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 	if err := d.init(); err != nil {
 		return nil, err
 	}
-	pick := func(match func(e symEntry) bool) []Func {
+	pickFrom := func(entries []symEntry, match func(e symEntry) bool) []Func {
 		var out []Func
 		seen := map[uint64]int{} // address → index in out
 		ranks := []int{}
-		for _, e := range d.syms.all {
+		for _, e := range entries {
 			if !match(e) {
 				continue
 			}
@@ -335,11 +358,13 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 		}
 		return out
 	}
-	if out := pick(func(e symEntry) bool { return e.name == name }); len(out) > 0 {
+	pick := func(match func(e symEntry) bool) []Func { return pickFrom(d.syms.all, match) }
+	exact := func(n string) []Func { return pickFrom(d.syms.named(n), func(symEntry) bool { return true }) }
+	if out := exact(name); len(out) > 0 {
 		return out, nil
 	}
 	if base, _, ok := strings.Cut(name, "@"); ok && base != "" {
-		if out := pick(func(e symEntry) bool { return e.name == base }); len(out) > 0 {
+		if out := exact(base); len(out) > 0 {
 			return out, nil
 		}
 	}
@@ -353,7 +378,7 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 				return out, nil
 			}
 		}
-		if out := pick(func(e symEntry) bool { return e.name == pp+"."+name }); len(out) > 0 {
+		if out := exact(pp + "." + name); len(out) > 0 {
 			return out, nil
 		}
 	}
