@@ -23,7 +23,16 @@ func (arm64Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 	}
 	inst, err := arm64asm.Decode(code[:4])
 	if err != nil {
-		return decoded{Inst: Inst{Len: 4, Text: fmt.Sprintf(".inst\t0x%08x", binary.LittleEndian.Uint32(code)), Bad: true}}, false
+		w := binary.LittleEndian.Uint32(code)
+		if w>>16 == 0 {
+			// UDF #imm16, the permanently undefined instruction: the Go
+			// linker pads functions with zeros, which decode as udf #0.
+			if syn == SyntaxGo {
+				return decoded{Inst: Inst{Len: 4, Text: fmt.Sprintf("UDF $%d", w)}}, true
+			}
+			return decoded{Inst: Inst{Len: 4, Text: fmt.Sprintf("udf #%d", w)}}, true
+		}
+		return decoded{Inst: Inst{Len: 4, Text: fmt.Sprintf(".inst\t0x%08x", w), Bad: true}}, false
 	}
 	var d decoded
 	d.Len = 4

@@ -33,8 +33,14 @@ const sampleSize = 300
 // objdumpLine is "  addr:\tinsn".
 var objdumpLine = regexp.MustCompile(`^\s*([0-9a-f]+):\t(.*)$`)
 
+// elidedMark is the text objdumpInsts gives an address objdump follows
+// with "...": a block of zeros it does not print.
+const elidedMark = "\x00..."
+
 // objdumpInsts runs tool -d --no-show-raw-insn over path and returns each
-// instruction's text by address.
+// instruction's text by address. An instruction objdump follows with
+// "..." (zeros it elides) is stored under its address with elidedMark
+// appended.
 func objdumpInsts(t *testing.T, tool, path string) map[uint64]string {
 	t.Helper()
 	cmd := exec.Command(tool, "-d", "--no-show-raw-insn", path)
@@ -48,9 +54,13 @@ func objdumpInsts(t *testing.T, tool, path string) map[uint64]string {
 	insts := map[uint64]string{}
 	sc := bufio.NewScanner(out)
 	sc.Buffer(nil, 1<<20)
+	var last uint64
 	for sc.Scan() {
 		m := objdumpLine.FindStringSubmatch(sc.Text())
 		if m == nil {
+			if strings.TrimSpace(sc.Text()) == "..." && insts[last] != "" {
+				insts[last] += elidedMark
+			}
 			continue
 		}
 		a, err := strconv.ParseUint(m[1], 16, 64)
@@ -58,6 +68,7 @@ func objdumpInsts(t *testing.T, tool, path string) map[uint64]string {
 			continue
 		}
 		insts[a] = m[2]
+		last = a
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%s -d %s: %v", tool, path, err)
@@ -77,7 +88,10 @@ var pcmpAlias = regexp.MustCompile(`^vpcmp(eq|lt|le|false|neq|nlt|nle|true)(b|w|
 //   - objdump's predicate aliases of vpcmp (vpcmpnequq) become the base
 //     instruction (vpcmpuq);
 //   - an AArch64 ".inst 0x…" (objdump's word for what it cannot decode)
-//     equals "(bad)".
+//     equals "(bad)";
+//   - zeros objdump does not print (a "..." line after an instruction:
+//     the padding of Go functions on arm64) may be instructions of
+//     disasm's, counted apart.
 func normMnemonic(text string) string {
 	fs := strings.Fields(text)
 	for len(fs) > 1 && isPrefix(fs[0]) {
@@ -105,6 +119,15 @@ func isPrefix(w string) bool {
 	return strings.HasPrefix(w, "rex")
 }
 
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
 // sample picks n functions spread evenly over fns (by address), or all of
 // them with SOINSPECT_TEST_FULL=1.
 func sample(fns []disasm.Func, n int) []disasm.Func {
@@ -121,6 +144,7 @@ func sample(fns []disasm.Func, n int) []disasm.Func {
 // oracleResult counts what the comparison found.
 type oracleResult struct {
 	funcs, insts, boundary, mnemonic int
+	elided                           int            // zero words objdump elides as "...", which disasm shows
 	pairs                            map[string]int // "objdump / ours" mnemonic pairs that differ
 	examples                         []string
 }
@@ -144,14 +168,21 @@ func compareWithObjdump(t *testing.T, tool, path string) oracleResult {
 			continue
 		}
 		r.funcs++
-		ours := make(map[uint64]string, len(l.Insts))
+		ours := make(map[uint64]disasm.Inst, len(l.Insts))
 		for _, in := range l.Insts {
-			ours[in.Addr] = in.Text
+			ours[in.Addr] = in
 		}
+		elided := false // in a block of zeros objdump elides ("...")
 		for a := fn.Addr; a < fn.Addr+fn.Size; a++ {
 			o, inO := od[a]
-			u, inU := ours[a]
+			ui, inU := ours[a]
+			u := ui.Text
+			if inO {
+				o, elided = strings.CutSuffix(o, elidedMark)
+			}
 			switch {
+			case !inO && inU && elided && allZero(ui.Bytes):
+				r.elided++
 			case inO != inU:
 				r.boundary++
 				if len(r.examples) < 10 {
@@ -172,20 +203,23 @@ func compareWithObjdump(t *testing.T, tool, path string) oracleResult {
 func (r oracleResult) check(t *testing.T, path string) {
 	t.Helper()
 	pct := 100 * float64(r.insts-r.mnemonic) / float64(max(r.insts, 1))
-	t.Logf("%s: %d functions, %d instructions; %d boundary differences; mnemonics agree on %.3f%%", path, r.funcs, r.insts, r.boundary, pct)
+	t.Logf("%s: %d functions, %d instructions; %d boundary differences; mnemonics agree on %.3f%%; %d zero words objdump elides", path, r.funcs, r.insts, r.boundary, pct, r.elided)
 	if r.boundary != 0 {
 		t.Errorf("%s: %d instruction boundaries differ from objdump's:\n%s", path, r.boundary, strings.Join(r.examples, "\n"))
 	}
+	type kv struct {
+		k string
+		v int
+	}
+	var kvs []kv
+	for k, v := range r.pairs {
+		kvs = append(kvs, kv{k, v})
+	}
+	slices.SortFunc(kvs, func(a, b kv) int { return cmp.Compare(b.v, a.v) })
+	if len(kvs) > 0 {
+		t.Logf("%s: mnemonics that differ (objdump / disasm): %v", path, kvs[:min(len(kvs), 10)])
+	}
 	if pct < 99 || r.insts == 0 {
-		type kv struct {
-			k string
-			v int
-		}
-		var kvs []kv
-		for k, v := range r.pairs {
-			kvs = append(kvs, kv{k, v})
-		}
-		slices.SortFunc(kvs, func(a, b kv) int { return cmp.Compare(b.v, a.v) })
 		t.Errorf("%s: mnemonics agree on %.3f%% of instructions, want ≥ 99%%; most frequent (objdump / disasm): %v", path, pct, kvs[:min(len(kvs), 10)])
 	}
 }
@@ -231,5 +265,48 @@ func TestObjdumpPerSymbol(t *testing.T) {
 		if n == 0 {
 			t.Errorf("objdump --disassemble=%s printed no instruction", sym)
 		}
+	}
+}
+
+// needArm64Objdump skips unless aarch64-linux-gnu-objdump is installed
+// (Debian's binutils-aarch64-linux-gnu, which gcc-aarch64-linux-gnu
+// brings; .ci/install-deps installs it).
+func needArm64Objdump(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("aarch64-linux-gnu-objdump"); err != nil {
+		t.Skip("aarch64-linux-gnu-objdump not installed: the Debian package gcc-aarch64-linux-gnu (binutils-aarch64-linux-gnu) is missing; .ci/install-deps installs it")
+	}
+}
+
+// arm64Lib returns an arm64 system library of the cross toolchain, or skips.
+func arm64Lib(t *testing.T, name string) string {
+	t.Helper()
+	p := "/usr/aarch64-linux-gnu/lib/" + name
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s not installed: the Debian package gcc-aarch64-linux-gnu (libc6-dev-arm64-cross, libstdc++6-arm64-cross) is missing; .ci/install-deps installs it", p)
+	}
+	return p
+}
+
+// TestObjdumpOracleArm64 is the oracle on arm64 specimens: the cross
+// toolchain's libc and libstdc++, and plugin1 cross-built for arm64,
+// against aarch64-linux-gnu-objdump.
+func TestObjdumpOracleArm64(t *testing.T) {
+	needArm64Objdump(t)
+	files := map[string]func(t *testing.T) string{
+		"libc":      func(t *testing.T) string { return arm64Lib(t, "libc.so.6") },
+		"libstdc++": func(t *testing.T) string { return arm64Lib(t, "libstdc++.so.6") },
+		"plugin1": func(t *testing.T) string {
+			if _, err := exec.LookPath("aarch64-linux-gnu-gcc"); err != nil {
+				t.Skip("aarch64-linux-gnu-gcc not installed: the Debian package gcc-aarch64-linux-gnu is missing; .ci/install-deps installs it")
+			}
+			return specimen.Path(t, "plugin1-arm64.so")
+		},
+	}
+	for _, name := range []string{"libc", "plugin1", "libstdc++"} {
+		t.Run(name, func(t *testing.T) {
+			path := files[name](t)
+			compareWithObjdump(t, "aarch64-linux-gnu-objdump", path).check(t, path)
+		})
 	}
 }

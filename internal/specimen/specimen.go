@@ -61,6 +61,7 @@ var specimenBuilds = map[string]specimenBuild{
 	"oracle":                  {args: []string{"./goplugin/testdata/pluginoracle"}},
 	"oracle-trimpath":         {args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
 	"big.so":                  {args: []string{"-buildmode=plugin", "./testdata/bigplugin"}},
+	"plugin1-arm64.so":        {args: []string{"-buildmode=plugin", "./plugins/plugin1"}, env: []string{"CC=aarch64-linux-gnu-gcc", "GOARCH=arm64", "CGO_ENABLED=1"}},
 	"kitchensink-go127.so":    {args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, env: []string{"GOTOOLCHAIN=" + Go127}},
 	"oracle-go127":            {args: []string{"./goplugin/testdata/pluginoracle"}, env: []string{"GOTOOLCHAIN=" + Go127}},
 }
