@@ -24,6 +24,12 @@ func (arm64Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 	inst, err := arm64asm.Decode(code[:4])
 	if err != nil {
 		w := binary.LittleEndian.Uint32(code)
+		if text, ok := decodeLSE(w); ok {
+			if syn == SyntaxGo {
+				text = strings.ToUpper(text)
+			}
+			return decoded{Inst: Inst{Len: 4, Text: text}}, true
+		}
 		if w>>16 == 0 {
 			// UDF #imm16, the permanently undefined instruction: the Go
 			// linker pads functions with zeros, which decode as udf #0.
