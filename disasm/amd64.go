@@ -45,6 +45,9 @@ type arch interface {
 	// prologue labels the Go prologue of a listing that starts at a
 	// function's entry.
 	prologue(insts []Inst, d *Disassembler)
+	// link completes addresses an instruction only starts (arm64's adrp
+	// and the add or ldr that finishes it), giving the second its target.
+	link(insts []Inst, d *Disassembler, notes bool)
 }
 
 type x86Arch struct{ mode int }
@@ -59,6 +62,8 @@ func (a x86Arch) name() string {
 }
 
 func (x86Arch) maxLen() int { return 15 }
+
+func (x86Arch) link([]Inst, *Disassembler, bool) {}
 
 func (a x86Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 	if n, text := fixedX86(code); n > 0 {

@@ -129,3 +129,53 @@ func (arm64Arch) prologue(insts []Inst, d *Disassembler) {
 		return
 	}
 }
+
+// link pairs adrp Xd, PAGE with the add Xn, Xd, #imm or ldr Xt, [Xd, #imm]
+// that follows within a few instructions: the address is PAGE+imm, and the
+// note (the symbol, or the GOT entry loaded) goes on the second.
+func (arm64Arch) link(insts []Inst, d *Disassembler, notes bool) {
+	for i := range insts {
+		if len(insts[i].Bytes) != 4 {
+			continue
+		}
+		w := binary.LittleEndian.Uint32(insts[i].Bytes)
+		if w&0x9f000000 != 0x90000000 { // adrp
+			continue
+		}
+		rd, page := w&31, insts[i].Target
+		for j := i + 1; j < len(insts) && j <= i+3; j++ {
+			if len(insts[j].Bytes) != 4 {
+				break
+			}
+			v := binary.LittleEndian.Uint32(insts[j].Bytes)
+			rn := v >> 5 & 31
+			var target uint64
+			var kind refKind
+			switch {
+			case v&0xff800000 == 0x91000000 && rn == rd: // add xN, xD, #imm{, lsl #12}
+				imm := uint64(v >> 10 & 0xfff)
+				if v>>22&1 == 1 {
+					imm <<= 12
+				}
+				target, kind = page+imm, refAddr
+			case v&0xffc00000 == 0xf9400000 && rn == rd: // ldr xT, [xD, #imm]
+				target, kind = page+uint64(v>>10&0xfff)*8, refLoad
+			case v&0xffc00000 == 0xb9400000 && rn == rd: // ldr wT, [xD, #imm]
+				target, kind = page+uint64(v>>10&0xfff)*4, refLoad
+			default:
+				if v&31 == rd { // xD overwritten: no pair
+					break
+				}
+				continue
+			}
+			if target != 0 {
+				insts[j].Target = target
+				if notes {
+					insts[i].Note = ""
+					insts[j].Note = d.note(target, kind)
+				}
+			}
+			break
+		}
+	}
+}

@@ -296,6 +296,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	case opt.Count > 0 && len(l.Insts) < opt.Count && pc == secEnd:
 		l.Stopped = fmt.Sprintf("section %s ends at %#x, after %d instructions", sec.Name, secEnd, len(l.Insts))
 	}
+	d.arch.link(l.Insts, d, !opt.NoNotes)
 	if !opt.NoNotes && !opt.noPrologue && off == 0 && d.goBuilt {
 		d.arch.prologue(l.Insts, d)
 	}

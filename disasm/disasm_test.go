@@ -295,3 +295,75 @@ func TestSyntaxes(t *testing.T) {
 		}
 	}
 }
+
+// needCrossGCC skips unless aarch64-linux-gnu-gcc is installed.
+func needCrossGCC(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("aarch64-linux-gnu-gcc"); err != nil {
+		t.Skip("aarch64-linux-gnu-gcc not installed: the Debian package gcc-aarch64-linux-gnu is missing; .ci/install-deps installs it")
+	}
+}
+
+// TestGoPrologueArm64: on arm64 the stack check reads g through X28, the
+// GOT loads are adrp+ldr pairs, and the morestack call and jump back are
+// labelled as on amd64.
+func TestGoPrologueArm64(t *testing.T) {
+	needCrossGCC(t)
+	d := open(t, specimen.Path(t, "plugin1-arm64.so"))
+	if d.Arch() != "arm64" {
+		t.Fatalf("arch %s", d.Arch())
+	}
+	fn := lookupOne(t, d, "init.0")
+	l, err := d.Disassemble(fn, disasm.Options{Source: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := l.Insts
+	if in[0].Text != "ldr x16, [x28,#16]" || in[0].GReg != "X28" {
+		t.Errorf("first instruction %q (g register %q), want the load of g.stackguard0 through X28", in[0].Text, in[0].GReg)
+	}
+	if !strings.HasPrefix(in[2].Text, "b.ls ") || !strings.Contains(in[2].Prologue, "morestack call at") {
+		t.Errorf("third instruction %q labelled %q", in[2].Text, in[2].Prologue)
+	}
+	notes := map[string]bool{}
+	back := false
+	for _, i := range in {
+		notes[i.Note] = true
+		back = back || i.Target == fn.Addr && i.Prologue != ""
+	}
+	if !notes["GOT entry of os.Stdout"] || !notes["runtime.morestack_noctxt.abi0"] || !back {
+		t.Errorf("notes %v, jump back labelled %v", notes, back)
+	}
+	if !strings.Contains(in[0].Source, "plugins/plugin1/main.go:") {
+		t.Errorf("source %q", in[0].Source)
+	}
+}
+
+// TestCAnnotationsArm64: the C specimen cross-built for arm64 names its
+// call through puts@plt, its GOT load and its static data.
+func TestCAnnotationsArm64(t *testing.T) {
+	needCrossGCC(t)
+	lib := filepath.Join(t.TempDir(), "clib-arm64.so")
+	if out, err := exec.Command("aarch64-linux-gnu-gcc", "-shared", "-fPIC", "-O1", "-g", "-o", lib, "testdata/clib.c").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	d := open(t, lib)
+	l, err := d.Disassemble(lookupOne(t, d, "clib_greet"), disasm.Options{Source: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := map[string]bool{}
+	sources := map[string]bool{}
+	for _, in := range l.Insts {
+		notes[in.Note] = true
+		sources[in.Source] = true
+	}
+	for _, want := range []string{"puts@plt", "GOT entry of ext_counter", "message"} {
+		if !notes[want] {
+			t.Errorf("no instruction notes %q; notes: %v", want, notes)
+		}
+	}
+	if !sources["testdata/clib.c:13"] {
+		t.Errorf("no instruction from clib.c:13 (calls++): %v", sources)
+	}
+}
