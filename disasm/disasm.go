@@ -259,7 +259,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	if opt.Count > 0 {
 		l.Insts = make([]Inst, 0, min(opt.Count, 4096))
 	} else {
-		l.Insts = make([]Inst, 0, min(len(code)/3+1, 4096))
+		l.Insts = make([]Inst, 0, min(len(code)/4+1, 4096))
 	}
 	pc := addr
 	for len(code) > 0 && (opt.Count == 0 && pc < end || opt.Count > 0 && len(l.Insts) < opt.Count) {
