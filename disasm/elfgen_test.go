@@ -18,7 +18,8 @@ type synth struct {
 	data     []byte
 	dataAddr uint64
 	syms     []synthSym
-	atEnd    bool // the code is the last thing in the file, so that codeSize can run past its end
+	atEnd    bool   // the code is the last thing in the file, so that codeSize can run past its end
+	dataName string // the data section's name; ".data" if empty (".gopclntab" makes the file Go-built)
 }
 
 type synthSym struct {
@@ -70,7 +71,12 @@ func (s synth) build() []byte {
 	symSize := uint64(buf.Len()) - symOff
 	strOff := uint64(buf.Len())
 	buf.Write(strtab.Bytes())
-	shstr := []byte("\x00.text\x00.data\x00.symtab\x00.strtab\x00.shstrtab\x00")
+	dataName := s.dataName
+	if dataName == "" {
+		dataName = ".data"
+	}
+	shstr := []byte("\x00.text\x00" + dataName + "\x00.symtab\x00.strtab\x00.shstrtab\x00")
+	dn := uint32(7 + len(dataName) + 1) // where ".symtab" starts
 	shstrOff := uint64(buf.Len())
 	buf.Write(shstr)
 	align()
@@ -98,9 +104,9 @@ func (s synth) build() []byte {
 		{},
 		{1, textType, elf.SHF_ALLOC | elf.SHF_EXECINSTR, s.codeAddr, textOff, codeSize, 0, 0, 16, 0},
 		{7, elf.SHT_PROGBITS, elf.SHF_ALLOC | elf.SHF_WRITE, s.dataAddr, dataOff, uint64(len(s.data)), 0, 0, 8, 0},
-		{13, elf.SHT_SYMTAB, 0, 0, symOff, symSize, 4, 1, 8, 24},
-		{21, elf.SHT_STRTAB, 0, 0, strOff, uint64(strtab.Len()), 0, 0, 1, 0},
-		{29, elf.SHT_STRTAB, 0, 0, shstrOff, uint64(len(shstr)), 0, 0, 1, 0},
+		{dn, elf.SHT_SYMTAB, 0, 0, symOff, symSize, 4, 1, 8, 24},
+		{dn + 8, elf.SHT_STRTAB, 0, 0, strOff, uint64(strtab.Len()), 0, 0, 1, 0},
+		{dn + 16, elf.SHT_STRTAB, 0, 0, shstrOff, uint64(len(shstr)), 0, 0, 1, 0},
 	}
 	for _, h := range hdrs {
 		var e [64]byte
