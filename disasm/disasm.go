@@ -233,7 +233,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	end := secEnd
 	if opt.Count == 0 {
 		if size > secEnd-addr {
-			l.Stopped = fmt.Sprintf("the symbol's size runs %d bytes past the end of section %s at %#x", size-(secEnd-addr), sec.Name, secEnd)
+			l.Stopped = fmt.Sprintf("the symbol's size runs %d bytes past the end of section %s at %#x", size-(secEnd-addr), quoteName(sec.Name), secEnd)
 			l.Truncated = true
 		} else {
 			end = addr + size
@@ -268,7 +268,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 			// Too few bytes left for a whole instruction: stop, and say so.
 			where := short
 			if where == "" {
-				where = fmt.Sprintf("section %s ends at %#x", sec.Name, secEnd)
+				where = fmt.Sprintf("section %s ends at %#x", quoteName(sec.Name), secEnd)
 			}
 			l.Stopped = joinNote(l.Stopped, fmt.Sprintf("%s: the %d bytes at %#x do not decode on their own; decoding stopped there", where, len(code), pc))
 			l.Truncated = true
@@ -294,7 +294,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 		l.Stopped = fmt.Sprintf("%s: decoding stopped at %#x", short, pc)
 		l.Truncated = true
 	case opt.Count > 0 && len(l.Insts) < opt.Count && pc == secEnd:
-		l.Stopped = fmt.Sprintf("section %s ends at %#x, after %d instructions", sec.Name, secEnd, len(l.Insts))
+		l.Stopped = fmt.Sprintf("section %s ends at %#x, after %d instructions", quoteName(sec.Name), secEnd, len(l.Insts))
 	}
 	d.arch.link(l.Insts, d, !opt.NoNotes)
 	if !opt.NoNotes && !opt.noPrologue && off == 0 && d.goBuilt {
@@ -322,14 +322,14 @@ func (d *Disassembler) execSection(addr uint64) (*elf.Section, error) {
 		}
 		if s.Flags&elf.SHF_EXECINSTR != 0 {
 			if s.Type == elf.SHT_NOBITS {
-				return nil, fmt.Errorf("address %#x is in section %s, which has no contents in the file (NOBITS)", addr, s.Name)
+				return nil, fmt.Errorf("address %#x is in section %s, which has no contents in the file (NOBITS)", addr, quoteName(s.Name))
 			}
 			return s, nil
 		}
 		holder = s
 	}
 	if holder != nil {
-		return nil, fmt.Errorf("address %#x is in section %s, which is not executable", addr, holder.Name)
+		return nil, fmt.Errorf("address %#x is in section %s, which is not executable", addr, quoteName(holder.Name))
 	}
 	return nil, fmt.Errorf("address %#x is in no executable section", addr)
 }
@@ -342,10 +342,10 @@ func (d *Disassembler) bytes(s *elf.Section, addr, n uint64) (b []byte, short st
 	}
 	off := s.Offset + (addr - s.Addr)
 	if off < s.Offset || off >= uint64(d.f.Size) {
-		return nil, "", fmt.Errorf("address %#x in section %s lies past the end of the file (%d bytes)", addr, s.Name, d.f.Size)
+		return nil, "", fmt.Errorf("address %#x in section %s lies past the end of the file (%d bytes)", addr, quoteName(s.Name), d.f.Size)
 	}
 	if avail := uint64(d.f.Size) - off; n > avail {
-		short = fmt.Sprintf("the file ends at offset %#x, inside section %s", d.f.Size, s.Name)
+		short = fmt.Sprintf("the file ends at offset %#x, inside section %s", d.f.Size, quoteName(s.Name))
 		n = avail
 	}
 	if short == "" {
@@ -356,7 +356,7 @@ func (d *Disassembler) bytes(s *elf.Section, addr, n uint64) (b []byte, short st
 	}
 	b = make([]byte, n)
 	if _, err := d.rd.R.ReadAt(b, int64(off)); err != nil && err != io.EOF {
-		return nil, "", fmt.Errorf("reading section %s: %w", s.Name, err)
+		return nil, "", fmt.Errorf("reading section %s: %w", quoteName(s.Name), err)
 	}
 	return b, short, nil
 }

@@ -367,3 +367,26 @@ func TestCAnnotationsArm64(t *testing.T) {
 		t.Errorf("no instruction from clib.c:13 (calls++): %v", sources)
 	}
 }
+
+// TestNamesAreQuoted: a name read from the file that holds control
+// characters is quoted wherever a listing or an error shows it.
+func TestNamesAreQuoted(t *testing.T) {
+	evil := "evil\x1b[2J"
+	s := synth{machine: elf.EM_X86_64, code: []byte{0xe8, 0xfb, 0xff, 0xff, 0xff, 0xc3}, codeAddr: 0x1000,
+		syms: []synthSym{{name: evil, value: 0x1000, size: 6, typ: elf.STT_FUNC}, {name: "zero\x07", value: 0x1005, typ: elf.STT_FUNC}}}
+	d, err := openBytes(t, s.build())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.Disassemble(lookupOne(t, d, evil), disasm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strconv.Quote(evil); l.Insts[0].Note != want {
+		t.Errorf("note %q, want %q", l.Insts[0].Note, want)
+	}
+	_, err = d.Disassemble(lookupOne(t, d, "zero\x07"), disasm.Options{})
+	if err == nil || strings.ContainsRune(err.Error(), 0x07) {
+		t.Errorf("error %v holds the raw name", err)
+	}
+}

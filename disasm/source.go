@@ -130,7 +130,7 @@ func (d *Disassembler) readDWARFLines() []lineRow {
 func (t *sourceTable) line(pc uint64) string {
 	if t.gotab != nil {
 		if f, l, fn := t.gotab.PCToLine(pc); fn != nil && f != "" {
-			return f + ":" + strconv.Itoa(l)
+			return quoteName(f) + ":" + strconv.Itoa(l)
 		}
 	}
 	if len(t.rows) == 0 {
@@ -149,5 +149,5 @@ func (t *sourceTable) line(pc uint64) string {
 	if r.end || r.file == "" {
 		return ""
 	}
-	return r.file + ":" + strconv.Itoa(r.line)
+	return quoteName(r.file) + ":" + strconv.Itoa(r.line)
 }

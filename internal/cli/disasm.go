@@ -114,7 +114,7 @@ func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) e
 	failed := 0
 	fail := func(q string, err error) {
 		bw.Flush()
-		fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %v\n", path, q, err)
+		fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %v\n", safe(path), safe(q), err)
 		failed++
 	}
 	opt := disasm.Options{Syntax: o.syn, Count: o.count, Source: o.source}
@@ -132,7 +132,7 @@ func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) e
 			first = false
 			if l.Stopped != "" {
 				bw.Flush()
-				fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %s\n", path, q, l.Stopped)
+				fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %s\n", safe(path), safe(q), l.Stopped)
 				if l.Truncated {
 					failed++
 				}
@@ -260,9 +260,9 @@ func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing
 		t.Shrink = []int{3}
 	}
 	for _, in := range l.Insts {
-		row := []string{strconv.FormatUint(in.Addr, 16), cell(in.Text, md), cell(noteText(in), md)}
+		row := []string{strconv.FormatUint(in.Addr, 16), cell(in.Text, md), cell(safe(noteText(in)), md)}
 		if o.source {
-			row = append(row, cell(in.Source, md))
+			row = append(row, cell(safe(in.Source), md))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -276,12 +276,12 @@ func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing
 func listingTitle(path string, l *disasm.Listing) string {
 	what := fmt.Sprintf("%#x", l.Start)
 	if l.Symbol != "" {
-		what = l.Symbol
+		what = safe(l.Symbol)
 		if l.Offset != 0 {
 			what += fmt.Sprintf("+%#x", l.Offset)
 		}
 	}
-	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, path, l.Arch, l.Section, l.Start, l.End, len(l.Insts))
+	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, safe(path), l.Arch, safe(l.Section), l.Start, l.End, len(l.Insts))
 }
 
 // noteText joins what an instruction refers to and its role in the Go
@@ -322,7 +322,7 @@ func writePlainListing(w *bufio.Writer, l *disasm.Listing, source bool) {
 		}
 		if source {
 			w.WriteByte('\t')
-			w.WriteString(in.Source)
+			w.WriteString(safe(in.Source))
 		}
 		w.WriteByte('\n')
 	}
