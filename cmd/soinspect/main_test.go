@@ -125,6 +125,23 @@ func TestDemangledPlainIsCXXFilt(t *testing.T) {
 	}
 }
 
+// TestPlainIsNMWithSeveralFiles: with several files nm heads each listing
+// with "\nFILE:", and so must the plain format, byte for byte.
+func TestPlainIsNMWithSeveralFiles(t *testing.T) {
+	files := []string{systemLib(t, "libm.so.6"), plugin1, systemLib(t, "libc.so.6")}
+	for _, flags := range [][]string{{"-D"}, {"-D", "--defined-only"}} {
+		args := append(append([]string{"symbols", "--all", "--demangle=none", "--format=plain"}, flags...), files...)
+		out, stderr, code := run(t, args...)
+		if code != 0 {
+			t.Fatalf("soinspect %v: exit %d: %s", args, code, stderr)
+		}
+		want := nm(t, append(flags, files...)...)
+		if out != want {
+			t.Errorf("soinspect %v differs from nm %v:\n%s", args, flags, firstDiff(out, want))
+		}
+	}
+}
+
 func firstDiff(a, b string) string {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
 	for i := 0; i < len(al) && i < len(bl); i++ {
@@ -327,6 +344,14 @@ func TestUsageErrors(t *testing.T) {
 		{"symbols", "-D", "--static", "x"},
 		{"symbols", "--no-such-flag", "x"},
 		{"no-such-command"},
+		// --json beside another --format is a contradiction, for every command.
+		{"symbols", "--json", "--format", "markdown", "x"},
+		{"plugin", "--json", "--format", "table", "x"},
+		{"check", "--format", "plain", "--json", "h", "p"},
+		{"scan", "--json", "--format", "markdown", "d"},
+		{"call", "--json", "--format", "markdown", "f", "s"},
+		{"compare", "--format", "table", "--json", "f"},
+		{"plugin", "--format", "xml", "x"},
 	} {
 		_, stderr, code := run(t, args...)
 		if code != 2 {

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -17,19 +15,17 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCallCmd) }
-
 type callOptions struct {
-	raw, trace, json bool
-	force            bool
-	flags, sig, set  string
-	timeout          time.Duration
+	raw, trace, force bool
+	flags, sig, set   string
+	timeout           time.Duration
+	out               outputFlags
 }
 
 func newCallCmd() *cobra.Command {
 	o := &callOptions{}
 	cmd := &cobra.Command{
-		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] [--timeout D] [--force] [--json] FILE SYMBOL [ARG...]",
+		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] [--timeout D] [--force] [--format F | --json] FILE SYMBOL [ARG...]",
 		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
 		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
 
@@ -71,6 +67,9 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
   soinspect call --raw --sig 'double(double)' libm.so.6 cos 0.5`,
 		Args: minArgs(2, "FILE and SYMBOL are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args[0], args[1], args[2:])
 		},
 	}
@@ -83,7 +82,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill the child after this long")
-	f.BoolVar(&o.json, "json", false, "print the whole report as JSON")
+	o.out.add(cmd)
 	f.BoolVar(&o.force, "force", false, "load FILE even when the static pre-checks say it cannot work")
 	return cmd
 }
@@ -142,7 +141,9 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 			return err
 		}
 	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
+	bw := bufio.NewWriter(cmd.OutOrStdout())
+	defer bw.Flush()
+	w := o.out.doc(bw)
 	defer w.Flush()
 	opts := probe.Options{Timeout: o.timeout}
 	if o.raw {
@@ -171,7 +172,7 @@ func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) 
 	return fmt.Errorf("%s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
 }
 
-func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
 	path := tgt.Path
 	flags, err := parseFlags(o.flags)
 	if err != nil {
@@ -193,9 +194,9 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	req := probe.RawRequest{Path: path, Flags: flags, Symbols: syms, Call: true, Sig: o.sig, Args: args,
 		InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.RawMsg)
-	if o.trace && !o.json {
+	if o.trace && !o.out.isJSON() {
 		if tgt.Note != "" {
-			fmt.Fprintln(w, "# "+tgt.Note)
+			w.Item("", "  ", "# "+tgt.Note)
 		}
 		var handle uint64
 		var base uint64
@@ -204,7 +205,7 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 				handle, base = m.Addr, m.Base
 			}
 			if line := traceRaw(m, handle, base, st, sig, args); line != "" {
-				fmt.Fprintln(w, line)
+				w.Item("", "      ", line)
 				w.Flush()
 			}
 		}
@@ -213,8 +214,8 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 	if err != nil {
 		return err
 	}
-	if o.json {
-		if err := render.JSON(w, rep); err != nil {
+	if o.out.isJSON() {
+		if err := w.JSON(rep); err != nil {
 			return err
 		}
 		return rawStatus(rep)
@@ -223,7 +224,7 @@ func (o *callOptions) runRaw(ctx context.Context, w *bufio.Writer, st *probe.Sta
 		return rawStatus(rep)
 	}
 	if o.trace {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	if err := o.writeRaw(w, rep, symbol, st, tgt); err != nil {
 		return err
@@ -292,7 +293,7 @@ func initState(s int) string {
 	return "unknown"
 }
 
-func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
+func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
 	pairs := fileRows(tgt)
 	if m, ok := rep.Step("dlopen", ""); ok {
@@ -353,14 +354,14 @@ func (o *callOptions) writeRaw(w io.Writer, rep *probe.RawReport, asked string, 
 	default:
 		pairs = append(pairs, [2]string{"outcome", "not called"})
 	}
-	if err := render.Fields(w, render.FormatTable, "call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
+	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
 		return err
 	}
 	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, render.Width)
+		writeWhy(w, rep.Crash)
 	}
 	return nil
 }
@@ -372,27 +373,27 @@ func baseOf(rep *probe.RawReport) uint64 {
 
 // writeOutput prints what the child wrote in one phase. With a crash, the
 // runtime's long report is cut to its key lines.
-func writeOutput(w io.Writer, title string, out probe.Output, crash *probe.Crash) {
+func writeOutput(w *render.Doc, title string, out probe.Output, crash *probe.Crash) {
 	if out.Empty() {
 		return
 	}
-	fmt.Fprintf(w, "\n%s:\n", title)
+	w.Section("\n" + title + ":")
 	if out.Stdout != "" {
-		fmt.Fprint(w, indent("stdout| ", out.Stdout))
+		w.Output("stdout| ", out.Stdout)
 	}
 	if out.Stderr != "" {
 		if before, report, ok := splitReport(out.Stderr, crash); ok {
 			if before != "" {
-				fmt.Fprint(w, indent("stderr| ", before))
+				w.Output("stderr| ", before)
 			}
-			fmt.Fprintf(w, "stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)\n", strings.Count(report, "\n"))
-			fmt.Fprint(w, indent("stderr| ", strings.Join(crash.Report, "\n")+"\n"))
+			w.Text(fmt.Sprintf("stderr| (the Go runtime's report: %d lines; its key lines follow, --json has all)", strings.Count(report, "\n")))
+			w.Output("stderr| ", strings.Join(crash.Report, "\n"))
 		} else {
-			fmt.Fprint(w, indent("stderr| ", out.Stderr))
+			w.Output("stderr| ", out.Stderr)
 		}
 	}
 	if out.Dropped > 0 {
-		fmt.Fprintf(w, "(%s more not kept)\n", count(int(out.Dropped), "byte", "bytes"))
+		w.Text(fmt.Sprintf("(%s more not kept)", count(int(out.Dropped), "byte", "bytes")))
 	}
 }
 
@@ -419,40 +420,17 @@ func splitReport(stderr string, crash *probe.Crash) (before, report string, ok b
 	return stderr[:i], stderr[i:], true
 }
 
-func indent(prefix, s string) string {
-	s = strings.TrimRight(s, "\n")
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
-}
-
-// writeWhy prints the explanation, one wrapped paragraph a sentence.
-func writeWhy(w io.Writer, c *probe.Crash, width int) {
+// writeWhy prints the explanation, one wrapped paragraph a sentence (at
+// most 100 columns wide: longer lines are hard to read).
+func writeWhy(w *render.Doc, c *probe.Crash) {
 	if len(c.Explain) == 0 {
 		return
 	}
-	if width <= 0 || width > 100 {
-		width = 100
-	}
 	writeCrashCode(w, c)
-	fmt.Fprintln(w, "\nWhat happened:")
+	w.Section("\nWhat happened:")
 	for _, s := range c.Explain {
-		fmt.Fprint(w, wrap(s, "  • ", "    ", width))
+		w.ItemWithin("  • ", "    ", s, 100)
 	}
-}
-
-// wrap wraps s to width columns: the first line starts with first, the
-// others with rest (both as wide).
-func wrap(s, first, rest string, width int) string {
-	var b strings.Builder
-	for i, line := range strings.Split(render.WrapText(s, width-utf8.RuneCountInString(first)), "\n") {
-		if i == 0 {
-			b.WriteString(first)
-		} else {
-			b.WriteString(rest)
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
 
 func labHex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
@@ -473,18 +451,18 @@ func fileRows(tgt loadTarget) [][2]string {
 	return [][2]string{{"file", tgt.Path}}
 }
 
-func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
 	path := tgt.Path
 	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
 		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}
 	var onStep func(probe.GoMsg)
-	if o.trace && !o.json {
+	if o.trace && !o.out.isJSON() {
 		if tgt.Note != "" {
-			fmt.Fprintln(w, "# "+tgt.Note)
+			w.Item("", "  ", "# "+tgt.Note)
 		}
 		onStep = func(m probe.GoMsg) {
 			if line := traceGo(m); line != "" {
-				fmt.Fprintln(w, line)
+				w.Item("", "      ", line)
 				w.Flush()
 			}
 		}
@@ -496,8 +474,8 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 	if rep.Usage != "" {
 		return usagef("%s", rep.Usage)
 	}
-	if o.json {
-		if err := render.JSON(w, rep); err != nil {
+	if o.out.isJSON() {
+		if err := w.JSON(rep); err != nil {
 			return err
 		}
 		return goStatus(rep)
@@ -506,7 +484,7 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 		return goStatus(rep)
 	}
 	if o.trace {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	pairs := fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
@@ -553,14 +531,14 @@ func (o *callOptions) runGo(ctx context.Context, w *bufio.Writer, st *probe.Stat
 	if rep.Crash != nil {
 		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)}, [2]string{"child", rep.Exit.String()})
 	}
-	if err := render.Fields(w, render.FormatTable, "call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
+	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
 		return err
 	}
 	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)
 	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
 	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
 	if rep.Crash != nil {
-		writeWhy(w, rep.Crash, render.Width)
+		writeWhy(w, rep.Crash)
 	}
 	return goStatus(rep)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/cdl"
 	"github.com/soinspect/soinspect/internal/probe"
@@ -31,18 +30,6 @@ func TestParseFlags(t *testing.T) {
 		if _, ok := err.(usageError); err != nil && !ok {
 			t.Errorf("parseFlags(%q): %T is not a usage error", c.in, err)
 		}
-	}
-}
-
-func TestWrap(t *testing.T) {
-	s := wrap(strings.Repeat("word ", 40), "  • ", "    ", 30)
-	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		if utf8.RuneCountInString(l) > 30 {
-			t.Errorf("line too long (%d): %q", len(l), l)
-		}
-	}
-	if !strings.HasPrefix(s, "  • word") {
-		t.Errorf("first line: %q", s)
 	}
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,17 +12,15 @@ import (
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
-func init() { subcommands = append(subcommands, newCheckCmd) }
-
 type checkOptions struct {
-	json     bool
+	out      outputFlags
 	requires []string
 }
 
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--json] [--require NAME:TYPE ...] HOST PLUGIN...",
+		Use:   "check [--format F | --json] [--require NAME:TYPE ...] HOST PLUGIN...",
 		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
 		Long: `Compare a host program with Go plugins, from the files alone, and say for each
 plugin whether plugin.Open would load it, and if not, every reason: not a Go
@@ -47,6 +44,9 @@ Exit status: 0 when every plugin is loadable and meets every --require,
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
 		Args: minArgs(2, "a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			reqs := make([]plugincheck.Requirement, 0, len(o.requires))
 			for _, s := range o.requires {
 				r, err := plugincheck.ParseRequirement(s)
@@ -58,7 +58,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 			return o.run(cmd, args[0], args[1:], reqs)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON verdict a plugin, one a line")
+	o.out.add(cmd)
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
 	return cmd
 }
@@ -103,6 +103,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	}
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+	doc := o.out.doc(bw)
 	failed := 0
 	for i := range verdicts {
 		v := &verdicts[i]
@@ -110,18 +111,22 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 			failed++
 		}
 		var err error
-		if o.json {
+		if o.out.isJSON() {
 			err = render.JSON(bw, checkJSON{Host: hostPath, Verdict: *v})
 		} else {
-			err = o.write(bw, v, i == 0)
+			err = o.write(doc, v, i == 0)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if !o.json && len(verdicts) > 1 {
+	if !o.out.isJSON() && len(verdicts) > 1 {
 		ok := len(verdicts) - countNotOK(verdicts)
-		fmt.Fprintf(bw, "\n%d of %s pass against %s\n", ok, count(len(verdicts), "plugin", "plugins"), hostPath)
+		doc.Blank()
+		doc.Text(fmt.Sprintf("%d of %s pass against %s", ok, count(len(verdicts), "plugin", "plugins"), hostPath))
+	}
+	if err := doc.Flush(); err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -171,9 +176,9 @@ func verdictWord(v *plugincheck.Verdict) string {
 	return "WILL FAIL"
 }
 
-func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) error {
+func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) error {
 	if !first {
-		fmt.Fprintln(w)
+		w.Blank()
 	}
 	pairs := [][2]string{{"plugin", v.Plugin}, {"verdict", verdictWord(v)}}
 	if v.PluginPath != "" {
@@ -195,14 +200,14 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 		}
 		pairs = append(pairs, [2]string{label, what})
 	}
-	if err := render.Fields(w, render.FormatTable, "", pairs); err != nil {
+	if err := w.Fields("", pairs); err != nil {
 		return err
 	}
 	var general [][]string
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
-		Elide:  3, Wrap: true, Width: render.Width,
+		Kinds:  []render.Kind{render.Path, render.Prose, render.Fixed, render.Prose},
 	}
 	for _, r := range v.Reasons {
 		if r.Code == plugincheck.ReasonPackageHash {
@@ -216,9 +221,9 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 		general = append(general, []string{string(r.Code), r.Message})
 	}
 	if len(general) > 0 {
-		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Elide: 1, Wrap: true, Width: render.Width}
+		t := &render.Table{Title: "\nReasons", Header: []string{"CODE", "REASON"}, Kinds: []render.Kind{render.Fixed, render.Prose}}
 		t.Rows = general
-		if err := t.Write(w, render.FormatTable); err != nil {
+		if err := w.Table(t); err != nil {
 			return err
 		}
 	}
@@ -229,19 +234,14 @@ func (o *checkOptions) write(w io.Writer, v *plugincheck.Verdict, first bool) er
 			for i := range pkgs.Rows {
 				pkgs.Rows[i] = pkgs.Rows[i][:3]
 			}
-			pkgs.Header, pkgs.Elide, pkgs.Wrap = pkgs.Header[:3], 0, false
+			pkgs.Header = pkgs.Header[:3]
 			pkgs.Footer += "; likely cause: " + cause
 		}
-		if err := pkgs.Write(w, render.FormatTable); err != nil {
+		if err := w.Table(pkgs); err != nil {
 			return err
 		}
 	}
-	if len(v.Notes) > 0 {
-		fmt.Fprintln(w, "\nNotes")
-		for _, n := range v.Notes {
-			fmt.Fprintln(w, "  -", strings.TrimSpace(n))
-		}
-	}
+	w.List("\nNotes", v.Notes)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -13,17 +12,15 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newCompareCmd) }
-
 type compareOptions struct {
-	json    bool
+	out     outputFlags
 	timeout time.Duration
 }
 
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare [--json] [--timeout D] FILE [SYMBOL...]",
+		Use:   "compare [--format F | --json] [--timeout D] FILE [SYMBOL...]",
 		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
@@ -55,12 +52,15 @@ errors; 128+signal when interrupted (130 for Ctrl-C).`,
   soinspect compare --json bin/plugins/plugin1.so`,
 		Args: minArgs(1, "FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args[0], args[1:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
 	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the comparison as JSON")
+	o.out.add(cmd)
 	cmd.Flags().DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill each child after this long")
 	return cmd
 }
@@ -87,7 +87,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		return err
 	}
 	if cmp.Interrupted != "" {
-		if o.json {
+		if o.out.isJSON() {
 			w := bufio.NewWriter(cmd.OutOrStdout())
 			render.JSON(w, cmp)
 			w.Flush()
@@ -96,12 +96,18 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	}
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	defer w.Flush()
-	if o.json {
+	if o.out.isJSON() {
 		if err := render.JSON(w, cmp); err != nil {
 			return err
 		}
-	} else if err := o.write(w, cmp); err != nil {
-		return err
+	} else {
+		doc := o.out.doc(w)
+		if err := o.write(doc, cmp); err != nil {
+			return err
+		}
+		if err := doc.Flush(); err != nil {
+			return err
+		}
 	}
 	if !cmp.OK() {
 		return failedError{1}
@@ -109,7 +115,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	return nil
 }
 
-func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
+func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	raw, gor := c.Raw, c.Go
 	rm, _ := raw.Step("dlopen", "")
 	gm, _ := gor.Step("open", "")
@@ -139,17 +145,21 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
 	t := &render.Table{Title: "compare: " + c.Path, Header: []string{"", "RAW (cdl, dlopen)", "GO (plugin.Open)"},
-		Rows: rows, Elide: 2, Wrap: true, Width: render.Width}
+		Rows: rows, Kinds: []render.Kind{render.Fixed, render.Prose, render.Prose}}
 	if c.PluginPath != "" {
 		t.Footer = "pluginpath: " + c.PluginPath
 	}
-	if err := t.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(t); err != nil {
 		return err
 	}
 
+	// The times go under the table: beside two addresses and an offset
+	// they would push the table past 100 columns.
 	st := &render.Table{Title: "\nsymbols: dlsym (raw child) vs the pointer in plugin.Lookup's value (Go child)",
-		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "FILE OFFSET", "SAME", "DLSYM/LOOKUP TIME"},
-		Right:  []int{3, 4, 5}, Elide: 0, Width: render.Width}
+		Header: []string{"NAME", "KIND", "GO TYPE", "DLSYM (RAW)", "LOOKUP (GO)", "OFFSET", "SAME"},
+		Kinds:  []render.Kind{render.Name, render.Fixed, render.Name, render.Fixed, render.Fixed, render.Prose, render.Fixed},
+		Right:  []int{3, 4, 5}}
+	var times []string
 	for _, s := range c.Symbols {
 		off := hexOrDash(s.RawOff)
 		if s.RawOff != s.GoOff && s.GoOff != 0 {
@@ -176,8 +186,8 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 		if typ == "" && s.StaticType != "" {
 			typ = s.StaticType + " (static)"
 		}
-		st.Rows = append(st.Rows, []string{s.Name, s.Kind, typ, rawCell, goCell, off, same,
-			nanosOrDash(s.RawNanos) + " / " + nanosOrDash(s.GoNanos)})
+		st.Rows = append(st.Rows, []string{s.Name, s.Kind, typ, rawCell, goCell, off, same})
+		times = append(times, s.Name+" "+nanosOrDash(s.RawNanos)+" / "+nanosOrDash(s.GoNanos))
 	}
 	var notes []string
 	for _, s := range c.Symbols {
@@ -199,13 +209,16 @@ func (o *compareOptions) write(w io.Writer, c *probe.Comparison) error {
 	if c.NotCompared > 0 {
 		notes = append(notes, fmt.Sprintf("%d of %s could not be compared: dlsym or plugin.Lookup gave no address", c.NotCompared, count(len(c.Symbols), "symbol", "symbols")))
 	}
+	if len(times) > 0 {
+		notes = append(notes, "dlsym / Lookup times: "+strings.Join(times, ", "))
+	}
 	st.Footer = strings.Join(notes, "\n")
-	if err := st.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(st); err != nil {
 		return err
 	}
 	for _, cr := range []*probe.Crash{raw.Crash, gor.Crash} {
 		if cr != nil {
-			writeWhy(w, cr, render.Width)
+			writeWhy(w, cr)
 		}
 	}
 	return nil

@@ -2,24 +2,26 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	"github.com/soinspect/soinspect/internal/probe"
+	"github.com/soinspect/soinspect/internal/render"
 )
 
 // writeCrashCode prints the machine code a crash explanation quotes, as
-// decoded from the file: address, instruction, and what it is.
-func writeCrashCode(w io.Writer, c *probe.Crash) {
+// decoded from the file: address, instruction, and what it is. In
+// Markdown it is a code block, ready for a slide.
+func writeCrashCode(w *render.Doc, c *probe.Crash) {
 	if len(c.Code) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nDecoded from the file at %s:\n", c.CodeAt)
+	w.Section("\nDecoded from the file at " + c.CodeAt + ":")
 	width := 0
 	for _, l := range c.Code {
 		width = max(width, len(l.Text))
 	}
+	var b strings.Builder
 	for _, l := range c.Code {
 		note := l.Note
 		if l.Prologue != "" {
@@ -28,10 +30,11 @@ func writeCrashCode(w io.Writer, c *probe.Crash) {
 			}
 			note += l.Prologue
 		}
-		line := fmt.Sprintf("  %8s  %-*s", strconv.FormatUint(l.Addr, 16), width, l.Text)
+		line := fmt.Sprintf("%8s  %-*s", strconv.FormatUint(l.Addr, 16), width, l.Text)
 		if note != "" {
 			line += "  ; " + note
 		}
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
+	w.Output("  ", b.String())
 }

@@ -13,18 +13,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/soinspect/soinspect/disasm"
-	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newDisasmCmd) }
-
 type disasmOptions struct {
-	syntax, format string
-	count          int
-	source         bool
-	outFormat      render.Format
-	syn            disasm.Syntax
+	syntax    string
+	count     int
+	source    bool
+	out       outputFlags
+	outFormat render.Format
+	syn       disasm.Syntax
 }
 
 func newDisasmCmd() *cobra.Command {
@@ -59,7 +57,7 @@ objdump -d --no-show-raw-insn in the gnu syntax.`,
   soinspect disasm --format plain /lib/x86_64-linux-gnu/libc.so.6 puts`,
 		Args: minArgs(2, "disasm: FILE and at least one SYMBOL or ADDRESS are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
+			if err := o.validate(cmd); err != nil {
 				return err
 			}
 			return o.run(cmd, args[0], args[1:])
@@ -69,16 +67,16 @@ objdump -d --no-show-raw-insn in the gnu syntax.`,
 	f.StringVar(&o.syntax, "syntax", "gnu", "assembly syntax: gnu (AT&T on x86, as objdump), intel, or go (as go tool objdump)")
 	f.IntVar(&o.count, "count", 0, "decode `N` instructions (default: the whole symbol)")
 	f.BoolVar(&o.source, "source", false, "show file:line of each instruction (pclntab for Go, DWARF for C)")
-	f.StringVar(&o.format, "format", "table", "output format: table, plain (ADDRESS<TAB>INSTRUCTION), markdown or json")
+	o.out.add(cmd)
 	return cmd
 }
 
-func (o *disasmOptions) validate() error {
-	f, err := render.ParseFormat(o.format)
-	if err != nil {
-		return usagef("disasm: --format: %v", err)
+func (o *disasmOptions) validate(cmd *cobra.Command) error {
+	if err := o.out.resolve(cmd); err != nil {
+		return err
 	}
-	o.outFormat = f
+	o.outFormat = o.out.opts.Format
+	var err error
 	if o.syn, err = disasm.ParseSyntax(o.syntax); err != nil {
 		return usagef("disasm: --syntax: %v", err)
 	}
@@ -98,23 +96,24 @@ type disasmReport struct {
 // run decodes each query of one file. A query that fails is reported on
 // stderr and the others go on; the command then exits 1.
 func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) error {
-	f, err := elfinspect.Open(path)
+	f, err := openELF(cmd, path)
 	if err != nil {
-		return fileError(path, err)
+		return fileError(displayPath(path), err)
 	}
 	defer f.Close()
 	d, err := disasm.New(f)
 	if err != nil {
-		return fileError(path, err)
+		return fileError(displayPath(path), err)
 	}
 	// A listing is garbage once written: collecting less often trades a
 	// few megabytes for a third of the time of a whole-library run.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	failed := 0
+	name := displayPath(path)
 	fail := func(q string, err error) {
 		bw.Flush()
-		fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %v\n", safe(path), safe(q), err)
+		warn(cmd, "%s: %s: %v", name, q, err)
 		failed++
 	}
 	opt := disasm.Options{Syntax: o.syn, Count: o.count, Source: o.source}
@@ -126,13 +125,13 @@ func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) e
 			continue
 		}
 		for _, l := range listings {
-			if err := o.write(bw, path, q, l, first); err != nil {
+			if err := o.write(bw, name, q, l, first); err != nil {
 				return err
 			}
 			first = false
 			if l.Stopped != "" {
 				bw.Flush()
-				fmt.Fprintf(cmd.ErrOrStderr(), "soinspect disasm: %s: %s: %s\n", safe(path), safe(q), l.Stopped)
+				warn(cmd, "%s: %s: %s", name, q, l.Stopped)
 				if l.Truncated {
 					failed++
 				}
@@ -250,26 +249,30 @@ func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing
 		writePlainListing(w, l, o.source)
 		return nil
 	}
+	doc := o.out.doc(w)
 	if !first {
-		w.WriteByte('\n')
+		doc.Blank()
 	}
-	md := o.outFormat == render.FormatMarkdown
-	t := &render.Table{Title: listingTitle(path, l), Header: []string{"ADDRESS", "INSTRUCTION", "NOTE"}, Right: []int{0}, Elide: 2, Wrap: true, Width: render.Width}
+	t := &render.Table{Title: listingTitle(path, l), Header: []string{"ADDRESS", "INSTRUCTION", "NOTE"}, Right: []int{0},
+		Kinds: []render.Kind{render.Fixed, render.Fixed, render.Prose}}
 	if o.source {
 		t.Header = append(t.Header, "SOURCE")
-		t.Shrink = []int{3}
+		t.Kinds = append(t.Kinds, render.Path)
 	}
 	for _, in := range l.Insts {
-		row := []string{strconv.FormatUint(in.Addr, 16), cell(in.Text, md), cell(safe(noteText(in)), md)}
+		row := []string{strconv.FormatUint(in.Addr, 16), in.Text, noteText(in)}
 		if o.source {
-			row = append(row, cell(safe(in.Source), md))
+			row = append(row, in.Source)
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	if l.Stopped != "" {
 		t.Footer = "stopped: " + l.Stopped
 	}
-	return t.Write(w, o.outFormat)
+	if err := doc.Table(t); err != nil {
+		return err
+	}
+	return doc.Flush()
 }
 
 // listingTitle is "SYMBOL in FILE (section .text, 0x…–0x…, N bytes)".
@@ -294,14 +297,6 @@ func noteText(in disasm.Inst) string {
 		return in.Prologue
 	}
 	return in.Note
-}
-
-// cell escapes a table cell for Markdown, where a | ends the cell.
-func cell(s string, md bool) string {
-	if md {
-		return strings.ReplaceAll(s, "|", `\|`)
-	}
-	return s
 }
 
 // writePlainListing writes ADDRESS<TAB>INSTRUCTION a line, the target

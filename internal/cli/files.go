@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"github.com/soinspect/soinspect/internal/render"
 )
 
 // eachFile runs fn on every file, writing through one buffered writer. A
@@ -44,7 +46,7 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 // warn reports one problem on stderr in soinspect's one error format,
 // "soinspect CMD: ...", on one line.
 func warn(cmd *cobra.Command, format string, args ...any) {
-	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " ")
+	msg := render.Visible(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "))
 	fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", cmd.CommandPath(), msg)
 }
 

@@ -13,17 +13,16 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newPluginCmd) }
-
 type pluginOptions struct {
-	json, hashes, deps bool
-	path               string // the file being written, for the decoded .init_array code
+	hashes, deps bool
+	out          outputFlags
+	initCode     map[uint64]string // the decoded code of .init_array entries, by address
 }
 
 func newPluginCmd() *cobra.Command {
 	o := &pluginOptions{}
 	cmd := &cobra.Command{
-		Use:   "plugin [--json] [--hashes] [--deps] FILE...",
+		Use:   "plugin [--format F | --json] [--hashes] [--deps] FILE...",
 		Short: "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it",
 		Long: `Read everything plugin.Open would learn from a Go plugin, from the file alone:
 its pluginpath, the exports plugin.Lookup finds with their Go types, the init
@@ -40,37 +39,50 @@ FILE - reads the file from standard input (up to 4 GiB).`,
   soinspect plugin --json bin/plugins/plugin1.so | jq -r .plugin.pluginpath`,
 		Args: minArgs(1, "at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			first := true
 			return eachFile(cmd, args, func(w io.Writer, path string) error {
-				d, err := describe(cmd, path)
+				d, code, err := describe(cmd, path)
 				if err != nil {
 					return err
 				}
-				if o.json {
+				if o.out.isJSON() {
 					return render.JSON(w, d)
 				}
+				o.initCode = code
+				doc := o.out.doc(w)
 				if !first {
-					fmt.Fprintln(w)
+					doc.Blank()
 				}
 				first = false
-				o.path = path
-				return o.write(w, d)
+				if err := o.write(doc, d); err != nil {
+					return err
+				}
+				return doc.Flush()
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the anatomy as JSON, one object a file")
+	o.out.add(cmd)
 	cmd.Flags().BoolVar(&o.hashes, "hashes", false, "list every package with its link hash (default: a count)")
 	cmd.Flags().BoolVar(&o.deps, "deps", false, "list every build setting and module dependency (default: the main ones)")
 	return cmd
 }
 
-func describe(cmd *cobra.Command, path string) (*goplugin.Description, error) {
+// describe reads the anatomy of the file, and decodes the .init_array
+// entry that registers a Go module (its lea of the moduledata).
+func describe(cmd *cobra.Command, path string) (*goplugin.Description, map[uint64]string, error) {
 	f, err := openELF(cmd, path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	return goplugin.Describe(f)
+	d, err := goplugin.Describe(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, initArrayCode(f, d.ABI.InitArray), nil
 }
 
 // keySettings are the build settings shown without --deps: the ones that
@@ -81,8 +93,7 @@ var keySettings = map[string]bool{
 	"GOARCH": true, "GOOS": true, "GOAMD64": true, "GOARM64": true, "GOEXPERIMENT": true,
 }
 
-func (o *pluginOptions) write(w io.Writer, d *goplugin.Description) error {
-	f := render.FormatTable
+func (o *pluginOptions) write(w *render.Doc, d *goplugin.Description) error {
 	id := [][2]string{{"file", d.File}, {"kind", describeKind(d.Kind)}, {"arch", d.Arch}}
 	if d.GoVersion != "" {
 		id = append(id, [2]string{"go version", d.GoVersion})
@@ -95,7 +106,7 @@ func (o *pluginOptions) write(w io.Writer, d *goplugin.Description) error {
 		}
 		id = append(id, [2]string{"exports", strconv.Itoa(len(pi.Exports))})
 	}
-	if err := render.Fields(w, f, "Identity", id); err != nil {
+	if err := w.Fields("Identity", id); err != nil {
 		return err
 	}
 
@@ -109,11 +120,11 @@ func (o *pluginOptions) write(w io.Writer, d *goplugin.Description) error {
 	}
 	if len(d.CExports) > 0 {
 		t := &render.Table{Title: "\nC functions exported with //export (callable from C after dlopen)",
-			Header: []string{"NAME", "ADDRESS", "CGO WRAPPER"}, Elide: 2, Width: render.Width}
+			Header: []string{"NAME", "ADDRESS", "CGO WRAPPER"}, Kinds: []render.Kind{render.Name, render.Fixed, render.Name}}
 		for _, e := range d.CExports {
 			t.Rows = append(t.Rows, []string{e.Name, hex(e.Addr), e.Wrapper})
 		}
-		if err := t.Write(w, f); err != nil {
+		if err := w.Table(t); err != nil {
 			return err
 		}
 	}
@@ -134,12 +145,7 @@ func (o *pluginOptions) write(w io.Writer, d *goplugin.Description) error {
 	if pi != nil {
 		notes = append(append([]string{}, pi.Notes...), notes...)
 	}
-	if len(notes) > 0 {
-		fmt.Fprintln(w, "\nNotes")
-		for _, n := range notes {
-			fmt.Fprintln(w, "  -", n)
-		}
-	}
+	w.List("\nNotes", notes)
 	return nil
 }
 
@@ -159,11 +165,11 @@ func describeKind(k elfinspect.Kind) string {
 	return string(k) + ": not a plugin"
 }
 
-func (o *pluginOptions) writeExports(w io.Writer, pi *goplugin.Plugin) error {
+func (o *pluginOptions) writeExports(w *render.Doc, pi *goplugin.Plugin) error {
 	t := &render.Table{
 		Title:  "\nExports (what plugin.Lookup finds; the type is reflect.TypeOf of its result)",
 		Header: []string{"NAME", "KIND", "GO TYPE", "ADDRESS"},
-		Elide:  2, Width: render.Width,
+		Kinds:  []render.Kind{render.Name, render.Fixed, render.Name, render.Fixed},
 	}
 	var methods []string
 	for _, e := range pi.Exports {
@@ -184,26 +190,30 @@ func (o *pluginOptions) writeExports(w io.Writer, pi *goplugin.Plugin) error {
 					names[i] += strings.TrimPrefix(m.Type, "func")
 				}
 			}
-			methods = append(methods, fmt.Sprintf("  %s (%s): %s", e.Name, typ, strings.Join(names, "; ")))
+			methods = append(methods, fmt.Sprintf("%s (%s): %s", e.Name, typ, strings.Join(names, "; ")))
 		}
 	}
 	if len(t.Rows) == 0 {
 		t.Rows = append(t.Rows, []string{"(none)", "", "", ""})
 	}
-	if len(methods) > 0 {
-		t.Footer = "Method sets:\n" + strings.Join(methods, "\n")
+	if err := w.Table(t); err != nil {
+		return err
 	}
-	return t.Write(w, render.FormatTable)
+	if len(methods) > 0 {
+		w.List("Method sets", methods)
+	}
+	return nil
 }
 
-func (o *pluginOptions) writeInits(w io.Writer, pi *goplugin.Plugin) error {
+func (o *pluginOptions) writeInits(w *render.Doc, pi *goplugin.Plugin) error {
 	if len(pi.InitTasks) == 0 {
 		return nil
 	}
 	t := &render.Table{
 		Title:  "\nInit tasks (plugin.Open runs them in this order; a task the host already ran is skipped)",
 		Header: []string{"PACKAGE", "FUNCS", "FUNCTIONS"},
-		Right:  []int{1}, Elide: 2, Wrap: true, Width: render.Width,
+		Kinds:  []render.Kind{render.Path, render.Fixed, render.Prose},
+		Right:  []int{1},
 	}
 	for _, it := range pi.InitTasks {
 		names := make([]string, len(it.Funcs))
@@ -216,7 +226,7 @@ func (o *pluginOptions) writeInits(w io.Writer, pi *goplugin.Plugin) error {
 		}
 		t.Rows = append(t.Rows, []string{it.Package, strconv.Itoa(len(it.Funcs)), strings.Join(names, ", ")})
 	}
-	return t.Write(w, render.FormatTable)
+	return w.Table(t)
 }
 
 // shortFunc drops the package path from a function name: the PACKAGE
@@ -228,7 +238,7 @@ func shortFunc(name, pkg string) string {
 	return name
 }
 
-func (o *pluginOptions) writeBuild(w io.Writer, bi *elfinspect.BuildInfo) error {
+func (o *pluginOptions) writeBuild(w *render.Doc, bi *elfinspect.BuildInfo) error {
 	rows := [][2]string{{"go", bi.GoVersion}, {"path", bi.Path}}
 	if bi.Main.Path != "" {
 		rows = append(rows, [2]string{"main module", modString(bi.Main)})
@@ -238,21 +248,22 @@ func (o *pluginOptions) writeBuild(w io.Writer, bi *elfinspect.BuildInfo) error 
 			rows = append(rows, [2]string{s.Key, s.Value})
 		}
 	}
-	if err := render.Fields(w, render.FormatTable, "\nBuild", rows); err != nil {
+	if err := w.Fields("\nBuild", rows); err != nil {
 		return err
 	}
 	if len(bi.Deps) == 0 {
 		return nil
 	}
 	if !o.deps {
-		_, err := fmt.Fprintf(w, "%s (--deps lists them with every build setting)\n", count(len(bi.Deps), "module dependency", "module dependencies"))
-		return err
+		w.Text(fmt.Sprintf("%s (--deps lists them with every build setting)", count(len(bi.Deps), "module dependency", "module dependencies")))
+		return nil
 	}
-	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"}, Elide: 2, Width: render.Width}
+	t := &render.Table{Title: "\nModule dependencies", Header: []string{"MODULE", "VERSION", "SUM"},
+		Kinds: []render.Kind{render.Path, render.Prose, render.Fixed}}
 	for _, m := range bi.Deps {
 		t.Rows = append(t.Rows, []string{m.Path, modVersion(m), m.Sum})
 	}
-	return t.Write(w, render.FormatTable)
+	return w.Table(t)
 }
 
 func modString(m elfinspect.Module) string {
@@ -267,22 +278,23 @@ func modVersion(m elfinspect.Module) string {
 	return v
 }
 
-func (o *pluginOptions) writeHashes(w io.Writer, pi *goplugin.Plugin) error {
+func (o *pluginOptions) writeHashes(w *render.Doc, pi *goplugin.Plugin) error {
 	if !o.hashes {
-		_, err := fmt.Fprintf(w, "\nPackage hashes: %s a link hash plugin.Open compares with the host's (--hashes lists them)\n", count(len(pi.PackageHashes), "package carries", "packages carry"))
-		return err
+		w.Blank()
+		w.Text(fmt.Sprintf("Package hashes: %s a link hash plugin.Open compares with the host's (--hashes lists them)", count(len(pi.PackageHashes), "package carries", "packages carry")))
+		return nil
 	}
 	t := &render.Table{
 		Title:  "\nPackage hashes (plugin.Open fails unless each equals the host's for the same package)",
-		Header: []string{"PACKAGE", "LINK HASH"}, Elide: 0, Width: render.Width,
+		Header: []string{"PACKAGE", "LINK HASH"}, Kinds: []render.Kind{render.Path, render.Fixed},
 	}
 	for _, h := range pi.PackageHashes {
 		t.Rows = append(t.Rows, []string{h.Package, h.Hash})
 	}
-	return t.Write(w, render.FormatTable)
+	return w.Table(t)
 }
 
-func (o *pluginOptions) writeABI(w io.Writer, d *goplugin.Description) error {
+func (o *pluginOptions) writeABI(w *render.Doc, d *goplugin.Description) error {
 	a := d.ABI
 	var rows [][2]string
 	if a.Soname != "" {
@@ -305,11 +317,11 @@ func (o *pluginOptions) writeABI(w io.Writer, d *goplugin.Description) error {
 			v += " " + e.Symbol
 		}
 		if e.RegistersModule {
-			v += " (registers the module with the Go runtime)" + initArrayCode(o.path, e.Addr)
+			v += " (registers the module with the Go runtime)" + o.initCode[e.Addr]
 		}
 		rows = append(rows, [2]string{fmt.Sprintf(".init_array[%d]", i), v})
 	}
-	return render.Fields(w, render.FormatTable, "\nDynamic linking", rows)
+	return w.Fields("\nDynamic linking", rows)
 }
 
 func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }

@@ -5,33 +5,39 @@ import (
 
 	"github.com/soinspect/soinspect/disasm"
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/goplugin"
 )
 
-// initArrayCode decodes the .init_array entry that registers a Go
-// plugin's module, from the file: ": lea 0x16e339(%rip),%rdi
-// (local.moduledata); call 0x1c5b60 (runtime.addmoduledata.abi0)". It
-// returns "" when the code cannot be decoded.
-func initArrayCode(path string, addr uint64) string {
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	d, err := disasm.New(f)
-	if err != nil {
-		return ""
-	}
-	l, err := d.At(addr, disasm.Options{Count: 2})
-	if err != nil {
-		return ""
-	}
-	var parts []string
-	for _, in := range l.Insts {
-		p := in.Text
-		if in.Note != "" {
-			p += " (" + in.Note + ")"
+// initArrayCode decodes, from the file, each .init_array entry that
+// registers a Go module: ": lea 0x16e339(%rip),%rdi (local.moduledata);
+// call 0x1c5b60 (runtime.addmoduledata.abi0)", by the entry's address.
+// An entry whose code cannot be decoded has none.
+func initArrayCode(f *elfinspect.File, entries []goplugin.InitArrayEntry) map[uint64]string {
+	code := map[uint64]string{}
+	var d *disasm.Disassembler
+	for _, e := range entries {
+		if !e.RegistersModule {
+			continue
 		}
-		parts = append(parts, p)
+		if d == nil {
+			var err error
+			if d, err = disasm.New(f); err != nil {
+				return code
+			}
+		}
+		l, err := d.At(e.Addr, disasm.Options{Count: 2})
+		if err != nil {
+			continue
+		}
+		var parts []string
+		for _, in := range l.Insts {
+			p := in.Text
+			if in.Note != "" {
+				p += " (" + in.Note + ")"
+			}
+			parts = append(parts, p)
+		}
+		code[e.Addr] = ": " + strings.Join(parts, "; ")
 	}
-	return ": " + strings.Join(parts, "; ")
+	return code
 }

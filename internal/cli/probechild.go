@@ -8,8 +8,6 @@ import (
 	"github.com/soinspect/soinspect/internal/probe"
 )
 
-func init() { subcommands = append(subcommands, newProbeChildCmd) }
-
 // newProbeChildCmd is the hidden child mode of call and compare: soinspect
 // re-executes itself with it to load a file in a process of its own.
 func newProbeChildCmd() *cobra.Command {

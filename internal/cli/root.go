@@ -12,8 +12,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/soinspect/soinspect/internal/render"
 )
 
 // Exit statuses shared by every subcommand.
@@ -63,13 +61,16 @@ func NewRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}")
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	// Every table is fitted to the terminal (or $COLUMNS, or 100 columns).
-	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
-		render.Width = terminalWidth(cmd.OutOrStdout())
-	}
-	for _, add := range subcommands {
-		root.AddCommand(add())
-	}
+	root.AddCommand(
+		newSymbolsCmd(),
+		newPluginCmd(),
+		newCheckCmd(),
+		newScanCmd(),
+		newCallCmd(),
+		newCompareCmd(),
+		newDisasmCmd(),
+		newProbeChildCmd(),
+	)
 	// Made now rather than inside Execute, so that they are checked too.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
@@ -77,10 +78,6 @@ func NewRootCmd() *cobra.Command {
 	registerCompletions(root)
 	return root
 }
-
-// subcommands holds the constructors of every subcommand; each command's
-// file adds itself in an init function.
-var subcommands []func() *cobra.Command
 
 // Main runs soinspect with args, reading standard input from os.Stdin, and
 // returns the exit status.

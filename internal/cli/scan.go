@@ -20,18 +20,17 @@ import (
 	"github.com/soinspect/soinspect/internal/scan"
 )
 
-func init() { subcommands = append(subcommands, newScanCmd) }
-
 type scanOptions struct {
-	json, all, quiet, oneFS bool
-	host                    string
-	exclude                 []string
+	all, quiet, oneFS bool
+	out               outputFlags
+	host              string
+	exclude           []string
 }
 
 func newScanCmd() *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan [--json] [--all] [--host HOST] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
+		Use:   "scan [--format F | --json] [--all] [--host HOST] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
 		Short: "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes",
 		Long: `Walk the trees and find every ELF shared object by its content, not its name;
 classify each (Go plugin, Go c-shared library, C/C++ library, executable)
@@ -59,10 +58,13 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
   soinspect scan --json /usr/lib/x86_64-linux-gnu | jq '.entries[] | select(.class=="go-plugin")'`,
 		Args: minArgs(1, "at least one DIR is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			return o.run(cmd, args)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the whole result as one JSON object")
+	o.out.add(cmd)
 	cmd.Flags().BoolVar(&o.all, "all", false, "list every shared object, not only the Go ones and the flagged ones")
 	cmd.Flags().StringVar(&o.host, "host", "", "check every Go plugin found against this host program")
 	cmd.Flags().BoolVarP(&o.oneFS, "one-file-system", "x", false, "stay on the filesystem of each DIR, as find -xdev")
@@ -103,7 +105,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		}
 	}
 	if errors.Is(err, scan.ErrNothingScanned) {
-		if o.json {
+		if o.out.isJSON() {
 			// A script still gets its one object, with the errors in it.
 			if err := render.JSON(cmd.OutOrStdout(), res); err != nil {
 				return err
@@ -115,10 +117,13 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
-	if o.json {
+	if o.out.isJSON() {
 		err = render.JSON(bw, res)
 	} else {
-		err = o.write(bw, res)
+		doc := o.out.doc(bw)
+		if err = o.write(doc, res); err == nil {
+			err = doc.Flush()
+		}
 	}
 	if err != nil {
 		return err
@@ -172,7 +177,7 @@ func scannedLine(res *scan.Result) string {
 	return s
 }
 
-func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
+func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 	counts := [][2]string{
 		{"scanned", scannedLine(res)},
 	}
@@ -199,7 +204,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 	if len(res.Errors) > 0 {
 		counts = append(counts, [2]string{"unreadable (skipped)", strconv.Itoa(len(res.Errors))})
 	}
-	if err := render.Fields(w, render.FormatTable, "Scan", counts); err != nil {
+	if err := w.Fields("Scan", counts); err != nil {
 		return err
 	}
 
@@ -219,17 +224,18 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			dirs[filepath.Dir(e.Path)] = true
 		}
 	}
-	// The CHECK verdict wraps first; then the pluginpath, the file name and
-	// the directory lose their middles, widest first.
+	// The flags and the CHECK verdict wrap first; then the pluginpath
+	// and the directory lose leading elements, widest first. A file name
+	// is never cut.
 	header := []string{"FILE NAME", "PLUGINPATH", "CLASS", "GO", "FLAGS"}
-	elide, shrink := 1, []int{0}
+	kinds := []render.Kind{render.Path, render.Path, render.Fixed, render.Fixed, render.Prose}
 	if len(dirs) > 1 {
 		header = append(header, "DIRECTORY")
-		shrink = append(shrink, len(header)-1)
+		kinds = append(kinds, render.Path)
 	}
 	if hasCheck {
 		header = append(header, "CHECK")
-		elide, shrink = len(header)-1, append(shrink, 1)
+		kinds = append(kinds, render.Prose)
 	}
 	title := "\nShared objects (file name: a loader's ID; pluginpath: the Go runtime's)"
 	if len(dirs) == 1 {
@@ -237,7 +243,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 			title += " in " + d
 		}
 	}
-	t := &render.Table{Title: title, Header: header, Elide: elide, Wrap: hasCheck, Shrink: shrink, Width: render.Width}
+	t := &render.Table{Title: title, Header: header, Kinds: kinds}
 	for _, e := range res.Entries {
 		if !shown(e) {
 			continue
@@ -246,7 +252,7 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		if pp == "" {
 			pp = "-"
 		}
-		row := []string{e.Name, pp, string(e.Class), e.GoVersion, strings.Join(e.Flags, ",")}
+		row := []string{e.Name, pp, string(e.Class), e.GoVersion, strings.Join(e.Flags, ", ")}
 		if len(dirs) > 1 {
 			row = append(row, filepath.Dir(e.Path))
 		}
@@ -263,32 +269,36 @@ func (o *scanOptions) write(w io.Writer, res *scan.Result) error {
 		t.Rows = append(t.Rows, row)
 	}
 	if len(t.Rows) == 0 {
-		_, err := fmt.Fprintln(w, "\nNo Go shared objects, nothing flagged (--all lists every shared object).")
-		return err
+		w.Blank()
+		w.Text("No Go shared objects, nothing flagged (--all lists every shared object).")
+		return nil
 	}
 	if !o.all {
 		t.Footer = "Go shared objects and flagged files only; --all lists every shared object"
 	}
-	if err := t.Write(w, render.FormatTable); err != nil {
+	if err := w.Table(t); err != nil {
 		return err
 	}
 	if len(res.Findings) > 0 {
-		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"}, Elide: 1, Wrap: true, Width: render.Width}
+		ft := &render.Table{Title: "\nFindings", Header: []string{"FLAG", "FINDING", "FILES"},
+			Kinds: []render.Kind{render.Fixed, render.Prose, render.Paths}}
 		for _, f := range res.Findings {
-			ft.Rows = append(ft.Rows, []string{f.Code, f.Message, strings.Join(f.Files, "\n")})
+			ft.Rows = append(ft.Rows, []string{f.Code, f.Message, render.List(f.Files...)})
 		}
-		return ft.Write(w, render.FormatTable)
+		return w.Table(ft)
 	}
 	if n := res.Count(scan.ClassGoPlugin); res.HostProblem != nil && n > 0 {
 		what := "none of the " + strconv.Itoa(n) + " Go plugins loads in it"
 		if n == 1 {
 			what = "the Go plugin does not load in it"
 		}
-		_, err := fmt.Fprintf(w, "\nNothing flagged, but the host cannot open plugins: %s.\n", what)
-		return err
+		w.Blank()
+		w.Text(fmt.Sprintf("Nothing flagged, but the host cannot open plugins: %s.", what))
+		return nil
 	}
-	_, err := fmt.Fprintln(w, "\nNothing flagged.")
-	return err
+	w.Blank()
+	w.Text("Nothing flagged.")
+	return nil
 }
 
 // progress draws a one-line indicator on stderr when stderr is a terminal
@@ -319,7 +329,7 @@ func (p *progress) report(s scan.Progress) {
 		return
 	}
 	p.last, p.drawn = now, true
-	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s, %s  %s", count(s.FilesSeen, "file", "files"), count(s.Found, "shared object", "shared objects"), safe(render.Elide(s.Path, 50)))
+	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s, %s  %s", count(s.FilesSeen, "file", "files"), count(s.Found, "shared object", "shared objects"), render.ElidePath(render.Visible(s.Path), 50))
 }
 
 func (p *progress) done() {

@@ -18,20 +18,19 @@ import (
 	"github.com/soinspect/soinspect/internal/render"
 )
 
-func init() { subcommands = append(subcommands, newSymbolsCmd) }
-
 // symbolsOptions are the flags of `soinspect symbols`.
 type symbolsOptions struct {
 	dynamic, static, all       bool
 	debugSyms                  bool
 	definedOnly, undefinedOnly bool
 	match, pkg, lang, typ      string
-	demangle, sort, format     string
-	json                       bool
+	demangle, sort             string
+	out                        outputFlags
+	outFormat                  render.Format
 	matchRE                    *regexp.Regexp
 	langFilter                 *elfinspect.Lang
 	typeFilter                 *elfinspect.SymType
-	outFormat                  render.Format
+	files                      int // how many files are listed: nm heads each with its name when several
 }
 
 func newSymbolsCmd() *cobra.Command {
@@ -53,9 +52,13 @@ FILE - reads the ELF file from standard input (up to 4 GiB).`,
   soinspect symbols --format plain --demangle=none /lib/x86_64-linux-gnu/libc.so.6 | awk '$2 == "T"'`,
 		Args: minArgs(1, "at least one FILE is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.resolve(cmd); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
+			o.files = len(args)
 			return eachFile(cmd, args, func(w io.Writer, path string) error { return o.run(cmd, w, path) })
 		},
 	}
@@ -72,8 +75,7 @@ FILE - reads the ELF file from standard input (up to 4 GiB).`,
 	f.StringVar(&o.typ, "type", "", "only symbols of ELF type `TYPE`: NOTYPE, OBJECT, FUNC, SECTION, FILE, COMMON, TLS, IFUNC")
 	f.StringVar(&o.demangle, "demangle", "auto", "demangle C++ and Rust names: auto or none")
 	f.StringVar(&o.sort, "sort", "name", "sort by name, addr, size, or none (table order)")
-	f.StringVar(&o.format, "format", "table", "output format: table, plain (nm-like), markdown or json")
-	f.BoolVar(&o.json, "json", false, "same as --format json")
+	o.out.add(cmd)
 	return cmd
 }
 
@@ -84,14 +86,10 @@ func (o *symbolsOptions) validate() error {
 	if o.definedOnly && o.undefinedOnly {
 		return usagef("--defined-only and --undefined-only are exclusive")
 	}
-	if o.json {
-		o.format = string(render.FormatJSON)
+	o.outFormat = o.out.opts.Format
+	if o.outFormat != render.FormatPlain {
+		roomForListing()
 	}
-	f, err := render.ParseFormat(o.format)
-	if err != nil {
-		return usagef("--format: %v", err)
-	}
-	o.outFormat = f
 	if o.match != "" {
 		re, err := regexp.Compile(o.match)
 		if err != nil {
@@ -190,7 +188,15 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 	elfinspect.SortSymbols(syms, elfinspect.SortKey(o.sort))
 	rep.Symbols = syms
 	if o.outFormat == render.FormatPlain {
-		return plainSymbols(w, rep, o.demangle == "auto" && streamed)
+		if o.files > 1 {
+			// nm's header for each of several files, byte for byte.
+			name := path
+			if o.out.opts.Terminal {
+				name = render.Visible(name)
+			}
+			fmt.Fprintf(w, "\n%s:\n", name)
+		}
+		return plainSymbols(w, rep, o.demangle == "auto" && streamed, o.out.opts.Terminal)
 	}
 	return o.write(w, rep)
 }
@@ -284,17 +290,36 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	t := &render.Table{
 		Title:  strings.Join(head, "\n"),
 		Header: []string{"ADDRESS", "SIZE", "T", "BIND", "VERSION", "NAME"},
+		Kinds:  []render.Kind{render.Fixed, render.Fixed, render.Fixed, render.Fixed, render.Name, render.Name},
 		Right:  []int{1},
-		Elide:  5,
-		Width:  render.Width,
 	}
 	// People read addresses, not zero padding: pad to the widest shown.
 	addrWidth := 8
-	for i := range rep.Symbols {
-		addrWidth = max(addrWidth, (bits.Len64(rep.Symbols[i].Value)+3)/4)
-	}
+	var maxSize uint64
+	verWidth := 0
 	for i := range rep.Symbols {
 		s := &rep.Symbols[i]
+		addrWidth = max(addrWidth, (bits.Len64(s.Value)+3)/4)
+		maxSize = max(maxSize, s.Size)
+		if s.Version != "" {
+			verWidth = max(verWidth, len(versionSuffix(s)))
+		}
+	}
+	// On a narrow line the version goes back after the name, as nm
+	// writes it, and BIND goes (the letter says it: T global, t local,
+	// W weak, u unique), so that the name keeps room to be read.
+	sizeWidth := max(len(strconv.FormatUint(maxSize, 10)), 4)
+	narrow := o.out.opts.Width > 0 && 3*6+1+addrWidth+sizeWidth+1+6+max(verWidth, 7)+24 > o.out.opts.Width
+	if narrow {
+		t.Header = []string{"ADDRESS", "SIZE", "T", "NAME"}
+		t.Kinds = []render.Kind{render.Fixed, render.Fixed, render.Fixed, render.Name}
+	}
+	ncols := len(t.Header)
+	cells := make([]string, len(rep.Symbols)*ncols) // one allocation for every row
+	t.Rows = make([][]string, 0, len(rep.Symbols))
+	for i := range rep.Symbols {
+		s := &rep.Symbols[i]
+		row := cells[i*ncols : i*ncols : (i+1)*ncols]
 		addr := ""
 		if s.Defined || s.Value != 0 {
 			addr = hex0(s.Value, addrWidth)
@@ -307,20 +332,25 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 				name = shortPkg(rep.PluginPath) + "." + rest
 			}
 		}
-		t.Rows = append(t.Rows, []string{addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, name})
+		if narrow {
+			t.Rows = append(t.Rows, append(row, addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), name+ver))
+			continue
+		}
+		t.Rows = append(t.Rows, append(row, addr, strconv.FormatUint(s.Size, 10), s.Letter.String(), s.Bind.String(), ver, name))
 	}
 	if len(t.Rows) == 0 {
-		t.Rows = append(t.Rows, []string{"", "", "", "", "", "(no symbols match)"})
+		t.Rows = append(t.Rows, make([]string, len(t.Header)))
+		t.Rows[0][len(t.Header)-1] = "(no symbols match)"
 	}
 	// Go symbols carry no versions: an empty VERSION column is only noise.
-	if !slices.ContainsFunc(t.Rows, func(r []string) bool { return r[4] != "" }) {
+	if !narrow && !slices.ContainsFunc(t.Rows, func(r []string) bool { return r[4] != "" }) {
 		t.Header = slices.Delete(t.Header, 4, 5)
+		t.Kinds = slices.Delete(t.Kinds, 4, 5)
 		for i := range t.Rows {
 			t.Rows[i] = slices.Delete(t.Rows[i], 4, 5)
 		}
-		t.Elide = 4
 	}
-	if err := t.Write(w, o.outFormat); err != nil {
+	if err := t.Write(w, o.out.opts); err != nil {
 		return err
 	}
 	if rep.packages == nil {
@@ -329,14 +359,13 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	pt := &render.Table{
 		Title:  "\nOther packages (--all lists their symbols, --package PKG one of them)",
 		Header: []string{"PACKAGE", "SYMBOLS"},
+		Kinds:  []render.Kind{render.Path, render.Fixed},
 		Right:  []int{1},
-		Elide:  0,
-		Width:  render.Width,
 	}
 	for _, p := range rep.packages {
 		pt.Rows = append(pt.Rows, []string{p.pkg, strconv.Itoa(p.count)})
 	}
-	return pt.Write(w, o.outFormat)
+	return pt.Write(w, o.out.opts)
 }
 
 // plainSymbols writes an nm-like listing: value (blank when undefined),
@@ -345,7 +374,10 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 // symbols in parallel as it prints them, part by part, and drops each
 // part's demangled names once printed: the listing starts at once and the
 // names are never all in memory.
-func plainSymbols(w io.Writer, rep *symbolsReport, demangle bool) error {
+//
+// On a terminal (visible), names are made visible instead (see
+// render.Visible): a name may hold escape sequences.
+func plainSymbols(w io.Writer, rep *symbolsReport, demangle, visible bool) error {
 	addrWidth := 16
 	if rep.Class == "ELF32" {
 		addrWidth = 8
@@ -356,8 +388,13 @@ func plainSymbols(w io.Writer, rep *symbolsReport, demangle bool) error {
 			s := &part[i]
 			p.Hex(s.Value, addrWidth, !s.Defined && s.Value == 0)
 			p.Field(s.Letter.String())
-			p.Field(s.DisplayName())
-			p.Append(versionSuffix(s))
+			if visible {
+				p.Field(render.Visible(s.DisplayName()))
+				p.Append(render.Visible(versionSuffix(s)))
+			} else {
+				p.Field(s.DisplayName())
+				p.Append(versionSuffix(s))
+			}
 			p.End()
 			if demangle {
 				s.Demangled = ""

@@ -3,8 +3,6 @@ package render
 import (
 	"bufio"
 	"strings"
-
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 // fastRows is the table length from which writeBoxed draws the table
@@ -13,45 +11,23 @@ import (
 // draw the same bytes (TestBoxedMatchesTablewriter holds them to it).
 var fastRows = 2000
 
-// plainCells reports whether every cell is one line without control
-// characters: the tables writeBoxed draws exactly as tablewriter does.
-func plainCells(rows [][]string) bool {
-	for _, r := range rows {
-		for _, c := range r {
-			for i := 0; i < len(c); i++ {
-				if b := c[i]; b < 0x20 || b == 0x7f {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
-// cellWidth is the display width of a cell: its length for ASCII, and
-// tablewriter's own measure (East Asian widths, grapheme clusters) for the
-// rest, so that both draw the same columns.
-func cellWidth(c string) int {
-	for i := 0; i < len(c); i++ {
-		if c[i] >= 0x80 {
-			return twwidth.Width(c)
-		}
-	}
-	return len(c)
-}
-
 // layout measures the columns of a long table: the header padded to n
 // cells, each column's width, and which columns align right.
-func layout(header []string, rows [][]string, n int, right []int) (hdr []string, widths []int, isRight []bool) {
+func layout(header []string, g *grid, right []int) (hdr []string, widths []int, isRight []bool) {
+	n := len(g.cols)
 	hdr = make([]string, n)
 	copy(hdr, header)
 	widths = make([]int, n)
-	for i, h := range hdr {
-		widths[i] = cellWidth(h)
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], cellWidth(c))
+	for c, h := range hdr {
+		widths[c] = DisplayWidth(h)
+		if g.widths != nil {
+			for _, w := range g.widths[c] {
+				widths[c] = max(widths[c], w)
+			}
+			continue
+		}
+		for _, v := range g.cols[c] {
+			widths[c] = max(widths[c], DisplayWidth(v))
 		}
 	}
 	isRight = make([]bool, n)
@@ -65,17 +41,21 @@ func layout(header []string, rows [][]string, n int, right []int) (hdr []string,
 
 // writeCells writes one line of cells between the separators sep (before
 // each cell, after one space of padding) and end, each cell padded to its
-// column's width on the side alignment asks for.
-func writeCells(bw *bufio.Writer, cells []string, widths []int, isRight []bool, sep, end string) {
-	for i, wd := range widths {
+// column's width on the side alignment asks for. cell gives the text of
+// column c and its width (or -1 to measure it).
+func writeCells(bw *bufio.Writer, cell func(c int) (string, int), widths []int, isRight []bool, sep, end string) {
+	for c, wd := range widths {
 		bw.WriteString(sep)
-		c := cells[i]
-		pad := wd - cellWidth(c)
-		if isRight != nil && isRight[i] {
+		v, w := cell(c)
+		if w < 0 {
+			w = DisplayWidth(v)
+		}
+		pad := wd - w
+		if isRight != nil && isRight[c] {
 			writeSpaces(bw, pad)
-			bw.WriteString(c)
+			bw.WriteString(v)
 		} else {
-			bw.WriteString(c)
+			bw.WriteString(v)
 			writeSpaces(bw, pad)
 		}
 		bw.WriteByte(' ')
@@ -83,11 +63,25 @@ func writeCells(bw *bufio.Writer, cells []string, widths []int, isRight []bool, 
 	bw.WriteString(end)
 }
 
+// headerCell and gridCell read the cells of the header and of row i.
+func headerCell(hdr []string) func(int) (string, int) {
+	return func(c int) (string, int) { return hdr[c], -1 }
+}
+
+func gridCell(g *grid, i *int) func(int) (string, int) {
+	return func(c int) (string, int) {
+		if g.widths != nil {
+			return g.cols[c][*i], g.widths[c][*i]
+		}
+		return g.cols[c][*i], -1
+	}
+}
+
 // writeBoxed draws a header and rows in the box-drawing style of the
 // tablewriter renderer the other tables use (tw.StyleLight): one space
 // of padding each side, header left-aligned, columns in right aligned.
-func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
-	hdr, widths, isRight := layout(header, rows, n, right)
+func writeBoxed(bw *bufio.Writer, header []string, g *grid, right []int) {
+	hdr, widths, isRight := layout(header, g, right)
 	rule := func(left, mid, end string) {
 		bw.WriteString(left)
 		for i, wd := range widths {
@@ -100,10 +94,12 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 		bw.WriteByte('\n')
 	}
 	rule("┌", "┬", "┐")
-	writeCells(bw, hdr, widths, nil, "│ ", "│\n")
+	writeCells(bw, headerCell(hdr), widths, nil, "│ ", "│\n")
 	rule("├", "┼", "┤")
-	for _, r := range rows {
-		writeCells(bw, r, widths, isRight, "│ ", "│\n")
+	var i int
+	cell := gridCell(g, &i)
+	for i = 0; i < g.rows; i++ {
+		writeCells(bw, cell, widths, isRight, "│ ", "│\n")
 	}
 	rule("└", "┴", "┘")
 }
@@ -111,9 +107,9 @@ func writeBoxed(bw *bufio.Writer, header []string, rows [][]string, n int, right
 // writeMarkdown draws a header and rows as the tablewriter Markdown
 // renderer does: cells padded to the column width, aligned as their column
 // (the header too), and a separator row of dashes with colons.
-func writeMarkdown(bw *bufio.Writer, header []string, rows [][]string, n int, right []int) {
-	hdr, widths, isRight := layout(header, rows, n, right)
-	writeCells(bw, hdr, widths, isRight, "| ", "|\n")
+func writeMarkdown(bw *bufio.Writer, header []string, g *grid, right []int) {
+	hdr, widths, isRight := layout(header, g, right)
+	writeCells(bw, headerCell(hdr), widths, isRight, "| ", "|\n")
 	for i, wd := range widths {
 		if isRight[i] {
 			bw.WriteString("|" + strings.Repeat("-", wd+1) + ":")
@@ -122,8 +118,10 @@ func writeMarkdown(bw *bufio.Writer, header []string, rows [][]string, n int, ri
 		}
 	}
 	bw.WriteString("|\n")
-	for _, r := range rows {
-		writeCells(bw, r, widths, isRight, "| ", "|\n")
+	var i int
+	cell := gridCell(g, &i)
+	for i = 0; i < g.rows; i++ {
+		writeCells(bw, cell, widths, isRight, "| ", "|\n")
 	}
 }
 

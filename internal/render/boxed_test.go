@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -14,8 +15,7 @@ func TestBoxedMatchesTablewriter(t *testing.T) {
 		Title:  "Symbols",
 		Header: []string{"ADDRESS", "SIZE", "T", "BIND", "VERSION", "NAME"},
 		Right:  []int{1},
-		Elide:  5,
-		Width:  80,
+		Kinds:  []Kind{Fixed, Fixed, Fixed, Fixed, Name, Name},
 		Footer: "note",
 	}
 	for i := 0; i < 300; i++ {
@@ -42,30 +42,49 @@ func TestBoxedMatchesTablewriter(t *testing.T) {
 	defer func(n int) { fastRows = n }(fastRows)
 
 	for _, f := range []Format{FormatTable, FormatMarkdown} {
-		compareFast(t, tbl, f)
+		compareFast(t, tbl, Options{Format: f, Width: 80})
 	}
 	// One-rune columns.
-	compareFast(t, &Table{Header: []string{"A", "B"}, Rows: [][]string{{"x", "1"}, {"", "22"}}, Right: []int{1}}, FormatMarkdown)
+	compareFast(t, &Table{Header: []string{"A", "B"}, Rows: [][]string{{"x", "1"}, {"", "22"}}, Right: []int{1}}, Options{Format: FormatMarkdown})
 }
 
-func compareFast(t *testing.T, tbl *Table, f Format) {
+func compareFast(t *testing.T, tbl *Table, o Options) {
 	t.Helper()
 	var slow, fast bytes.Buffer
 	fastRows = 1 << 30
-	if err := tbl.Write(&slow, f); err != nil {
+	if err := tbl.Write(&slow, o); err != nil {
 		t.Fatal(err)
 	}
 	fastRows = 1
-	if err := tbl.Write(&fast, f); err != nil {
+	if err := tbl.Write(&fast, o); err != nil {
 		t.Fatal(err)
 	}
 	if slow.String() != fast.String() {
 		sl, fl := strings.Split(slow.String(), "\n"), strings.Split(fast.String(), "\n")
 		for i := range min(len(sl), len(fl)) {
 			if sl[i] != fl[i] {
-				t.Fatalf("%s line %d differs:\ntablewriter: %q\nfast:        %q", f, i+1, sl[i], fl[i])
+				t.Fatalf("%s line %d differs:\ntablewriter: %q\nfast:        %q", o.Format, i+1, sl[i], fl[i])
 			}
 		}
 		t.Fatalf("lengths differ: %d vs %d lines", len(sl), len(fl))
+	}
+}
+
+// TestParallelLayoutSame: a table long enough to be laid out on every CPU
+// comes out byte for byte as laid out on one.
+func TestParallelLayoutSame(t *testing.T) {
+	tbl := &Table{Header: []string{"ADDRESS", "NAME", "PATH"}, Kinds: []Kind{Fixed, Name, Path}}
+	for i := range parallelRows + 123 {
+		tbl.Rows = append(tbl.Rows, []string{fmt.Sprintf("%08x", i),
+			fmt.Sprintf("ns%d::vector<std::pair<int, long>, alloc<x%d>>::push_back(value_type const&)", i%97, i),
+			fmt.Sprintf("/usr/lib/x86_64-linux-gnu/dir%d/lib%d.so", i%13, i)})
+	}
+	var one, many bytes.Buffer
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	tbl.Write(&one, Options{Format: FormatTable, Width: 80})
+	runtime.GOMAXPROCS(4)
+	tbl.Write(&many, Options{Format: FormatTable, Width: 80})
+	if one.String() != many.String() {
+		t.Error("the parallel layout differs from the serial one")
 	}
 }

@@ -47,17 +47,16 @@ func JSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// Width is the line width Fields fits its tables to; commands set it from
-// the terminal. Long values wrap at spaces.
-var Width = 100
-
-// Fields writes a titled block of key: value pairs (identity sections and the
-// like). In table and markdown form it is a two-column table; in plain form
-// one "key: value" a line. JSON callers marshal their struct instead.
-func Fields(w io.Writer, f Format, title string, pairs [][2]string) error {
-	t := &Table{Title: title, Header: []string{"", ""}, KeyValue: true, Elide: 1, Wrap: true, Width: Width}
-	for _, p := range pairs {
-		t.Rows = append(t.Rows, []string{p[0], p[1]})
-	}
-	return t.Write(w, f)
+// Options say how a command's output is rendered. Commands pass them in;
+// the package keeps no settings of its own.
+type Options struct {
+	// Format is the output format.
+	Format Format
+	// Width is the number of columns tables and prose lines fit in; 0
+	// means no limit.
+	Width int
+	// Terminal is set when the output goes to a terminal: the plain
+	// format, which otherwise passes names through byte for byte as nm
+	// does, then makes them visible too.
+	Terminal bool
 }

@@ -24,8 +24,7 @@ func sample() *render.Table {
 			{"0x3000", "", "short"},
 		},
 		Right:  []int{1},
-		Elide:  2,
-		Width:  72,
+		Kinds:  []render.Kind{render.Fixed, render.Fixed, render.Name},
 		Footer: "3 symbols",
 	}
 }
@@ -34,7 +33,7 @@ func TestGolden(t *testing.T) {
 	for _, f := range []render.Format{render.FormatTable, render.FormatPlain, render.FormatMarkdown} {
 		t.Run(string(f), func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := sample().Write(&buf, f); err != nil {
+			if err := sample().Write(&buf, render.Options{Format: f, Width: 72}); err != nil {
 				t.Fatal(err)
 			}
 			golden := filepath.Join("testdata", "table."+string(f)+".golden")
@@ -56,7 +55,7 @@ func TestGolden(t *testing.T) {
 
 func TestTableFitsWidth(t *testing.T) {
 	var buf bytes.Buffer
-	if err := sample().Write(&buf, render.FormatTable); err != nil {
+	if err := sample().Write(&buf, render.Options{Format: render.FormatTable, Width: 72}); err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -68,7 +67,7 @@ func TestTableFitsWidth(t *testing.T) {
 
 func TestPlainKeepsFullNames(t *testing.T) {
 	var buf bytes.Buffer
-	if err := sample().Write(&buf, render.FormatPlain); err != nil {
+	if err := sample().Write(&buf, render.Options{Format: render.FormatPlain, Width: 72}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "_M_replace(unsigned long, unsigned long, char const*, unsigned long)") {
@@ -87,7 +86,7 @@ func TestJSONOneLine(t *testing.T) {
 	if got, want := buf.String(), `{"file":"a<b>.so","n":1}`+"\n"; got != want {
 		t.Errorf("JSON = %q, want %q", got, want)
 	}
-	if err := sample().Write(&buf, render.FormatJSON); err == nil {
+	if err := sample().Write(&buf, render.Options{Format: render.FormatJSON, Width: 72}); err == nil {
 		t.Error("a table written as JSON must be refused")
 	}
 }

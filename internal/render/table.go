@@ -4,54 +4,54 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// Table is a titled table of strings.
+// Table is a titled table of strings. Its cells may come straight from a
+// file: Write escapes every one for the medium it writes to.
 type Table struct {
 	// Title, if set, is printed above the table (a "## Title" heading in
-	// Markdown); plain output omits it.
+	// Markdown); plain output omits it. Leading newlines print as blank
+	// lines; further lines print under the first.
 	Title string
 	// Header names the columns. Plain output omits it.
 	Header []string
 	// Rows holds the cells; short rows are padded with empty cells.
 	Rows [][]string
+	// Kinds gives each column's kind, which decides how it gives way when
+	// the table is wider than the line. Columns past its end are Fixed.
+	Kinds []Kind
 	// Right marks columns to align right (numbers, addresses).
 	Right []int
-	// Elide is the index of the column that gives way when the table is
-	// wider than Width: its long cells lose their middle to "…", so every
-	// row stays on one line. -1 (or unset with Width 0) elides nothing.
-	Elide int
-	// Width is the maximum width of a table line in columns; 0 means no limit.
-	Width int
-	// Shrink lists more columns that may be elided, widest first, when
-	// eliding the Elide column is not enough.
-	Shrink []int
-	// Wrap makes the Elide column wrap at spaces onto more lines instead
-	// of losing its middle: for lists and sentences rather than names.
-	Wrap bool
 	// KeyValue marks a two-column key: value table with no header row.
 	KeyValue bool
-	// Footer, if set, is printed under the table (a note, a count).
+	// Footer, if set, is printed under the table (a note, a count), one
+	// paragraph a line.
 	Footer string
 }
 
-// Write renders the table to w in format f. FormatJSON is refused: JSON is
+// Write renders the table to w as o says. FormatJSON is refused: JSON is
 // made from the data, not from its table.
-func (t *Table) Write(w io.Writer, f Format) error {
-	switch f {
-	case FormatPlain:
-		return t.writePlain(w)
-	case FormatTable, FormatMarkdown:
-		return t.writeTable(w, f)
+func (t *Table) Write(w io.Writer, o Options) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := t.write(bw, o); err != nil {
+		return err
 	}
-	return fmt.Errorf("render: a table cannot be written as %s", f)
+	return bw.Flush()
+}
+
+func (t *Table) write(bw *bufio.Writer, o Options) error {
+	switch o.Format {
+	case FormatPlain:
+		return t.writePlain(bw, o)
+	case FormatTable, FormatMarkdown, "":
+		return t.writeTable(bw, o)
+	}
+	return fmt.Errorf("render: a table cannot be written as %s", o.Format)
 }
 
 func (t *Table) ncols() int {
@@ -62,10 +62,17 @@ func (t *Table) ncols() int {
 	return n
 }
 
+func (t *Table) kind(c int) Kind {
+	if c < len(t.Kinds) {
+		return t.Kinds[c]
+	}
+	return Fixed
+}
+
 // writePlain writes one row a line, cells separated by a space; empty cells
 // print as "-" so that every line has the same number of fields for awk.
-func (t *Table) writePlain(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+// Cells go out as they are unless o.Terminal asks for them visible.
+func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 	n := t.ncols()
 	for _, r := range t.Rows {
 		for i := 0; i < n; i++ {
@@ -82,50 +89,55 @@ func (t *Table) writePlain(w io.Writer) error {
 			if t.KeyValue && i == 0 {
 				c += ":"
 			}
+			switch t.kind(i) {
+			case Paths:
+				c = strings.ReplaceAll(c, listSep, ",")
+			case Prose:
+				c = strings.ReplaceAll(c, "\n", " ")
+			}
+			if o.Terminal {
+				c = Visible(c)
+			}
 			bw.WriteString(c)
 		}
 		bw.WriteByte('\n')
 	}
-	return bw.Flush()
+	return nil
 }
 
-func (t *Table) writeTable(w io.Writer, f Format) error {
+func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 	n := t.ncols()
 	if n == 0 {
 		return nil
 	}
-	rows := make([][]string, len(t.Rows))
-	for i, r := range t.Rows {
-		row := make([]string, n)
-		copy(row, r)
-		rows[i] = row
-	}
-	if t.Width > 0 && t.Elide >= 0 && t.Elide < n {
-		t.elide(rows, n, f)
-	}
-
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if t.Title != "" {
-		if f == FormatMarkdown {
-			fmt.Fprintf(bw, "## %s\n\n", t.Title)
-		} else {
-			fmt.Fprintf(bw, "%s\n", t.Title)
+	md := o.Format == FormatMarkdown
+	writeTitle(bw, t.Title, o)
+	g, ok := t.layoutCells(n, o)
+	if !ok && !md && !t.KeyValue && len(t.Header) > 0 {
+		if err := t.writeRecords(bw, n, o); err != nil {
+			return err
 		}
+		writeFooter(bw, t.Footer, o)
+		return nil
 	}
-
-	if len(rows) >= fastRows && !t.KeyValue && len(t.Header) > 0 && plainCells(rows) {
-		if f == FormatMarkdown {
-			writeMarkdown(bw, t.Header, rows, n, t.Right)
-			if t.Footer != "" {
-				fmt.Fprintf(bw, "\n%s\n", t.Footer)
+	header := make([]string, n)
+	for i := range header {
+		if i < len(t.Header) {
+			header[i] = t.Header[i]
+			if md {
+				header[i] = markdownText(header[i])
 			}
-			return bw.Flush()
 		}
-		writeBoxed(bw, t.Header, rows, n, t.Right)
-		if t.Footer != "" {
-			fmt.Fprintf(bw, "%s\n", t.Footer)
+	}
+
+	if g.rows >= fastRows && !t.KeyValue && len(t.Header) > 0 && !g.multi {
+		if md {
+			writeMarkdown(bw, header, g, t.Right)
+		} else {
+			writeBoxed(bw, header, g, t.Right)
 		}
-		return bw.Flush()
+		writeFooter(bw, t.Footer, o)
+		return nil
 	}
 
 	align := make(tw.Alignment, n)
@@ -138,7 +150,7 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 		}
 	}
 	var rend tw.Renderer
-	if f == FormatMarkdown {
+	if md {
 		rend = renderer.NewMarkdown()
 	} else {
 		rend = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})
@@ -153,16 +165,23 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 		tablewriter.WithTrimSpace(tw.Off),
 	}
 	tbl := tablewriter.NewTable(bw, opts...)
-	if !t.KeyValue && len(t.Header) > 0 {
+	if md && t.KeyValue {
+		// A Markdown table needs a header row: an empty one.
 		hdr := make([]any, n)
 		for i := range hdr {
-			if i < len(t.Header) {
-				hdr[i] = t.Header[i]
-			} else {
-				hdr[i] = ""
-			}
+			hdr[i] = " "
 		}
 		tbl.Header(hdr...)
+	} else if !t.KeyValue && len(t.Header) > 0 {
+		hdr := make([]any, n)
+		for i := range hdr {
+			hdr[i] = header[i]
+		}
+		tbl.Header(hdr...)
+	}
+	rows := make([][]string, g.rows)
+	for i := range rows {
+		rows[i] = g.row(i)
 	}
 	if err := tbl.Bulk(rows); err != nil {
 		return err
@@ -170,180 +189,122 @@ func (t *Table) writeTable(w io.Writer, f Format) error {
 	if err := tbl.Render(); err != nil {
 		return err
 	}
-	if t.Footer != "" {
-		if f == FormatMarkdown {
+	writeFooter(bw, t.Footer, o)
+	return nil
+}
+
+// writeRecords draws a table too wide for the line even at its narrowest
+// as one key: value block a row, keys from the header, as psql's expanded
+// display does: nothing is cut that the kind forbids cutting.
+func (t *Table) writeRecords(bw *bufio.Writer, n int, o Options) error {
+	keyW := 0
+	for _, h := range t.Header {
+		keyW = max(keyW, DisplayWidth(h))
+	}
+	avail := max(o.Width-keyW-7, 8)
+	for i, r := range t.Rows {
+		rec := &Table{KeyValue: true, Kinds: []Kind{Fixed, Prose}}
+		for c := range n {
+			cell := ""
+			if c < len(r) {
+				cell = r[c]
+			}
+			k := t.kind(c)
+			ls := strings.Split(visibleCell(cell, k), "\n")
+			for j, l := range ls {
+				if k != Prose && k != Fixed {
+					ls[j] = shorten(l, k, avail)
+				}
+			}
+			key := ""
+			if c < len(t.Header) {
+				key = t.Header[c]
+			}
+			rec.Rows = append(rec.Rows, []string{key, strings.Join(ls, "\n")})
+		}
+		if i > 0 {
 			bw.WriteByte('\n')
 		}
-		fmt.Fprintf(bw, "%s\n", t.Footer)
+		if err := rec.writeTable(bw, o); err != nil {
+			return err
+		}
 	}
-	return bw.Flush()
+	return nil
 }
 
-// elide shortens the cells of column t.Elide so that the table fits in
-// t.Width columns. The cost of the frame is 3 columns a cell plus one.
-func (t *Table) elide(rows [][]string, n int, f Format) {
-	if f == FormatMarkdown {
+// writeTitle writes a table's or a section's title: leading newlines as
+// blank lines, then the first line (a "## " heading in Markdown), then the
+// others, each wrapped to the width.
+func writeTitle(bw *bufio.Writer, title string, o Options) {
+	if title == "" {
 		return
 	}
-	widths := make([]int, n)
-	for i, h := range t.Header {
-		if i < n && !t.KeyValue {
-			widths[i] = utf8.RuneCountInString(h)
-		}
+	rest := strings.TrimLeft(title, "\n")
+	for range len(title) - len(rest) {
+		bw.WriteByte('\n')
 	}
-	for _, r := range rows {
-		for i, c := range r {
-			for _, line := range strings.Split(c, "\n") {
-				widths[i] = max(widths[i], utf8.RuneCountInString(line))
-			}
-		}
-	}
-	total := 3*n + 1
-	for _, wd := range widths {
-		total += wd
-	}
-	if total <= t.Width {
+	if rest == "" {
 		return
 	}
-	// The Elide column gives way first, down to 12 columns; then the
-	// Shrink columns, widest first, down to 12 each.
-	const floor = 12
-	target := slices.Clone(widths)
-	cut := func(c int) {
-		if c < 0 || c >= n || total <= t.Width || target[c] <= floor {
-			return
+	lines := strings.Split(rest, "\n")
+	if o.Format == FormatMarkdown {
+		fmt.Fprintf(bw, "## %s\n\n", markdownText(Visible(lines[0])))
+		for _, l := range lines[1:] {
+			fmt.Fprintf(bw, "%s\n\n", markdownText(Visible(l)))
 		}
-		d := min(total-t.Width, target[c]-floor)
-		target[c] -= d
-		total -= d
+		return
 	}
-	cut(t.Elide)
-	for total > t.Width {
-		best := -1
-		for _, c := range t.Shrink {
-			if c >= 0 && c < n && c != t.Elide && target[c] > floor && (best < 0 || target[c] > target[best]) {
-				best = c
-			}
-		}
-		if best < 0 {
-			break
-		}
-		// Take from the widest column only what brings it to the next widest.
-		next := floor
-		for _, c := range t.Shrink {
-			if c != best && c >= 0 && c < n && c != t.Elide {
-				next = max(next, min(target[c], target[best]-1))
-			}
-		}
-		d := min(total-t.Width, max(target[best]-next, 1))
-		target[best] -= d
-		total -= d
+	for _, l := range lines {
+		writeWrapped(bw, Visible(l), "", "", o.Width)
 	}
-	for c := range n {
-		if target[c] >= widths[c] {
+}
+
+// writeFooter writes the note under a table, one paragraph a line.
+func writeFooter(bw *bufio.Writer, footer string, o Options) {
+	if footer == "" {
+		return
+	}
+	for _, l := range strings.Split(footer, "\n") {
+		if o.Format == FormatMarkdown {
+			fmt.Fprintf(bw, "\n%s\n", markdownText(Visible(l)))
 			continue
 		}
-		for _, r := range rows {
-			if t.Wrap && c == t.Elide {
-				r[c] = WrapText(r[c], target[c])
-			} else {
-				r[c] = ElideName(r[c], target[c])
-			}
-		}
+		// Keep a line's own indentation on every line it wraps onto.
+		ind := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		writeWrapped(bw, Visible(strings.TrimLeft(l, " ")), ind, ind+"  ", o.Width)
 	}
 }
 
-// WrapText breaks s into lines of at most n runes at spaces; a word longer
-// than n is elided. Lines are joined with "\n", which tables render as one
-// cell of several lines.
-func WrapText(s string, n int) string {
-	var lines []string
-	var cur []rune
-	for _, word := range strings.Fields(s) {
-		wr := []rune(word)
-		if len(wr) > n {
-			word = Elide(word, n)
-			wr = []rune(word)
-		}
-		if len(cur) > 0 && len(cur)+1+len(wr) > n {
-			lines = append(lines, string(cur))
-			cur = cur[:0]
-		}
-		if len(cur) > 0 {
-			cur = append(cur, ' ')
-		}
-		cur = append(cur, wr...)
+// writeWrapped writes visible text wrapped to width columns, the first
+// line after first, the others after rest.
+func writeWrapped(bw *bufio.Writer, s, first, rest string, width int) {
+	if width <= 0 || DisplayWidth(first)+DisplayWidth(s) <= width && strings.IndexByte(s, '\n') < 0 {
+		// A line that fits keeps its spacing as it is.
+		bw.WriteString(first)
+		bw.WriteString(s)
+		bw.WriteByte('\n')
+		return
 	}
-	if len(cur) > 0 || len(lines) == 0 {
-		lines = append(lines, string(cur))
-	}
-	return strings.Join(lines, "\n")
-}
-
-// ElideName shortens a symbol name to at most n runes the way a reader
-// would: first it collapses the contents of top-level template or type
-// argument lists, longest first ("std::basic_string<…>::append(char
-// const*)"), keeping the function name and parameters in view; if that is
-// not enough it elides the middle (see Elide).
-func ElideName(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	for len(rs) > n {
-		lo, hi := longestGroup(rs)
-		if hi-lo < 2 {
-			break
-		}
-		rs = append(rs[:lo+1], append([]rune{'…'}, rs[hi:]...)...)
-	}
-	if len(rs) <= n {
-		return string(rs)
-	}
-	// Keep a little of the start (the namespace) and as much of the end
-	// (the name and parameters) as fits.
-	head := min((n-1)*2/5, 10)
-	return string(rs[:head]) + "…" + string(rs[len(rs)-(n-1-head):])
-}
-
-// longestGroup finds the longest top-level <...> or [...] group of rs with
-// more than one rune inside, returning the indexes of its brackets, or
-// (0, 0). Unbalanced brackets (operator<, operator>>) stop the search.
-func longestGroup(rs []rune) (lo, hi int) {
-	depth, start := 0, 0
-	var open, close rune
-	for i, r := range rs {
-		switch {
-		case depth == 0 && (r == '<' || r == '['):
-			open, close = r, '>'
-			if r == '[' {
-				close = ']'
-			}
-			depth, start = 1, i
-		case depth > 0 && r == open:
-			depth++
-		case depth > 0 && r == close:
-			depth--
-			if depth == 0 && i-start-1 > 1 && i-start > hi-lo {
-				lo, hi = start, i
-			}
+	// The text's own indentation stays on its first line and, two
+	// columns deeper, on the lines it wraps onto.
+	if ind := s[:len(s)-len(strings.TrimLeft(s, " "))]; ind != "" {
+		first += ind
+		s = s[len(ind):]
+		if DisplayWidth(rest) < DisplayWidth(first)+2 {
+			rest = strings.Repeat(" ", DisplayWidth(first)+2)
 		}
 	}
-	if depth != 0 && hi == 0 {
-		return 0, 0
+	n := 1 << 30
+	if width > 0 {
+		n = max(width-max(DisplayWidth(first), DisplayWidth(rest)), 8)
 	}
-	return lo, hi
-}
-
-// Elide shortens s to at most n runes by replacing its middle with "…",
-// keeping more of the end than of the start: the end of a C++ or Go name
-// (the function and its parameters) says more than its namespaces.
-func Elide(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n || n < 3 {
-		return s
+	for i, line := range strings.Split(WrapText(s, n), "\n") {
+		if i == 0 {
+			bw.WriteString(first)
+		} else {
+			bw.WriteString(rest)
+		}
+		bw.WriteString(line)
+		bw.WriteByte('\n')
 	}
-	head := (n - 1) * 2 / 5
-	tail := n - 1 - head
-	return strings.Join([]string{string(rs[:head]), "…", string(rs[len(rs)-tail:])}, "")
 }
