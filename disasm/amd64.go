@@ -213,7 +213,7 @@ func labelMorestack(insts []Inst, i int, entry uint64, d *Disassembler) {
 			continue
 		}
 		if !inListing {
-			insts[j].Prologue = fmt.Sprintf("stack too small: to %#x, which calls %s (beyond this listing)", target, noteName(tail[n].Note))
+			insts[j].Prologue = fmt.Sprintf("stack too small: to %#x, which calls %s", target, noteName(tail[n].Note))
 			return
 		}
 		insts[j].Prologue = fmt.Sprintf("stack too small: to the morestack call at %#x", tail[n].Addr)
