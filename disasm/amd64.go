@@ -28,6 +28,8 @@ type decoded struct {
 	call bool // a call (bl on arm64)
 	jump bool // an unconditional jump
 	cond bool // a conditional branch
+
+	truncated bool // the bytes end inside the instruction
 }
 
 // arch is one machine architecture.
@@ -74,7 +76,7 @@ func (a x86Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 	}
 	inst, err := x86asm.Decode(code, a.mode)
 	if err != nil || inst.Len == 0 {
-		return decoded{Inst: Inst{Len: 1, Text: "(bad)", Bad: true}}, false
+		return decoded{Inst: Inst{Len: 1, Text: "(bad)", Bad: true}, truncated: err == x86asm.ErrTruncated}, false
 	}
 	if len(code) < 15 && inst.Op == 0 {
 		// x86asm takes the first byte of an instruction cut short as a
@@ -82,7 +84,7 @@ func (a x86Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 		var pad [15]byte
 		copy(pad[:], code)
 		if full, err := x86asm.Decode(pad[:], a.mode); err == nil && full.Len > len(code) {
-			return decoded{Inst: Inst{Len: 1, Text: "(bad)", Bad: true}}, false
+			return decoded{Inst: Inst{Len: 1, Text: "(bad)", Bad: true}, truncated: true}, false
 		}
 	}
 	var d decoded

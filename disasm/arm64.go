@@ -19,7 +19,7 @@ func (arm64Arch) maxLen() int  { return 4 }
 
 func (arm64Arch) decode(code []byte, pc uint64, syn Syntax) (decoded, bool) {
 	if len(code) < 4 {
-		return decoded{Inst: Inst{Len: len(code), Text: "(bad)", Bad: true}}, false
+		return decoded{Inst: Inst{Len: len(code), Text: "(bad)", Bad: true}, truncated: true}, false
 	}
 	inst, err := arm64asm.Decode(code[:4])
 	if err != nil {

@@ -219,7 +219,7 @@ func (d *Disassembler) At(addr uint64, opt Options) (l *Listing, err error) {
 }
 
 // decode decodes [addr, addr+size), or opt.Count instructions from addr
-// when a count is given (size then only bounds nothing).
+// when a count is given (then only the section bounds them).
 func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) (*Listing, error) {
 	if opt.Syntax == "" {
 		opt.Syntax = SyntaxGNU
@@ -239,10 +239,9 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 			end = addr + size
 		}
 	}
-	// Read what the listing can need: the range, or for a count at most
-	// count×maxLen bytes of it.
-	// The last instruction may run past the symbol's end: read one more
-	// instruction's worth, within the section.
+	// Read what the listing can need: the range and one more
+	// instruction's worth (the last instruction may run past the symbol's
+	// end), within the section; for a count, at most count×maxLen bytes.
 	n := min(end-addr+uint64(d.arch.maxLen()), secEnd-addr)
 	if opt.Count > 0 {
 		n = min(n, uint64(opt.Count)*uint64(d.arch.maxLen()))
@@ -264,7 +263,7 @@ func (d *Disassembler) decode(name string, off, addr, size uint64, opt Options) 
 	pc := addr
 	for len(code) > 0 && (opt.Count == 0 && pc < end || opt.Count > 0 && len(l.Insts) < opt.Count) {
 		in, ok := d.arch.decode(code, pc, opt.Syntax)
-		if !ok && len(code) < d.arch.maxLen() && (short != "" || codeEnd == secEnd) {
+		if !ok && in.truncated && (short != "" || codeEnd == secEnd) {
 			// Too few bytes left for a whole instruction: stop, and say so.
 			where := short
 			if where == "" {

@@ -260,6 +260,16 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("cut section, count: %+v, %v", l, err)
 	}
 
+	// An invalid byte at the very end of the section is "(bad)", as
+	// objdump shows it, not code cut short.
+	bad := synth{machine: elf.EM_X86_64, code: []byte{0xc3, 0x06}, codeAddr: 0x1000,
+		syms: []synthSym{{name: "g", value: 0x1000, size: 2, typ: elf.STT_FUNC}}}
+	db, _ := openBytes(t, bad.build())
+	l, err = db.Disassemble(lookupOneErr(t, db, "g"), disasm.Options{})
+	if err != nil || len(l.Insts) != 2 || !l.Insts[1].Bad || l.Insts[1].Text != "(bad)" || l.Stopped != "" {
+		t.Errorf("bad byte at the end: %+v, %v", l, err)
+	}
+
 	// The file ends 9 bytes into the code: the lea and the ret decode.
 	trunc := base
 	trunc.atEnd = true
