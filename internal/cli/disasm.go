@@ -28,7 +28,7 @@ type disasmOptions struct {
 func newDisasmCmd() *cobra.Command {
 	o := &disasmOptions{}
 	cmd := &cobra.Command{
-		Use:   "disasm [--syntax gnu|intel|go] [--count N] [--source] [--format plain|table|markdown|json] FILE SYMBOL|ADDRESS...",
+		Use:   "disasm [--syntax gnu|intel|go] [--count N] [--source] [--format plain|table|markdown|json | --json] FILE SYMBOL|ADDRESS...",
 		Short: "Show the machine code of functions, annotated from the file: PLT and GOT names, the Go prologue, source lines",
 		Long: `Decode the machine code of each SYMBOL or ADDRESS of FILE, without loading it
 (x86-64, 386 and AArch64, decoded with golang.org/x/arch).
