@@ -55,7 +55,7 @@ objdump -d --no-show-raw-insn in the gnu syntax.`,
   soinspect disasm --count 4 bin/plugins/plugin1.so init.0
   soinspect disasm --source --format markdown bin/plugins/plugin1.so plugin1.Run
   soinspect disasm --format plain /lib/x86_64-linux-gnu/libc.so.6 puts`,
-		Args: minArgs(2, "disasm: FILE and at least one SYMBOL or ADDRESS are required"),
+		Args: minArgs(2, "FILE and at least one SYMBOL or ADDRESS are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(cmd); err != nil {
 				return err
@@ -78,10 +78,10 @@ func (o *disasmOptions) validate(cmd *cobra.Command) error {
 	o.outFormat = o.out.opts.Format
 	var err error
 	if o.syn, err = disasm.ParseSyntax(o.syntax); err != nil {
-		return usagef("disasm: --syntax: %v", err)
+		return usagef("--syntax: %v", err)
 	}
 	if o.count < 0 {
-		return usagef("disasm: --count: want a positive number, not %d", o.count)
+		return usagef("--count: want a positive number, not %d", o.count)
 	}
 	return nil
 }
