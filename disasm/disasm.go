@@ -139,6 +139,9 @@ type Disassembler struct {
 	secMu sync.Mutex
 	secs  map[*elf.Section][]byte // code sections read whole
 
+	ppOnce sync.Once
+	pp     string // the Go plugin's pluginpath
+
 	srcOnce sync.Once
 	src     *sourceTable
 }

@@ -400,3 +400,30 @@ func TestNamesAreQuoted(t *testing.T) {
 		t.Errorf("error %v holds the raw name", err)
 	}
 }
+
+// TestConcurrentListings decodes plugin1's functions from several
+// goroutines through one Disassembler, as the CLI does (run with -race).
+func TestConcurrentListings(t *testing.T) {
+	d := open(t, specimen.Path(t, "plugin1.so"))
+	fns, err := d.Funcs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns = fns[:min(len(fns), 200)]
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < len(fns); i += 4 {
+				if _, err := d.Disassemble(fns[i], disasm.Options{Source: i%2 == 0}); err != nil {
+					t.Error(err)
+				}
+				if _, err := d.Lookup("init"); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

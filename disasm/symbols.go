@@ -414,15 +414,17 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 	return nil, fmt.Errorf("no symbol %s", quoteName(name))
 }
 
+// pluginPath is the Go plugin's pluginpath, read once, or "".
 func (d *Disassembler) pluginPath() string {
-	if d.f.Kind() != elfinspect.KindGoPlugin {
-		return ""
-	}
-	pi, err := goplugin.Read(d.f)
-	if err != nil {
-		return ""
-	}
-	return pi.PluginPath
+	d.ppOnce.Do(func() {
+		if d.f.Kind() != elfinspect.KindGoPlugin {
+			return
+		}
+		if pi, err := goplugin.Read(d.f); err == nil {
+			d.pp = pi.PluginPath
+		}
+	})
+	return d.pp
 }
 
 func isDigits(s string) bool {
