@@ -129,12 +129,13 @@ type Disassembler struct {
 
 	goBuilt bool // the file was built by Go: look for Go prologues
 
-	once    sync.Once
-	syms    *symIndex
-	plt     map[uint64]string // PLT stub address → "name@plt"
-	pltLo   uint64            // the span of the PLT sections
-	pltHi   uint64
-	initErr error
+	once     sync.Once
+	syms     *symIndex
+	plt      map[uint64]string // PLT stub address → "name@plt"
+	pltLo    uint64            // the span of the PLT sections
+	pltHi    uint64
+	pltSizes map[uint64]uint64 // PLT stub address → its size
+	initErr  error
 
 	secMu sync.Mutex
 	secs  map[*elf.Section][]byte // code sections read whole

@@ -162,6 +162,14 @@ func TestCAnnotations(t *testing.T) {
 			t.Errorf("no instruction notes %q; notes: %v", want, notes)
 		}
 	}
+	// The stub itself, by the name objdump gives it: it jumps through
+	// puts's GOT slot.
+	stub := lookupOne(t, d, "puts@plt")
+	sl, err := d.Disassemble(stub, disasm.Options{})
+	if err != nil || len(sl.Insts) == 0 || !strings.HasPrefix(sl.Insts[0].Text, "jmp *") || sl.Insts[0].Note != "GOT entry of puts" || sl.End != stub.Addr+stub.Size {
+		t.Errorf("puts@plt: %+v, %v", sl, err)
+	}
+
 	specimen.NeedTool(t, "addr2line")
 	var addrs []string
 	for _, in := range l.Insts {

@@ -196,6 +196,12 @@ func (d *Disassembler) gotEntry(addr uint64) string {
 	if s := im.SymbolAt(addr); s != "" {
 		return "GOT entry of " + quoteName(s)
 	}
+	if r, ok := im.RelocAt(addr); ok && d.isIRelative(r.Type) {
+		if e, ok := d.syms.at(uint64(r.Addend)); ok {
+			return "GOT entry of " + quoteName(e.name) + " (an ifunc: its resolver's choice)"
+		}
+		return fmt.Sprintf("GOT entry of the ifunc resolved by %#x", r.Addend)
+	}
 	sec := d.sectionOf(addr)
 	if !strings.HasPrefix(sec, ".got") {
 		return ""
@@ -227,6 +233,7 @@ func (d *Disassembler) sectionOf(addr uint64) string {
 // whose GOT slot it jumps through.
 func (d *Disassembler) readPLT() map[uint64]string {
 	plt := map[uint64]string{}
+	d.pltSizes = map[uint64]uint64{}
 	d.rd.Lock()
 	defer d.rd.Unlock()
 	im, err := d.rd.Image()
@@ -258,6 +265,9 @@ func (d *Disassembler) readPLT() map[uint64]string {
 				continue
 			}
 			r, ok := im.RelocAt(got)
+			if ok {
+				d.pltSizes[s.Addr+off] = step
+			}
 			switch {
 			case !ok:
 			case r.Sym != "":
@@ -363,6 +373,19 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 	if out := exact(name); len(out) > 0 {
 		return out, nil
 	}
+	if strings.HasSuffix(name, "@plt") {
+		// A PLT stub, named as objdump names it.
+		var out []Func
+		for addr, n := range d.plt {
+			if n == name {
+				out = append(out, Func{Name: n, Addr: addr, Size: d.pltSizes[addr], Type: elf.STT_FUNC})
+			}
+		}
+		if len(out) > 0 {
+			slices.SortFunc(out, func(a, b Func) int { return cmpUint(a.Addr, b.Addr) })
+			return out, nil
+		}
+	}
 	if base, _, ok := strings.Cut(name, "@"); ok && base != "" {
 		if out := exact(base); len(out) > 0 {
 			return out, nil
@@ -448,4 +471,14 @@ func initNumber(s string) int {
 	}
 	n, _ := strconv.Atoi(rest)
 	return n
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
