@@ -35,9 +35,9 @@ func newDisasmCmd() *cobra.Command {
 
 A SYMBOL is found as symbols shows it: its raw name (with or without
 @VERSION), its demangled C++ name (with or without the parameters), a Go name
-by the last element of its package path (plugin1.Run), and in a Go plugin a
+by the last element of its package path (plugin1.Run), in a Go plugin a
 name of the plugin's own package (Run, init.0; init means all of the plugin's
-init functions in order). A symbol is decoded over its size; an ADDRESS
+init functions in order), and a PLT stub as objdump names it (puts@plt). A symbol is decoded over its size; an ADDRESS
 (0x1c58c0, or bare hex that names no symbol) to the end of the function
 holding it, or 16 instructions.
 
