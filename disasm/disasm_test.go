@@ -435,3 +435,20 @@ func TestConcurrentListings(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestLookupNames: a symbol is found by its demangled C++ name, with or
+// without parameters, and by its name with a version.
+func TestLookupNames(t *testing.T) {
+	d := open(t, specimen.SysLib(t, "libstdc++.so.6"))
+	if fn := lookupOne(t, d, "std::terminate()"); fn.Name != "_ZSt9terminatev" {
+		t.Errorf("std::terminate() is %s", fn.Name)
+	}
+	if fn := lookupOne(t, d, "std::uncaught_exceptions"); !strings.HasPrefix(fn.Name, "_ZSt19uncaught_exceptionsv") {
+		t.Errorf("std::uncaught_exceptions is %s", fn.Name)
+	}
+	libc := open(t, specimen.SysLib(t, "libc.so.6"))
+	a, b := lookupOne(t, libc, "puts"), lookupOne(t, libc, "puts@@GLIBC_2.2.5")
+	if a.Addr != b.Addr || a.Addr == 0 {
+		t.Errorf("puts at %#x, puts@@GLIBC_2.2.5 at %#x", a.Addr, b.Addr)
+	}
+}
