@@ -2,9 +2,11 @@ package elfinspect
 
 import (
 	"debug/buildinfo"
-	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // BuildInfo is the Go build information embedded in a Go binary (the
@@ -59,14 +61,10 @@ func (b *BuildInfo) Setting(key string) (string, bool) {
 // wrapping the debug/buildinfo error if f is not a Go binary or carries no
 // build information.
 func (f *File) BuildInfo() (bi *BuildInfo, err error) {
-	defer func() {
-		if p := recover(); p != nil && catchPanics {
-			bi, err = nil, &FormatError{Off: -1, Msg: fmt.Sprint("malformed Go build info: ", p)}
-		}
-	}()
+	defer guard.Recover(func(p any) { bi, err = nil, f.wrap("read Go build info", elfread.PanicError("Go build info", p)) })
 	info, err := buildinfo.Read(io.NewSectionReader(f.r, 0, f.Size))
 	if err != nil {
-		return nil, fmt.Errorf("could not read Go build info: %w", err)
+		return nil, f.wrap("read Go build info", err)
 	}
 	return convertBuildInfo(info), nil
 }
@@ -94,7 +92,3 @@ func convertModule(m *debug.Module) Module {
 	}
 	return out
 }
-
-// catchPanics turns a panic while reading a file into a FormatError, so that
-// none escapes the package. The fuzz tests turn it off to see the panics.
-var catchPanics = true

@@ -3,7 +3,10 @@ package elfinspect
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
 	"strings"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Kind classifies the file: which toolchain built it and how it is meant to
@@ -11,11 +14,7 @@ import (
 // settings name the -buildmode; without them, by the symbols and notes the
 // Go linker leaves for each build mode.
 func (f *File) Kind() (k Kind) {
-	defer func() {
-		if recover() != nil { // debug/elf is not hardened: a malformed .dynamic
-			k = KindOther
-		}
-	}()
+	defer guard.Recover(func(any) { k = KindOther })
 	switch f.elf.Type {
 	case elf.ET_REL:
 		return KindRelocatable
@@ -130,7 +129,8 @@ func (f *File) isPIE() bool {
 // returns "": only ET_DYN objects load, and glibc refuses one flagged
 // DF_1_PIE, a position-independent executable. An ET_DYN with an
 // interpreter but without that flag (pam_cap.so, libc.so.6) loads.
-func (f *File) DlopenProblem() string {
+func (f *File) DlopenProblem() (problem string) {
+	defer guard.Recover(func(p any) { problem = fmt.Sprint("malformed dynamic section: ", p) })
 	switch f.elf.Type {
 	case elf.ET_DYN:
 	case elf.ET_EXEC:

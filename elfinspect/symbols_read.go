@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // DynamicSymbols returns the entries of .dynsym in table order, without the
@@ -28,11 +29,7 @@ func (f *File) StaticSymbols() ([]Symbol, error) { return f.Symbols(TableSymtab)
 // per-symbol allocation except for Go names, so it is cheap even for the
 // 46,000 dynamic symbols of libLLVM.
 func (f *File) Symbols(t Table) (syms []Symbol, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			syms, err = nil, f.wrap(&FormatError{Off: -1, Msg: fmt.Sprint("malformed symbol table: ", p)})
-		}
-	}()
+	defer guard.Recover(func(p any) { syms, err = nil, f.wrap("read symbols", elfread.PanicError("symbol table", p)) })
 	var typ elf.SectionType
 	switch t {
 	case TableDynsym:
@@ -42,6 +39,9 @@ func (f *File) Symbols(t Table) (syms []Symbol, err error) {
 	default:
 		return nil, fmt.Errorf("elfinspect: unknown symbol table %d", t)
 	}
+	if f.dyn != nil {
+		return f.damagedSymbols(t)
+	}
 	idx := -1
 	for i, s := range f.elf.Sections {
 		if s.Type == typ {
@@ -50,20 +50,13 @@ func (f *File) Symbols(t Table) (syms []Symbol, err error) {
 		}
 	}
 	if idx < 0 {
-		return nil, f.wrap(fmt.Errorf("%w (no .%s section)", ErrNoSymbols, t))
+		return nil, f.wrap("read symbols", fmt.Errorf("%w (no .%s section)", ErrNoSymbols, t))
 	}
 	st, err := f.loadSymtab(t, idx)
 	if err != nil {
-		return nil, f.wrap(err)
+		return nil, f.wrap("read symbols", err)
 	}
 	return st.list(), nil
-}
-
-func (f *File) wrap(err error) error {
-	if f.Path == "" {
-		return err
-	}
-	return fmt.Errorf("%s: %w", f.Path, err)
 }
 
 // symReader is a symbol table read into memory, with what is needed to decode it.

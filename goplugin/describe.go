@@ -10,6 +10,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Description is an honest account of any ELF file for `soinspect plugin`:
@@ -52,16 +53,12 @@ type DynSymCounts struct {
 // Describe gives an account of f whatever it is. It fails only when f
 // cannot be read at all; what cannot be learned is said in Notes.
 func Describe(f *elfinspect.File) (d *Description, err error) {
-	defer func() {
-		if p := recover(); p != nil && catchPanics {
-			d, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
-		}
-	}()
+	defer guard.Recover(func(p any) { d, err = nil, pathError(f, "describe", elfread.PanicError("ELF file", p)) })
 	d = &Description{File: f.Path, Arch: f.Arch()}
 	note := func(format string, args ...any) { d.Notes = append(d.Notes, fmt.Sprintf(format, args...)) }
 	im, done, err := image(f)
 	if err != nil {
-		return nil, err
+		return nil, pathError(f, "describe", err)
 	}
 	defer done()
 	mode := ""
@@ -98,19 +95,15 @@ func Describe(f *elfinspect.File) (d *Description, err error) {
 // pairing each C-named .dynsym function with cgo's "_cgoexp_<hash>_<Name>"
 // wrapper, which survives stripping.
 func CExports(f *elfinspect.File) (exps []CExport, err error) {
-	defer func() {
-		if p := recover(); p != nil && catchPanics {
-			exps, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
-		}
-	}()
+	defer guard.Recover(func(p any) { exps, err = nil, pathError(f, "read C exports", elfread.PanicError("ELF file", p)) })
 	im, done, err := image(f)
 	if err != nil {
-		return nil, err
+		return nil, pathError(f, "read C exports", err)
 	}
 	defer done()
 	dyn, err := im.Dynsym()
 	if err != nil {
-		return nil, err
+		return nil, pathError(f, "read C exports", err)
 	}
 	_, exps = scanCExports(dyn)
 	return exps, nil
@@ -195,11 +188,12 @@ var ErrNoPackageHashes = errors.New("no exported package hashes")
 // plugin's PackageHashes against, when the host is the first module to
 // define them. Works for plugins too (their own copies).
 func PackageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
-	defer func() {
-		if p := recover(); p != nil && catchPanics {
-			hs, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed ELF: ", p)}
-		}
-	}()
+	defer guard.Recover(func(p any) { hs, err = nil, pathError(f, "read package hashes", elfread.PanicError("ELF file", p)) })
+	hs, err = packageHashes(f)
+	return hs, pathError(f, "read package hashes", err)
+}
+
+func packageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
 	im, done, err := image(f)
 	if err != nil {
 		return nil, err

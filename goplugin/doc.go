@@ -15,5 +15,7 @@
 //
 // The readers share one memory image per file with package plugincheck:
 // reading the same File twice reads its tables once. Malformed input gives
-// an error or a note, never a panic, a hang or unbounded memory.
+// an error or a note, never a panic, a hang or unbounded memory. An error
+// names the file once, as an *elfinspect.Error wrapping what is wrong
+// (ErrNotPlugin, ErrNoPackageHashes, an *elfinspect.FormatError).
 package goplugin

@@ -25,8 +25,9 @@ func ExampleRead() {
 	}
 	defer f.Close()
 	pi, err := goplugin.Read(f)
-	if errors.Is(err, goplugin.ErrNotPlugin) {
-		fmt.Println(err)
+	var e *elfinspect.Error // err names the file: "/path/to/x: not a Go plugin: ..."
+	if errors.Is(err, goplugin.ErrNotPlugin) && errors.As(err, &e) {
+		fmt.Printf("%s: %v\n", e.Op, e.Err)
 		return
 	} else if err != nil {
 		fmt.Println(err)
@@ -36,7 +37,7 @@ func ExampleRead() {
 	for _, e := range pi.Exports {
 		fmt.Printf("%s %s %s\n", e.Kind, e.Name, e.Type)
 	}
-	// Output: not a Go plugin: Go binary built with -buildmode=exe
+	// Output: read plugin: not a Go plugin: Go binary built with -buildmode=exe
 }
 
 // ExampleDescribe gives an account of any ELF file: here the running

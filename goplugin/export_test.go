@@ -7,6 +7,3 @@ func ForgetLayoutForTest(release string) (restore func()) {
 	delete(moduledataLayouts, release)
 	return func() { moduledataLayouts[release] = l }
 }
-
-// SetCatchPanicsForTest sets whether the readers turn panics into errors.
-func SetCatchPanicsForTest(on bool) { catchPanics = on }

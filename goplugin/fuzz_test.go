@@ -10,7 +10,11 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/plugincheck"
 )
+
+// fuzzReqs are requirements of the kinds the CLI's --require takes.
+var fuzzReqs = []plugincheck.Requirement{{Name: "Run", Type: "func() string"}, {Name: "V", Type: "*int"}}
 
 // FuzzPlugin feeds mutated plugins to the anatomy readers: no panic, no
 // hang, bounded memory. An input starting with the ELF magic is a whole
@@ -35,8 +39,6 @@ func FuzzPlugin(f *testing.F) {
 		if !bytes.HasPrefix(in, []byte(elf.ELFMAG)) {
 			data = applyFuzzPatches(base, in)
 		}
-		goplugin.SetCatchPanicsForTest(false)
-		defer goplugin.SetCatchPanicsForTest(true)
 		ef, err := elfinspect.NewFile(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
@@ -51,6 +53,10 @@ func FuzzPlugin(f *testing.F) {
 		goplugin.Describe(ef)
 		goplugin.PackageHashes(ef)
 		goplugin.CExports(ef)
+		// plugin.Open's model reads the same tables, the file as host and
+		// as plugin.
+		plugincheck.NewChecker(ef).Check(ef, fuzzReqs)
+		plugincheck.NewChecker(nil).Check(ef, nil)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // ErrNotPlugin is returned (wrapped) by Read for a file that is not a Go
@@ -128,24 +129,20 @@ type PackageHash struct {
 // exports are the .dynsym symbols under "<pluginpath>.", without types, and
 // Notes says why. Malformed input gives an error or a Note, never a panic.
 func Read(f *elfinspect.File) (pi *Plugin, err error) {
-	defer func() {
-		if p := recover(); p != nil && catchPanics {
-			pi, err = nil, &elfinspect.FormatError{Off: -1, Msg: fmt.Sprint("malformed Go plugin: ", p)}
-		}
-	}()
+	defer guard.Recover(func(p any) { pi, err = nil, pathError(f, "read plugin", elfread.PanicError("Go plugin", p)) })
 	bi, err := f.BuildInfo()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotPlugin, err)
+		return nil, pathError(f, "read plugin", fmt.Errorf("%w: %w", ErrNotPlugin, bare(f, err)))
 	}
 	if mode, _ := bi.Setting("-buildmode"); mode != "plugin" {
 		if mode == "" {
 			mode = "unknown"
 		}
-		return nil, fmt.Errorf("%w: Go binary built with -buildmode=%s", ErrNotPlugin, mode)
+		return nil, pathError(f, "read plugin", fmt.Errorf("%w: Go binary built with -buildmode=%s", ErrNotPlugin, mode))
 	}
 	im, done, err := image(f)
 	if err != nil {
-		return nil, err
+		return nil, pathError(f, "read plugin", err)
 	}
 	defer done()
 	return readPlugin(f, im, bi), nil
@@ -155,6 +152,7 @@ func Read(f *elfinspect.File) (pi *Plugin, err error) {
 func readPlugin(f *elfinspect.File, im *elfread.Image, bi *elfinspect.BuildInfo) *Plugin {
 	pi := &Plugin{File: f.Path, Arch: f.Arch(), GoVersion: bi.GoVersion, Build: bi, Exports: []Export{}}
 	pr := &pluginReader{im: im, pi: pi}
+	guard.Point("goplugin.readPlugin")
 	if im.RelocErr() != nil {
 		pr.note("dynamic relocations not applied: %v", im.RelocErr())
 	}

@@ -19,6 +19,22 @@ func image(f *elfinspect.File) (im *elfread.Image, done func(), err error) {
 	return im, rd.Unlock, nil
 }
 
-// catchPanics turns a panic while reading a file into a FormatError, so that
-// none escapes the package. The fuzz tests turn it off to see the panics.
-var catchPanics = true
+// pathError names f's file in err once, as elfinspect does, with op saying
+// what was being done; an elfinspect error naming the file already gives
+// up its own name and operation first. A File without a name (NewFile)
+// leaves err as it is.
+func pathError(f *elfinspect.File, op string, err error) error {
+	if err == nil || f.Path == "" {
+		return err
+	}
+	return &elfinspect.Error{Op: op, Path: f.Path, Err: bare(f, err)}
+}
+
+// bare is err without the *elfinspect.Error an elfinspect method puts around
+// it to name f's file.
+func bare(f *elfinspect.File, err error) error {
+	if pe, ok := err.(*elfinspect.Error); ok && pe.Path == f.Path {
+		return pe.Err
+	}
+	return err
+}

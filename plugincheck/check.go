@@ -13,6 +13,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Checker predicts, without loading anything, what one host process gets
@@ -88,12 +89,10 @@ type hostFacts struct {
 
 func readHostFacts(host *elfinspect.File) (h *hostFacts) {
 	h = &hostFacts{f: host}
-	defer func() {
-		if p := recover(); p != nil {
-			h = &hostFacts{f: host, outcome: OutcomeCannotOpen, errText: "host unreadable",
-				problem: &Reason{Code: ReasonHostNotGo, Fatal: true, Message: fmt.Sprint("the host is malformed: ", p)}}
-		}
-	}()
+	defer guard.Recover(func(p any) {
+		h = &hostFacts{f: host, outcome: OutcomeCannotOpen, errText: "host unreadable",
+			problem: &Reason{Code: ReasonHostNotGo, Fatal: true, Message: fmt.Sprint("the host is malformed: ", p)}}
+	})
 	if host == nil {
 		h.problem = &Reason{Code: ReasonHostNotGo, Message: "no host file", Fatal: true}
 		h.outcome, h.errText = OutcomeCannotOpen, "no host"
@@ -102,7 +101,7 @@ func readHostFacts(host *elfinspect.File) (h *hostFacts) {
 	bi, err := host.BuildInfo()
 	if err != nil || !host.IsGo() {
 		h.problem = &Reason{Code: ReasonHostNotGo, Fatal: true,
-			Message: fmt.Sprintf("the host %s is not a Go program (%s): plugin.Open is a Go API", host.Path, safeKind(host))}
+			Message: fmt.Sprintf("the host %s is not a Go program (%s): plugin.Open is a Go API", host.Path, host.Kind())}
 		h.outcome, h.errText = OutcomeCannotOpen, "host is not a Go program"
 		return h
 	}
@@ -113,7 +112,7 @@ func readHostFacts(host *elfinspect.File) (h *hostFacts) {
 		h.outcome, h.errText = OutcomeCannotOpen, "host is a -buildmode="+mode+" library"
 		return h
 	}
-	hs, err := safeHostHashes(host)
+	hs, err := goplugin.PackageHashes(host)
 	if err == nil {
 		h.hashes = make(map[string]string, len(hs))
 		for _, x := range hs {
@@ -136,24 +135,6 @@ func readHostFacts(host *elfinspect.File) (h *hostFacts) {
 		Message: fmt.Sprintf("the host links package plugin but was built with CGO_ENABLED=%s: its plugin.Open is the stub that always fails (build it with CGO_ENABLED=1)", orDash(cgo))}
 	h.outcome, h.errText, h.exact = OutcomeError, msgNotImplemented, true
 	return h
-}
-
-func safeKind(f *elfinspect.File) (k elfinspect.Kind) {
-	defer func() {
-		if recover() != nil {
-			k = elfinspect.KindOther
-		}
-	}()
-	return f.Kind()
-}
-
-func safeHostHashes(f *elfinspect.File) (hs []goplugin.HostPackageHash, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			hs, err = nil, fmt.Errorf("malformed ELF: %v", p)
-		}
-	}()
-	return goplugin.PackageHashes(f)
 }
 
 // linksPlugin reports whether the Go program f links package plugin: its
@@ -196,15 +177,15 @@ func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 		return Verdict{Outcome: OutcomeError, Error: ErrNilFile.Error(),
 			Reasons: []Reason{{Code: ReasonUnreadable, Message: "no file", Fatal: true}}}
 	}
-	v = Verdict{Plugin: p.Path, Kind: safeKind(p), MeetsRequirements: true}
+	v = Verdict{Plugin: p.Path, Kind: p.Kind(), MeetsRequirements: true}
 	defer func() {
-		if r := recover(); r != nil {
-			v.Outcome, v.Error, v.Exact, v.Loadable = OutcomeError, fmt.Sprint("malformed file: ", r), false, false
-			v.Reasons = append(v.Reasons, Reason{Code: ReasonUnreadable, Message: fmt.Sprint("malformed file: ", r), Fatal: true})
-		}
 		v.Loadable = v.Outcome == OutcomeOK
 		v.OK = v.Loadable && v.MeetsRequirements
 	}()
+	defer guard.Recover(func(r any) {
+		v.Outcome, v.Error, v.Exact = OutcomeError, fmt.Sprint("malformed file: ", r), false
+		v.Reasons = append(v.Reasons, Reason{Code: ReasonUnreadable, Message: fmt.Sprint("malformed file: ", r), Fatal: true})
+	})
 	a := c.analyse(p, &v, reqs)
 	c.host.addProblem(&v)
 	if c.host.problem != nil {
@@ -336,6 +317,7 @@ type analysis struct {
 // later.
 func (c *checker) analyse(p *elfinspect.File, v *Verdict, reqs []Requirement) *analysis {
 	a := &analysis{}
+	guard.Point("plugincheck.analyse")
 	if v.Kind != elfinspect.KindGoPlugin {
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonNotPlugin, Fatal: true, Message: notPluginMessage(p, v.Kind)})
 		for _, r := range reqs {
@@ -479,7 +461,7 @@ func (c *checker) runtimeHash(pkg string) (hash, from string) {
 	for _, m := range c.mapped[:max(len(c.mapped)-1, 0)] {
 		if m.hashes == nil {
 			m.hashes = map[string]string{}
-			if hs, err := safeHostHashes(m.file); err == nil {
+			if hs, err := goplugin.PackageHashes(m.file); err == nil {
 				for _, x := range hs {
 					m.hashes[x.Package] = x.Hash
 				}

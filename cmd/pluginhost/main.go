@@ -12,6 +12,7 @@ package main
 
 import (
 	"debug/buildinfo"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -55,7 +56,7 @@ func main() {
 // run opens the plugin at path and calls its Run.
 func run(path string) (string, error) {
 	if _, err := os.Stat(path); err != nil {
-		return "", fmt.Errorf("open plugin %s: %w", path, err)
+		return "", err // "stat PATH: ...": it names the file
 	}
 	// plugin.Open aborts the whole process ("fatal error: runtime: no plugin
 	// module data") when handed a C library or a Go c-shared library, so
@@ -65,7 +66,7 @@ func run(path string) (string, error) {
 	}
 	p, err := plugin.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("open plugin %s: %v", path, oneLine(err.Error()))
+		return "", errors.New(oneLine(err.Error())) // plugin.Open("PATH"): ...
 	}
 	sym, err := p.Lookup("Run")
 	if err != nil {
@@ -80,7 +81,12 @@ func run(path string) (string, error) {
 
 // isPlugin reports, without loading it, whether path is a Go plugin.
 func isPlugin(path string) error {
-	bi, err := buildinfo.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bi, err := buildinfo.Read(f) // ReadFile's errors would name the file again
 	if err != nil {
 		return fmt.Errorf("%s is not a Go plugin: %v", path, err)
 	}

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -400,5 +401,35 @@ func TestPluginCommand(t *testing.T) {
 	out, _, code = run(t, "plugin", systemLib(t, "libm.so.6"))
 	if code != 0 || !strings.Contains(out, "not a plugin") {
 		t.Errorf("plugin on libm: exit %d, output:\n%s", code, out)
+	}
+}
+
+// TestDamagedFile lists the dynamic symbols of a library whose e_shstrndx is
+// out of range from its dynamic segment, with one warning naming the damage,
+// and names the file once when the asked-for table cannot be had.
+func TestDamagedFile(t *testing.T) {
+	data, err := os.ReadFile(systemLib(t, "libm.so.6"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 64 || data[4] != 2 || data[5] != 1 {
+		t.Skip("libm.so.6 is not ELF64 little-endian")
+	}
+	binary.LittleEndian.PutUint16(data[62:], 0xfff0) // e_shstrndx
+	p := filepath.Join(t.TempDir(), "damaged.so")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run(t, "symbols", "--format=plain", p)
+	want := "soinspect symbols: " + p + ": warning: unusable section headers: e_shstrndx 65520 is out of range"
+	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr:\n%s\nwant one line starting %q", code, stderr, want)
+	}
+	if !strings.Contains(out, " cos@@GLIBC_2.2.5\n") {
+		t.Errorf("cos@@GLIBC_2.2.5 not listed:\n%.300s", out)
+	}
+	_, stderr, code = run(t, "symbols", "--static", p)
+	if code != 1 || strings.Count(stderr, p) != 2 || !strings.Contains(stderr, "no .symtab") {
+		t.Errorf("--static on a damaged file: exit %d, stderr:\n%s", code, stderr)
 	}
 }

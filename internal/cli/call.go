@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	f := cmd.Flags()
 	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
-	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: lazy|now, global|local, nodelete, noload, deepbind")
+	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: "+strings.ToLower(strings.ReplaceAll(cdl.AllFlags.String(), "|", ", ")))
 	f.StringVar(&o.sig, "sig", "void()", "the C signature for --raw, such as 'double(double)'")
 	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
@@ -87,20 +88,16 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	return cmd
 }
 
-// parseFlags reads --flags: "lazy", "now,global", "RTLD_NOW|RTLD_GLOBAL".
+// parseFlags reads --flags: "lazy", "now,global", "RTLD_NOW|RTLD_GLOBAL";
+// Lazy unless it says Now.
 func parseFlags(s string) (cdl.Flag, error) {
-	names := map[string]cdl.Flag{"lazy": cdl.Lazy, "now": cdl.Now, "global": cdl.Global, "local": cdl.Local,
-		"nodelete": cdl.NoDelete, "noload": cdl.NoLoad, "deepbind": cdl.DeepBind}
-	var f cdl.Flag
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' || r == ' ' }) {
-		n, ok := names[strings.TrimPrefix(strings.ToLower(part), "rtld_")]
-		if !ok {
-			return 0, usagef("--flags: unknown flag %q (want lazy, now, global, local, nodelete, noload, deepbind)", part)
+	f, err := cdl.ParseFlag(s)
+	if err != nil {
+		msg := err.Error()
+		if e, ok := errors.AsType[*cdl.Error](err); ok {
+			msg = e.Msg
 		}
-		f |= n
-	}
-	if f&cdl.Lazy != 0 && f&cdl.Now != 0 || f&cdl.Global != 0 && f&cdl.Local != 0 {
-		return 0, usagef("--flags %s: lazy/now and global/local are exclusive", s)
+		return 0, usagef("--flags: %s", msg)
 	}
 	if f&(cdl.Lazy|cdl.Now) == 0 {
 		f |= cdl.Lazy

@@ -44,7 +44,7 @@ func resolveTarget(file string) (loadTarget, *probe.Static, error) {
 	}
 	st, err := probe.ReadStatic(file)
 	if err != nil {
-		return t, nil, fileError(file, err)
+		return t, nil, err // it names the file
 	}
 	if bare {
 		t.Path = "./" + file

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -72,7 +72,7 @@ type checkJSON struct {
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
 	host, hostErr := elfinspect.Open(hostPath)
 	if hostErr != nil {
-		warn(cmd, "%v", fileError(hostPath, hostErr))
+		warn(cmd, "%v", hostErr)
 	} else {
 		defer host.Close()
 	}
@@ -85,7 +85,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	for i, p := range pluginPaths {
 		f, err := elfinspect.Open(p)
 		if err != nil {
-			warn(cmd, "%v", fileError(p, err))
+			warn(cmd, "%v", err)
 			verdicts[i] = unreadableVerdict(p, err)
 			continue
 		}
@@ -97,7 +97,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	}
 	for j, v := range plugincheck.NewChecker(host).CheckSequence(plugins, reqs) {
 		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
-			v.Reasons[0].Message = "the host could not be read: " + fileError(hostPath, hostErr).Error()
+			v.Reasons[0].Message = "the host could not be read: " + hostErr.Error()
 		}
 		verdicts[at[j]] = v
 	}
@@ -138,9 +138,13 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 }
 
 // unreadableVerdict is the verdict for a PLUGIN that cannot be opened as
-// an ELF file: plugin.Open fails in dlopen.
+// an ELF file: plugin.Open fails in dlopen. The verdict names the file
+// apart, so its message is the error without the name.
 func unreadableVerdict(path string, err error) plugincheck.Verdict {
-	msg := strings.TrimPrefix(fileError(path, err).Error(), path+": ")
+	msg := err.Error()
+	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
 	return plugincheck.Verdict{
 		Plugin:  path,
 		Outcome: plugincheck.OutcomeError,

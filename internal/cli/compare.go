@@ -122,7 +122,7 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	// A child that died inside dlopen or plugin.Open reported no step:
 	// what it was asked is still known.
 	if rm.Name == "" {
-		rm.Name, rm.Flags = raw.Request.Path, probe.RTLDNames(raw.Request.Flags)
+		rm.Name, rm.Flags = raw.Request.Path, raw.Request.Flags.CName()
 	}
 	if gm.Name == "" {
 		gm.Name, gm.Flags = gor.Request.Path, "RTLD_NOW|RTLD_GLOBAL"

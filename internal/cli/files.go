@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -30,7 +28,7 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 	for _, path := range files {
 		if err := fn(bw, path); err != nil {
 			bw.Flush()
-			warn(cmd, "%v", fileError(displayPath(path), err))
+			warn(cmd, "%v", err) // the libraries' errors name the file, once
 			failed++
 		}
 	}
@@ -48,19 +46,6 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 func warn(cmd *cobra.Command, format string, args ...any) {
 	msg := render.Visible(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "))
 	fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", cmd.CommandPath(), msg)
-}
-
-// fileError makes sure the message names the file exactly once.
-func fileError(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == path && err == error(pe) {
-		return fmt.Errorf("%s: %w", path, pe.Err)
-	}
-	msg := err.Error()
-	if len(msg) >= len(path) && (msg[:len(path)] == path) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", path, err)
 }
 
 // terminalWidth is the width tables are fitted to: $COLUMNS, else the

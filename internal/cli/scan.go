@@ -84,7 +84,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)
 		if err != nil {
-			return usagef("--host: %v", fileError(o.host, err))
+			return usagef("--host: %v", err)
 		}
 		defer h.Close()
 		opts.Host = h

@@ -132,6 +132,7 @@ type symbolsReport struct {
 	Machine    string              `json:"machine"`
 	Type       string              `json:"type"`
 	PluginPath string              `json:"pluginpath,omitempty"`
+	Warning    string              `json:"warning,omitempty"` // the file's Damage
 	Symbols    []elfinspect.Symbol `json:"symbols"`
 
 	table    elfinspect.Table
@@ -146,14 +147,19 @@ type packageCount struct {
 }
 
 func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error {
-	f, err := openELF(cmd, path)
+	// Like readelf, list what the dynamic segment still says when the
+	// section headers are damaged, with a warning.
+	f, err := openELFWith(cmd, path, elfinspect.OpenUsingDynamic)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	path = displayPath(path)
+	if f.Damage != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "soinspect symbols: %s: warning: %s\n", path, f.Damage)
+	}
 
-	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type()}
+	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type(), Warning: f.Damage}
 	// The pluginpath heads the table and the JSON; plain output, made for
 	// scripts and timed against nm, has no header and skips the work.
 	if rep.Kind == elfinspect.KindGoPlugin && o.outFormat != render.FormatPlain {
@@ -164,7 +170,7 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 
 	syms, table, err := o.load(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	rep.table, rep.total = table, len(syms)
 	syms = o.filter(syms)
@@ -221,7 +227,8 @@ func (o *symbolsOptions) load(f *elfinspect.File) ([]elfinspect.Symbol, elfinspe
 	}
 	s, err = f.StaticSymbols()
 	if errors.Is(err, elfinspect.ErrNoSymbols) {
-		return nil, 0, fmt.Errorf("no symbols (neither .dynsym nor .symtab)")
+		// Named once, as elfinspect names the file in its own errors.
+		return nil, 0, &elfinspect.Error{Op: "read symbols", Path: f.Path, Err: fmt.Errorf("%w (neither .dynsym nor .symtab)", elfinspect.ErrNoSymbols)}
 	}
 	return s, elfinspect.TableSymtab, err
 }

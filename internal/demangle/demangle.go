@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/ianlancetaylor/demangle"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Name returns the demangled form of a C++ (Itanium) or Rust
@@ -16,11 +18,8 @@ import (
 // name itself and false if it is not a mangled name. Rust v0 names print
 // without the crate disambiguators c++filt shows (mycrate[ca63f166dbe9294]).
 func Name(name string) (d string, ok bool) {
-	defer func() {
-		if recover() != nil { // no panic escapes, whatever the demangler does
-			d, ok = name, false
-		}
-	}()
+	defer guard.Recover(func(any) { d, ok = name, false }) // whatever the demangler does
+	guard.Point("demangle.Name")
 	if len(name) < 3 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') {
 		return name, false
 	}

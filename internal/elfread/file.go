@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // File is an ELF file's bytes and headers, with what has been read of it.
@@ -84,13 +86,22 @@ func (e *FormatError) Error() string {
 	return e.Msg
 }
 
+// PanicError is the FormatError a reader returns when the guard (package
+// guard) stops a panic p while it reads what: the file is malformed in a
+// way the reader did not foresee.
+func PanicError(what string, p any) *FormatError {
+	return &FormatError{Off: -1, Msg: fmt.Sprintf("malformed %s: %v", what, p)}
+}
+
 // Section returns the contents of s. It is the one way soinspect reads a
 // section from the file, with one rule for each kind of trouble: a
 // section without contents in the file (SHT_NOBITS) or compressed
 // (SHF_COMPRESSED), one that extends past the end of the file or beyond
 // MaxSection, is a FormatError; nothing is allocated before the size is
 // known to be sound.
-func (f *File) Section(s *elf.Section) ([]byte, error) {
+func (f *File) Section(s *elf.Section) (b []byte, err error) {
+	defer guard.Recover(func(p any) { b, err = nil, PanicError("section "+s.Name, p) })
+	guard.Point("elfread.Section")
 	if err := f.checkSection(s); err != nil {
 		return nil, err
 	}
@@ -100,7 +111,7 @@ func (f *File) Section(s *elf.Section) ([]byte, error) {
 	if s.Flags&elf.SHF_COMPRESSED != 0 {
 		return nil, &FormatError{Off: -1, Msg: fmt.Sprintf("section %s is compressed", s.Name)}
 	}
-	b := make([]byte, s.Size)
+	b = make([]byte, s.Size)
 	if _, err := f.R.ReadAt(b, int64(s.Offset)); err != nil {
 		return nil, fmt.Errorf("reading section %s: %w", s.Name, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"debug/elf"
 	"fmt"
 	"slices"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // The dynamic relocations of .rela.dyn and .rela.plt, applied the way ld.so
@@ -35,7 +37,8 @@ func (im *Image) loadRelocs() {
 
 // readRelocs reads every SHT_RELA section that is part of the image
 // (.rela.dyn and .rela.plt) into im.relocs, sorted by offset.
-func (im *Image) readRelocs() error {
+func (im *Image) readRelocs() (err error) {
+	defer guard.Recover(func(p any) { im.relocs, err = nil, PanicError("relocations", p) })
 	ef := im.ELF
 	entsize := uint64(24)
 	if im.Ptr == 4 {

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Symtab is a symbol table (.dynsym or .symtab) held as its raw bytes and
@@ -87,7 +89,8 @@ func (f *File) Symtab(s *elf.Section) (*Symtab, error) {
 	return st, err
 }
 
-func (f *File) readSymtab(s *elf.Section) (*Symtab, error) {
+func (f *File) readSymtab(s *elf.Section) (st *Symtab, err error) {
+	defer guard.Recover(func(p any) { st, err = nil, PanicError("symbol table "+s.Name, p) })
 	data, err := f.Section(s)
 	if err != nil {
 		return nil, err
@@ -96,7 +99,7 @@ func (f *File) readSymtab(s *elf.Section) (*Symtab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("symbol table %s: %w", s.Name, err)
 	}
-	st, err := NewSymtab(data, strs, f.ELF.Class == elf.ELFCLASS64, f.ELF.ByteOrder)
+	st, err = NewSymtab(data, strs, f.ELF.Class == elf.ELFCLASS64, f.ELF.ByteOrder)
 	if err != nil {
 		return nil, &FormatError{Off: int64(s.Offset), Msg: fmt.Sprintf("section %s: %s", s.Name, err.(*FormatError).Msg)}
 	}

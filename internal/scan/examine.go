@@ -14,6 +14,8 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/plugincheck"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // namedShared reports whether a file name suggests a shared object:
@@ -48,7 +50,7 @@ func examine(path string, host *plugincheck.Checker, named bool) (*Entry, error)
 	var hdr [512]byte
 	n, err := fh.ReadAt(hdr[:], 0)
 	if err != nil && err != io.EOF {
-		return nil, errors.New(errText(path, err))
+		return nil, errors.New(errText(err))
 	}
 	isELF := n >= 18 && string(hdr[:4]) == elf.ELFMAG
 	if !isELF {
@@ -77,9 +79,9 @@ func examine(path string, host *plugincheck.Checker, named bool) (*Entry, error)
 	if typ != elf.ET_DYN && !namedShared(name) && !named {
 		return nil, nil
 	}
-	f, err := elfinspect.NewFile(fh, size)
+	f, err := elfinspect.NewFile(fh, size) // its errors do not name the file
 	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), path+": "))
+		return nil, err
 	}
 	f.Path = path
 	return classify(f, path, name, host), nil
@@ -102,12 +104,12 @@ func notELF(hdr []byte) string {
 func openRegular(path string) (*os.File, int64, error) {
 	fh, err := openNonblocking(path)
 	if err != nil {
-		return nil, 0, errors.New(errText(path, err))
+		return nil, 0, errors.New(errText(err))
 	}
 	st, err := fh.Stat()
 	if err != nil {
 		fh.Close()
-		return nil, 0, errors.New(errText(path, err))
+		return nil, 0, errors.New(errText(err))
 	}
 	if !st.Mode().IsRegular() {
 		fh.Close()
@@ -139,12 +141,10 @@ func notRegular(m fs.FileMode) string {
 
 func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) (e *Entry) {
 	e = &Entry{Path: path, Name: name, Arch: f.Machine()}
-	defer func() {
-		if p := recover(); p != nil {
-			e.Class, e.Kind = ClassOther, elfinspect.KindOther
-			e.Notes = append(e.Notes, fmt.Sprint("unreadable: ", p))
-		}
-	}()
+	defer guard.Recover(func(p any) {
+		e.Class, e.Kind = ClassOther, elfinspect.KindOther
+		e.Notes = append(e.Notes, fmt.Sprint("unreadable: ", p))
+	})
 	e.Kind = f.Kind()
 	if f.IsGo() {
 		if b, err := f.BuildInfo(); err == nil {

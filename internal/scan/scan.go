@@ -287,10 +287,17 @@ func hostProblem(c *plugincheck.Checker, host *elfinspect.File) *plugincheck.Rea
 	return nil
 }
 
-func errText(p string, err error) string {
+// errText is the message of err without the file's name, which a
+// FileError holds apart: the errors of the os package and of elfinspect
+// name the file in an *elfinspect.Error or an *fs.PathError.
+func errText(err error) string {
+	var ee *elfinspect.Error
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &ee):
+		return ee.Err.Error()
+	case errors.As(err, &pe):
 		return pe.Err.Error()
 	}
-	return strings.TrimPrefix(err.Error(), p+": ")
+	return err.Error()
 }

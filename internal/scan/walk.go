@@ -34,7 +34,7 @@ type walker struct {
 func (w *walker) root(r string) {
 	st, err := os.Stat(r)
 	if err != nil {
-		w.errs = append(w.errs, FileError{Path: r, Error: errText(r, err)})
+		w.errs = append(w.errs, FileError{Path: r, Error: errText(err)})
 		return
 	}
 	switch {
@@ -58,7 +58,7 @@ func (w *walker) root(r string) {
 			p = r
 		}
 		if err != nil {
-			w.errs = append(w.errs, FileError{Path: p, Error: errText(p, err)})
+			w.errs = append(w.errs, FileError{Path: p, Error: errText(err)})
 			if de != nil && de.IsDir() {
 				return fs.SkipDir
 			}
