@@ -27,6 +27,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Syntax is an assembly syntax.
@@ -174,7 +175,7 @@ func (d *Disassembler) Arch() string { return d.arch.name() }
 
 func (d *Disassembler) init() error {
 	d.once.Do(func() {
-		defer guard(&d.initErr)
+		defer guard.Recover(recovered(&d.initErr))
 		d.syms = readSymbols(d)
 		d.plt = d.readPLT()
 	})
@@ -193,7 +194,7 @@ type Func struct {
 // Disassemble decodes the code of fn: its whole size, or opt.Count
 // instructions. A symbol of size 0 is an error unless a count is given.
 func (d *Disassembler) Disassemble(fn Func, opt Options) (l *Listing, err error) {
-	defer guard(&err)
+	defer guard.Recover(recovered(&err))
 	if err := d.init(); err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func (d *Disassembler) Disassemble(fn Func, opt Options) (l *Listing, err error)
 // At decodes from addr: opt.Count instructions, or to the end of the
 // function holding addr, or 16 instructions when no sized symbol holds it.
 func (d *Disassembler) At(addr uint64, opt Options) (l *Listing, err error) {
-	defer guard(&err)
+	defer guard.Recover(recovered(&err))
 	if err := d.init(); err != nil {
 		return nil, err
 	}
@@ -400,18 +401,11 @@ func (b HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToStri
 // String returns the bytes in hex.
 func (b HexBytes) String() string { return hex.EncodeToString(b) }
 
-// guard turns a panic into an error; tests switch it off (see
-// export_test.go) so that the fuzzer sees every panic.
-func guard(err *error) {
-	if !recoverPanics {
-		return
-	}
-	if p := recover(); p != nil {
-		*err = fmt.Errorf("internal error while decoding: %v", p)
-	}
+// recovered is the error an entry point returns for a panic (see
+// internal/guard: the guard is off in tests, so that they see it).
+func recovered(err *error) func(p any) {
+	return func(p any) { *err = elfread.PanicError("machine code or symbol table", p) }
 }
-
-var recoverPanics = true
 
 // quoteName quotes a name read from the file when it holds anything
 // unprintable.

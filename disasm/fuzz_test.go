@@ -11,15 +11,13 @@ import (
 // FuzzDisasm feeds random bytes as code and a random symbol table (names,
 // values, sizes, types and section indexes from the fuzzer's bytes) to
 // every entry point, in every syntax, for x86-64, 386 and AArch64. It must
-// never panic or hang: the panic guard is off.
+// never panic or hang: the panic guard is off in tests (internal/guard).
 func FuzzDisasm(f *testing.F) {
 	f.Add(uint8(0), x86code, []byte("f\x00\x10\x00\x00\x08\x02"), uint64(0x1000))
 	f.Add(uint8(1), []byte{0x0f, 0x01, 0xee, 0xc5, 0xf8, 0x77, 0xe9, 0, 0, 0, 0}, []byte("g\x00\x10\x00\x00\x40\x02h\x07\x10\x01\x00\x00\x0a"), uint64(0x1003))
 	f.Add(uint8(2), []byte{0x90, 0x0b, 0x40, 0xf9, 0xff, 0x63, 0x30, 0xeb, 0xc9, 0x00, 0x00, 0x54, 0xc0, 0x03, 0x5f, 0xd6}, []byte("a\x00\x10\x00\x00\x10\x02"), uint64(0x1004))
 	f.Add(uint8(0x10), []byte{0x49, 0x3b, 0x66, 0x10, 0x76, 0x01, 0xc3, 0xe8, 0, 0, 0, 0, 0xeb, 0xf2}, []byte("r\x00\x10\x00\x00\x0e\x02"), uint64(0x1000))
 	f.Add(uint8(3), []byte{0xf3, 0x0f, 0x1e}, []byte("\xff\x00\x10\x00\x00\xff\x02"), uint64(0xffffffffffffffff))
-	disasm.SetRecoverForTest(false)
-	f.Cleanup(func() { disasm.SetRecoverForTest(true) })
 	f.Fuzz(func(t *testing.T, mode uint8, code, symbytes []byte, addr uint64) {
 		if len(code) > 4<<10 || len(symbytes) > 1<<10 {
 			return

@@ -11,6 +11,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // The file's symbols, by address (to name targets) and by name (to find
@@ -344,7 +345,7 @@ func (e symEntry) fn() Func {
 // path ("plugin1.Run"), or a demangled C++ name, with or without its
 // parameters. Each address is returned once; several functions may match.
 func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
-	defer guard(&err)
+	defer guard.Recover(recovered(&err))
 	if err := d.init(); err != nil {
 		return nil, err
 	}

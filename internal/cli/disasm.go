@@ -98,12 +98,12 @@ type disasmReport struct {
 func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) error {
 	f, err := openELF(cmd, path)
 	if err != nil {
-		return fileError(displayPath(path), err)
+		return err // it names the file
 	}
 	defer f.Close()
 	d, err := disasm.New(f)
 	if err != nil {
-		return fileError(displayPath(path), err)
+		return fmt.Errorf("%s: %w", displayPath(path), err)
 	}
 	// A listing is garbage once written: collecting less often trades a
 	// few megabytes for a third of the time of a whole-library run.
