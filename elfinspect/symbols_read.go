@@ -206,6 +206,9 @@ func (st *symReader) list() []Symbol {
 			s.Section, secLetter = reservedIndexName(sx), 'a'
 		case int64(sx) < int64(len(st.secs)):
 			s.Section, secLetter = st.secs[sx].name, st.secs[sx].letter
+			if s.Type == TypeSection && s.Name == "" {
+				s.Name = s.Section // as nm and readelf -s name it
+			}
 		default:
 			// BFD puts symbols of sections it does not know in the
 			// absolute section.

@@ -404,6 +404,33 @@ func TestPluginCommand(t *testing.T) {
 	}
 }
 
+// TestPlainIsNMDebugSyms: with -a, nm names a section symbol after its
+// section (as readelf -s does), and sorts it by that name.
+func TestPlainIsNMDebugSyms(t *testing.T) {
+	cc, err := exec.Command("go", "env", "CC").Output()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	src, obj := filepath.Join(dir, "b.c"), filepath.Join(dir, "b.o")
+	if err := os.WriteFile(src, []byte("int a(void) { return 1; }\nint b;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(strings.TrimSpace(string(cc)), "-g", "-c", "-o", obj, src).CombinedOutput(); err != nil {
+		t.Skipf("cc: %v\n%s", err, out)
+	}
+	for _, file := range []string{obj, plugin1} {
+		args := []string{"symbols", "--all", "--static", "--demangle=none", "--format=plain", "-a", file}
+		out, stderr, code := run(t, args...)
+		if code != 0 {
+			t.Fatalf("soinspect %v: exit %d: %s", args, code, stderr)
+		}
+		if want := nm(t, "-a", file); out != want {
+			t.Errorf("soinspect %v differs from nm -a:\n%s", args, firstDiff(out, want))
+		}
+	}
+}
+
 // TestDamagedFile lists the dynamic symbols of a library whose e_shstrndx is
 // out of range from its dynamic segment, with one warning naming the damage,
 // and names the file once when the asked-for table cannot be had.

@@ -94,15 +94,17 @@ var keySettings = map[string]bool{
 }
 
 func (o *pluginOptions) write(w *render.Doc, d *goplugin.Description) error {
-	id := [][2]string{{"file", d.File}, {"kind", describeKind(d.Kind)}, {"arch", d.Arch}}
+	// Names from the file or the command line go into prose cells, where a
+	// newline would start a line: render.Visible shows it as ^J.
+	id := [][2]string{{"file", render.Visible(d.File)}, {"kind", describeKind(d.Kind)}, {"arch", d.Arch}}
 	if d.GoVersion != "" {
 		id = append(id, [2]string{"go version", d.GoVersion})
 	}
 	pi := d.Plugin
 	if pi != nil {
-		id = append(id, [2]string{"pluginpath", pi.PluginPath})
+		id = append(id, [2]string{"pluginpath", render.Visible(pi.PluginPath)})
 		if pi.ImportPath != "" && pi.ImportPath != pi.PluginPath {
-			id = append(id, [2]string{"import path", pi.ImportPath})
+			id = append(id, [2]string{"import path", render.Visible(pi.ImportPath)})
 		}
 		id = append(id, [2]string{"exports", strconv.Itoa(len(pi.Exports))})
 	}

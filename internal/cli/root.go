@@ -61,6 +61,7 @@ func NewRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}")
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetHelpFunc(wrapHelp(root.HelpFunc()))
 	root.AddCommand(
 		newSymbolsCmd(),
 		newPluginCmd(),
@@ -68,6 +69,7 @@ func NewRootCmd() *cobra.Command {
 		newScanCmd(),
 		newCallCmd(),
 		newCompareCmd(),
+		newDepsCmd(),
 		newDisasmCmd(),
 		newProbeChildCmd(),
 	)
@@ -193,6 +195,9 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg = fmt.Sprintf("unknown command %q; did you mean %s?", args[0], orList(s))
+	}
+	if !cmd.HasParent() && args[0] == "version" {
+		msg += "; soinspect --version prints the version"
 	}
 	return usagef("%s", msg)
 }

@@ -283,9 +283,10 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	}
 
 	var head []string
-	head = append(head, fmt.Sprintf("%s: %s, %s %s-endian %s %s", rep.File, rep.Kind, rep.Class, rep.Endian, rep.Machine, rep.Type))
+	// A title's lines are split at newlines: one in a name shows as ^J.
+	head = append(head, fmt.Sprintf("%s: %s, %s %s-endian %s %s", render.Visible(rep.File), rep.Kind, rep.Class, rep.Endian, rep.Machine, rep.Type))
 	if rep.PluginPath != "" {
-		head = append(head, "pluginpath: "+rep.PluginPath)
+		head = append(head, "pluginpath: "+render.Visible(rep.PluginPath))
 	}
 	shown := fmt.Sprintf("%d of %s in .%s", len(rep.Symbols), count(rep.total, "symbol", "symbols"), rep.table)
 	if rep.packages != nil {

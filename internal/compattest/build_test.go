@@ -196,6 +196,22 @@ func craft() error {
 			return fmt.Errorf("%s %s: %v\n%s", cc, strings.Join(args, " "), err, out)
 		}
 	}
+	// Files that are no ELF object at all, and names that are no file.
+	for name, b := range map[string][]byte{
+		"empty.so": nil,
+		"text.so":  []byte("hello\n"),
+		"junk.so":  bytes.Repeat([]byte("not an ELF header; "), 10),
+	} {
+		if err := os.WriteFile(filepath.Join(work, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(filepath.Join(work, "dir.so"), 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink("loop.so", filepath.Join(work, "loop.so")); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -116,7 +116,10 @@ func analyze(ex Exit, st *Static, base uint64, symbol, phase string) *Crash {
 	case c.Panic != "":
 		c.How = "panic: " + c.Panic
 	case c.HasFault:
-		c.How = fmt.Sprintf("%s at address %#x", c.Signal, c.Addr)
+		c.How = c.Signal
+		if c.FaultAddr() {
+			c.How = fmt.Sprintf("%s at address %#x", c.Signal, c.Addr)
+		}
 	case ex.Signal != "":
 		c.How = "killed by " + ex.Signal
 	default:
@@ -193,11 +196,28 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 	return out
 }
 
+// FaultAddr reports whether Addr means something: the address a SIGSEGV or
+// SIGBUS touched, the instruction of a SIGILL or SIGFPE. A raised signal
+// (SIGABRT from abort) has none; the runtime prints addr=0x0 for it.
+func (c *Crash) FaultAddr() bool {
+	if !c.HasFault {
+		return false
+	}
+	switch c.Signal {
+	case "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE":
+		return true
+	}
+	return false
+}
+
 func faultAt(c *Crash) string {
 	if !c.HasFault {
 		return ""
 	}
-	s := fmt.Sprintf(" (address %#x, pc %#x", c.Addr, c.PC)
+	s := fmt.Sprintf(" (pc %#x", c.PC)
+	if c.FaultAddr() {
+		s = fmt.Sprintf(" (address %#x, pc %#x", c.Addr, c.PC)
+	}
 	if c.PCSymbol != "" {
 		s += " in " + c.PCSymbol
 	}
