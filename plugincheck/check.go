@@ -90,6 +90,7 @@ type hostFacts struct {
 	outcome Outcome
 	errText string
 	exact   bool
+	sources sourceCache // the host's package source paths, read when needed
 }
 
 func readHostFacts(host *elfinspect.File) (h *hostFacts) {
@@ -434,7 +435,7 @@ func (c *checker) dlopenProblem(p *elfinspect.File, real string) (*Reason, strin
 // in the process differs from the plugin's, in the linker's order.
 func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 	var brings []string
-	causes := newCauser(c.host.bi, a.bi)
+	causes := newCauser(c.host.bi, a.bi).withFiles(&c.host.sources, c.host.f, p)
 	for _, h := range a.hashes {
 		have, from := c.runtimeHash(h.Package)
 		if from == "" {
@@ -444,10 +445,11 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 		if have == h.Hash {
 			continue
 		}
-		v.Reasons = append(v.Reasons, Reason{Code: ReasonPackageHash, Fatal: true,
+		r := Reason{Code: ReasonPackageHash, Fatal: true,
 			Message: fmt.Sprintf("package %s differs: %s has %s, the plugin %s", h.Package, from, have, h.Hash),
-			Package: h.Package, HostHash: have, PluginHash: h.Hash, HashFrom: from,
-			Cause: causes.cause(h.Package)})
+			Package: h.Package, HostHash: have, PluginHash: h.Hash, HashFrom: from}
+		causes.explain(&r)
+		v.Reasons = append(v.Reasons, r)
 	}
 	if !a.ordered && v.FirstPackage() != "" {
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonUnorderedHashes,

@@ -260,6 +260,7 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 		return err
 	}
 	var general [][]string
+	var evidence []string // of each package row
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
@@ -271,7 +272,12 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 			if r.HashFrom != "host" {
 				have += " (" + r.HashFrom + ")"
 			}
-			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, r.Cause})
+			cause := r.Cause
+			if r.Remedy != "" {
+				cause += "; way out: " + r.Remedy
+			}
+			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, cause})
+			evidence = append(evidence, r.Evidence)
 			continue
 		}
 		general = append(general, []string{string(r.Code), r.Message})
@@ -292,6 +298,39 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 			}
 			pkgs.Header = pkgs.Header[:3]
 			pkgs.Footer += "; likely cause: " + cause
+			if evidence[0] != "" {
+				pkgs.Footer += "\nevidence: " + evidence[0]
+				if len(evidence) > 1 {
+					pkgs.Footer += " (and likewise for the others)"
+				}
+			}
+		} else if cause, n, first := mostCommonCause(pkgs.Rows); n > 1 {
+			// Most packages share a cause: say it once, under the table,
+			// and give the others theirs with their evidence.
+			common := make([]bool, len(evidence))
+			for i, e := range evidence {
+				switch {
+				case pkgs.Rows[i][3] == cause:
+					common[i] = true
+					pkgs.Rows[i][3] = "the common cause (below)"
+				case e != "":
+					pkgs.Rows[i][3] = e + "; " + pkgs.Rows[i][3]
+				}
+			}
+			pkgs.Footer += fmt.Sprintf("; the common cause of %d of them: %s", n, cause)
+			for i := first; i < len(evidence); i++ {
+				if common[i] && evidence[i] != "" {
+					pkgs.Footer += "\nevidence: " + evidence[i] + " (and likewise for the others)"
+					break
+				}
+			}
+		} else {
+			// A cause each: the evidence goes with it.
+			for i, e := range evidence {
+				if e != "" {
+					pkgs.Rows[i][3] = e + "; " + pkgs.Rows[i][3]
+				}
+			}
 		}
 		if err := w.Table(pkgs); err != nil {
 			return err
@@ -299,6 +338,24 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 	}
 	w.List("\nNotes", v.Notes)
 	return nil
+}
+
+// mostCommonCause returns the cause (column 3) most rows share, how many
+// do, and the first of them.
+func mostCommonCause(rows [][]string) (cause string, n, first int) {
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r[3]]++
+		if c := counts[r[3]]; c > n {
+			cause, n = r[3], c
+		}
+	}
+	for i, r := range rows {
+		if r[3] == cause {
+			return cause, n, i
+		}
+	}
+	return cause, n, 0
 }
 
 // commonCause returns the cause (column 3) shared by every row.

@@ -66,6 +66,7 @@ func NewRootCmd() *cobra.Command {
 		newSymbolsCmd(),
 		newPluginCmd(),
 		newCheckCmd(),
+		newBuildCmd(),
 		newScanCmd(),
 		newCallCmd(),
 		newCompareCmd(),

@@ -106,11 +106,7 @@ func doSetup(t testing.TB) error {
 	if err != nil {
 		return err
 	}
-	soBin = filepath.Join(work, "soinspect")
-	jobs := []func() error{func() error {
-		_, err := goBuild(root, nil, "-o", soBin, "./cmd/soinspect")
-		return err
-	}}
+	jobs := []func() error{func() error { return buildSoinspect(root) }}
 	var mu sync.Mutex
 	for _, a := range artifacts {
 		jobs = append(jobs, func() error {
@@ -213,6 +209,21 @@ func craft() error {
 		return err
 	}
 	return nil
+}
+
+var (
+	soinspectOnce sync.Once
+	soinspectErr  error
+)
+
+// buildSoinspect builds bin/soinspect into work, once for every test.
+func buildSoinspect(root string) error {
+	soinspectOnce.Do(func() {
+		bin := filepath.Join(work, "soinspect")
+		_, soinspectErr = goBuild(root, nil, "-o", bin, "./cmd/soinspect")
+		soBin = bin
+	})
+	return soinspectErr
 }
 
 func goBuild(dir string, env []string, args ...string) ([]byte, error) {
