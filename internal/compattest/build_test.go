@@ -272,6 +272,9 @@ func runSoinspect(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(soBin, args...)
 	cmd.Dir = work
+	// These tests look for words, not layout: a width no path of any
+	// checkout wraps at keeps them independent of where the tree lives.
+	cmd.Env = append(os.Environ(), "COLUMNS=1000")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
