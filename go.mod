@@ -1,11 +1,13 @@
 module github.com/soinspect/soinspect
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/ianlancetaylor/demangle v0.0.0-20260724033716-83e58baca724
 	github.com/olekukonko/tablewriter v1.1.5
 	github.com/spf13/cobra v1.10.2
+	golang.org/x/arch v0.33.0
+	golang.org/x/sys v0.30.0
 )
 
 require (
@@ -21,5 +23,4 @@ require (
 	github.com/olekukonko/errors v1.2.0 // indirect
 	github.com/olekukonko/ll v0.1.6 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-	golang.org/x/sys v0.30.0 // indirect
 )

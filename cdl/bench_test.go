@@ -3,15 +3,39 @@
 package cdl_test
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/soinspect/soinspect/cdl"
 	"github.com/soinspect/soinspect/cdl/internal/cbench"
 )
 
-// BenchmarkSym is one Handle.Sym of strlen in libc: read lock, one cgo call
-// doing dlerror, dlsym and dlerror.
+// cpuTime reports, as cpu-ns/op, the CPU time the process spent per
+// operation from now to the end of the benchmark: on a machine shared with
+// other work, wall time per operation also counts the time the benchmark
+// waited for a core, CPU time does not. Use: defer cpuTime(b)().
+func cpuTime(b *testing.B) func() {
+	start := processCPU()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
+func processCPU() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkSym is one Handle.Sym of strlen in libc: one cgo call doing
+// dlerror, dlsym and dlerror between the guard's enter and leave.
 func BenchmarkSym(b *testing.B) {
+	defer cpuTime(b)()
 	libc := open(b, "libc.so.6", cdl.Now)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -24,6 +48,7 @@ func BenchmarkSym(b *testing.B) {
 // BenchmarkSymParallel is BenchmarkSym from GOMAXPROCS goroutines sharing
 // one handle.
 func BenchmarkSymParallel(b *testing.B) {
+	defer cpuTime(b)()
 	libc := open(b, "libc.so.6", cdl.Now)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -39,6 +64,7 @@ func BenchmarkSymParallel(b *testing.B) {
 // BenchmarkCDlsym is the floor for BenchmarkSym: the same dlsym in a C loop,
 // reported per dlsym.
 func BenchmarkCDlsym(b *testing.B) {
+	defer cpuTime(b)()
 	h, err := cbench.Open("libc.so.6")
 	if err != nil {
 		b.Fatal(err)
@@ -53,6 +79,7 @@ func BenchmarkCDlsym(b *testing.B) {
 // BenchmarkCDlsymDlerror is BenchmarkCDlsym with the two dlerror calls Sym
 // makes around each dlsym.
 func BenchmarkCDlsymDlerror(b *testing.B) {
+	defer cpuTime(b)()
 	h, err := cbench.Open("libc.so.6")
 	if err != nil {
 		b.Fatal(err)
@@ -64,8 +91,40 @@ func BenchmarkCDlsymDlerror(b *testing.B) {
 	}
 }
 
+// BenchmarkCDlsymDlerrorParallel is BenchmarkCDlsymDlerror from GOMAXPROCS
+// threads sharing one handle, reported per dlsym: the floor for
+// BenchmarkSymParallel. glibc's dlsym takes the loader's lock, so even in C
+// lookups do not scale perfectly.
+func BenchmarkCDlsymDlerrorParallel(b *testing.B) {
+	defer cpuTime(b)()
+	h, err := cbench.Open("libc.so.6")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cbench.Close(h)
+	n := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	b.ResetTimer()
+	for i := range n {
+		wg.Go(func() {
+			// Share b.N out: the first b.N%n threads do one more.
+			k := b.N / n
+			if i < b.N%n {
+				k++
+			}
+			failed.Add(int64(cbench.DlsymErrLoop(h, "strlen", k)))
+		})
+	}
+	wg.Wait()
+	if failed.Load() != 0 {
+		b.Fatal("dlsym failed")
+	}
+}
+
 // BenchmarkCgoEmpty is the price of a cgo call to an empty C function.
 func BenchmarkCgoEmpty(b *testing.B) {
+	defer cpuTime(b)()
 	for b.Loop() {
 		cbench.Empty()
 	}

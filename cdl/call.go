@@ -11,7 +11,9 @@ import (
 
 // frame is what the C trampoline takes and gives back.
 type frame struct {
-	ints [MaxIntArgs]uint64   // integer and pointer arguments, in order
+	ints [MaxIntArgs]uint64         // integer arguments, and addresses given as uintptr, in order
+	ptrs [MaxIntArgs]unsafe.Pointer // pointer arguments: slot i replaces ints[i] if bit i of mask is set
+	mask uint32
 	flts [MaxFloatArgs]uint64 // float arguments as bits: doubles whole, floats in the low 32 bits
 	r    uint64               // the result: integer bits, double bits or float bits
 	fn   uintptr
@@ -138,15 +140,20 @@ func (v Value) String() string {
 //     the C type;
 //   - float and double parameters take float32, float64 or any Go integer;
 //     a float parameter receives a single-precision value, not a double;
-//   - pointer parameters take uintptr, unsafe.Pointer, nil or []byte (the
-//     address of its first element);
+//   - pointer parameters take unsafe.Pointer, nil, []byte (the address of
+//     its first element) or uintptr (an address, unchecked: use it for C
+//     memory, such as a pointer an earlier Call returned);
 //   - char pointer parameters (Kind CString) also take a Go string, copied to
 //     a NUL-terminated C string that is freed when the call returns.
 //
-// Go memory passed to C (a []byte, an unsafe.Pointer) must follow the cgo
-// pointer-passing rules: it must contain no Go pointers and C must not keep
-// it after returning. Call trusts fn and sig: a wrong signature or address
-// crashes the process or corrupts it, as it would in C.
+// Go memory passed to C (a []byte, an unsafe.Pointer) follows the cgo
+// pointer-passing rules. Call pins it (runtime.Pinner) until C returns, so
+// that it stays put even if C calls back into Go, and hands it to C as a
+// pointer, so that the cgo pointer check (GODEBUG=cgocheck=1, the default)
+// panics, as it does for a direct cgo call, if the memory holds a Go pointer
+// that is not pinned. C must not keep the memory after returning. Call trusts
+// fn and sig: a wrong signature or address crashes the process or corrupts
+// it, as it would in C.
 //
 // Call works on amd64 and arm64, where every argument it allows travels in
 // a register; elsewhere it returns an error matching ErrUnsupported.
@@ -177,16 +184,24 @@ func Call(fn uintptr, sig Signature, args ...any) (Value, error) {
 	ni, nf := 0, 0
 	for i, p := range sig.Params {
 		var msg string
-		if p.Kind.isFloat() {
+		switch {
+		case p.Kind.isFloat():
 			fr.flts[nf], msg = floatArg(p.Kind, args[i])
 			nf++
-		} else {
+		case p.Kind == Pointer || p.Kind == CString:
+			var ptr unsafe.Pointer
 			var s string
 			var isStr bool
-			fr.ints[ni], s, isStr, msg = intArg(p.Kind, args[i])
+			ptr, fr.ints[ni], s, isStr, msg = ptrArg(p.Kind, args[i])
 			if isStr {
 				strs = append(strs, cstr{ni, s})
+			} else if ptr != nil {
+				fr.ptrs[ni] = ptr
+				fr.mask |= 1 << ni
 			}
+			ni++
+		default:
+			fr.ints[ni], msg = intArg(p.Kind, args[i])
 			ni++
 		}
 		if msg != "" {
@@ -194,10 +209,20 @@ func Call(fn uintptr, sig Signature, args ...any) (Value, error) {
 				Msg: "argument " + itoa(i+1) + " (" + p.C + "): " + msg}
 		}
 	}
+	// Pin only when there is Go memory to pin: a Pinner costs nothing
+	// unused, but Unpin is not free.
+	var pin runtime.Pinner
+	if fr.mask != 0 {
+		for _, p := range fr.ptrs {
+			if p != nil {
+				pin.Pin(p)
+			}
+		}
+		defer pin.Unpin()
+	}
 	if err := sysCall(&fr, strs, sig); err != nil {
 		return Value{}, err
 	}
-	runtime.KeepAlive(args)
 	return result(sig.Ret.Kind, fr.r), nil
 }
 
@@ -231,30 +256,34 @@ func result(k Kind, r uint64) Value {
 	return Value{kind: k, bits: r}
 }
 
-// intArg converts a to an integer register value for kind k. A string for
-// a CString parameter is returned for the caller to copy to C memory.
-func intArg(k Kind, a any) (bits uint64, s string, isStr bool, msg string) {
-	if k == Pointer || k == CString {
-		switch a := a.(type) {
-		case nil:
-			return 0, "", false, ""
-		case uintptr:
-			return uint64(a), "", false, ""
-		case unsafe.Pointer:
-			return uint64(uintptr(a)), "", false, ""
-		case []byte:
-			return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(a)))), "", false, ""
-		case string:
-			if k != CString {
-				return 0, "", false, "a string can only be passed to a char pointer"
-			}
-			if strings.IndexByte(a, 0) >= 0 {
-				return 0, "", false, "string contains a NUL byte"
-			}
-			return 0, a, true, ""
+// ptrArg converts a to a pointer argument for kind k: a pointer to Go or C
+// memory, an address given as an integer (bits), or a string for a CString
+// parameter, returned for the caller to copy to C memory.
+func ptrArg(k Kind, a any) (p unsafe.Pointer, bits uint64, s string, isStr bool, msg string) {
+	switch a := a.(type) {
+	case nil:
+		return nil, 0, "", false, ""
+	case uintptr:
+		return nil, uint64(a), "", false, ""
+	case unsafe.Pointer:
+		return a, 0, "", false, ""
+	case []byte:
+		return unsafe.Pointer(unsafe.SliceData(a)), 0, "", false, ""
+	case string:
+		if k != CString {
+			return nil, 0, "", false, "a string can only be passed to a char pointer"
 		}
-		return 0, "", false, "cannot pass " + typeName(a) + " as a pointer"
+		if strings.IndexByte(a, 0) >= 0 {
+			return nil, 0, "", false, "string contains a NUL byte"
+		}
+		return nil, 0, a, true, ""
 	}
+	return nil, 0, "", false, "cannot pass " + typeName(a) + " as a pointer"
+}
+
+// intArg converts a to an integer register value for the integer or bool
+// kind k, refusing a value out of the C type's range.
+func intArg(k Kind, a any) (bits uint64, msg string) {
 	var v int64
 	var u uint64
 	neg := false
@@ -286,7 +315,7 @@ func intArg(k Kind, a any) (bits uint64, s string, isStr bool, msg string) {
 	case uintptr:
 		u = uint64(a)
 	default:
-		return 0, "", false, "cannot pass " + typeName(a) + " as an integer"
+		return 0, "cannot pass " + typeName(a) + " as an integer"
 	}
 	if !neg && v > 0 {
 		u = uint64(v)
@@ -315,14 +344,14 @@ func intArg(k Kind, a any) (bits uint64, s string, isStr bool, msg string) {
 	}
 	if neg {
 		if v < lo {
-			return 0, "", false, strconv.FormatInt(v, 10) + " out of range"
+			return 0, strconv.FormatInt(v, 10) + " out of range"
 		}
-		return uint64(v), "", false, ""
+		return uint64(v), ""
 	}
 	if u > hi {
-		return 0, "", false, strconv.FormatUint(u, 10) + " out of range"
+		return 0, strconv.FormatUint(u, 10) + " out of range"
 	}
-	return u, "", false, ""
+	return u, ""
 }
 
 // floatArg converts a to a floating-point register value for kind k: a

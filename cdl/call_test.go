@@ -4,6 +4,8 @@ package cdl_test
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -106,4 +108,40 @@ func make7() []cdl.Type {
 		ts[i] = cdl.Type{Kind: cdl.Int64, C: "long"}
 	}
 	return ts
+}
+
+// TestCallPointerCheck passes Go memory holding a Go pointer: cgo's pointer
+// check must see it, as it would in a direct cgo call, unless the inner
+// pointer is pinned.
+func TestCallPointerCheck(t *testing.T) {
+	h := open(t, libTest, cdl.Now)
+	slen := sym(t, h, "slen")
+	sig, err := cdl.ParseSignature("size_t(const void*)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// slen reads the pointer's bytes up to its first zero byte, within the
+	// struct on any 64-bit machine.
+	type holder struct {
+		p    *int
+		zero [8]byte
+	}
+	x := new(int)
+	hold := &holder{p: x}
+	func() {
+		defer func() {
+			r := recover()
+			if r == nil || !strings.Contains(fmt.Sprint(r), "unpinned Go pointer") {
+				t.Errorf("Call with an unpinned Go pointer in Go memory: panic %v, want cgo's pointer check", r)
+			}
+		}()
+		cdl.Call(slen, sig, unsafe.Pointer(hold))
+	}()
+	var pin runtime.Pinner
+	pin.Pin(x)
+	defer pin.Unpin()
+	if v, err := cdl.Call(slen, sig, unsafe.Pointer(hold)); err != nil || v.Uint() == 0 || v.Uint() > 8 {
+		t.Errorf("Call with the inner pointer pinned = %v, %v", v, err)
+	}
+	runtime.KeepAlive(hold)
 }

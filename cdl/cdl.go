@@ -29,9 +29,9 @@ package cdl
 import (
 	"debug/elf"
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -79,83 +79,29 @@ func unsupported(op, name string) error {
 	return &Error{Op: op, Name: name, Msg: "not supported on this platform or build", Err: ErrUnsupported}
 }
 
-// Flag is a set of dlopen mode bits. Exactly one of Lazy and Now binds
-// functions; Now is used when neither is given.
-type Flag uint32
-
-const (
-	// Lazy (RTLD_LAZY) resolves function references when first called.
-	Lazy Flag = 1 << iota
-	// Now (RTLD_NOW) resolves every reference before Open returns, so an
-	// undefined symbol fails Open instead of a later call.
-	Now
-	// Global (RTLD_GLOBAL) makes the object's symbols available to objects
-	// loaded later.
-	Global
-	// Local (RTLD_LOCAL, the default) keeps the object's symbols to itself.
-	Local
-	// NoDelete (RTLD_NODELETE) keeps the object mapped after its last Close.
-	NoDelete
-	// NoLoad (RTLD_NOLOAD) does not load: Open succeeds, returning a new
-	// reference, only if the object is already loaded.
-	NoLoad
-	// DeepBind (RTLD_DEEPBIND, glibc only) makes the object prefer its own
-	// symbols to those already in the global scope.
-	DeepBind
-)
-
-var flagNames = []string{"Lazy", "Now", "Global", "Local", "NoDelete", "NoLoad", "DeepBind"}
-
-// String returns the names of the flags in f joined by "|", such as "Now|Global".
-func (f Flag) String() string {
-	if f == 0 {
-		return "0"
-	}
-	var b strings.Builder
-	for i, n := range flagNames {
-		if f&(1<<i) != 0 {
-			if b.Len() > 0 {
-				b.WriteByte('|')
-			}
-			b.WriteString(n)
-			f &^= 1 << i
-		}
-	}
-	if f != 0 {
-		if b.Len() > 0 {
-			b.WriteByte('|')
-		}
-		b.WriteString("0x" + strconv.FormatUint(uint64(f), 16))
-	}
-	return b.String()
-}
-
-func (f Flag) check() (Flag, string) {
-	if f&^(1<<len(flagNames)-1) != 0 {
-		return f, "unknown flag bits " + f.String()
-	}
-	if f&(Lazy|Now) == Lazy|Now {
-		return f, "Lazy and Now are exclusive"
-	}
-	if f&(Global|Local) == Global|Local {
-		return f, "Global and Local are exclusive"
-	}
-	if f&(Lazy|Now) == 0 {
-		f |= Now
-	}
-	return f, ""
-}
-
 // Handle is an object opened by Open. It is safe for concurrent use: Close
-// waits for lookups in progress on the handle, and any use after Close returns
-// an error matching ErrClosed.
+// waits for the lookups in progress on the handle, and any use after Close
+// returns an error matching ErrClosed. Lookups take no lock and write no
+// memory shared with other threads (see guard.h), so they scale with the
+// number of cores as far as the loader itself lets them.
+//
+// A Handle dropped without Close keeps its object loaded, like a handle the
+// plugin package opens: only the few bytes of its bookkeeping are freed.
 type Handle struct {
 	path  string
 	flags Flag
-
-	mu sync.RWMutex
-	h  uintptr // the dlopen handle; 0 once closed
+	gd    *guard // nil in a Handle not made by Open
 }
+
+// guard owns the C half of a Handle (guard.h): the dlopen handle and its
+// closed flag, in C memory. A cleanup frees it once no Handle, nor a copy
+// of one, refers to it; every method keeps it alive until its C call
+// returns, so that it is never freed under a call.
+type guard struct{ c uintptr }
+
+// errGone is what the sys functions return for a closed guard; the Handle
+// methods turn it into an *Error naming the operation.
+var errGone = errors.New("closed guard")
 
 // Open loads the shared object at path with dlopen and returns a handle to it.
 // A path without a slash is searched for the way the loader searches
@@ -171,11 +117,13 @@ func Open(path string, flags Flag) (*Handle, error) {
 	if strings.IndexByte(path, 0) >= 0 {
 		return nil, &Error{Op: "dlopen", Name: path, Msg: "path contains a NUL byte"}
 	}
-	h, err := sysOpen(path, f)
+	c, err := sysOpen(path, f)
 	if err != nil {
 		return nil, err
 	}
-	return &Handle{path: path, flags: f, h: h}, nil
+	gd := &guard{c}
+	runtime.AddCleanup(gd, sysFreeGuard, c)
+	return &Handle{path: path, flags: f, gd: gd}, nil
 }
 
 // Path returns the path given to Open ("" for the main program).
@@ -185,33 +133,43 @@ func (h *Handle) Path() string { return h.path }
 // Lazy nor Now was given.
 func (h *Handle) Flags() Flag { return h.flags }
 
-// lock read-locks h and returns its dlopen handle, or an error if h is nil or
-// closed. The caller must RUnlock when lock returns no error.
-func (h *Handle) lock(op, name string) (uintptr, error) {
+// guard returns h's guard, or an error if h is nil or was not made by Open.
+func (h *Handle) guard(op, name string) (*guard, error) {
 	if h == nil {
-		return 0, &Error{Op: op, Name: name, Msg: "nil handle", Err: ErrClosed}
+		return nil, &Error{Op: op, Name: name, Msg: "nil handle", Err: ErrClosed}
 	}
-	h.mu.RLock()
-	if h.h == 0 {
-		h.mu.RUnlock()
-		return 0, &Error{Op: op, Name: name, Msg: h.path + ": handle is closed", Err: ErrClosed}
+	if h.gd == nil {
+		return nil, h.closed(op, name)
 	}
-	return h.h, nil
+	return h.gd, nil
+}
+
+// closed returns the error of an operation on h after Close.
+func (h *Handle) closed(op, name string) error {
+	return &Error{Op: op, Name: name, Msg: h.path + ": handle is closed", Err: ErrClosed}
+}
+
+// result turns errGone from a sys function into the error of op on h.
+func (h *Handle) result(op, name string, err error) error {
+	if err == errGone {
+		return h.closed(op, name)
+	}
+	return err
 }
 
 // Raw returns the loader's own handle, the void* dlopen returned: the value
 // dlopen prints in a trace, and what C code expects. Handles of the same
 // object are equal. It is an error after Close.
 func (h *Handle) Raw() (uintptr, error) {
-	name := ""
-	if h != nil {
-		name = h.path
-	}
-	raw, err := h.lock("handle", name)
+	g, err := h.guard("handle", h.pathOrNil())
 	if err != nil {
 		return 0, err
 	}
-	h.mu.RUnlock()
+	raw := sysRaw(g.c)
+	runtime.KeepAlive(g)
+	if raw == 0 {
+		return 0, h.closed("handle", h.path)
+	}
 	return raw, nil
 }
 
@@ -220,41 +178,42 @@ func (h *Handle) Raw() (uintptr, error) {
 // dlerror decides failure, not a NULL result. For an object whose symbol has
 // several versions, Sym returns the default one.
 func (h *Handle) Sym(name string) (uintptr, error) {
-	raw, err := h.lock("dlsym", name)
+	g, err := h.guard("dlsym", name)
 	if err != nil {
 		return 0, err
 	}
-	p, err := sysSym(raw, name)
-	h.mu.RUnlock()
-	return p, err
+	p, err := sysSym(g.c, name)
+	runtime.KeepAlive(g)
+	if err != nil {
+		return 0, h.result("dlsym", name, err)
+	}
+	return p, nil
 }
 
 // VSym returns the address of the given version of the symbol name (dlvsym),
 // for instance VSym("memcpy", "GLIBC_2.2.5"). Linux (glibc) only.
 func (h *Handle) VSym(name, version string) (uintptr, error) {
-	raw, err := h.lock("dlvsym", name+"@"+version)
+	g, err := h.guard("dlvsym", name+"@"+version)
 	if err != nil {
 		return 0, err
 	}
-	defer h.mu.RUnlock()
-	return sysVSym(raw, name, version)
+	p, err := sysVSym(g.c, name, version)
+	runtime.KeepAlive(g)
+	return p, h.result("dlvsym", name+"@"+version, err)
 }
 
-// Close drops the reference to the object (dlclose); the loader unmaps it,
-// running its destructors, when the last reference goes unless it was opened
-// with NoDelete. A second Close returns an error matching ErrClosed.
+// Close drops the reference to the object (dlclose), once the lookups in
+// progress on h have returned; the loader unmaps the object, running its
+// destructors, when the last reference goes unless it was opened with
+// NoDelete. A second Close returns an error matching ErrClosed.
 func (h *Handle) Close() error {
-	if h == nil {
-		return &Error{Op: "dlclose", Msg: "nil handle", Err: ErrClosed}
+	g, err := h.guard("dlclose", h.pathOrNil())
+	if err != nil {
+		return err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.h == 0 {
-		return &Error{Op: "dlclose", Name: h.path, Msg: "handle is closed", Err: ErrClosed}
-	}
-	raw := h.h
-	h.h = 0
-	return sysClose(raw, h.path)
+	err = sysClose(g.c, h.path)
+	runtime.KeepAlive(g)
+	return h.result("dlclose", h.path, err)
 }
 
 // LinkMap is an object's entry in the loader's link map (struct link_map).
@@ -272,12 +231,13 @@ type LinkMap struct {
 // LinkMap returns the handle's link-map entry (dlinfo RTLD_DI_LINKMAP).
 // Linux only.
 func (h *Handle) LinkMap() (LinkMap, error) {
-	raw, err := h.lock("dlinfo", h.pathOrNil())
+	g, err := h.guard("dlinfo", h.pathOrNil())
 	if err != nil {
 		return LinkMap{}, err
 	}
-	defer h.mu.RUnlock()
-	return sysLinkMap(raw, h.path)
+	lm, err := sysLinkMap(g.c, h.path)
+	runtime.KeepAlive(g)
+	return lm, h.result("dlinfo", h.path, err)
 }
 
 // Origin returns the directory the object was loaded from, the value of
@@ -286,24 +246,26 @@ func (h *Handle) LinkMap() (LinkMap, error) {
 // NULL pointer), it is the directory of os.Executable, as the loader computes
 // it; an object without a file, such as the vDSO, has none. Linux only.
 func (h *Handle) Origin() (string, error) {
-	raw, err := h.lock("dlinfo", h.pathOrNil())
+	g, err := h.guard("dlinfo", h.pathOrNil())
 	if err != nil {
 		return "", err
 	}
-	defer h.mu.RUnlock()
-	return sysOrigin(raw, h.path)
+	o, err := sysOrigin(g.c, h.path)
+	runtime.KeepAlive(g)
+	return o, h.result("dlinfo", h.path, err)
 }
 
 // SearchPath returns, in order, the directories the loader searches for the
 // object's dependencies (dlinfo RTLD_DI_SERINFO): its run paths with $ORIGIN
 // expanded, LD_LIBRARY_PATH and the default directories. Linux only.
 func (h *Handle) SearchPath() ([]string, error) {
-	raw, err := h.lock("dlinfo", h.pathOrNil())
+	g, err := h.guard("dlinfo", h.pathOrNil())
 	if err != nil {
 		return nil, err
 	}
-	defer h.mu.RUnlock()
-	return sysSearchPath(raw, h.path)
+	dirs, err := sysSearchPath(g.c, h.path)
+	runtime.KeepAlive(g)
+	return dirs, h.result("dlinfo", h.path, err)
 }
 
 func (h *Handle) pathOrNil() string {
@@ -358,10 +320,22 @@ func GoString(p uintptr) string {
 	if p == 0 {
 		return ""
 	}
-	ptr := *(*unsafe.Pointer)(unsafe.Pointer(&p))
+	ptr := CPointer(p)
 	n := 0
 	for *(*byte)(unsafe.Add(ptr, n)) != 0 {
 		n++
 	}
 	return string(unsafe.Slice((*byte)(ptr), n))
 }
+
+// CPointer converts p, the address of memory Go does not manage, to a
+// pointer: C memory from malloc or the loader, an address a C function
+// returned, the code or data of a loaded object (dlsym's results). It is
+// the one integer-to-pointer conversion of this package and of the tools
+// built on it. Such a conversion is valid for memory outside the Go heap,
+// which the garbage collector neither moves nor frees; it goes through
+// memory rather than unsafe.Pointer(p) because go vet cannot tell where p
+// points and rightly flags the direct form. Never give it the address of
+// Go memory: an integer does not keep Go memory alive, and the memory may
+// be gone by the time the pointer is used.
+func CPointer(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }

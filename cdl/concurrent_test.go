@@ -5,8 +5,12 @@ package cdl_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/soinspect/soinspect/cdl"
@@ -84,4 +88,63 @@ func worker(g, rounds int, libs []struct{ path, good string }, shared *cdl.Handl
 		}
 	}
 	return nil
+}
+
+// TestConcurrentClose closes a handle while goroutines look symbols up in
+// it, over and over: each lookup must find the symbol or fail with ErrClosed,
+// never with a loader error (the sign of a dlsym on a handle already
+// dlclosed), and once Close returns the object must be gone.
+func TestConcurrentClose(t *testing.T) {
+	// A copy of the test library, so that no other test holds a reference.
+	data, err := os.ReadFile(libTest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(t.TempDir(), "closeme.so")
+	if err := os.WriteFile(lib, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, rounds = 4, 30
+	for round := range rounds {
+		h, err := cdl.Open(lib, cdl.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, goroutines)
+		for range goroutines {
+			wg.Go(func() {
+				for {
+					p, err := h.Sym("add6")
+					if errors.Is(err, cdl.ErrClosed) {
+						errs <- nil
+						return
+					}
+					if err != nil || p == 0 {
+						errs <- fmt.Errorf("round %d: Sym(add6) = %#x, %v", round, p, err)
+						return
+					}
+					found.Add(1)
+				}
+			})
+		}
+		for found.Load() < 100 {
+			runtime.Gosched()
+		}
+		if err := h.Close(); err != nil {
+			t.Fatalf("round %d: Close: %v", round, err)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if h2, err := cdl.Open(lib, cdl.Now|cdl.NoLoad); err == nil {
+			h2.Close()
+			t.Fatalf("round %d: %s still loaded after Close", round, lib)
+		}
+	}
 }

@@ -12,40 +12,24 @@ package cdl
 #include <stdlib.h>
 #include <string.h>
 
-// Flag bits, as in cdl.go.
-enum { F_LAZY = 1, F_NOW = 2, F_GLOBAL = 4, F_LOCAL = 8, F_NODELETE = 16, F_NOLOAD = 32, F_DEEPBIND = 64 };
+#include "guard.h"
 
-// cdl_mode translates flags to a dlopen mode, or returns -1 if this
-// platform lacks one of them.
-static int cdl_mode(int f) {
-	int m = 0;
-	if (f & F_LAZY) m |= RTLD_LAZY;
-	if (f & F_NOW) m |= RTLD_NOW;
-	if (f & F_GLOBAL) m |= RTLD_GLOBAL;
-	if (f & F_LOCAL) m |= RTLD_LOCAL;
-	if (f & F_NODELETE) {
+// The modes some platforms lack: -1 there, which Open refuses.
 #ifdef RTLD_NODELETE
-		m |= RTLD_NODELETE;
+#define CDL_RTLD_NODELETE RTLD_NODELETE
 #else
-		return -1;
+#define CDL_RTLD_NODELETE -1
 #endif
-	}
-	if (f & F_NOLOAD) {
 #ifdef RTLD_NOLOAD
-		m |= RTLD_NOLOAD;
+#define CDL_RTLD_NOLOAD RTLD_NOLOAD
 #else
-		return -1;
+#define CDL_RTLD_NOLOAD -1
 #endif
-	}
-	if (f & F_DEEPBIND) {
 #ifdef RTLD_DEEPBIND
-		m |= RTLD_DEEPBIND;
+#define CDL_RTLD_DEEPBIND RTLD_DEEPBIND
 #else
-		return -1;
+#define CDL_RTLD_DEEPBIND -1
 #endif
-	}
-	return m;
-}
 
 // cdl_res is a result and, on failure, a malloc'd copy of dlerror's text
 // (NULL if the loader set none). The copy is made here because the next
@@ -62,6 +46,7 @@ static char *cdl_err(void) {
 	return e ? strdup(e) : NULL;
 }
 
+// cdl_open returns the handle's guard (see guard.h) in r.p.
 static cdl_res cdl_open(const char *path, int mode) {
 	cdl_res r = {0, NULL, 0};
 	dlerror();
@@ -69,17 +54,37 @@ static cdl_res cdl_open(const char *path, int mode) {
 	if (h == NULL) {
 		r.err = cdl_err();
 		r.failed = 1;
+		return r;
 	}
-	r.p = (uintptr_t)h;
+	cdl_guard *g = malloc(sizeof *g);
+	if (g == NULL) {
+		dlclose(h);
+		r.err = strdup("out of memory");
+		r.failed = 1;
+		return r;
+	}
+	g->dl = h;
+	atomic_init(&g->closed, 0);
+	r.p = (uintptr_t)g;
 	return r;
 }
+
+// cdl_raw returns the dlopen handle of the guard g, or 0 once it is closed.
+static uintptr_t cdl_raw(uintptr_t g) {
+	cdl_guard *gd = (cdl_guard *)g;
+	return atomic_load(&gd->closed) ? 0 : (uintptr_t)gd->dl;
+}
+
+static void cdl_free_guard(uintptr_t g) { free((void *)g); }
 
 // cdl_sym looks up the n bytes at name, which need no terminating NUL: they
 // are copied to a NUL-terminated buffer here so that Go passes a string with
 // no allocation. A NULL result is a failure only if dlerror says so. It
 // writes to *r, a Go stack variable: with "#cgo noescape" and "nocallback",
 // r stays on the stack, and a void function spares cgo's _cgo_topofstack
-// calls around a returned value.
+// calls around a returned value. failed is 1 for a loader error (err holds
+// its text, or 0 when memory was short), 2 for a NUL in the name, 3 for a
+// closed handle.
 typedef struct {
 	uintptr_t p;
 	uintptr_t err; // a char* from strdup, as an integer so that Go's
@@ -87,7 +92,7 @@ typedef struct {
 	int failed;
 } cdl_symres;
 
-static void cdl_sym(uintptr_t h, const char *name, size_t n, cdl_symres *r) {
+static void cdl_sym(uintptr_t g, const char *name, size_t n, cdl_symres *r) {
 	char buf[256], *s = buf;
 	if (n > 0 && memchr(name, 0, n) != NULL) {
 		r->failed = 2; // a NUL byte would cut the name short
@@ -102,21 +107,38 @@ static void cdl_sym(uintptr_t h, const char *name, size_t n, cdl_symres *r) {
 	}
 	if (n > 0) memcpy(s, name, n);
 	s[n] = 0;
-	dlerror();
-	void *p = dlsym((void *)h, s);
-	const char *e = dlerror();
-	if (e != NULL) {
-		r->err = (uintptr_t)strdup(e);
+	cdl_slot *slot;
+	switch (cdl_enter((cdl_guard *)g, &slot)) {
+	case CDL_IN: {
+		dlerror();
+		r->p = (uintptr_t)dlsym(((cdl_guard *)g)->dl, s);
+		const char *e = dlerror();
+		if (e != NULL) {
+			r->err = (uintptr_t)strdup(e);
+			r->failed = 1;
+		}
+		cdl_leave(slot);
+		break;
+	}
+	case CDL_CLOSED:
+		r->failed = 3;
+		break;
+	default:
 		r->failed = 1;
 	}
 	if (s != buf) free(s);
-	r->p = (uintptr_t)p;
 }
 
-static cdl_res cdl_close(uintptr_t h) {
+// cdl_close closes the guard g, waiting for the lookups in flight, then
+// drops the loader's reference; failed is 3 if g was already closed.
+static cdl_res cdl_close(uintptr_t g) {
 	cdl_res r = {0, NULL, 0};
+	if (cdl_guard_close((cdl_guard *)g)) {
+		r.failed = 3;
+		return r;
+	}
 	dlerror();
-	if (dlclose((void *)h) != 0) {
+	if (dlclose(((cdl_guard *)g)->dl) != 0) {
 		r.err = cdl_err();
 		r.failed = 1;
 	}
@@ -151,8 +173,9 @@ static cdl_addr cdl_dladdr(uintptr_t p) {
 // and the caller owns the stack: a callee taking fewer arguments reads the
 // registers it expects and ignores the rest. A float argument is a double
 // slot whose low 32 bits hold the float, which is where the callee reads it.
-// Arguments and result go by value, so no Go memory is passed to C and the
-// called function may call back into Go.
+// Integer slot k takes pk instead of ik when bit k of ptrs is set: pointers
+// come as pointers, so that cgo checks the Go memory they point to. Nothing
+// else is passed by reference, so the called function may call back into Go.
 typedef uint64_t (*cdl_fn_i)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 	double, double, double, double, double, double, double, double);
 typedef double (*cdl_fn_d)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
@@ -166,13 +189,15 @@ static double cdl_d(uint64_t u) {
 	return d;
 }
 
-#define CDL_ARGS i0, i1, i2, i3, i4, i5, cdl_d(d0), cdl_d(d1), cdl_d(d2), cdl_d(d3), \
-	cdl_d(d4), cdl_d(d5), cdl_d(d6), cdl_d(d7)
+#define CDL_I(k) ((ptrs >> (k)) & 1 ? (uint64_t)(uintptr_t)p##k : i##k)
+#define CDL_ARGS CDL_I(0), CDL_I(1), CDL_I(2), CDL_I(3), CDL_I(4), CDL_I(5), \
+	cdl_d(d0), cdl_d(d1), cdl_d(d2), cdl_d(d3), cdl_d(d4), cdl_d(d5), cdl_d(d6), cdl_d(d7)
 
 // cdl_call returns the result's bits: an integer, a double, or a float in
 // the low 32 bits.
-static uint64_t cdl_call(uintptr_t fn, int ret,
+static uint64_t cdl_call(uintptr_t fn, int ret, unsigned ptrs,
 	uint64_t i0, uint64_t i1, uint64_t i2, uint64_t i3, uint64_t i4, uint64_t i5,
+	void *p0, void *p1, void *p2, void *p3, void *p4, void *p5,
 	uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3, uint64_t d4, uint64_t d5, uint64_t d6, uint64_t d7) {
 	uint64_t u = 0;
 	switch (ret) {
@@ -201,6 +226,16 @@ import (
 	"unsafe"
 )
 
+// modes maps each Flag to this platform's dlopen mode bit, -1 where the
+// platform has none.
+var modes = [...]struct {
+	f Flag
+	m C.int
+}{
+	{Lazy, C.RTLD_LAZY}, {Now, C.RTLD_NOW}, {Global, C.RTLD_GLOBAL}, {Local, C.RTLD_LOCAL},
+	{NoDelete, C.CDL_RTLD_NODELETE}, {NoLoad, C.CDL_RTLD_NOLOAD}, {DeepBind, C.CDL_RTLD_DEEPBIND},
+}
+
 // takeErr returns the copy of the loader's message at err, freeing it, or
 // def if the loader set none.
 func takeErr(err *C.char, def string) string {
@@ -212,9 +247,15 @@ func takeErr(err *C.char, def string) string {
 }
 
 func sysOpen(path string, flags Flag) (uintptr, error) {
-	mode := C.cdl_mode(C.int(flags))
-	if mode < 0 {
-		return 0, &Error{Op: "dlopen", Name: path, Msg: "flags " + flags.String() + " not supported on this platform", Err: ErrUnsupported}
+	var mode C.int
+	for _, m := range modes {
+		if flags&m.f == 0 {
+			continue
+		}
+		if m.m < 0 {
+			return 0, &Error{Op: "dlopen", Name: path, Msg: "flag " + m.f.String() + " not supported on this platform", Err: ErrUnsupported}
+		}
+		mode |= m.m
 	}
 	var cpath *C.char
 	if path != "" {
@@ -232,25 +273,33 @@ func sysOpen(path string, flags Flag) (uintptr, error) {
 	return uintptr(r.p), nil
 }
 
-func sysSym(h uintptr, name string) (uintptr, error) {
+func sysRaw(g uintptr) uintptr { return uintptr(C.cdl_raw(C.uintptr_t(g))) }
+
+func sysFreeGuard(g uintptr) { C.cdl_free_guard(C.uintptr_t(g)) }
+
+func sysSym(g uintptr, name string) (uintptr, error) {
 	var r C.cdl_symres
-	C.cdl_sym(C.uintptr_t(h), (*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)), &r)
+	C.cdl_sym(C.uintptr_t(g), (*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)), &r)
 	switch r.failed {
 	case 0:
 		return uintptr(r.p), nil
 	case 2:
 		return 0, &Error{Op: "dlsym", Name: name, Msg: "name contains a NUL byte"}
+	case 3:
+		return 0, errGone
 	}
-	return 0, &Error{Op: "dlsym", Name: name,
-		Msg: takeErr(*(**C.char)(unsafe.Pointer(&r.err)), "out of memory")}
+	return 0, &Error{Op: "dlsym", Name: name, Msg: takeErr((*C.char)(CPointer(uintptr(r.err))), "out of memory")}
 }
 
-func sysClose(h uintptr, path string) error {
-	r := C.cdl_close(C.uintptr_t(h))
-	if r.failed != 0 {
-		return &Error{Op: "dlclose", Name: path, Msg: takeErr(r.err, "unknown dlclose error")}
+func sysClose(g uintptr, path string) error {
+	r := C.cdl_close(C.uintptr_t(g))
+	switch r.failed {
+	case 0:
+		return nil
+	case 3:
+		return errGone
 	}
-	return nil
+	return &Error{Op: "dlclose", Name: path, Msg: takeErr(r.err, "unknown dlclose error")}
 }
 
 func sysAddr(p uintptr) (AddrInfo, error) {
@@ -270,17 +319,23 @@ func sysAddr(p uintptr) (AddrInfo, error) {
 	return info, nil
 }
 
+// sysCall copies the string arguments to C memory, into the pointer slots,
+// calls the trampoline and frees them. The pointer slots go to C as
+// unsafe.Pointer, so that cgocheck sees them: Go memory they point to must
+// hold no unpinned Go pointer.
 func sysCall(fr *frame, strs []cstr, sig Signature) error {
 	for _, s := range strs {
-		fr.ints[s.slot] = uint64(uintptr(unsafe.Pointer(C.CString(s.s))))
+		fr.ptrs[s.slot] = unsafe.Pointer(C.CString(s.s))
+		fr.mask |= 1 << s.slot
 	}
-	i, d := &fr.ints, &fr.flts
-	fr.r = uint64(C.cdl_call(C.uintptr_t(fr.fn), C.int(fr.ret),
+	i, p, d := &fr.ints, &fr.ptrs, &fr.flts
+	fr.r = uint64(C.cdl_call(C.uintptr_t(fr.fn), C.int(fr.ret), C.uint(fr.mask),
 		C.uint64_t(i[0]), C.uint64_t(i[1]), C.uint64_t(i[2]), C.uint64_t(i[3]), C.uint64_t(i[4]), C.uint64_t(i[5]),
+		p[0], p[1], p[2], p[3], p[4], p[5],
 		C.uint64_t(d[0]), C.uint64_t(d[1]), C.uint64_t(d[2]), C.uint64_t(d[3]),
 		C.uint64_t(d[4]), C.uint64_t(d[5]), C.uint64_t(d[6]), C.uint64_t(d[7])))
 	for _, s := range strs {
-		C.free(*(*unsafe.Pointer)(unsafe.Pointer(&fr.ints[s.slot])))
+		C.free(fr.ptrs[s.slot])
 	}
 	return nil
 }

@@ -3,6 +3,10 @@
 package cdl
 
 /*
+#cgo nocallback cdl_vsym
+#cgo nocallback cdl_linkmap
+#cgo nocallback cdl_origin
+#cgo nocallback cdl_serinfo
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
@@ -10,6 +14,21 @@ package cdl
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "guard.h"
+
+// The functions below take a handle's guard and run their loader calls
+// between cdl_enter and cdl_leave (see guard.h). CDL_ENTER returns from the
+// function with failed set to 3 for a closed handle, or with err saying
+// memory is short.
+#define CDL_ENTER(g, slot, r) \
+	cdl_slot *slot; \
+	switch (cdl_enter((cdl_guard *)(g), &slot)) { \
+	case CDL_IN: break; \
+	case CDL_CLOSED: (r).failed = 3; return r; \
+	default: (r).err = strdup("out of memory"); (r).failed = 1; return r; \
+	}
+#define CDL_DL(g) (((cdl_guard *)(g))->dl)
 
 typedef struct {
 	uintptr_t p;
@@ -22,15 +41,17 @@ static char *cdl_lerr(const char *def) {
 	return strdup(e ? e : def);
 }
 
-static cdl_lres cdl_vsym(uintptr_t h, const char *name, const char *version) {
+static cdl_lres cdl_vsym(uintptr_t g, const char *name, const char *version) {
 	cdl_lres r = {0, NULL, 0};
+	CDL_ENTER(g, slot, r)
 	dlerror();
-	void *p = dlvsym((void *)h, name, version);
+	void *p = dlvsym(CDL_DL(g), name, version);
 	const char *e = dlerror();
 	if (e != NULL) {
 		r.err = strdup(e);
 		r.failed = 1;
 	}
+	cdl_leave(slot);
 	r.p = (uintptr_t)p;
 	return r;
 }
@@ -40,19 +61,23 @@ typedef struct {
 	uintptr_t addr;
 	uintptr_t ld;
 	char *err;
+	int failed;
 } cdl_lm;
 
-static cdl_lm cdl_linkmap(uintptr_t h) {
-	cdl_lm r = {NULL, 0, 0, NULL};
+static cdl_lm cdl_linkmap(uintptr_t g) {
+	cdl_lm r = {NULL, 0, 0, NULL, 0};
+	CDL_ENTER(g, slot, r)
 	struct link_map *lm = NULL;
 	dlerror();
-	if (dlinfo((void *)h, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL) {
+	if (dlinfo(CDL_DL(g), RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL) {
 		r.err = cdl_lerr("no link map");
-		return r;
+		r.failed = 1;
+	} else {
+		r.name = strdup(lm->l_name ? lm->l_name : "");
+		r.addr = (uintptr_t)lm->l_addr;
+		r.ld = (uintptr_t)lm->l_ld;
 	}
-	r.name = strdup(lm->l_name ? lm->l_name : "");
-	r.addr = (uintptr_t)lm->l_addr;
-	r.ld = (uintptr_t)lm->l_ld;
+	cdl_leave(slot);
 	return r;
 }
 
@@ -60,12 +85,12 @@ static cdl_lm cdl_linkmap(uintptr_t h) {
 // glibc's RTLD_DI_ORIGIN copies l_origin without checking it, and l_origin is
 // NULL for objects created without a file name (the main program, whose
 // origin glibc computes only on demand, and the vDSO): those are refused here
-// (failed = 2 for the main program, 3 for the others) rather than crash.
-static cdl_lres cdl_origin(uintptr_t h) {
+// (failed = 2 for the main program, 4 for the others) rather than crash.
+static cdl_lres cdl_origin_in(void *h) {
 	cdl_lres r = {0, NULL, 0};
 	struct link_map *lm = NULL;
 	dlerror();
-	if (dlinfo((void *)h, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL) {
+	if (dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL) {
 		r.err = cdl_lerr("no link map");
 		r.failed = 1;
 		return r;
@@ -75,12 +100,12 @@ static cdl_lres cdl_origin(uintptr_t h) {
 		return r;
 	}
 	if (strchr(lm->l_name, '/') == NULL) {
-		r.failed = 3;
+		r.failed = 4;
 		return r;
 	}
 	char buf[PATH_MAX + 1];
 	buf[0] = 0;
-	if (dlinfo((void *)h, RTLD_DI_ORIGIN, buf) != 0) {
+	if (dlinfo(h, RTLD_DI_ORIGIN, buf) != 0) {
 		r.err = cdl_lerr("no origin");
 		r.failed = 1;
 		return r;
@@ -90,13 +115,21 @@ static cdl_lres cdl_origin(uintptr_t h) {
 	return r;
 }
 
+static cdl_lres cdl_origin(uintptr_t g) {
+	cdl_lres r = {0, NULL, 0};
+	CDL_ENTER(g, slot, r)
+	r = cdl_origin_in(CDL_DL(g));
+	cdl_leave(slot);
+	return r;
+}
+
 // cdl_serinfo follows dlinfo(3)'s protocol: ask for the size, allocate,
 // initialise the buffer with a second size request, then fill it. The
 // caller frees the result.
-static Dl_serinfo *cdl_serinfo(uintptr_t h, char **err) {
+static Dl_serinfo *cdl_serinfo_in(void *h, char **err) {
 	Dl_serinfo size;
 	dlerror();
-	if (dlinfo((void *)h, RTLD_DI_SERINFOSIZE, &size) != 0) {
+	if (dlinfo(h, RTLD_DI_SERINFOSIZE, &size) != 0) {
 		*err = cdl_lerr("RTLD_DI_SERINFOSIZE failed");
 		return NULL;
 	}
@@ -105,12 +138,27 @@ static Dl_serinfo *cdl_serinfo(uintptr_t h, char **err) {
 		*err = strdup("out of memory");
 		return NULL;
 	}
-	if (dlinfo((void *)h, RTLD_DI_SERINFOSIZE, si) != 0 || dlinfo((void *)h, RTLD_DI_SERINFO, si) != 0) {
+	if (dlinfo(h, RTLD_DI_SERINFOSIZE, si) != 0 || dlinfo(h, RTLD_DI_SERINFO, si) != 0) {
 		*err = cdl_lerr("RTLD_DI_SERINFO failed");
 		free(si);
 		return NULL;
 	}
 	return si;
+}
+
+typedef struct {
+	Dl_serinfo *si;
+	char *err;
+	int failed;
+} cdl_si;
+
+static cdl_si cdl_serinfo(uintptr_t g) {
+	cdl_si r = {NULL, NULL, 0};
+	CDL_ENTER(g, slot, r)
+	r.si = cdl_serinfo_in(CDL_DL(g), &r.err);
+	cdl_leave(slot);
+	if (r.si == NULL) r.failed = 1;
+	return r;
 }
 
 static const char *cdl_serpath(Dl_serinfo *si, unsigned int i) {
@@ -199,7 +247,7 @@ import (
 	"unsafe"
 )
 
-func sysVSym(h uintptr, name, version string) (uintptr, error) {
+func sysVSym(g uintptr, name, version string) (uintptr, error) {
 	full := name + "@" + version
 	for i := 0; i < len(full); i++ {
 		if full[i] == 0 {
@@ -209,21 +257,25 @@ func sysVSym(h uintptr, name, version string) (uintptr, error) {
 	cname, cver := C.CString(name), C.CString(version)
 	defer C.free(unsafe.Pointer(cname))
 	defer C.free(unsafe.Pointer(cver))
-	r := C.cdl_vsym(C.uintptr_t(h), cname, cver)
-	if r.failed != 0 {
-		msg := C.GoString(r.err)
-		C.free(unsafe.Pointer(r.err))
-		return 0, &Error{Op: "dlvsym", Name: full, Msg: msg}
+	r := C.cdl_vsym(C.uintptr_t(g), cname, cver)
+	switch r.failed {
+	case 0:
+	case 3:
+		return 0, errGone
+	default:
+		return 0, &Error{Op: "dlvsym", Name: full, Msg: takeErr(r.err, "unknown dlvsym error")}
 	}
 	return uintptr(r.p), nil
 }
 
-func sysLinkMap(h uintptr, path string) (LinkMap, error) {
-	r := C.cdl_linkmap(C.uintptr_t(h))
-	if r.err != nil {
-		msg := C.GoString(r.err)
-		C.free(unsafe.Pointer(r.err))
-		return LinkMap{}, &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_LINKMAP: " + msg}
+func sysLinkMap(g uintptr, path string) (LinkMap, error) {
+	r := C.cdl_linkmap(C.uintptr_t(g))
+	switch r.failed {
+	case 0:
+	case 3:
+		return LinkMap{}, errGone
+	default:
+		return LinkMap{}, &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_LINKMAP: " + takeErr(r.err, "unknown dlinfo error")}
 	}
 	lm := LinkMap{Base: uintptr(r.addr), Dynamic: uintptr(r.ld)}
 	if r.name != nil {
@@ -233,8 +285,8 @@ func sysLinkMap(h uintptr, path string) (LinkMap, error) {
 	return lm, nil
 }
 
-func sysOrigin(h uintptr, path string) (string, error) {
-	r := C.cdl_origin(C.uintptr_t(h))
+func sysOrigin(g uintptr, path string) (string, error) {
+	r := C.cdl_origin(C.uintptr_t(g))
 	switch r.failed {
 	case 2:
 		// The main program: what glibc's _dl_get_origin computes.
@@ -244,32 +296,31 @@ func sysOrigin(h uintptr, path string) (string, error) {
 		}
 		return filepath.Dir(exe), nil
 	case 3:
+		return "", errGone
+	case 4:
 		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: the loader records no origin for an object without a file"}
 	}
 	if r.failed != 0 {
-		msg := C.GoString(r.err)
-		C.free(unsafe.Pointer(r.err))
-		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: " + msg}
+		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: " + takeErr(r.err, "unknown dlinfo error")}
 	}
 	if r.p == 0 {
 		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: out of memory"}
 	}
-	s := (*C.char)(*(*unsafe.Pointer)(unsafe.Pointer(&r.p)))
+	s := (*C.char)(CPointer(uintptr(r.p)))
 	defer C.free(unsafe.Pointer(s))
 	return C.GoString(s), nil
 }
 
-func sysSearchPath(h uintptr, path string) ([]string, error) {
-	var cerr *C.char
-	si := C.cdl_serinfo(C.uintptr_t(h), &cerr)
-	if si == nil {
-		msg := "out of memory"
-		if cerr != nil {
-			msg = C.GoString(cerr)
-			C.free(unsafe.Pointer(cerr))
-		}
-		return nil, &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_SERINFO: " + msg}
+func sysSearchPath(g uintptr, path string) ([]string, error) {
+	r := C.cdl_serinfo(C.uintptr_t(g))
+	switch r.failed {
+	case 0:
+	case 3:
+		return nil, errGone
+	default:
+		return nil, &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_SERINFO: " + takeErr(r.err, "out of memory")}
 	}
+	si := r.si
 	defer C.free(unsafe.Pointer(si))
 	dirs := make([]string, 0, int(si.dls_cnt))
 	for i := C.uint(0); i < si.dls_cnt; i++ {

@@ -7,13 +7,17 @@ package cdl
 
 func sysOpen(path string, flags Flag) (uintptr, error) { return 0, unsupported("dlopen", path) }
 
-func sysSym(h uintptr, name string) (uintptr, error) { return 0, unsupported("dlsym", name) }
+func sysRaw(g uintptr) uintptr { return 0 }
+
+func sysFreeGuard(g uintptr) {}
+
+func sysSym(g uintptr, name string) (uintptr, error) { return 0, unsupported("dlsym", name) }
 
 func sysVSym(h uintptr, name, version string) (uintptr, error) {
 	return 0, unsupported("dlvsym", name+"@"+version)
 }
 
-func sysClose(h uintptr, path string) error { return unsupported("dlclose", path) }
+func sysClose(g uintptr, path string) error { return unsupported("dlclose", path) }
 
 func sysAddr(p uintptr) (AddrInfo, error) { return AddrInfo{}, unsupported("dladdr", "") }
 

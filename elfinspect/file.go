@@ -27,11 +27,19 @@ type File struct {
 	Path string
 	// Size is the size of the underlying file in bytes.
 	Size int64
+	// Damage, when not empty, says why the section headers could not be
+	// used; only OpenUsingDynamic and NewFileUsingDynamic return such a
+	// File. It knows the ELF header and, through the dynamic segment, the
+	// dynamic symbols and their versions, as readelf --use-dynamic does;
+	// it has no sections, and no .symtab. Tools should show Damage as a
+	// warning.
+	Damage string
 
 	elf    *elf.File
 	r      io.ReaderAt
 	closer io.Closer
 	rd     *elfread.File // the low-level reader and its caches
+	dyn    *dynImage     // the dynamic segment, for a damaged file
 }
 
 func init() { elfread.Of = func(f any) *elfread.File { return f.(*File).rd } }
@@ -43,15 +51,24 @@ func init() { elfread.Of = func(f any) *elfread.File { return f.(*File).rd } }
 //
 // Every error of Open, and of the methods of the File it returns, is an
 // *Error that names the file once.
-func Open(path string) (*File, error) {
-	f, err := open(path)
+func Open(path string) (*File, error) { return openNamed(path, false) }
+
+// OpenUsingDynamic is Open for a file whose section headers may be
+// unusable, for tools that can do with the dynamic symbols: where Open
+// would fail on the section headers, it falls back to the program headers
+// and the dynamic segment, as readelf --use-dynamic does, and the File's
+// Damage says so.
+func OpenUsingDynamic(path string) (*File, error) { return openNamed(path, true) }
+
+func openNamed(path string, useDynamic bool) (*File, error) {
+	f, err := open(path, useDynamic)
 	if err != nil {
 		return nil, &Error{Op: "open", Path: path, Err: err}
 	}
 	return f, nil
 }
 
-func open(path string) (*File, error) {
+func open(path string, useDynamic bool) (*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, bare(err)
@@ -73,7 +90,7 @@ func open(path string) (*File, error) {
 		fh.Close()
 		return nil, fmt.Errorf("not a regular file (%s)", describeMode(st.Mode()))
 	}
-	f, err := newFile(fh, st.Size())
+	f, err := newFile(fh, st.Size(), useDynamic)
 	if err != nil {
 		fh.Close()
 		return nil, err
@@ -96,7 +113,12 @@ func bare(err error) error {
 // Having no name for the file, its errors do not name it; a caller that
 // sets Path afterwards gets errors naming Path from the File's methods.
 func NewFile(r io.ReaderAt, size int64) (*File, error) {
-	return newFile(r, size)
+	return newFile(r, size, false)
+}
+
+// NewFileUsingDynamic is NewFile with the fallback of OpenUsingDynamic.
+func NewFileUsingDynamic(r io.ReaderAt, size int64) (*File, error) {
+	return newFile(r, size, true)
 }
 
 // Error is an error about a named file: the one place the name appears
@@ -129,7 +151,7 @@ func (f *File) wrap(op string, err error) error {
 	return &Error{Op: op, Path: f.Path, Err: err}
 }
 
-func newFile(r io.ReaderAt, size int64) (f *File, err error) {
+func newFile(r io.ReaderAt, size int64, useDynamic bool) (f *File, err error) {
 	// debug/elf is not hardened against hostile input; no panic may escape.
 	defer guard.Recover(func(p any) { f, err = nil, elfread.PanicError("ELF file", p) })
 	guard.Point("elfinspect.NewFile")
@@ -151,11 +173,27 @@ func newFile(r io.ReaderAt, size int64) (f *File, err error) {
 		var fe *elf.FormatError
 		switch {
 		case errors.As(err, &fe):
-			return nil, &FormatError{Off: -1, Msg: "malformed ELF file: " + fe.Error()}
+			err = &FormatError{Off: -1, Msg: "malformed ELF file: " + fe.Error()}
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, &FormatError{Off: -1, Msg: "truncated ELF file: " + err.Error()}
+			err = &FormatError{Off: -1, Msg: "truncated ELF file: " + err.Error()}
+		default:
+			return nil, err
+		}
+		// The section headers are what debug/elf needs most and the
+		// loader never reads: the dynamic segment may still be whole.
+		if useDynamic {
+			if df := openDamaged(r, size, err); df != nil {
+				return df, nil
+			}
 		}
 		return nil, err
+	}
+	if useDynamic && len(ef.Sections) == 0 && ef.Type != elf.ET_REL {
+		// No section headers at all (sstrip leaves none): the dynamic
+		// segment is where the symbols are found.
+		if df := openDamaged(r, size, errNoSectionHeaders); df != nil {
+			return df, nil
+		}
 	}
 	return &File{Size: size, elf: ef, r: r, rd: elfread.NewFile(ef, r, size)}, nil
 }

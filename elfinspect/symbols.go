@@ -16,7 +16,9 @@ var ErrNoSymbols = errors.New("no symbol table")
 // Name, Version and Library share the memory of the file's string table, so a
 // listing costs one allocation per symbol at most (a Go symbol's parsed name).
 type Symbol struct {
-	// Name is the raw name from the string table, without any version.
+	// Name is the raw name from the string table, without any version; a
+	// SECTION symbol without one is named after its section, as nm and
+	// readelf -s name it.
 	Name string `json:"name"`
 	// Demangled is the demangled C++ or Rust name; empty until Demangle fills
 	// it, and for names that are not mangled.

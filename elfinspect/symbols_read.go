@@ -39,6 +39,9 @@ func (f *File) Symbols(t Table) (syms []Symbol, err error) {
 	default:
 		return nil, fmt.Errorf("elfinspect: unknown symbol table %d", t)
 	}
+	if f.dyn != nil {
+		return f.damagedSymbols(t)
+	}
 	idx := -1
 	for i, s := range f.elf.Sections {
 		if s.Type == typ {
@@ -203,6 +206,9 @@ func (st *symReader) list() []Symbol {
 			s.Section, secLetter = reservedIndexName(sx), 'a'
 		case int64(sx) < int64(len(st.secs)):
 			s.Section, secLetter = st.secs[sx].name, st.secs[sx].letter
+			if s.Type == TypeSection && s.Name == "" {
+				s.Name = s.Section // as nm and readelf -s name it
+			}
 		default:
 			// BFD puts symbols of sections it does not know in the
 			// absolute section.

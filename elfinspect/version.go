@@ -2,6 +2,7 @@ package elfinspect
 
 import (
 	"debug/elf"
+	"encoding/binary"
 )
 
 // symVersions maps the indexes of .gnu.version to version names.
@@ -81,23 +82,7 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 			if err != nil {
 				continue
 			}
-			v.def = []symVerName{}
-			// Elf_Verdef: vd_version(2) vd_flags(2) vd_ndx(2) vd_cnt(2)
-			// vd_hash(4) vd_aux(4) vd_next(4); Elf_Verdaux: vda_name(4) vda_next(4).
-			// Each entry takes 20 bytes: more steps than that mean a loop.
-			off, steps := uint64(0), len(d)/20+1
-			for n := 0; n < steps && off+20 <= uint64(len(d)); n++ {
-				e := d[off:]
-				flags, ndx := bo.Uint16(e[2:]), bo.Uint16(e[4:])
-				aux, next := uint64(bo.Uint32(e[12:])), uint64(bo.Uint32(e[16:]))
-				if a := off + aux; aux != 0 && a+8 <= uint64(len(d)) {
-					setVersion(&v.def, ndx&symVersymIndex, symVerName{name: strtabAt(strs, bo.Uint32(d[a:])), base: flags&symVerFlgBase != 0})
-				}
-				if next == 0 {
-					break
-				}
-				off += next
-			}
+			v.def = parseVerdef(d, strs, bo)
 		case elf.SHT_GNU_VERNEED:
 			if v.need != nil {
 				continue
@@ -110,38 +95,70 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 			if err != nil {
 				continue
 			}
-			v.need = []symVerName{}
-			// Elf_Verneed: vn_version(2) vn_cnt(2) vn_file(4) vn_aux(4) vn_next(4);
-			// Elf_Vernaux: vna_hash(4) vna_flags(2) vna_other(2) vna_name(4) vna_next(4).
-			// Each entry takes at least 16 bytes: more steps than that
-			// (counting the inner entries too) mean a loop.
-			off, steps := uint64(0), len(d)/16+1
-			for steps > 0 && off+16 <= uint64(len(d)) {
-				steps--
-				e := d[off:]
-				cnt := int(bo.Uint16(e[2:]))
-				file := strtabAt(strs, bo.Uint32(e[4:]))
-				aux, next := uint64(bo.Uint32(e[8:])), uint64(bo.Uint32(e[12:]))
-				a := off + aux
-				for j := 0; j < cnt && steps > 0 && aux != 0 && a+16 <= uint64(len(d)); j++ {
-					steps--
-					x := d[a:]
-					other := bo.Uint16(x[6:])
-					setVersion(&v.need, other&symVersymIndex, symVerName{name: strtabAt(strs, bo.Uint32(x[8:])), file: file})
-					an := uint64(bo.Uint32(x[12:]))
-					if an == 0 {
-						break
-					}
-					a += an
-				}
-				if next == 0 {
-					break
-				}
-				off += next
-			}
+			v.need = parseVerneed(d, strs, bo)
 		}
 	}
 	return v
+}
+
+// parseVerdef reads the version definitions in d (.gnu.version_d, or what
+// DT_VERDEF points to), their names in strs, by version index. A malformed
+// entry ends the walk; what was read before stays.
+func parseVerdef(d []byte, strs string, bo binary.ByteOrder) []symVerName {
+	def := []symVerName{}
+	// Elf_Verdef: vd_version(2) vd_flags(2) vd_ndx(2) vd_cnt(2)
+	// vd_hash(4) vd_aux(4) vd_next(4); Elf_Verdaux: vda_name(4) vda_next(4).
+	// Each entry takes 20 bytes: more steps than that mean a loop.
+	off, steps := uint64(0), len(d)/20+1
+	for n := 0; n < steps && off+20 <= uint64(len(d)); n++ {
+		e := d[off:]
+		flags, ndx := bo.Uint16(e[2:]), bo.Uint16(e[4:])
+		aux, next := uint64(bo.Uint32(e[12:])), uint64(bo.Uint32(e[16:]))
+		if a := off + aux; aux != 0 && a+8 <= uint64(len(d)) {
+			setVersion(&def, ndx&symVersymIndex, symVerName{name: strtabAt(strs, bo.Uint32(d[a:])), base: flags&symVerFlgBase != 0})
+		}
+		if next == 0 {
+			break
+		}
+		off += next
+	}
+	return def
+}
+
+// parseVerneed reads the versions required from other libraries in d
+// (.gnu.version_r, or what DT_VERNEED points to), their names in strs, by
+// version index. A malformed entry ends the walk; what was read before stays.
+func parseVerneed(d []byte, strs string, bo binary.ByteOrder) []symVerName {
+	need := []symVerName{}
+	// Elf_Verneed: vn_version(2) vn_cnt(2) vn_file(4) vn_aux(4) vn_next(4);
+	// Elf_Vernaux: vna_hash(4) vna_flags(2) vna_other(2) vna_name(4) vna_next(4).
+	// Each entry takes at least 16 bytes: more steps than that (counting
+	// the inner entries too) mean a loop.
+	off, steps := uint64(0), len(d)/16+1
+	for steps > 0 && off+16 <= uint64(len(d)) {
+		steps--
+		e := d[off:]
+		cnt := int(bo.Uint16(e[2:]))
+		file := strtabAt(strs, bo.Uint32(e[4:]))
+		aux, next := uint64(bo.Uint32(e[8:])), uint64(bo.Uint32(e[12:]))
+		a := off + aux
+		for j := 0; j < cnt && steps > 0 && aux != 0 && a+16 <= uint64(len(d)); j++ {
+			steps--
+			x := d[a:]
+			other := bo.Uint16(x[6:])
+			setVersion(&need, other&symVersymIndex, symVerName{name: strtabAt(strs, bo.Uint32(x[8:])), file: file})
+			an := uint64(bo.Uint32(x[12:]))
+			if an == 0 {
+				break
+			}
+			a += an
+		}
+		if next == 0 {
+			break
+		}
+		off += next
+	}
+	return need
 }
 
 // strtabAt returns the NUL-terminated string at off in strs, sharing its memory.

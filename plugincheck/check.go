@@ -14,6 +14,7 @@ import (
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
+	"github.com/soinspect/soinspect/ldso"
 )
 
 // Checker predicts, without loading anything, what one host process gets
@@ -25,6 +26,9 @@ import (
 //   - the host must be a Go program that links package plugin with cgo;
 //   - dlopen must accept the file (ELF class and machine of the host, not
 //     an executable);
+//   - ld.so must then find the plugin's libraries, the symbol versions it
+//     needs and, under RTLD_NOW, every symbol it references, inside the
+//     host's load set (loader.go, with package ldso);
 //   - a shared object that registers no Go module (a C library, a Go
 //     c-shared library) makes the runtime throw "no plugin module data",
 //     or fail with "plugin already loaded" once a plugin has loaded;
@@ -46,7 +50,8 @@ import (
 // metadata (realpath, inode) to tell repeated files apart; it never prints
 // and never panics. It is safe for concurrent use.
 type Checker struct {
-	host *hostFacts
+	host   *hostFacts
+	loader *ldso.Config // the dlopen model's environment; nil: this machine
 }
 
 // NewChecker reads what the checks need to know of host. A host that is
@@ -59,7 +64,7 @@ func NewChecker(host *elfinspect.File) *Checker {
 // Check predicts plugin.Open(plugin) as the first plugin the host opens,
 // and checks plugin against reqs.
 func (c *Checker) Check(plugin *elfinspect.File, reqs []Requirement) Verdict {
-	p := &checker{host: c.host}
+	p := &checker{host: c.host, loader: c.loader}
 	return p.check(plugin, reqs)
 }
 
@@ -68,7 +73,7 @@ func (c *Checker) Check(plugin *elfinspect.File, reqs []Requirement) Verdict {
 // failures change what a later one gets. Verdicts are in the order of
 // plugins.
 func (c *Checker) CheckSequence(plugins []*elfinspect.File, reqs []Requirement) []Verdict {
-	p := &checker{host: c.host}
+	p := &checker{host: c.host, loader: c.loader}
 	out := make([]Verdict, 0, len(plugins))
 	for _, f := range plugins {
 		out = append(out, p.check(f, reqs))
@@ -85,6 +90,7 @@ type hostFacts struct {
 	outcome Outcome
 	errText string
 	exact   bool
+	sources sourceCache // the host's package source paths, read when needed
 }
 
 func readHostFacts(host *elfinspect.File) (h *hostFacts) {
@@ -163,6 +169,7 @@ type loaded struct {
 // from one plugin to the next.
 type checker struct {
 	host     *hostFacts
+	loader   *ldso.Config
 	mapped   []*loaded          // dlopen'ed objects, in order
 	active   map[string]string  // pluginpath -> file, of plugins that loaded
 	byPath   map[string]Verdict // realpath -> first verdict
@@ -202,6 +209,12 @@ func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 	// attempt fails the same way, not as a "(previous failure)".
 	if r, dlerr := c.dlopenProblem(p, real); r != nil {
 		v.Outcome, v.Error, v.Exact, v.DlopenFailed = OutcomeError, dlerr, haveID, true
+		v.Reasons = append([]Reason{*r}, v.Reasons...)
+		return v
+	}
+	// ld.so: the plugin's libraries, versions and symbols (loader.go).
+	if r, dlerr := c.loaderProblem(p, real); r != nil {
+		v.Outcome, v.Error, v.Exact, v.DlopenFailed = OutcomeError, dlerr, true, true
 		v.Reasons = append([]Reason{*r}, v.Reasons...)
 		return v
 	}
@@ -422,7 +435,7 @@ func (c *checker) dlopenProblem(p *elfinspect.File, real string) (*Reason, strin
 // in the process differs from the plugin's, in the linker's order.
 func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 	var brings []string
-	causes := newCauser(c.host.bi, a.bi)
+	causes := newCauser(c.host.bi, a.bi).withFiles(&c.host.sources, c.host.f, p)
 	for _, h := range a.hashes {
 		have, from := c.runtimeHash(h.Package)
 		if from == "" {
@@ -432,10 +445,11 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 		if have == h.Hash {
 			continue
 		}
-		v.Reasons = append(v.Reasons, Reason{Code: ReasonPackageHash, Fatal: true,
+		r := Reason{Code: ReasonPackageHash, Fatal: true,
 			Message: fmt.Sprintf("package %s differs: %s has %s, the plugin %s", h.Package, from, have, h.Hash),
-			Package: h.Package, HostHash: have, PluginHash: h.Hash, HashFrom: from,
-			Cause: causes.cause(h.Package)})
+			Package: h.Package, HostHash: have, PluginHash: h.Hash, HashFrom: from}
+		causes.explain(&r)
+		v.Reasons = append(v.Reasons, r)
 	}
 	if !a.ordered && v.FirstPackage() != "" {
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonUnorderedHashes,

@@ -98,7 +98,8 @@ const (
 // on. Package, the hashes and Cause are set for ReasonPackageHash.
 //
 // JSON: {"code", "message", "package", "host_hash", "plugin_hash",
-// "hash_from", "cause"}.
+// "hash_from", "cause", "evidence", "remedy", "host_source",
+// "plugin_source"}.
 type Reason struct {
 	Code    ReasonCode `json:"code"`
 	Message string     `json:"message"`
@@ -115,6 +116,15 @@ type Reason struct {
 	// version, a replace, -trimpath, -gcflags, -race, -tags, CGO_*,
 	// GOAMD64, GOEXPERIMENT, the toolchain.
 	Cause string `json:"cause,omitempty"`
+	// Evidence quotes where each side compiled Package from, as the
+	// function tables record it.
+	Evidence string `json:"evidence,omitempty"`
+	// Remedy is the way out of Cause: the flag, the pin or the path.
+	Remedy string `json:"remedy,omitempty"`
+	// HostSource and PluginSource are the evidence: a source file of
+	// Package as each side's function table records it.
+	HostSource   string `json:"host_source,omitempty"`
+	PluginSource string `json:"plugin_source,omitempty"`
 	// Fatal is false for reasons that do not stop plugin.Open, such as an
 	// unmet Requirement.
 	Fatal bool `json:"fatal"`

@@ -177,6 +177,7 @@ func TestErrorFormat(t *testing.T) {
 	}{
 		{[]string{"no-such-command"}, "soinspect", `unknown command "no-such-command"`},
 		{[]string{"symbl"}, "soinspect", "did you mean symbols?"},
+		{[]string{"version"}, "soinspect", "soinspect --version prints the version"},
 		{[]string{"completion", "bogus"}, "soinspect completion", "want bash, fish, powershell or zsh"},
 		{[]string{"completion", "bash", "extra"}, "soinspect completion bash", "extra"},
 		{[]string{"help", "bogus"}, "soinspect help", `unknown command "bogus"`},

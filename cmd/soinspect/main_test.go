@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -396,5 +397,62 @@ func TestPluginCommand(t *testing.T) {
 	out, _, code = run(t, "plugin", systemLib(t, "libm.so.6"))
 	if code != 0 || !strings.Contains(out, "not a plugin") {
 		t.Errorf("plugin on libm: exit %d, output:\n%s", code, out)
+	}
+}
+
+// TestPlainIsNMDebugSyms: with -a, nm names a section symbol after its
+// section (as readelf -s does), and sorts it by that name.
+func TestPlainIsNMDebugSyms(t *testing.T) {
+	cc, err := exec.Command("go", "env", "CC").Output()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	src, obj := filepath.Join(dir, "b.c"), filepath.Join(dir, "b.o")
+	if err := os.WriteFile(src, []byte("int a(void) { return 1; }\nint b;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(strings.TrimSpace(string(cc)), "-g", "-c", "-o", obj, src).CombinedOutput(); err != nil {
+		t.Skipf("cc: %v\n%s", err, out)
+	}
+	for _, file := range []string{obj, plugin1} {
+		args := []string{"symbols", "--all", "--static", "--demangle=none", "--format=plain", "-a", file}
+		out, stderr, code := run(t, args...)
+		if code != 0 {
+			t.Fatalf("soinspect %v: exit %d: %s", args, code, stderr)
+		}
+		if want := nm(t, "-a", file); out != want {
+			t.Errorf("soinspect %v differs from nm -a:\n%s", args, firstDiff(out, want))
+		}
+	}
+}
+
+// TestDamagedFile lists the dynamic symbols of a library whose e_shstrndx is
+// out of range from its dynamic segment, with one warning naming the damage,
+// and names the file once when the asked-for table cannot be had.
+func TestDamagedFile(t *testing.T) {
+	data, err := os.ReadFile(systemLib(t, "libm.so.6"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 64 || data[4] != 2 || data[5] != 1 {
+		t.Skip("libm.so.6 is not ELF64 little-endian")
+	}
+	binary.LittleEndian.PutUint16(data[62:], 0xfff0) // e_shstrndx
+	p := filepath.Join(t.TempDir(), "damaged.so")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run(t, "symbols", "--format=plain", p)
+	want := "soinspect symbols: " + p + ": warning: unusable section headers: e_shstrndx 65520 is out of range"
+	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr:\n%s\nwant one line starting %q", code, stderr, want)
+	}
+	if !strings.Contains(out, " cos@@GLIBC_2.2.5\n") {
+		t.Errorf("cos@@GLIBC_2.2.5 not listed:\n%.300s", out)
+	}
+	_, stderr, code = run(t, "symbols", "--static", p)
+	if code != 1 || strings.Count(stderr, p) != 2 || !strings.Contains(stderr, "no .symtab") {
+		t.Errorf("--static on a damaged file: exit %d, stderr:\n%s", code, stderr)
 	}
 }

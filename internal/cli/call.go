@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,7 +41,9 @@ and a call through cdl's C trampoline with the C signature --sig (default
 void()). For a Go plugin, short names resolve: Run is <pluginpath>.Run, and
 init is the plugin's own init functions (<pluginpath>.init.0, .init.1, ...),
 called in the order its inittask lists them. Calling Go code this way crashes
-unless it is a leaf function: the report says what happened and why.
+unless it is a leaf function: the report says what happened and why. An ARG
+of null (or NULL) passes a null pointer to a pointer or char* parameter
+(\null passes the word); variadic signatures (...) are refused.
 
 FILE is a path. A bare name that is a file in the current directory is
 loaded as ./NAME; one that is not is left to dlopen's library search
@@ -77,7 +80,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	f := cmd.Flags()
 	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
-	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: lazy|now, global|local, nodelete, noload, deepbind")
+	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: "+strings.ToLower(strings.ReplaceAll(cdl.AllFlags.String(), "|", ", ")))
 	f.StringVar(&o.sig, "sig", "void()", "the C signature for --raw, such as 'double(double)'")
 	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
@@ -87,20 +90,16 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	return cmd
 }
 
-// parseFlags reads --flags: "lazy", "now,global", "RTLD_NOW|RTLD_GLOBAL".
+// parseFlags reads --flags: "lazy", "now,global", "RTLD_NOW|RTLD_GLOBAL";
+// Lazy unless it says Now.
 func parseFlags(s string) (cdl.Flag, error) {
-	names := map[string]cdl.Flag{"lazy": cdl.Lazy, "now": cdl.Now, "global": cdl.Global, "local": cdl.Local,
-		"nodelete": cdl.NoDelete, "noload": cdl.NoLoad, "deepbind": cdl.DeepBind}
-	var f cdl.Flag
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' || r == ' ' }) {
-		n, ok := names[strings.TrimPrefix(strings.ToLower(part), "rtld_")]
-		if !ok {
-			return 0, usagef("--flags: unknown flag %q (want lazy, now, global, local, nodelete, noload, deepbind)", part)
+	f, err := cdl.ParseFlag(s)
+	if err != nil {
+		msg := err.Error()
+		if e, ok := errors.AsType[*cdl.Error](err); ok {
+			msg = e.Msg
 		}
-		f |= n
-	}
-	if f&cdl.Lazy != 0 && f&cdl.Now != 0 || f&cdl.Global != 0 && f&cdl.Local != 0 {
-		return 0, usagef("--flags %s: lazy/now and global/local are exclusive", s)
+		return 0, usagef("--flags: %s", msg)
 	}
 	if f&(cdl.Lazy|cdl.Now) == 0 {
 		f |= cdl.Lazy
@@ -153,12 +152,18 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 }
 
 // precheck refuses, from the file alone, what cannot work, saying what
-// would happen: a file this process cannot load, and for the Go way a bare
+// would happen: a file this process cannot load, for the raw way a data
+// symbol, and for the Go way a bare
 // name plugin.Open would not find, a file that is no Go plugin (loading it
 // runs its constructors and then aborts) or a symbol the plugin does not
 // export (found only after its inits ran).
 func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
 	why := st.LoadProblem()
+	if why == "" && o.raw && st != nil {
+		if names, err := st.Resolve(symbol); err == nil {
+			why = st.RawProblem(names)
+		}
+	}
 	if why == "" && !o.raw {
 		if tgt.Search {
 			why = fmt.Sprintf("%s: no such file in the current directory; plugin.Open takes a path and does not search library directories: it would fail with `plugin.Open(%q): realpath failed`. Give the file's path, or load it with --raw", tgt.Given, tgt.Given)
@@ -344,7 +349,11 @@ func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string
 			if c.PCSymbol != "" {
 				pc += " (" + c.PCSymbol + ")"
 			}
-			pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, address %s, pc %s", c.Signal, labHex(c.Addr), pc)})
+			if c.FaultAddr() {
+				pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, address %s, pc %s", c.Signal, labHex(c.Addr), pc)})
+			} else {
+				pairs = append(pairs, [2]string{"fault", fmt.Sprintf("%s, pc %s", c.Signal, pc)})
+			}
 		}
 		if c := rep.Crash; c.CalledFrom != "" {
 			pairs = append(pairs, [2]string{"morestack called from", c.CalledFrom})
@@ -354,7 +363,7 @@ func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string
 	default:
 		pairs = append(pairs, [2]string{"outcome", "not called"})
 	}
-	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", pairs); err != nil {
+	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", visibleValues(pairs)); err != nil {
 		return err
 	}
 	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
@@ -426,10 +435,22 @@ func writeWhy(w *render.Doc, c *probe.Crash) {
 	if len(c.Explain) == 0 {
 		return
 	}
+	writeCrashCode(w, c)
 	w.Section("\nWhat happened:")
 	for _, s := range c.Explain {
 		w.ItemWithin("  • ", "    ", s, 100)
 	}
+}
+
+// visibleValues makes the values of a report's key: value pairs visible
+// before they go into prose cells, where a newline would start a line: the
+// values hold paths, dlerror's and the runtime's messages and printed Go
+// values, and none of soinspect's own has a newline.
+func visibleValues(pairs [][2]string) [][2]string {
+	for i := range pairs {
+		pairs[i][1] = render.Visible(pairs[i][1])
+	}
+	return pairs
 }
 
 func labHex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
@@ -439,15 +460,17 @@ func fmtNanos(ns int64) string {
 }
 
 // fileRows are the report's first rows: the file, and how it was loaded
-// when that is not plain.
+// when that is not plain. The names go into prose cells, where a newline
+// would start a line: render.Visible shows it as ^J.
 func fileRows(tgt loadTarget) [][2]string {
+	given, path := render.Visible(tgt.Given), render.Visible(tgt.Path)
 	switch {
 	case tgt.Search:
-		return [][2]string{{"file", tgt.Given}, {"found by", "dlopen's library search (not a file in the current directory)"}}
+		return [][2]string{{"file", given}, {"found by", "dlopen's library search (not a file in the current directory)"}}
 	case tgt.Note != "":
-		return [][2]string{{"file", tgt.Given}, {"loaded as", tgt.Path + " (a file here; a bare name would make dlopen search its library path)"}}
+		return [][2]string{{"file", given}, {"loaded as", path + " (a file here; a bare name would make dlopen search its library path)"}}
 	}
-	return [][2]string{{"file", tgt.Path}}
+	return [][2]string{{"file", path}}
 }
 
 func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
@@ -530,7 +553,7 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 	if rep.Crash != nil {
 		pairs = append(pairs, [2]string{"outcome", stopLabel(rep.Outcome, rep.Crash, rep.Exit)}, [2]string{"child", rep.Exit.String()})
 	}
-	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", pairs); err != nil {
+	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", visibleValues(pairs)); err != nil {
 		return err
 	}
 	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)

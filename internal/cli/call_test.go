@@ -47,3 +47,26 @@ func TestSplitReport(t *testing.T) {
 		t.Error("no crash, yet a report")
 	}
 }
+
+// TestCallHelpRawArgs: --help says what the README says of --raw's
+// arguments: how to pass NULL, and that variadic signatures are refused.
+func TestCallHelpRawArgs(t *testing.T) {
+	long := newCallCmd().Long
+	for _, want := range []string{"null (or NULL)", `\null`, "variadic"} {
+		if !strings.Contains(long, want) {
+			t.Errorf("call --help lacks %q", want)
+		}
+	}
+}
+
+// TestStdinNotLoaded: call and compare load a file by its path; "-" is a
+// usage error that says so, not a file looked for in the current directory.
+func TestStdinNotLoaded(t *testing.T) {
+	for _, args := range [][]string{{"call", "-", "Run"}, {"call", "--raw", "-", "f"}, {"compare", "-"}} {
+		var out, errb strings.Builder
+		code := Run(args, strings.NewReader(""), &out, &errb)
+		if code != exitUsage || !strings.Contains(errb.String(), "standard input") {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error about standard input", args, code, errb.String())
+		}
+	}
+}

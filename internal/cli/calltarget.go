@@ -35,6 +35,9 @@ type loadTarget struct {
 // instead. A bare name that is no file here is left to that search, and
 // read statically by no one (st is nil).
 func resolveTarget(file string) (loadTarget, *probe.Static, error) {
+	if file == "-" {
+		return loadTarget{}, nil, usagef("FILE - (standard input) cannot be loaded: dlopen and plugin.Open take a file; give its path (symbols and plugin read an ELF file from standard input)")
+	}
 	t := loadTarget{Given: file, Path: file}
 	bare := !strings.Contains(file, "/")
 	if _, err := os.Lstat(file); bare && errors.Is(err, fs.ErrNotExist) {
@@ -88,6 +91,16 @@ func stopLabel(o probe.Outcome, c *probe.Crash, ex probe.Exit) string {
 	}
 	if c == nil {
 		return string(o)
+	}
+	return crashLabel(c, ex)
+}
+
+// crashLabel is how a child that died before finishing is reported: a
+// crash, unless it only exited (the loaded code called exit), which is not
+// one.
+func crashLabel(c *probe.Crash, ex probe.Exit) string {
+	if ex.Signal == "" && c.Signal == "" && !c.HasFault && c.Fatal == "" && c.Panic == "" && len(c.Report) == 0 {
+		return fmt.Sprintf("EXITED with status %d before finishing: the loaded code ended the process", ex.Code)
 	}
 	return "CRASHED: " + c.How
 }

@@ -4,23 +4,28 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/ldso"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
 type checkOptions struct {
 	out      outputFlags
 	requires []string
+	root     string
 }
 
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--format F | --json] [--require NAME:TYPE ...] HOST PLUGIN...",
+		Use:   "check [--format F | --json] [--require NAME:TYPE ...] [--root DIR] HOST PLUGIN...",
 		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
 		Long: `Compare a host program with Go plugins, from the files alone, and say for each
 plugin whether plugin.Open would load it, and if not, every reason: not a Go
@@ -60,6 +65,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 	}
 	o.out.add(cmd)
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
+	cmd.Flags().StringVar(&o.root, "root", "", "judge the loader inside `DIR` as a root file system (its ld.so.cache and libraries); HOST and PLUGIN are paths inside it")
 	return cmd
 }
 
@@ -70,7 +76,7 @@ type checkJSON struct {
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []string, reqs []plugincheck.Requirement) error {
-	host, hostErr := elfinspect.Open(hostPath)
+	host, hostErr := openInRoot(o.root, hostPath)
 	if hostErr != nil {
 		warn(cmd, "%v", hostErr)
 	} else {
@@ -83,7 +89,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	var plugins []*elfinspect.File
 	var at []int
 	for i, p := range pluginPaths {
-		f, err := elfinspect.Open(p)
+		f, err := openInRoot(o.root, p)
 		if err != nil {
 			warn(cmd, "%v", err)
 			verdicts[i] = unreadableVerdict(p, err)
@@ -95,7 +101,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	if hostErr != nil {
 		host = nil // the Checker's verdict for no host, with the reason said
 	}
-	for j, v := range plugincheck.NewChecker(host).CheckSequence(plugins, reqs) {
+	for j, v := range plugincheck.NewChecker(host).WithLoader(ldso.Config{Root: o.root}).CheckSequence(plugins, reqs) {
 		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
 			v.Reasons[0].Message = "the host could not be read: " + hostErr.Error()
 		}
@@ -138,19 +144,65 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 }
 
 // unreadableVerdict is the verdict for a PLUGIN that cannot be opened as
-// an ELF file: plugin.Open fails in dlopen. The verdict names the file
-// apart, so its message is the error without the name.
+// an ELF file: plugin.Open fails in realpath or in dlopen. The verdict
+// names the file apart, so its message is the error without the name.
 func unreadableVerdict(path string, err error) plugincheck.Verdict {
 	msg := err.Error()
 	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
-	return plugincheck.Verdict{
+	v := plugincheck.Verdict{
 		Plugin:  path,
 		Outcome: plugincheck.OutcomeError,
 		Error:   msg,
 		Reasons: []plugincheck.Reason{{Code: plugincheck.ReasonUnreadable, Message: msg, Fatal: true}},
 	}
+	if text, ok := unreadableOpenError(path); ok {
+		v.Error, v.Exact, v.DlopenFailed = text, true, true
+	}
+	return v
+}
+
+// unreadableOpenError is what plugin.Open says, after its own
+// `plugin.Open("NAME"): `, for a file that is no ELF object, in the cases
+// known exactly: realpath(3) fails (no such file, a symlink loop, a
+// directory not searchable), or glibc's open_verify refuses what it reads
+// first, a directory or fewer bytes than an ELF header or no ELF magic,
+// naming the real path. Other cases (a FIFO blocks dlopen's open; a
+// device, an unreadable file) report false.
+func unreadableOpenError(path string) (string, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "realpath failed", true
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", false
+	}
+	if fi.IsDir() {
+		return real + ": cannot read file data: Is a directory", true
+	}
+	if !fi.Mode().IsRegular() {
+		return "", false
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	var hdr [64]byte // sizeof(Elf64_Ehdr)
+	n, _ := io.ReadFull(f, hdr[:])
+	switch {
+	case n < len(hdr):
+		return real + ": file too short", true
+	case string(hdr[:4]) != "\x7fELF":
+		return real + ": invalid ELF header", true
+	}
+	return "", false
 }
 
 func countNotOK(vs []plugincheck.Verdict) int {
@@ -204,10 +256,11 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 		}
 		pairs = append(pairs, [2]string{label, what})
 	}
-	if err := w.Fields("", pairs); err != nil {
+	if err := w.Fields("", visibleValues(pairs)); err != nil {
 		return err
 	}
 	var general [][]string
+	var evidence []string // of each package row
 	pkgs := &render.Table{
 		Title:  "\nPackages whose link hash differs (plugin.Open names only the first)",
 		Header: []string{"PACKAGE", "HASH IN PROCESS", "PLUGIN HASH", "LIKELY CAUSE"},
@@ -219,7 +272,12 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 			if r.HashFrom != "host" {
 				have += " (" + r.HashFrom + ")"
 			}
-			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, r.Cause})
+			cause := r.Cause
+			if r.Remedy != "" {
+				cause += "; way out: " + r.Remedy
+			}
+			pkgs.Rows = append(pkgs.Rows, []string{r.Package, have, r.PluginHash, cause})
+			evidence = append(evidence, r.Evidence)
 			continue
 		}
 		general = append(general, []string{string(r.Code), r.Message})
@@ -240,6 +298,39 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 			}
 			pkgs.Header = pkgs.Header[:3]
 			pkgs.Footer += "; likely cause: " + cause
+			if evidence[0] != "" {
+				pkgs.Footer += "\nevidence: " + evidence[0]
+				if len(evidence) > 1 {
+					pkgs.Footer += " (and likewise for the others)"
+				}
+			}
+		} else if cause, n, first := mostCommonCause(pkgs.Rows); n > 1 {
+			// Most packages share a cause: say it once, under the table,
+			// and give the others theirs with their evidence.
+			common := make([]bool, len(evidence))
+			for i, e := range evidence {
+				switch {
+				case pkgs.Rows[i][3] == cause:
+					common[i] = true
+					pkgs.Rows[i][3] = "the common cause (below)"
+				case e != "":
+					pkgs.Rows[i][3] = e + "; " + pkgs.Rows[i][3]
+				}
+			}
+			pkgs.Footer += fmt.Sprintf("; the common cause of %d of them: %s", n, cause)
+			for i := first; i < len(evidence); i++ {
+				if common[i] && evidence[i] != "" {
+					pkgs.Footer += "\nevidence: " + evidence[i] + " (and likewise for the others)"
+					break
+				}
+			}
+		} else {
+			// A cause each: the evidence goes with it.
+			for i, e := range evidence {
+				if e != "" {
+					pkgs.Rows[i][3] = e + "; " + pkgs.Rows[i][3]
+				}
+			}
 		}
 		if err := w.Table(pkgs); err != nil {
 			return err
@@ -247,6 +338,24 @@ func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) 
 	}
 	w.List("\nNotes", v.Notes)
 	return nil
+}
+
+// mostCommonCause returns the cause (column 3) most rows share, how many
+// do, and the first of them.
+func mostCommonCause(rows [][]string) (cause string, n, first int) {
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r[3]]++
+		if c := counts[r[3]]; c > n {
+			cause, n = r[3], c
+		}
+	}
+	for i, r := range rows {
+		if r[3] == cause {
+			return cause, n, i
+		}
+	}
+	return cause, n, 0
 }
 
 // commonCause returns the cause (column 3) shared by every row.

@@ -122,7 +122,7 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	// A child that died inside dlopen or plugin.Open reported no step:
 	// what it was asked is still known.
 	if rm.Name == "" {
-		rm.Name, rm.Flags = raw.Request.Path, probe.RTLDNames(raw.Request.Flags)
+		rm.Name, rm.Flags = raw.Request.Path, raw.Request.Flags.CName()
 	}
 	if gm.Name == "" {
 		gm.Name, gm.Flags = gor.Request.Path, "RTLD_NOW|RTLD_GLOBAL"
@@ -144,10 +144,15 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	rows = append(rows, []string{"init output", outputCell(raw.Exit.Load, raw.Crash), outputCell(gor.Exit.Load, gor.Crash)})
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
-	t := &render.Table{Title: "compare: " + c.Path, Header: []string{"", "RAW (cdl, dlopen)", "GO (plugin.Open)"},
+	for _, r := range rows {
+		for i := 1; i < len(r); i++ {
+			r[i] = render.Visible(r[i]) // paths and messages in prose cells: no newline may start a line
+		}
+	}
+	t := &render.Table{Title: "compare: " + render.Visible(c.Path), Header: []string{"", "RAW (cdl, dlopen)", "GO (plugin.Open)"},
 		Rows: rows, Kinds: []render.Kind{render.Fixed, render.Prose, render.Prose}}
 	if c.PluginPath != "" {
-		t.Footer = "pluginpath: " + c.PluginPath
+		t.Footer = "pluginpath: " + render.Visible(c.PluginPath)
 	}
 	if err := w.Table(t); err != nil {
 		return err
@@ -268,7 +273,7 @@ func errCell(err string, o probe.Outcome, c *probe.Crash, ex probe.Exit) string 
 	switch o {
 	case probe.OutcomeCrashed:
 		if c != nil {
-			return "CRASHED: " + c.How
+			return crashLabel(c, ex)
 		}
 	case probe.OutcomeTimedOut:
 		return fmt.Sprintf("TIMED OUT after %v", ex.Timeout)

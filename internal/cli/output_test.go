@@ -275,3 +275,64 @@ func checkVisible(t *testing.T, format, out string) {
 		}
 	}
 }
+
+// TestScanSummaryWraps: the labels of scan's summary are soinspect's own
+// words, which wrap on a narrow terminal and are never cut.
+func TestScanSummaryWraps(t *testing.T) {
+	f := setup(t)
+	out, stderr, code := runAt(t, 40, "scan", f.scanDir, f.evil)
+	if code == exitUsage || out == "" {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	summary, _, _ := strings.Cut(out, "\n\n")
+	var labels []string // the words of the label column, in order
+	for _, line := range strings.Split(summary, "\n") {
+		if cells := strings.Split(line, "│"); len(cells) > 2 {
+			labels = append(labels, strings.Fields(cells[1])...)
+		}
+	}
+	for _, label := range []string{"scanned", "Go plugins", "C/C++ shared libraries"} {
+		if !strings.Contains(strings.Join(labels, " "), label) {
+			t.Errorf("the summary lacks %q:\n%s", label, summary)
+		}
+	}
+}
+
+// TestNewlineInFileName: a file name holding a newline shows as ^J in
+// titles and key: value blocks, as it does in table cells, instead of
+// starting a line of its own.
+func TestNewlineInFileName(t *testing.T) {
+	f := setup(t)
+	p := filepath.Join(t.TempDir(), "new\nline.so")
+	data, err := os.ReadFile(f.evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"symbols", p},
+		{"plugin", p},
+		{"call", "--raw", p, "operator|="},
+		{"compare", p, "operator|="},
+		{"check", f.host, p},
+		{"scan", "--all", p},
+	} {
+		for _, format := range []string{"table", "markdown"} {
+			out, stderr, code := runAt(t, 200, append([]string{args[0], "--format", format}, args[1:]...)...)
+			if code == exitUsage || out == "" {
+				t.Fatalf("%v: exit %d, stderr:\n%s", args, code, stderr)
+			}
+			if !strings.Contains(out, "new^Jline.so") {
+				t.Errorf("%v --format %s: no new^Jline.so:\n%s", args, format, out)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(strings.TrimLeft(l, "│| "), "line.so") {
+					t.Errorf("%v --format %s: the name's newline starts a line:\n%s", args, format, out)
+					break
+				}
+			}
+		}
+	}
+}

@@ -61,13 +61,17 @@ func NewRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}")
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetHelpFunc(wrapHelp(root.HelpFunc()))
 	root.AddCommand(
 		newSymbolsCmd(),
 		newPluginCmd(),
 		newCheckCmd(),
+		newBuildCmd(),
 		newScanCmd(),
 		newCallCmd(),
 		newCompareCmd(),
+		newDepsCmd(),
+		newDisasmCmd(),
 		newProbeChildCmd(),
 	)
 	// Made now rather than inside Execute, so that they are checked too.
@@ -192,6 +196,9 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg = fmt.Sprintf("unknown command %q; did you mean %s?", args[0], orList(s))
+	}
+	if !cmd.HasParent() && args[0] == "version" {
+		msg += "; soinspect --version prints the version"
 	}
 	return usagef("%s", msg)
 }

@@ -149,7 +149,11 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 // scannedLine is the first line of the summary: what was walked and what
 // was passed over.
 func scannedLine(res *scan.Result) string {
-	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(res.Dirs, ", ")
+	dirs := make([]string, len(res.Dirs))
+	for i, d := range res.Dirs {
+		dirs[i] = render.Visible(d) // in a prose cell, where a newline would start a line
+	}
+	s := count(res.FilesSeen, "file", "files") + " in " + strings.Join(dirs, ", ")
 	var skipped []string
 	if res.SymlinksSkipped > 0 {
 		skipped = append(skipped, count(res.SymlinksSkipped, "symbolic link", "symbolic links")+" not followed")
@@ -192,7 +196,7 @@ func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 		{scan.ClassGoCShared, "Go c-shared libraries"},
 		{scan.ClassGoShared, "Go shared libraries (-buildmode=shared)"},
 		{scan.ClassCLibrary, "C/C++ shared libraries"},
-		{scan.ClassExecutable, "executables (position-independent, or named *.so)"},
+		{scan.ClassExecutable, "executables"},
 		{scan.ClassLdScript, "GNU ld scripts named *.so"},
 		{scan.ClassNotELF, "named *.so but not ELF"},
 		{scan.ClassOther, "other ELF files named *.so"},
@@ -202,9 +206,14 @@ func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 		}
 	}
 	if len(res.Errors) > 0 {
-		counts = append(counts, [2]string{"unreadable (skipped)", strconv.Itoa(len(res.Errors))})
+		counts = append(counts, [2]string{"skipped: unreadable, or not ELF", strconv.Itoa(len(res.Errors))})
 	}
-	if err := w.Fields("Scan", counts); err != nil {
+	// The labels are soinspect's own words: they wrap, as the values do.
+	summary := &render.Table{Title: "Scan", KeyValue: true, Kinds: []render.Kind{render.Prose, render.Prose}}
+	for _, c := range counts {
+		summary.Rows = append(summary.Rows, []string{c[0], c[1]})
+	}
+	if err := w.Table(summary); err != nil {
 		return err
 	}
 

@@ -34,10 +34,15 @@ func displayPath(path string) string {
 // a temporary file, which is removed as soon as it is open — or failed —
 // since ELF must be read at random offsets, which a pipe cannot do.
 func openELF(cmd *cobra.Command, path string) (*elfinspect.File, error) {
+	return openELFWith(cmd, path, elfinspect.Open)
+}
+
+// openELFWith is openELF with open in place of elfinspect.Open.
+func openELFWith(cmd *cobra.Command, path string, open func(string) (*elfinspect.File, error)) (*elfinspect.File, error) {
 	if path != "-" {
-		return elfinspect.Open(path)
+		return open(path)
 	}
-	f, err := openStdin(cmd)
+	f, err := openStdin(cmd, open)
 	if err != nil {
 		// Named once, as elfinspect.Open names a file.
 		return nil, &elfinspect.Error{Op: "open", Path: stdinName, Err: err}
@@ -46,7 +51,7 @@ func openELF(cmd *cobra.Command, path string) (*elfinspect.File, error) {
 	return f, nil
 }
 
-func openStdin(cmd *cobra.Command) (*elfinspect.File, error) {
+func openStdin(cmd *cobra.Command, open func(string) (*elfinspect.File, error)) (*elfinspect.File, error) {
 	tmp, err := os.CreateTemp("", "soinspect-stdin-*")
 	if err != nil {
 		return nil, fmt.Errorf("a temporary file for standard input: %w", err)
@@ -64,7 +69,7 @@ func openStdin(cmd *cobra.Command) (*elfinspect.File, error) {
 	case n == 0:
 		return nil, errors.New("empty")
 	}
-	f, err := elfinspect.Open(tmp.Name())
+	f, err := open(tmp.Name())
 	if pe := (*elfinspect.Error)(nil); errors.As(err, &pe) {
 		return nil, pe.Err // without the temporary file's name
 	}

@@ -132,6 +132,7 @@ type symbolsReport struct {
 	Machine    string              `json:"machine"`
 	Type       string              `json:"type"`
 	PluginPath string              `json:"pluginpath,omitempty"`
+	Warning    string              `json:"warning,omitempty"` // the file's Damage
 	Symbols    []elfinspect.Symbol `json:"symbols"`
 
 	table    elfinspect.Table
@@ -146,14 +147,19 @@ type packageCount struct {
 }
 
 func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error {
-	f, err := openELF(cmd, path)
+	// Like readelf, list what the dynamic segment still says when the
+	// section headers are damaged, with a warning.
+	f, err := openELFWith(cmd, path, elfinspect.OpenUsingDynamic)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	path = displayPath(path)
+	if f.Damage != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "soinspect symbols: %s: warning: %s\n", path, f.Damage)
+	}
 
-	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type()}
+	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type(), Warning: f.Damage}
 	// The pluginpath heads the table and the JSON; plain output, made for
 	// scripts and timed against nm, has no header and skips the work.
 	if rep.Kind == elfinspect.KindGoPlugin && o.outFormat != render.FormatPlain {
@@ -277,9 +283,10 @@ func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
 	}
 
 	var head []string
-	head = append(head, fmt.Sprintf("%s: %s, %s %s-endian %s %s", rep.File, rep.Kind, rep.Class, rep.Endian, rep.Machine, rep.Type))
+	// A title's lines are split at newlines: one in a name shows as ^J.
+	head = append(head, fmt.Sprintf("%s: %s, %s %s-endian %s %s", render.Visible(rep.File), rep.Kind, rep.Class, rep.Endian, rep.Machine, rep.Type))
 	if rep.PluginPath != "" {
-		head = append(head, "pluginpath: "+rep.PluginPath)
+		head = append(head, "pluginpath: "+render.Visible(rep.PluginPath))
 	}
 	shown := fmt.Sprintf("%d of %s in .%s", len(rep.Symbols), count(rep.total, "symbol", "symbols"), rep.table)
 	if rep.packages != nil {

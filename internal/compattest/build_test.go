@@ -72,11 +72,7 @@ func setup(t testing.TB) {
 
 func doSetup(t testing.TB) error {
 	soErr := make(chan error, 1)
-	go func() {
-		var err error
-		soBin, err = specimen.Build("soinspect")
-		soErr <- err
-	}()
+	go func() { soErr <- buildSoinspect() }()
 	// Whether go1.27.3 can be had is part of the key: a run that could
 	// not fetch it does not leave its rows skipped for the next.
 	name := "compattest"
@@ -220,7 +216,35 @@ func craft(work string) error {
 			return fmt.Errorf("%s %s: %v\n%s", cc, strings.Join(args, " "), err, out)
 		}
 	}
+	// Files that are no ELF object at all, and names that are no file.
+	for name, b := range map[string][]byte{
+		"empty.so": nil,
+		"text.so":  []byte("hello\n"),
+		"junk.so":  bytes.Repeat([]byte("not an ELF header; "), 10),
+	} {
+		if err := os.WriteFile(filepath.Join(work, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(filepath.Join(work, "dir.so"), 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink("loop.so", filepath.Join(work, "loop.so")); err != nil {
+		return err
+	}
 	return nil
+}
+
+var (
+	soinspectOnce sync.Once
+	soinspectErr  error
+)
+
+// buildSoinspect finds or builds soinspect (see package specimen) and
+// sets soBin, once for every test.
+func buildSoinspect() error {
+	soinspectOnce.Do(func() { soBin, soinspectErr = specimen.Build("soinspect") })
+	return soinspectErr
 }
 
 func goBuild(dir string, env []string, args ...string) ([]byte, error) {
@@ -262,6 +286,9 @@ func runSoinspect(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(soBin, args...)
 	cmd.Dir = work
+	// These tests look for words, not layout: a width no path of any
+	// checkout wraps at keeps them independent of where the tree lives.
+	cmd.Env = append(os.Environ(), "COLUMNS=1000")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

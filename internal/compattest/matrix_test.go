@@ -50,6 +50,14 @@ var rows = []row{
 	{"a 32-bit object", "host", []string{"lib32.so"}},
 	{"a relocatable object", "host", []string{"reloc.o"}},
 	{"an executable", "host", []string{"host-noplugin"}},
+	// Not ELF objects, not files: plugin.Open's realpath or dlopen's
+	// first read refuses them.
+	{"a file that does not exist", "host", []string{"nosuch.so"}},
+	{"a symlink loop", "host", []string{"loop.so"}},
+	{"a directory", "host", []string{"dir.so"}},
+	{"an empty file", "host", []string{"empty.so"}},
+	{"a short text file", "host", []string{"text.so"}},
+	{"a text file longer than an ELF header", "host", []string{"junk.so", "plugin.so"}},
 }
 
 // observed is what one plugin.Open did in a real host process.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/soinspect/soinspect/cdl"
 )
@@ -137,8 +136,7 @@ func initTaskState(addr uintptr) int {
 	if addr == 0 {
 		return -1
 	}
-	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
-	return int(*(*uint32)(p))
+	return int(*(*uint32)(cdl.CPointer(addr)))
 }
 
 // since returns the nanoseconds since t.

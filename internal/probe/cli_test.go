@@ -296,3 +296,46 @@ func waitForSleep(t *testing.T, marker string) int {
 	}
 	return 0
 }
+
+// A data symbol is not called the raw way: dlsym would give the address of
+// a variable, and the call would jump into data.
+func TestRawDataSymbol(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--raw", "--sig", "long()", plugin1, "Calls")
+	if code != 1 || out != "" {
+		t.Errorf("exit %d, want 1 and no output\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "data symbol", stderr, "Calls", "is a data object (OBJECT, 8 bytes in .noptrbss), not a function", "--force")
+}
+
+// --set on a func is a usage error, not silently ignored.
+func TestSetOnFunc(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--set", "5", plugin1, "Run")
+	if code != 2 || out != "" {
+		t.Errorf("exit %d, want 2 and no output\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "--set on a func", stderr, "--set assigns a variable; Run is a func (func() string)")
+}
+
+// A child that the loaded code ends with exit() exited; it did not crash.
+func TestExitIsNotACrash(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--raw", "--sig", "void(int)", "libc.so.6", "exit", "3")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "exit(3)", out, "EXITED with status 3 before finishing")
+	if strings.Contains(out, "CRASHED") {
+		t.Errorf("an exit reported as a crash:\n%s", out)
+	}
+}
+
+// abort raises SIGABRT: there is no fault address to report.
+func TestAbortHasNoAddress(t *testing.T) {
+	out, stderr, code := soinspect(t, "call", "--raw", "--sig", "void()", "libc.so.6", "abort")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	wantContains(t, "abort()", out, "CRASHED: SIGABRT")
+	if strings.Contains(out, "address 0x0") {
+		t.Errorf("a raised SIGABRT reported with a fault address:\n%s", out)
+	}
+}

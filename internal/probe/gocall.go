@@ -241,6 +241,10 @@ func (c *child) goCall(req GoRequest, sym plugin.Symbol) {
 		c.send(GoMsg{Step: "value", Name: name, Type: v.Type().String(), Addr: uint64(v.Pointer()), Values: []GoValue{formatGo(v.Elem())}})
 		return
 	}
+	if req.HasSet {
+		c.send(GoMsg{Step: "usage", Name: name, Err: fmt.Sprintf("--set assigns a variable; %s is a func (%s): give its arguments after SYMBOL", name, v.Type())})
+		return
+	}
 	in, err := GoArgs(v.Type(), req.Args)
 	if err != nil {
 		c.send(GoMsg{Step: "usage", Name: name, Err: fmt.Sprintf("%s %s: %v", name, v.Type(), err)})

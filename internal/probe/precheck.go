@@ -114,6 +114,29 @@ func (st *Static) GoProblem(symbol string) string {
 		st.Path, printable(symbol), exports, printable(symbol), printable(st.Plugin.PluginPath))
 }
 
+// RawProblem says, from the file alone, why calling the symbols names (as
+// Resolve gives them) through dlsym cannot work, or "": a name the dynamic
+// symbol table defines as data (OBJECT, COMMON, TLS), whose address is a
+// variable's, so that the call would jump into data.
+func (st *Static) RawProblem(names []string) string {
+	if st == nil {
+		return ""
+	}
+	for _, n := range names {
+		for _, s := range st.funcs {
+			if s.Table != elfinspect.TableDynsym || s.Name != n {
+				continue
+			}
+			switch s.Type {
+			case elfinspect.TypeObject, elfinspect.TypeCommon, elfinspect.TypeTLS:
+				return fmt.Sprintf("%s is a data object (%s, %d bytes in %s), not a function: dlsym would give a variable's address and the call would jump into its data (SIGSEGV, or worse where it is executable)",
+					printable(n), s.Type, s.Size, printable(s.Section))
+			}
+		}
+	}
+	return ""
+}
+
 // printable returns s as it is when every rune of it prints, and quoted
 // with Go escapes otherwise: names read from a file may hold anything,
 // terminal escape sequences included.

@@ -144,6 +144,13 @@ func TestRawInitCrashes(t *testing.T) {
 	if len(c.Explain) < 3 || !strings.Contains(strings.Join(c.Explain, " "), "R14") {
 		t.Errorf("explanation: %q", c.Explain)
 	}
+	// The explanation quotes the stack check as decoded from the file:
+	// at the faulting pc, or at the entry of init.0 for morestack on g0.
+	if len(c.Code) == 0 || c.Code[0].Text != "cmp 0x10(%r14),%rsp" || c.Code[0].GReg != "R14" {
+		t.Errorf("decoded code %+v (%s), want the stack check through R14 first", c.Code, c.CodeErr)
+	} else if !strings.Contains(strings.Join(c.Explain, " "), "`cmp 0x10(%r14),%rsp") {
+		t.Errorf("the explanation does not quote the decoded instruction: %q", c.Explain)
+	}
 	if rep.Exit.Code != 2 {
 		t.Errorf("child exit = %v, want status 2 (the runtime's fatal error)", rep.Exit)
 	}

@@ -158,7 +158,7 @@ func (c *child) raw(req RawRequest) {
 	c.phase(fdLoadOut, fdLoadErr)
 	t := time.Now()
 	h, err := cdl.Open(req.Path, req.Flags)
-	m := RawMsg{Step: "dlopen", Name: req.Path, Flags: RTLDNames(req.Flags), Nanos: since(t)}
+	m := RawMsg{Step: "dlopen", Name: req.Path, Flags: req.Flags.CName(), Nanos: since(t)}
 	if err != nil {
 		m.Err = err.Error()
 		c.send(m)
@@ -244,26 +244,4 @@ func formatValue(v cdl.Value, sig cdl.Signature) string {
 		return fmt.Sprintf("%#x %q", v.Pointer(), cdl.GoString(v.Pointer()))
 	}
 	return v.String()
-}
-
-// RTLDNames spells flags as dlopen's C names: "RTLD_LAZY", "RTLD_NOW|RTLD_GLOBAL".
-func RTLDNames(f cdl.Flag) string {
-	names := []struct {
-		f cdl.Flag
-		s string
-	}{{cdl.Lazy, "RTLD_LAZY"}, {cdl.Now, "RTLD_NOW"}, {cdl.Global, "RTLD_GLOBAL"}, {cdl.Local, "RTLD_LOCAL"},
-		{cdl.NoDelete, "RTLD_NODELETE"}, {cdl.NoLoad, "RTLD_NOLOAD"}, {cdl.DeepBind, "RTLD_DEEPBIND"}}
-	s := ""
-	for _, n := range names {
-		if f&n.f != 0 {
-			if s != "" {
-				s += "|"
-			}
-			s += n.s
-		}
-	}
-	if s == "" {
-		return "0"
-	}
-	return s
 }

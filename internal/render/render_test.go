@@ -22,6 +22,7 @@ func sample() *render.Table {
 			{"0x1000", "10", "main.Run"},
 			{"0x2000", "2", "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_replace(unsigned long, unsigned long, char const*, unsigned long)"},
 			{"0x3000", "", "short"},
+			{"0x4000", "1", "tab\there"},
 		},
 		Right:  []int{1},
 		Kinds:  []render.Kind{render.Fixed, render.Fixed, render.Name},
@@ -73,7 +74,7 @@ func TestPlainKeepsFullNames(t *testing.T) {
 	if !strings.Contains(buf.String(), "_M_replace(unsigned long, unsigned long, char const*, unsigned long)") {
 		t.Errorf("plain output elided a name:\n%s", buf.String())
 	}
-	if !strings.Contains(buf.String(), "0x3000 - short\n") {
+	if !strings.Contains(buf.String(), "0x3000\t-\tshort\n") {
 		t.Errorf("plain output must print an empty cell as -:\n%s", buf.String())
 	}
 }
@@ -143,6 +144,20 @@ func TestElideName(t *testing.T) {
 		}
 		if utf8.RuneCountInString(got) > tc.n {
 			t.Errorf("ElideName(%q, %d) is too long: %q", tc.s, tc.n, got)
+		}
+	}
+}
+
+// TestPlainFieldsSplit: plain records split into exactly their cells on a
+// tab, whatever spaces a cell holds (a C++ name, a Go type, a sentence).
+func TestPlainFieldsSplit(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sample().Write(&buf, render.Options{Format: render.FormatPlain}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		if f := strings.Split(line, "\t"); len(f) != 3 {
+			t.Errorf("%d tab-separated fields, want 3: %q", len(f), line)
 		}
 	}
 }

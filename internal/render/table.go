@@ -69,15 +69,21 @@ func (t *Table) kind(c int) Kind {
 	return Fixed
 }
 
-// writePlain writes one row a line, cells separated by a space; empty cells
-// print as "-" so that every line has the same number of fields for awk.
-// Cells go out as they are unless o.Terminal asks for them visible.
+// writePlain writes one row a line, cells separated by a tab (a cell may
+// hold spaces: a C++ name, a Go type, a sentence); empty cells print as "-"
+// so that every line has the same number of fields for awk, cut or
+// awk -F'\t'. A key: value table prints "key: value". Cells go out as they
+// are unless o.Terminal asks for them visible.
 func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 	n := t.ncols()
+	sep := byte('\t')
+	if t.KeyValue {
+		sep = ' '
+	}
 	for _, r := range t.Rows {
 		for i := 0; i < n; i++ {
 			if i > 0 {
-				bw.WriteByte(' ')
+				bw.WriteByte(sep)
 			}
 			c := ""
 			if i < len(r) {
@@ -97,6 +103,8 @@ func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 			}
 			if o.Terminal {
 				c = Visible(c)
+			} else if strings.ContainsAny(c, "\t\n") {
+				c = plainEscaper.Replace(c) // one record, its fields whole
 			}
 			bw.WriteString(c)
 		}
@@ -104,6 +112,9 @@ func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 	}
 	return nil
 }
+
+// plainEscaper keeps a cell read from a file from splitting a plain record.
+var plainEscaper = strings.NewReplacer("\t", `\t`, "\n", `\n`)
 
 func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 	n := t.ncols()

@@ -19,9 +19,19 @@ import (
 )
 
 // namedShared reports whether a file name suggests a shared object:
-// "x.so" or "x.so.1.2".
+// NAME.so, or NAME.so.VERSION with a version of digits and dots
+// (libc.so.6, libstdc++.so.6.0.30), as the loader's names go. ld.so.conf,
+// libc.so.6-gdb.py and ld.so.8.gz are not.
 func namedShared(name string) bool {
-	return strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.")
+	if strings.HasSuffix(name, ".so") {
+		return true
+	}
+	i := strings.LastIndex(name, ".so.")
+	if i < 0 {
+		return false
+	}
+	v := name[i+len(".so."):]
+	return v != "" && strings.Trim(v, "0123456789.") == "" && v[0] != '.'
 }
 
 // isLdScript recognises a GNU ld script by its start: a comment or a

@@ -26,12 +26,15 @@ func TestScanOddFiles(t *testing.T) {
 	}
 	dir := t.TempDir()
 	files := map[string][]byte{
-		"prog.so":         b,
-		"libc.so":         []byte("/* GNU ld script\n   Use the shared library */\nGROUP ( libc.so.6 )\n"),
-		"empty.so":        nil,
-		"bad.so.2":        []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00"),
-		"notes.txt":       []byte("not a library"),
-		"sub/deeper/x.so": []byte("junk"),
+		"prog.so":          b,
+		"libc.so":          []byte("/* GNU ld script\n   Use the shared library */\nGROUP ( libc.so.6 )\n"),
+		"empty.so":         nil,
+		"bad.so.2":         []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00"),
+		"notes.txt":        []byte("not a library"),
+		"ld.so.conf":       []byte("include /etc/ld.so.conf.d/*.conf\n"),
+		"libc.so.6-gdb.py": []byte("# gdb's pretty printers\n"),
+		"libvk.so.1.TOC":   []byte("TOC\n"),
+		"sub/deeper/x.so":  []byte("junk"),
 	}
 	for name, data := range files {
 		p := filepath.Join(dir, name)
@@ -64,8 +67,11 @@ func TestScanOddFiles(t *testing.T) {
 			t.Errorf("%s: class %q, want %q (all: %v)", f, classes[f], c, classes)
 		}
 	}
-	if _, ok := classes["notes.txt"]; ok {
-		t.Errorf("notes.txt reported")
+	// Only *.so and *.so.<version> are named like a shared object.
+	for _, f := range []string{"notes.txt", "ld.so.conf", "libc.so.6-gdb.py", "libvk.so.1.TOC"} {
+		if _, ok := classes[f]; ok {
+			t.Errorf("%s reported as %s", f, classes[f])
+		}
 	}
 	if res.SymlinksSkipped != 1 {
 		t.Errorf("symlinks skipped %d, want 1", res.SymlinksSkipped)

@@ -58,6 +58,7 @@ var recipes = map[string]Recipe{
 	"oracle-trimpath":         {Tool: "go", Args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
 	"big.so":                  goPlugin("./testdata/bigplugin"),
 	"bighost":                 {Tool: "go", Args: []string{"./internal/compattest/testdata/bighost"}},
+	"plugin1-arm64.so":        {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/plugin1"}, Env: []string{"CC=aarch64-linux-gnu-gcc", "GOARCH=arm64", "CGO_ENABLED=1"}},
 	"kitchensink-go127.so":    {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
 	"oracle-go127":            {Tool: "go", Args: []string{"./goplugin/testdata/pluginoracle"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
 	// The loading lab's: plugins whose init sleeps or panics, one taking

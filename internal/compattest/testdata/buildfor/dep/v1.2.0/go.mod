@@ -1,0 +1,3 @@
+module MODPREFIX/dep
+
+go 1.26

@@ -1,0 +1,5 @@
+module MODPREFIX/greetlib
+
+go 1.26
+
+require MODPREFIX/dep v1.3.0

@@ -1,0 +1,34 @@
+package ldso
+
+// Unused returns the direct dependencies of the main object that nothing
+// of it binds to, as `ldd -u` (LD_DEBUG=unused) reports them: ld.so
+// relocates the main object alone, PLT references included, and lists
+// each of the first objects of its list, one per DT_NEEDED entry, that no
+// lookup bound to.
+func Unused(res *Result) ([]*Loaded, error) {
+	main := res.Objects[0]
+	if !main.Found() || len(main.Object.Needed) == 0 {
+		return nil, nil
+	}
+	b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, main: main}
+	bs, err := b.relocate(main, nil)
+	if err != nil {
+		return nil, err
+	}
+	used := map[*Loaded]bool{}
+	for _, bd := range bs {
+		if bd.To != nil {
+			used[bd.To] = true
+		}
+	}
+	var out []*Loaded
+	for k := range main.Object.Needed {
+		if 1+k >= len(res.Objects) {
+			break
+		}
+		if l := res.Objects[1+k]; !used[l] {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,71 @@
+package plugincheck
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/ldso"
+)
+
+// The reasons the dynamic loader gives before any Go code runs.
+const (
+	ReasonMissingLibrary  ReasonCode = "missing-library"  // a DT_NEEDED library is not found
+	ReasonMissingVersion  ReasonCode = "missing-version"  // a library lacks a symbol version the plugin needs
+	ReasonUndefinedSymbol ReasonCode = "undefined-symbol" // a reference binds nowhere under RTLD_NOW
+)
+
+// WithLoader returns a Checker whose dlopen is modelled in the given
+// loader environment: another root file system (--root), LD_LIBRARY_PATH,
+// an ISA level. The zero Config is this machine.
+func (c *Checker) WithLoader(cfg ldso.Config) *Checker {
+	return &Checker{host: c.host, loader: &cfg}
+}
+
+// loaderProblem emulates the dlopen(real, RTLD_NOW|RTLD_GLOBAL) that
+// plugin.Open makes inside the host's process (the host's own load set
+// already mapped): the plugin's libraries, the versions it needs and,
+// under RTLD_NOW, every symbol it references. It returns the first
+// failure with dlerror's text, or nil. A host the loader model cannot
+// read gives nil: the other checks speak for it.
+func (c *checker) loaderProblem(p *elfinspect.File, real string) (*Reason, string) {
+	if c.host.f == nil || c.host.f.Path == "" {
+		return nil, ""
+	}
+	var cfg ldso.Config
+	if c.loader != nil {
+		cfg = *c.loader
+	}
+	res, err := ldso.Load(c.host.f.Path, cfg)
+	if err != nil {
+		return nil, ""
+	}
+	defer res.Close()
+	if real == "" {
+		real = p.Path
+	}
+	op, err := res.Dlopen(real, ldso.Now|ldso.Global)
+	if err != nil || op.Err == nil {
+		return nil, ""
+	}
+	msg := op.Err.Error()
+	r := &Reason{Fatal: true}
+	switch {
+	case len(op.MissingVersions) > 0:
+		mv := op.MissingVersions[0]
+		r.Code = ReasonMissingVersion
+		r.Message = fmt.Sprintf("%s needs version %s of %s, which that file lacks: dlopen fails before any Go code runs (was the plugin built against a newer library than the host's system has?)", p.Path, mv.Version, mv.File)
+	case strings.Contains(op.Err.Msg, "undefined symbol: "):
+		r.Code = ReasonUndefinedSymbol
+		r.Message = fmt.Sprintf("%s: no object in the host's process or the plugin's dependencies defines it, and plugin.Open dlopens with RTLD_NOW", msg)
+	default:
+		r.Code = ReasonMissingLibrary
+		r.Message = fmt.Sprintf("%s: the loader searched the plugin's RPATH/RUNPATH, LD_LIBRARY_PATH, ld.so.cache and the default directories", msg)
+		var le *ldso.LoadError
+		if errors.As(op.Err, &le) && !strings.Contains(le.Msg, "cannot open shared object file") {
+			r.Message = msg
+		}
+	}
+	return r, msg
+}

@@ -1,0 +1,178 @@
+package plugincheck_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/plugincheck"
+)
+
+// The loader's verdict is held to the real plugin.Open: a tiny host opens
+// cgo plugins whose C library is gone, or lacks the symbol version the
+// plugin was linked against.
+const loaderHost = `package main
+
+import (
+	"fmt"
+	"os"
+	"plugin"
+)
+
+func main() {
+	for _, p := range os.Args[1:] {
+		if _, err := plugin.Open(p); err != nil {
+			fmt.Println("RESULT", err)
+		} else {
+			fmt.Println("RESULT ok")
+		}
+	}
+}
+`
+
+const loaderPlugin = `package main
+
+/*
+#cgo LDFLAGS: -L${SRCDIR}/../lib -l%s -Wl,-rpath,${SRCDIR}/../lib
+int %s(void);
+*/
+import "C"
+
+func Call() int { return int(C.%s()) }
+`
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+var (
+	loaderOnce sync.Once
+	loaderDir  string
+	loaderErr  string
+)
+
+// buildLoaderFixtures builds, once, in a temporary directory: libgone.so
+// and libver.so (version VER_2), a host, and two cgo plugins linked
+// against them; then deletes libgone.so and rebuilds libver.so with only
+// VER_1.
+func buildLoaderFixtures(t *testing.T) string {
+	loaderOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "plugincheck-loader-")
+		if err != nil {
+			loaderErr = err.Error()
+			return
+		}
+		loaderDir = dir
+		sub := func(t *testing.T) {
+			for _, d := range []string{"host", "miss", "ver", "lib"} {
+				os.MkdirAll(filepath.Join(dir, d), 0o755)
+			}
+			w := func(p, s string) {
+				if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w("go.mod", "module example.com/loadertest\n\ngo 1.26\n")
+			w("host/main.go", loaderHost)
+			w("miss/main.go", strings.ReplaceAll(strings.ReplaceAll(loaderPlugin, "-l%s", "-lgone"), "%s", "gone"))
+			w("ver/main.go", strings.ReplaceAll(strings.ReplaceAll(loaderPlugin, "-l%s", "-lver"), "%s", "vf"))
+			w("lib/gone.c", "int gone(void) { return 1; }\n")
+			w("lib/ver.c", "int vf(void) { return 2; }\n")
+			w("lib/v2.map", "VER_2 { global: vf; local: *; };\n")
+			w("lib/v1.map", "VER_1 { global: vf; local: *; };\n")
+			cc := "gcc"
+			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libgone.so", "-Wl,-soname,libgone.so", "lib/gone.c")
+			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libver.so", "-Wl,-soname,libver.so", "-Wl,--version-script=lib/v2.map", "lib/ver.c")
+			env := []string{"CGO_ENABLED=1", "GOFLAGS=-buildvcs=false"}
+			run(t, dir, env, "go", "build", "-o", "host/host", "./host")
+			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "miss/p.so", "./miss")
+			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "ver/p.so", "./ver")
+			os.Remove(filepath.Join(dir, "lib/libgone.so"))
+			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libver.so", "-Wl,-soname,libver.so", "-Wl,--version-script=lib/v1.map", "lib/ver.c")
+		}
+		ok := t.Run("build", sub)
+		if !ok {
+			loaderErr = "building the fixtures failed"
+		}
+	})
+	if loaderErr != "" {
+		t.Fatal(loaderErr)
+	}
+	return loaderDir
+}
+
+func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the loader modelled is x86-64 glibc's")
+	}
+	if testing.Short() {
+		t.Skip("builds a host and two cgo plugins")
+	}
+	for _, tool := range []string{"gcc", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip("no " + tool)
+		}
+	}
+	dir := buildLoaderFixtures(t)
+	defer func() {
+		if !t.Failed() {
+			os.RemoveAll(dir)
+		}
+	}()
+	plugins := []string{"miss/p.so", "ver/p.so"}
+	cmd := exec.Command("./host/host", plugins...)
+	cmd.Dir = dir
+	out, _ := cmd.Output()
+	var real []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if r, ok := strings.CutPrefix(line, "RESULT "); ok {
+			real = append(real, r)
+		}
+	}
+	if len(real) != len(plugins) {
+		t.Fatalf("host printed %q", out)
+	}
+	host, err := elfinspect.Open(filepath.Join(dir, "host/host"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	wantCode := []plugincheck.ReasonCode{plugincheck.ReasonMissingLibrary, plugincheck.ReasonMissingVersion}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	ch := plugincheck.NewChecker(host)
+	for i, p := range plugins {
+		f, err := elfinspect.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := ch.Check(f, nil)
+		f.Close()
+		if got := v.OpenError(p); got != real[i] {
+			t.Errorf("%s: check predicts\n  %s\nplugin.Open says\n  %s", p, got, real[i])
+		}
+		if len(v.Reasons) == 0 || v.Reasons[0].Code != wantCode[i] {
+			t.Errorf("%s: first reason %+v, want %s", p, v.Reasons, wantCode[i])
+		}
+		if v.Loadable {
+			t.Errorf("%s: predicted loadable", p)
+		}
+	}
+	if !strings.Contains(real[0], "libgone.so: cannot open shared object file") || !strings.Contains(real[1], "version `VER_2' not found") {
+		t.Errorf("the fixtures do not fail as designed: %q", real)
+	}
+}
