@@ -10,16 +10,29 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// work is the directory of the generated modules and the built hosts and
-// plugins, built once for the whole test run (see package specimen) and
-// shared: the tests only read it.
+// work is the temporary directory of this test binary: the generated
+// modules and the built hosts and plugins, copied from the ones built once
+// for the whole test run (see package specimen), which tests may add to.
 var work string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "compattest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	work = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // artifact is one file the matrix needs and how to build it.
 type artifact struct {
@@ -79,14 +92,16 @@ func doSetup(t testing.TB) error {
 	if ok, _ := specimen.HaveGo127(); !ok {
 		name += "-without-" + specimen.Go127
 	}
-	dir, err := specimen.BuildDir(name, func(dir string) error { return buildWork(t, dir) })
+	shared, err := specimen.BuildDir(name, func(dir string) error { return buildWork(t, dir) })
 	if err := <-soErr; err != nil {
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	work = dir
+	if err := copyTree(shared, work); err != nil {
+		return err
+	}
 	b, err := os.ReadFile(filepath.Join(work, missingFile))
 	if err != nil {
 		return err
@@ -257,6 +272,38 @@ func firstLines(b []byte, n int) string {
 		lines = lines[:n]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// copyTree copies the directory src into dst, keeping its symbolic links
+// and which of its files are hard links of one another.
+func copyTree(src, dst string) error {
+	copied := map[uint64]string{} // inode → copy
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		out := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		case d.Type()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, out)
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			return err
+		}
+		if first, ok := copied[st.Ino]; ok {
+			return os.Link(first, out)
+		}
+		copied[st.Ino] = out
+		return copyFile(p, out)
+	})
 }
 
 func copyDir(src, dst string) error {
