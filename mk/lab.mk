@@ -2,8 +2,9 @@
 #
 # c-demo: the Go 1.8 demo's C prototype made safe: c/host.c dlopens
 # plugin1.so with RTLD_LAZY, calls its leaf Answer (returns 42) and its
-# init.0 (crashes, caught in a forked child), then calls a -buildmode=c-shared
-# library's //export'ed functions, the supported way for C hosts.
+# init.0 (crashes, caught in a forked child; its prologue is shown first,
+# decoded by soinspect disasm), then calls a -buildmode=c-shared library's
+# //export'ed functions, the supported way for C hosts.
 
 C_BIN      := $(BIN)/c
 C_HOST     := $(C_BIN)/host
@@ -25,7 +26,9 @@ $(C_CSHARED): $(wildcard c/cshared/*.go) go.mod
 
 .PHONY: c-demo
 ## c-demo: a C host calls into a Go plugin (leaf returns, init crashes) and a c-shared library.
-c-demo: $(C_HOST) $(C_CSHARED) $(PLUGIN_DIR)/plugin1.so
+c-demo: $(C_HOST) $(C_CSHARED) $(PLUGIN_DIR)/plugin1.so $(BIN)/soinspect
+	@echo '== soinspect disasm --count 4 plugin1.so init.0: the prologue the C host is about to call, decoded from the file'
+	@./$(BIN)/soinspect disasm --count 4 $(PLUGIN_DIR)/plugin1.so init.0
 	./$(C_HOST) $(PLUGIN_DIR)/plugin1.so "$(call lab_pluginpath,$(PLUGIN_DIR)/plugin1.so)" $(C_CSHARED)
 
 .PHONY: lab-demo

@@ -435,6 +435,7 @@ func writeWhy(w *render.Doc, c *probe.Crash) {
 	if len(c.Explain) == 0 {
 		return
 	}
+	writeCrashCode(w, c)
 	w.Section("\nWhat happened:")
 	for _, s := range c.Explain {
 		w.ItemWithin("  • ", "    ", s, 100)

@@ -16,6 +16,7 @@ import (
 type pluginOptions struct {
 	hashes, deps bool
 	out          outputFlags
+	initCode     map[uint64]string // the decoded code of .init_array entries, by address
 }
 
 func newPluginCmd() *cobra.Command {
@@ -43,13 +44,14 @@ FILE - reads the file from standard input (up to 4 GiB).`,
 			}
 			first := true
 			return eachFile(cmd, args, func(w io.Writer, path string) error {
-				d, err := describe(cmd, path)
+				d, code, err := describe(cmd, path)
 				if err != nil {
 					return err
 				}
 				if o.out.isJSON() {
 					return render.JSON(w, d)
 				}
+				o.initCode = code
 				doc := o.out.doc(w)
 				if !first {
 					doc.Blank()
@@ -68,13 +70,19 @@ FILE - reads the file from standard input (up to 4 GiB).`,
 	return cmd
 }
 
-func describe(cmd *cobra.Command, path string) (*goplugin.Description, error) {
+// describe reads the anatomy of the file, and decodes the .init_array
+// entry that registers a Go module (its lea of the moduledata).
+func describe(cmd *cobra.Command, path string) (*goplugin.Description, map[uint64]string, error) {
 	f, err := openELF(cmd, path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	return goplugin.Describe(f)
+	d, err := goplugin.Describe(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, initArrayCode(f, d.ABI.InitArray), nil
 }
 
 // keySettings are the build settings shown without --deps: the ones that
@@ -311,7 +319,7 @@ func (o *pluginOptions) writeABI(w *render.Doc, d *goplugin.Description) error {
 			v += " " + e.Symbol
 		}
 		if e.RegistersModule {
-			v += " (registers the module with the Go runtime)"
+			v += " (registers the module with the Go runtime)" + o.initCode[e.Addr]
 		}
 		rows = append(rows, [2]string{fmt.Sprintf(".init_array[%d]", i), v})
 	}

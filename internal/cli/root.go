@@ -71,6 +71,7 @@ func NewRootCmd() *cobra.Command {
 		newCallCmd(),
 		newCompareCmd(),
 		newDepsCmd(),
+		newDisasmCmd(),
 		newReportCmd(),
 		newProbeChildCmd(),
 	)

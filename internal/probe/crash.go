@@ -38,6 +38,13 @@ type Crash struct {
 	// Report holds the key lines of the Go runtime's report, in order; the
 	// whole report is in Exit's stderr.
 	Report []string `json:"report,omitempty"`
+	// Code is the machine code the explanation quotes, decoded from the
+	// file at CodeAt: the instructions at the faulting pc, or the entry of
+	// the called function when it aborted in its prologue. CodeErr says why
+	// nothing could be decoded, when that is so.
+	Code    []CodeLine `json:"code,omitempty"`
+	CodeAt  string     `json:"code_at,omitempty"`
+	CodeErr string     `json:"code_error,omitempty"`
 	// Explain is the explanation, one sentence a line.
 	Explain []string `json:"explain,omitempty"`
 }
@@ -118,6 +125,9 @@ func analyze(ex Exit, st *Static, base uint64, symbol, phase string) *Crash {
 	default:
 		c.How = fmt.Sprintf("exited with status %d before finishing", ex.Code)
 	}
+	if ex.Interrupted == "" && !ex.TimedOut {
+		addEvidence(c, st, base)
+	}
 	c.Explain = explain(c, ex, st)
 	return c
 }
@@ -141,21 +151,19 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 		out = append(out, "Go code expects its goroutine (g) in register R14 and a goroutine stack bounded by g.stackguard0; a C caller provides neither.")
 		switch {
 		case c.Fatal == "morestack on g0":
-			out = append(out,
-				"Its prologue compares SP with the stack guard of the g in R14 (cmp 0x10(%r14),%rsp). R14 held no usable goroutine — typically the one that made the cgo call, still there because C preserves R14, and whose guard the runtime poisons (stackPreempt) while it is in C so that no Go code runs on it — so the check failed and the prologue called runtime.morestack.",
-				"morestack takes g from thread-local storage instead, and there it found g0, the thread's scheduler stack on which cgo runs C code; g0's stack cannot grow, so the runtime aborted: \"fatal error: morestack on g0\".")
+			out = append(out, c.explainMorestackOnG0())
+			out = append(out, "morestack takes g from thread-local storage instead, and there it found g0, the thread's scheduler stack on which cgo runs C code; g0's stack cannot grow, so the runtime aborted: \"fatal error: morestack on g0\".")
 		case c.HasFault && c.PCSymbol == c.Symbol && c.Addr < 0x100:
-			// The fault is at the function's first instruction, the stack check.
-			out = append(out,
-				fmt.Sprintf("Its very first instruction is the stack check cmp 0x10(%%r14),%%rsp: it reads the stack guard of the g in R14. Called from C, R14 is just another register, and here it held %#x, so reading address %#x faulted: %s at the function's entry (pc %#x).", c.Addr-min(c.Addr, 0x10), c.Addr, c.Signal, c.PC))
+			// The fault is at the function's first instruction.
+			out = append(out, c.explainEntryFault())
 			if c.During != "" {
 				out = append(out, "The Go runtime's signal handler caught the fault, saw that it arrived \"during "+c.During+"\" and, as a fault outside any goroutine cannot become a panic, crashed the process (exit status 2).")
 			}
 		case c.HasFault && strings.HasPrefix(c.PCSymbol, "runtime.morestack"):
 			out = append(out,
-				"Its prologue's stack check jumped to runtime.morestack, which loads g from thread-local storage; this plugin's runtime never ran on the thread, so g was nil and reading g.m faulted"+faultAt(c)+".")
+				"Its prologue's stack check jumped to runtime.morestack, which loads g from thread-local storage; this plugin's runtime never ran on the thread, so g was nil and reading g.m faulted"+faultAt(c)+c.quoted()+".")
 		case c.HasFault:
-			out = append(out, "Its first use of g, the stack or the runtime faulted"+faultAt(c)+".")
+			out = append(out, "Its first use of g, the stack or the runtime faulted"+faultAt(c)+c.quoted()+".")
 		case c.Panic != "":
 			out = append(out, "It panicked: "+c.Panic+".")
 		}
@@ -179,7 +187,7 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 		if c.Symbol != "" {
 			where = " in " + c.Symbol
 		}
-		out = append(out, fmt.Sprintf("The child got %s%s during %s%s.", c.Signal, where, c.Phase, faultAt(c)))
+		out = append(out, fmt.Sprintf("The child got %s%s during %s%s%s.", c.Signal, where, c.Phase, faultAt(c), c.quoted()))
 	case ex.Signal != "":
 		out = append(out, fmt.Sprintf("The child was killed by %s during %s.", ex.Signal, c.Phase))
 	default:
@@ -214,4 +222,50 @@ func faultAt(c *Crash) string {
 		s += " in " + c.PCSymbol
 	}
 	return s + ")"
+}
+
+// quoted is ", where the file holds `…`", quoting the decoded
+// instructions at the faulting pc, or "".
+func (c *Crash) quoted() string {
+	if len(c.Code) == 0 || !c.HasFault {
+		return ""
+	}
+	return "; the file holds " + quote(c.Code) + " there"
+}
+
+// explainEntryFault explains a fault at a Go function's first
+// instruction from what the file holds there.
+func (c *Crash) explainEntryFault() string {
+	sc, ok := c.stackCheck()
+	switch {
+	case ok && c.Code[0].Addr == sc.Addr:
+		return fmt.Sprintf("Its first instruction, decoded from the file at the faulting pc, is `%s`: the Go stack check, which reads g.stackguard0, 0x10 bytes into the g in %s. Called from C, %s is just another register, and here it held %#x, so reading address %#x faulted: %s at the function's entry (pc %#x).",
+			sc.Text, sc.GReg, sc.GReg, c.Addr-min(c.Addr, 0x10), c.Addr, c.Signal, c.PC)
+	case len(c.Code) > 0:
+		return fmt.Sprintf("The file holds %s at the faulting pc, the function's entry; soinspect finds no Go stack check there, so this is not the fault a C caller's registers cause in a Go prologue: %s%s.",
+			quote(c.Code), c.Signal, faultAt(c))
+	}
+	why := ""
+	if c.CodeErr != "" {
+		why = " (" + c.CodeErr + ")"
+	}
+	return fmt.Sprintf("It faulted at its entry: %s%s; soinspect could not decode the code there%s, so it cannot say which instruction read the address.", c.Signal, faultAt(c), why)
+}
+
+// explainMorestackOnG0 explains the abort from the function's decoded
+// prologue.
+func (c *Crash) explainMorestackOnG0() string {
+	sc, ok := c.stackCheck()
+	if !ok {
+		if len(c.Code) > 0 {
+			return fmt.Sprintf("Its entry, decoded from the file, is %s: soinspect finds no Go stack check there, yet the runtime reports that a stack check called runtime.morestack.", quote(c.Code))
+		}
+		return "Its prologue's stack check (which soinspect could not decode here) called runtime.morestack."
+	}
+	calls := "runtime.morestack"
+	if ms := c.morestackCall(); ms != "" {
+		calls = ms
+	}
+	return fmt.Sprintf("Its prologue, decoded from the file, starts %s: the stack check compares SP with the stack guard of the g in %s. %s held no usable goroutine — typically the one that made the cgo call, still there because C preserves it, and whose guard the runtime poisons (stackPreempt) while it is in C so that no Go code runs on it — so the check failed and the prologue called %s.",
+		quote(c.Code[:min(len(c.Code), 2)]), sc.GReg, sc.GReg, calls)
 }

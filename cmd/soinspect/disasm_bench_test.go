@@ -1,0 +1,85 @@
+package main_test
+
+import (
+	"io"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/soinspect/soinspect/disasm"
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/cli"
+)
+
+// BenchmarkDisasmLibcVsObjdump times `soinspect disasm --format plain`
+// over every FUNC symbol of libc (one run, every symbol an argument)
+// against `objdump -d --no-show-raw-insn` on the same file, and reports
+// the ratios of their CPU times (user+system; fair on a busy machine) and
+// of their wall times. The goal is a ratio of at most 0.5.
+//
+//	go test ./cmd/soinspect -run '^$' -bench DisasmLibcVsObjdump -benchtime 5x
+func BenchmarkDisasmLibcVsObjdump(b *testing.B) {
+	if _, err := exec.LookPath("objdump"); err != nil {
+		b.Skip("objdump not installed")
+	}
+	libc := systemLibB(b, "libc.so.6")
+	f, err := elfinspect.Open(libc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := disasm.New(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fns, err := d.Funcs()
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"disasm", "--format", "plain", libc}
+	for _, fn := range fns {
+		args = append(args, fn.Name)
+	}
+	var ours, theirs, oursWall, theirsWall time.Duration
+	for b.Loop() {
+		c0, w0 := cpuTime(), time.Now()
+		if code := cli.Main(args, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("soinspect disasm: exit %d", code)
+		}
+		ours += cpuTime() - c0
+		oursWall += time.Since(w0)
+
+		cmd := exec.Command("objdump", "-d", "--no-show-raw-insn", libc)
+		cmd.Stdout = io.Discard
+		w1 := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		theirsWall += time.Since(w1)
+		theirs += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	b.ReportMetric(float64(ours)/float64(theirs), "cpu-ratio")
+	b.ReportMetric(float64(oursWall)/float64(theirsWall), "wall-ratio")
+	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "soinspect-cpu-ms/op")
+	b.ReportMetric(float64(theirs.Milliseconds())/float64(b.N), "objdump-cpu-ms/op")
+	b.ReportMetric(float64(len(fns)), "functions")
+}
+
+// cpuTime is this process's user and system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func systemLibB(b *testing.B, name string) string {
+	for _, dir := range []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"} {
+		p := dir + "/" + name
+		if _, err := exec.Command("test", "-f", p).Output(); err == nil {
+			return p
+		}
+	}
+	b.Skipf("%s not found", name)
+	return ""
+}
