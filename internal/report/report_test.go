@@ -18,7 +18,6 @@ import (
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-
 // build reads path into a Report, failing the test on an error.
 func build(t testing.TB, path string, opts report.Options) *report.Report {
 	t.Helper()
