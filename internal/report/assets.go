@@ -42,6 +42,7 @@ tr:target{outline:3px solid var(--mark)}
 .tmg{fill:none;stroke:var(--line);stroke-width:2}.tmt{fill:#000;font-size:13px}.tmh{fill:#000;font-size:15px;font-weight:700}
 .init{stroke:var(--line);stroke-width:1;fill:var(--plain)}.init.own{fill:var(--go)}.init.ran{fill:var(--unattr)}.init.interp{stroke-dasharray:4 2}
 .init.missing{fill:var(--bad)}
+tr.prologue td{background:color-mix(in srgb,var(--mark) 18%,transparent)}.pro{color:var(--mark)}
 .ran-text{text-decoration:line-through}
 tr.differs td{background:color-mix(in srgb,var(--bad) 22%,transparent)}tr.differs td:last-child{color:var(--bad);font-weight:700}
 tr.same td:last-child{color:var(--good)}

@@ -70,6 +70,9 @@ func (r *Report) WriteHTML(w io.Writer) (err error) {
 	if r.Deps != nil {
 		p.s(` <a href="#deps">dependencies</a>`)
 	}
+	if r.Code != nil {
+		p.s(` <a href="#code">machine code</a>`)
+	}
 	if r.Process != nil {
 		p.s(` <a href="#process">in a process</a>`)
 	}
@@ -82,6 +85,9 @@ func (r *Report) WriteHTML(w io.Writer) (err error) {
 	}
 	if r.Deps != nil {
 		r.writeDeps(p)
+	}
+	if r.Code != nil {
+		r.writeCode(p)
 	}
 	if r.Process != nil {
 		r.writeProcess(p)

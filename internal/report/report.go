@@ -32,6 +32,9 @@ type Report struct {
 	// Deps is the load graph as ld.so would build it; nil with
 	// Options.NoDeps.
 	Deps *Deps `json:"deps,omitempty"`
+	// Code is the decoded start of the plugin's first init function; nil
+	// for anything but a Go plugin.
+	Code *Code `json:"code,omitempty"`
 	// Process is the address spaces of the loading children; nil unless
 	// AddProcess was called.
 	Process *Process `json:"process,omitempty"`
@@ -125,6 +128,10 @@ func Build(f *elfinspect.File, opts Options) (r *Report, err error) {
 	if d.Plugin != nil {
 		r.Anatomy = buildAnatomy(f, d.Plugin, r.Layout, opts.Host)
 		r.Layout.Marks = append(r.Layout.Marks, r.Anatomy.Places...)
+		var note string
+		if r.Code, note = buildCode(f, d.Plugin); note != "" {
+			r.Notes = append(r.Notes, note)
+		}
 	}
 	return r, nil
 }
