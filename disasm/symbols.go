@@ -10,6 +10,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/ascii"
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
 )
@@ -395,7 +396,7 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 	if pp := d.pluginPath(); pp != "" {
 		if name == "init" {
 			out := pick(func(e symEntry) bool {
-				return e.name == pp+".init" || strings.HasPrefix(e.name, pp+".init.") && isDigits(e.name[len(pp)+6:])
+				return e.name == pp+".init" || strings.HasPrefix(e.name, pp+".init.") && ascii.IsDigits(e.name[len(pp)+6:])
 			})
 			slices.SortStableFunc(out, func(a, b Func) int { return initNumber(a.Name) - initNumber(b.Name) })
 			if len(out) > 0 {
@@ -449,18 +450,6 @@ func (d *Disassembler) pluginPath() string {
 		}
 	})
 	return d.pp
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // initNumber orders "p.init" before "p.init.0" before "p.init.1".
