@@ -219,22 +219,31 @@ func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Stati
 	if err != nil {
 		return err
 	}
+	return o.finish(w, rep, rep.Outcome, rawStatus(rep), func() error {
+		return o.writeRaw(w, rep, symbol, st, tgt)
+	})
+}
+
+// finish writes a finished report as JSON, or, unless the run was
+// interrupted, as the tables write draws, and returns status, the
+// command's error for the report.
+func (o *callOptions) finish(w *render.Doc, rep any, outcome probe.Outcome, status error, write func() error) error {
 	if o.out.isJSON() {
 		if err := w.JSON(rep); err != nil {
 			return err
 		}
-		return rawStatus(rep)
+		return status
 	}
-	if rep.Outcome == probe.OutcomeInterrupted {
-		return rawStatus(rep)
+	if outcome == probe.OutcomeInterrupted {
+		return status
 	}
 	if o.trace {
 		w.Blank()
 	}
-	if err := o.writeRaw(w, rep, symbol, st, tgt); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
-	return rawStatus(rep)
+	return status
 }
 
 // rawStatus is the command's error for a finished raw report.
@@ -496,18 +505,13 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 	if rep.Usage != "" {
 		return usagef("%s", rep.Usage)
 	}
-	if o.out.isJSON() {
-		if err := w.JSON(rep); err != nil {
-			return err
-		}
-		return goStatus(rep)
-	}
-	if rep.Outcome == probe.OutcomeInterrupted {
-		return goStatus(rep)
-	}
-	if o.trace {
-		w.Blank()
-	}
+	return o.finish(w, rep, rep.Outcome, goStatus(rep), func() error {
+		return writeGo(w, rep, tgt)
+	})
+}
+
+// writeGo draws the tables of a Go load.
+func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
 	pairs := fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
@@ -562,7 +566,7 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 	if rep.Crash != nil {
 		writeWhy(w, rep.Crash)
 	}
-	return goStatus(rep)
+	return nil
 }
 
 func goStatus(rep *probe.GoReport) error {
