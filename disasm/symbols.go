@@ -1,6 +1,7 @@
 package disasm
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
 	"slices"
@@ -384,7 +385,7 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 			}
 		}
 		if len(out) > 0 {
-			slices.SortFunc(out, func(a, b Func) int { return cmpUint(a.Addr, b.Addr) })
+			slices.SortFunc(out, func(a, b Func) int { return cmp.Compare(a.Addr, b.Addr) })
 			return out, nil
 		}
 	}
@@ -461,14 +462,4 @@ func initNumber(s string) int {
 	}
 	n, _ := strconv.Atoi(rest)
 	return n
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
