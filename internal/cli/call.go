@@ -375,13 +375,20 @@ func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string
 	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", visibleValues(pairs)); err != nil {
 		return err
 	}
-	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
-	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
-	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
-	if rep.Crash != nil {
-		writeWhy(w, rep.Crash)
-	}
+	writeTail(w, "printed while loading", nil, rep.Exit, rep.Crash)
 	return nil
+}
+
+// writeTail writes what the child printed, by phase, and why it stopped
+// if it crashed. loadCrash is the crash to blame the loading phase's
+// output on, if any.
+func writeTail(w *render.Doc, loadTitle string, loadCrash *probe.Crash, ex probe.Exit, crash *probe.Crash) {
+	writeOutput(w, loadTitle, ex.Load, loadCrash)
+	writeOutput(w, "printed by the call", ex.Call, crash)
+	writeOutput(w, "printed outside both", ex.Other, crash)
+	if crash != nil {
+		writeWhy(w, crash)
+	}
 }
 
 func baseOf(rep *probe.RawReport) uint64 {
@@ -560,12 +567,7 @@ func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
 	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", visibleValues(pairs)); err != nil {
 		return err
 	}
-	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)
-	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
-	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
-	if rep.Crash != nil {
-		writeWhy(w, rep.Crash)
-	}
+	writeTail(w, "printed by plugin.Open (the plugin's inits)", rep.Crash, rep.Exit, rep.Crash)
 	return nil
 }
 
