@@ -140,13 +140,7 @@ func (ix *symIndex) containing(addr uint64) (symEntry, bool) {
 // at returns the symbol starting exactly at addr, sized or not.
 func (ix *symIndex) at(addr uint64) (symEntry, bool) {
 	i, ok := slices.BinarySearchFunc(ix.byAddr, addr, func(e symEntry, a uint64) int {
-		switch {
-		case e.addr < a:
-			return -1
-		case e.addr > a:
-			return 1
-		}
-		return 0
+		return cmp.Compare(e.addr, a)
 	})
 	if ok {
 		return ix.byAddr[i], true

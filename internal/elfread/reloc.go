@@ -1,6 +1,7 @@
 package elfread
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
 	"slices"
@@ -125,13 +126,7 @@ func sortRelocs(rs []reloc) []reloc {
 func (im *Image) relocAt(addr uint64) (reloc, bool) {
 	im.loadRelocs()
 	i, ok := slices.BinarySearchFunc(im.relocs, addr, func(r reloc, a uint64) int {
-		switch {
-		case r.off < a:
-			return -1
-		case r.off > a:
-			return 1
-		}
-		return 0
+		return cmp.Compare(r.off, a)
 	})
 	if !ok {
 		return reloc{}, false
