@@ -120,15 +120,8 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	}
 	if o.raw {
 		// The user's mistakes first, before anything about the file.
-		if _, err := parseFlags(o.flags); err != nil {
+		if _, _, err := o.rawArgs(args); err != nil {
 			return err
-		}
-		sig, err := cdl.ParseSignature(o.sig)
-		if err != nil {
-			return usagef("--sig: %v", err)
-		}
-		if _, err := sig.ParseArgs(args); err != nil {
-			return usagef("%v", err)
 		}
 	}
 	tgt, st, err := resolveTarget(file)
@@ -177,18 +170,29 @@ func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) 
 	return fmt.Errorf("%s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
 }
 
-func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
-	path := tgt.Path
+// rawArgs checks --flags, --sig and the arguments of call --raw against
+// the signature, and returns the dlopen flags and the signature.
+func (o *callOptions) rawArgs(args []string) (cdl.Flag, cdl.Signature, error) {
+	var sig cdl.Signature
 	flags, err := parseFlags(o.flags)
 	if err != nil {
-		return err
+		return 0, sig, err
 	}
-	sig, err := cdl.ParseSignature(o.sig)
+	sig, err = cdl.ParseSignature(o.sig)
 	if err != nil {
-		return usagef("--sig: %v", err)
+		return 0, sig, usagef("--sig: %v", err)
 	}
 	if _, err := sig.ParseArgs(args); err != nil {
-		return usagef("%v", err)
+		return 0, sig, usagef("%v", err)
+	}
+	return flags, sig, nil
+}
+
+func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	path := tgt.Path
+	flags, sig, err := o.rawArgs(args)
+	if err != nil {
+		return err
 	}
 	syms := []string{symbol}
 	if st != nil {
