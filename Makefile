@@ -15,7 +15,7 @@ PLUGINS     := $(patsubst plugins/%/main.go,%,$(wildcard plugins/*/main.go))
 PLUGIN_SOS  := $(patsubst %,$(PLUGIN_DIR)/%.so,$(PLUGINS))
 GO_SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
-.PHONY: all build run demo test bench fuzz clean specimens specimens-go127 c-demo
+.PHONY: all build run demo test test-full bench fuzz clean specimens specimens-go127 c-demo
 
 all: build
 
@@ -93,12 +93,21 @@ demo: build $(BIN)/demo/plugin1-race.so
 	@echo; echo '== soinspect scan --host $(BIN)/pluginhost $(BIN)/demo $(PLUGIN_DIR)'
 	@COLUMNS=120 $(SOINSPECT) scan --host $(BIN)/pluginhost $(BIN)/demo $(PLUGIN_DIR); test $$? -le 1
 
-## test: the whole suite. Tests build the fixtures they need themselves.
+# The tests build the specimens they need once per run into this cache,
+# shared by the test binaries and reused while the sources stay the same
+# (see internal/specimen/cache.go); make clean removes it.
+SPECIMEN_CACHE ?= $(or $(SOINSPECT_TEST_CACHE),$(or $(TMPDIR),/tmp)/soinspect-test-$(shell id -u))
+
+## test: the whole suite; the whole-system sweeps take a fixed sample.
 test:
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -race -run 'Concurrent' ./cdl/... ./disasm/...
+
+## test-full: the whole suite with the sweeps run whole (every system library, every generated name).
+test-full:
+	SOINSPECT_TEST_FULL=1 $(MAKE) --no-print-directory test
 
 ## bench: the Go benchmarks, then soinspect against nm/readelf in one run, as ratios.
 bench: $(BIN)/soinspect $(BIN)/bench/big.so
@@ -122,5 +131,5 @@ fuzz:
 include mk/*.mk
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(SPECIMEN_CACHE)
 	$(GO) clean -testcache

@@ -10,31 +10,28 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// Fixture paths, built once by TestMain.
+// Fixture paths, built by TestMain once for the whole test run (see
+// package specimen).
 var (
-	fixDir  string // the temporary directory holding everything below
+	fixDir  string // the directory holding everything below
 	libTest string // testdata/cdltest.c: ctor, versions, zero symbol, call shapes
 	libLazy string // testdata/lazy.c: references an undefined function
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cdltest")
+	dir, err := specimen.BuildDir("cdl-fixtures", buildFixtures)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "cdl tests: building C fixtures:", err)
 		os.Exit(1)
 	}
 	fixDir = dir
-	err = buildFixtures(dir)
-	code := 1
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cdl tests: building C fixtures:", err)
-	} else {
-		code = m.Run()
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
+	libTest = filepath.Join(dir, "libcdltest.so")
+	libLazy = filepath.Join(dir, "libcdllazy.so")
+	os.Exit(m.Run())
 }
 
 func goEnvCC() (string, error) {
@@ -49,6 +46,7 @@ func goEnvCC() (string, error) {
 	return cc, nil
 }
 
+// buildFixtures compiles the C fixtures into dir.
 func buildFixtures(dir string) error {
 	cc, err := goEnvCC()
 	if err != nil {
@@ -62,12 +60,10 @@ func buildFixtures(dir string) error {
 	if err := os.Mkdir(filepath.Join(dir, "deps"), 0o755); err != nil {
 		return err
 	}
-	libTest = filepath.Join(dir, "libcdltest.so")
-	libLazy = filepath.Join(dir, "libcdllazy.so")
 	builds := [][]string{
-		{"-shared", "-fPIC", "-O1", "-o", libTest, filepath.Join(td, "cdltest.c"),
+		{"-shared", "-fPIC", "-O1", "-o", filepath.Join(dir, "libcdltest.so"), filepath.Join(td, "cdltest.c"),
 			"-Wl,--version-script=" + filepath.Join(td, "cdltest.map"), "-Wl,-rpath,$ORIGIN/deps"},
-		{"-shared", "-fPIC", "-O1", "-Wl,-z,lazy", "-o", libLazy, filepath.Join(td, "lazy.c")},
+		{"-shared", "-fPIC", "-O1", "-Wl,-z,lazy", "-o", filepath.Join(dir, "libcdllazy.so"), filepath.Join(td, "lazy.c")},
 	}
 	for _, args := range builds {
 		cmd := exec.Command(cc, args...)

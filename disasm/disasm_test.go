@@ -17,9 +17,6 @@ import (
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// TestMain removes the specimens the tests build (see package specimen).
-func TestMain(m *testing.M) { specimen.Main(m) }
-
 func open(t testing.TB, path string) *disasm.Disassembler {
 	t.Helper()
 	f, err := elfinspect.Open(path)

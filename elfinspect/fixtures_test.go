@@ -3,54 +3,46 @@ package elfinspect_test
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
+	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// TestMain removes the specimens the tests build (see package specimen).
-func TestMain(m *testing.M) { specimen.Main(m) }
-
 // A fixture is an ELF file built by the tests: small, generated, covering
 // the kinds, classes, byte orders and symbol flavours elfinspect handles.
+// All but the core file are built once for the whole test run (see package
+// specimen); the core file is written.
 type fixture struct {
-	kind  elfinspect.Kind
-	build func(out string) error
-
-	once sync.Once
-	data []byte
-	err  error
+	kind   elfinspect.Kind
+	recipe specimen.Recipe
+	write  func(out string) error
 }
 
 var fixtures = map[string]*fixture{
-	"goplugin":  {kind: elfinspect.KindGoPlugin, build: goBuild("goplugin", nil, "-buildmode=plugin")},
-	"gocshared": {kind: elfinspect.KindGoCShared, build: goBuild("goplugin", nil, "-buildmode=c-shared")},
-	"goexe":     {kind: elfinspect.KindGoExecutable, build: goBuild("tiny", []string{"CGO_ENABLED=0"})},
-	"gopie":     {kind: elfinspect.KindGoExecutable, build: goBuild("tiny", nil, "-buildmode=pie")},
-	"go386":     {kind: elfinspect.KindGoExecutable, build: goBuild("tiny", []string{"CGO_ENABLED=0", "GOARCH=386"})},
-	"gomips":    {kind: elfinspect.KindGoExecutable, build: goBuild("tiny", []string{"CGO_ENABLED=0", "GOARCH=mips"})},
-	"clib": {kind: elfinspect.KindSharedLib, build: ccBuild("CC", "-shared", "-fPIC", "-O1",
-		"-Wl,--version-script="+testdataPath("csrc/lib.map"), testdataPath("csrc/lib.c"))},
-	"cxxlib": {kind: elfinspect.KindSharedLib, build: ccBuild("CXX", "-shared", "-fPIC", "-O1", testdataPath("csrc/lib.cc"))},
-	"cexe":   {kind: elfinspect.KindExecutable, build: ccBuild("CC", "-no-pie", "-fno-pie", testdataPath("csrc/main.c"))},
-	"cpie":   {kind: elfinspect.KindPIE, build: ccBuild("CC", "-pie", "-fPIE", testdataPath("csrc/main.c"))},
-	"cobj":   {kind: elfinspect.KindRelocatable, build: ccBuild("CC", "-c", "-fcommon", testdataPath("csrc/main.c"))},
-	"core":   {kind: elfinspect.KindCore, build: writeCore},
+	"goplugin":  {kind: elfinspect.KindGoPlugin, recipe: goBuild("goplugin", nil, "-buildmode=plugin")},
+	"gocshared": {kind: elfinspect.KindGoCShared, recipe: goBuild("goplugin", nil, "-buildmode=c-shared")},
+	"goexe":     {kind: elfinspect.KindGoExecutable, recipe: goBuild("tiny", []string{"CGO_ENABLED=0"})},
+	"gopie":     {kind: elfinspect.KindGoExecutable, recipe: goBuild("tiny", nil, "-buildmode=pie")},
+	"go386":     {kind: elfinspect.KindGoExecutable, recipe: goBuild("tiny", []string{"CGO_ENABLED=0", "GOARCH=386"})},
+	"gomips":    {kind: elfinspect.KindGoExecutable, recipe: goBuild("tiny", []string{"CGO_ENABLED=0", "GOARCH=mips"})},
+	"clib": {kind: elfinspect.KindSharedLib, recipe: ccBuild("CC", "-shared", "-fPIC", "-O1",
+		"-Wl,--version-script=csrc/lib.map", "csrc/lib.c")},
+	"cxxlib": {kind: elfinspect.KindSharedLib, recipe: ccBuild("CXX", "-shared", "-fPIC", "-O1", "csrc/lib.cc")},
+	"cexe":   {kind: elfinspect.KindExecutable, recipe: ccBuild("CC", "-no-pie", "-fno-pie", "csrc/main.c")},
+	"cpie":   {kind: elfinspect.KindPIE, recipe: ccBuild("CC", "-pie", "-fPIE", "csrc/main.c")},
+	"cobj":   {kind: elfinspect.KindRelocatable, recipe: ccBuild("CC", "-c", "-fcommon", "csrc/main.c")},
+	"core":   {kind: elfinspect.KindCore, write: writeCore},
 }
 
 // fixtureNames lists the fixtures in a stable order.
 var fixtureNames = []string{"goplugin", "gocshared", "goexe", "gopie", "go386", "gomips", "clib", "cxxlib", "cexe", "cpie", "cobj", "core"}
 
-// fixturePath builds the named fixture once per test binary, keeps its
-// bytes, and writes them into the test's own temporary directory, so no
-// build outlives the test run (specimen.Main owns the plugin specimens). A
+// fixturePath returns a copy of the named fixture in the test's own
+// temporary directory (tests may change it), building it on first use. A
 // missing C compiler skips the test; any other failure fails it.
 func fixturePath(tb testing.TB, name string) string {
 	tb.Helper()
@@ -58,74 +50,47 @@ func fixturePath(tb testing.TB, name string) string {
 	if fx == nil {
 		tb.Fatalf("no fixture %q", name)
 	}
-	fx.once.Do(func() {
-		dir, err := os.MkdirTemp("", "elfinspect-fixture-")
-		if err != nil {
-			fx.err = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, name)
-		if fx.err = fx.build(out); fx.err == nil {
-			fx.data, fx.err = os.ReadFile(out)
-		}
-	})
-	if fx.err != nil {
-		if strings.Contains(fx.err.Error(), "no compiler") {
-			tb.Skipf("fixture %s: %v", name, fx.err)
-		}
-		tb.Fatalf("building fixture %s: %v", name, fx.err)
-	}
 	p := filepath.Join(tb.TempDir(), name)
-	if err := os.WriteFile(p, fx.data, 0o755); err != nil {
+	if fx.write != nil {
+		if err := fx.write(p); err != nil {
+			tb.Fatalf("writing fixture %s: %v", name, err)
+		}
+		return p
+	}
+	r := fx.recipe
+	r.Name = name
+	built, err := specimen.BuildRecipe(r)
+	if errors.Is(err, specimen.ErrNoCompiler) {
+		tb.Skipf("fixture %s: %v", name, err)
+	}
+	if err != nil {
+		tb.Fatalf("building fixture %s: %v", name, err)
+	}
+	data, err := os.ReadFile(built)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o755); err != nil {
 		tb.Fatal(err)
 	}
 	return p
 }
 
-func testdataPath(rel string) string {
-	p, err := filepath.Abs(filepath.Join("testdata", rel))
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-func goBuild(dir string, env []string, flags ...string) func(string) error {
-	return func(out string) error {
-		args := append([]string{"build", "-trimpath", "-o", out}, flags...)
-		cmd := exec.Command("go", append(args, ".")...)
-		cmd.Dir = testdataPath(dir)
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-buildvcs=false")
-		cmd.Env = append(cmd.Env, env...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%v: %v\n%s", cmd.Args, err, b)
-		}
-		return nil
+// goBuild builds the module in testdata/dir by itself. (Without -trimpath:
+// so its standard library is the one the other specimens link.)
+func goBuild(dir string, env []string, flags ...string) specimen.Recipe {
+	return specimen.Recipe{
+		Dir:  filepath.Join("elfinspect/testdata", dir),
+		Tool: "go",
+		Args: append(flags, "."),
+		Env:  append([]string{"GOWORK=off", "GOFLAGS=-buildvcs=false"}, env...),
 	}
 }
 
-// ccBuild compiles with the C (env "CC") or C++ (env "CXX") compiler that
-// go env names.
-func ccBuild(which string, args ...string) func(string) error {
-	return func(out string) error {
-		b, err := exec.Command("go", "env", which).Output()
-		if err != nil {
-			return err
-		}
-		cc := strings.Fields(string(b))
-		if len(cc) == 0 {
-			return fmt.Errorf("no compiler: go env %s is empty", which)
-		}
-		if _, err := exec.LookPath(cc[0]); err != nil {
-			return fmt.Errorf("no compiler: %v", err)
-		}
-		cmd := exec.Command(cc[0], append(append(cc[1:], args...), "-o", out)...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%v: %v\n%s", cmd.Args, err, b)
-		}
-		return nil
-	}
+// ccBuild compiles in testdata with the C (which "CC") or C++ ("CXX")
+// compiler that go env names.
+func ccBuild(which string, args ...string) specimen.Recipe {
+	return specimen.Recipe{Dir: "elfinspect/testdata", Tool: which, Args: args}
 }
 
 // writeCore writes the smallest ELF64 core file: a header and nothing else.

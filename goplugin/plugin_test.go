@@ -424,6 +424,3 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
-
-// TestMain removes the specimens the tests build (see package specimen).
-func TestMain(m *testing.M) { specimen.Main(m) }

@@ -12,9 +12,6 @@ import (
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
-// TestMain removes the specimens the tests build (see package specimen).
-func TestMain(m *testing.M) { specimen.Main(m) }
-
 // countingReader counts the reads of a file.
 type countingReader struct {
 	r io.ReaderAt

@@ -14,25 +14,21 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/internal/cli"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// plugin1 is plugins/plugin1 built as a plugin once for the whole test.
+// plugin1 is plugins/plugin1 built as a plugin, once for the whole test
+// run (see package specimen).
 var plugin1 string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "soinspect-cli-test-")
+	p, err := specimen.Build("plugin1.so")
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, "building plugin1:", err)
+		os.Exit(1)
 	}
-	plugin1 = filepath.Join(dir, "plugin1.so")
-	cmd := exec.Command("go", "build", "-buildmode=plugin", "-o", plugin1, "../../plugins/plugin1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building plugin1: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	plugin1 = p
+	os.Exit(m.Run())
 }
 
 // run runs soinspect in-process and returns its stdout, stderr and status.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/soinspect/soinspect/internal/probe"
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestMain lets call and compare re-execute this test binary as their
@@ -70,8 +71,6 @@ func (f *fixtures) build() error {
 		return err
 	}
 	f.dir = dir
-	f.plugin1 = filepath.Join(dir, "plugin1.so")
-	f.host = filepath.Join(dir, "pluginhost")
 	f.evil = filepath.Join(dir, "libevil.so")
 	var asm bytes.Buffer
 	asm.WriteString("\t.text\n")
@@ -88,12 +87,13 @@ func (f *fixtures) build() error {
 		return err
 	}
 	builds := [][]string{
-		{"go", "build", "-buildmode=plugin", "-o", f.plugin1, "../../plugins/plugin1"},
-		{"go", "build", "-trimpath", "-o", f.host, "../../cmd/pluginhost"},
 		{strings.TrimSpace(string(cc)), "-shared", "-nostdlib", "-Wl,-soname,lib\x1b[31mred\u202e.so", "-o", f.evil, src},
 	}
-	errs := make([]error, len(builds))
+	// plugin1 and the host come from the test harness, built once per run.
+	errs := make([]error, len(builds)+2)
 	var wg sync.WaitGroup
+	wg.Go(func() { f.plugin1, errs[len(builds)] = specimen.Build("plugin1.so") })
+	wg.Go(func() { f.host, errs[len(builds)+1] = specimen.Build("pluginhost-trimpath") })
 	for i, b := range builds {
 		wg.Go(func() {
 			if out, err := exec.Command(b[0], b[1:]...).CombinedOutput(); err != nil {

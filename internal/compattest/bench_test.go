@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -20,19 +21,15 @@ var (
 // repository's testdata/bigplugin and a host linking the same packages.
 func buildBig(b *testing.B) {
 	bigOnce.Do(func() {
-		root, err := filepath.Abs("../..")
-		if err != nil {
-			bigErr = err
-			return
-		}
-		bigHost, bigPlug = filepath.Join(work, "bighost"), filepath.Join(work, "big.so")
 		errs := make(chan error, 2)
 		go func() {
-			_, err := goBuild(root, nil, "-o", bigHost, "./internal/compattest/testdata/bighost")
+			var err error
+			bigHost, err = specimen.Build("bighost")
 			errs <- err
 		}()
 		go func() {
-			_, err := goBuild(root, nil, "-buildmode=plugin", "-o", bigPlug, "./testdata/bigplugin")
+			var err error
+			bigPlug, err = specimen.Build("big.so")
 			errs <- err
 		}()
 		for range 2 {

@@ -3,18 +3,23 @@ package compattest
 import (
 	"bytes"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // work is the temporary directory of this test binary: the generated
-// modules, the built hosts and plugins, and bin/soinspect.
+// modules and the built hosts and plugins, copied from the ones built once
+// for the whole test run (see package specimen), which tests may add to.
 var work string
 
 func TestMain(m *testing.M) {
@@ -67,8 +72,10 @@ var (
 	soBin   string
 )
 
-// setup generates the two modules, builds bin/soinspect and every
-// artifact, in parallel, sharing the Go build cache.
+// missingFile lists, in work, the optional artifacts that failed to build.
+const missingFile = "missing.json"
+
+// setup finds or builds soinspect and work, in parallel.
 func setup(t testing.TB) {
 	setupOnce.Do(func() { setupErr = doSetup(t) })
 	if setupErr != nil {
@@ -77,6 +84,34 @@ func setup(t testing.TB) {
 }
 
 func doSetup(t testing.TB) error {
+	soErr := make(chan error, 1)
+	go func() { soErr <- buildSoinspect() }()
+	// Whether go1.27.3 can be had is part of the key: a run that could
+	// not fetch it does not leave its rows skipped for the next.
+	name := "compattest"
+	if ok, _ := specimen.HaveGo127(); !ok {
+		name += "-without-" + specimen.Go127
+	}
+	shared, err := specimen.BuildDir(name, func(dir string) error { return buildWork(t, dir) })
+	if err := <-soErr; err != nil {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := copyTree(shared, work); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(work, missingFile))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &missing)
+}
+
+// buildWork generates the two modules into work and builds every artifact
+// there, in parallel, sharing the Go build cache.
+func buildWork(t testing.TB, work string) error {
 	start := time.Now()
 	td, err := filepath.Abs("testdata")
 	if err != nil {
@@ -102,12 +137,9 @@ func doSetup(t testing.TB) error {
 			return err
 		}
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		return err
-	}
-	jobs := []func() error{func() error { return buildSoinspect(root) }}
+	var jobs []func() error
 	var mu sync.Mutex
+	missing := map[string]string{}
 	for _, a := range artifacts {
 		jobs = append(jobs, func() error {
 			args := append(append([]string{}, a.args...), "-o", filepath.Join(work, a.name), a.pkg)
@@ -149,10 +181,17 @@ func doSetup(t testing.TB) error {
 	if err := os.Link(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-hardlink.so")); err != nil {
 		return err
 	}
-	if err := craft(); err != nil {
+	if err := craft(work); err != nil {
 		return err
 	}
-	t.Logf("built soinspect and %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
+	b, err := json.Marshal(missing)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, missingFile), b, 0o644); err != nil {
+		return err
+	}
+	t.Logf("built %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
 	return nil
 }
 
@@ -160,8 +199,8 @@ func doSetup(t testing.TB) error {
 // of plugin.so whose ELF header says EM_AARCH64 (dlopen checks the header
 // before anything else, so it is refused as a real arm64 plugin is), a
 // symlink to it, a 32-bit shared object (gcc -m32 without the 32-bit C
-// library: -nostdlib) and a relocatable object.
-func craft() error {
+// library: -nostdlib) and a relocatable object, all in work.
+func craft(work string) error {
 	b, err := os.ReadFile(filepath.Join(work, "plugin.so"))
 	if err != nil {
 		return err
@@ -216,25 +255,15 @@ var (
 	soinspectErr  error
 )
 
-// buildSoinspect builds bin/soinspect into work, once for every test.
-func buildSoinspect(root string) error {
-	soinspectOnce.Do(func() {
-		bin := filepath.Join(work, "soinspect")
-		_, soinspectErr = goBuild(root, nil, "-o", bin, "./cmd/soinspect")
-		soBin = bin
-	})
+// buildSoinspect finds or builds soinspect (see package specimen) and
+// sets soBin, once for every test.
+func buildSoinspect() error {
+	soinspectOnce.Do(func() { soBin, soinspectErr = specimen.Build("soinspect") })
 	return soinspectErr
 }
 
 func goBuild(dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.Command("go", append([]string{"build"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("%s: go build %s: %v\n%s", dir, strings.Join(args, " "), err, out)
-	}
-	return out, nil
+	return specimen.GoBuild(dir, env, args...)
 }
 
 func firstLines(b []byte, n int) string {
@@ -243,6 +272,38 @@ func firstLines(b []byte, n int) string {
 		lines = lines[:n]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// copyTree copies the directory src into dst, keeping its symbolic links
+// and which of its files are hard links of one another.
+func copyTree(src, dst string) error {
+	copied := map[uint64]string{} // inode → copy
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		out := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		case d.Type()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, out)
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			return err
+		}
+		if first, ok := copied[st.Ino]; ok {
+			return os.Link(first, out)
+		}
+		copied[st.Ino] = out
+		return copyFile(p, out)
+	})
 }
 
 func copyDir(src, dst string) error {

@@ -127,7 +127,7 @@ func doSetupBuildFor(t *testing.T) (*buildForSetup, error) {
 			return nil, fmt.Errorf("%v\n%s", err, out)
 		}
 	}
-	if err := buildSoinspect(filepath.Join(src, "../../../..")); err != nil {
+	if err := buildSoinspect(); err != nil {
 		return nil, err
 	}
 	s.naive = filepath.Join(s.dir, "naive.so")

@@ -2,9 +2,10 @@ package probe_test
 
 import (
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestCDemo runs what `make c-demo` runs (mk/lab.mk): c/host.c, compiled
@@ -12,23 +13,8 @@ import (
 // of its init in a forked child, and calls a c-shared library.
 func TestCDemo(t *testing.T) {
 	needFixtures(t)
-	dir := t.TempDir()
-	host := filepath.Join(dir, "host")
-	cshared := filepath.Join(dir, "libsoinspect_cshared.so")
-	cc, err := exec.Command("go", "env", "CC").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range [][]string{
-		{strings.TrimSpace(string(cc)), "-Wall", "-Wextra", "-Werror", "-O2", "-g", "-o", host, "c/host.c", "-ldl"},
-		{"go", "build", "-buildmode=c-shared", "-o", cshared, "./c/cshared"},
-	} {
-		cmd := exec.Command(b[0], b[1:]...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(b, " "), err, out)
-		}
-	}
+	host := specimen.Path(t, "host")
+	cshared := specimen.Path(t, "libsoinspect_cshared.so")
 
 	pp := static(t, plugin1).PluginPath()
 	if pp != pp1 {

@@ -9,21 +9,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/soinspect/soinspect/cdl"
 	"github.com/soinspect/soinspect/internal/probe"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// The fixtures, built once by TestMain with plain `go build`: soinspect and
-// the plugins it opens must agree on every flag (a -race test binary could
-// not open a non-race plugin), so the tests run the built soinspect as the
-// child, and as a command.
+// The fixtures, built by TestMain with plain `go build`, once for the whole
+// test run (see package specimen): soinspect and the plugins it opens must
+// agree on every flag (a -race test binary could not open a non-race
+// plugin), so the tests run the built soinspect as the child, and as a
+// command.
 var (
-	root        string // the module root
 	bin         string // the built soinspect
 	plugin1     string
 	trimPlugin1 string // plugin1 built with -trimpath: plugin.Open refuses it
@@ -35,58 +35,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "soinspect-probe-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	var ps []string
+	ps, buildErr = specimen.BuildAll("soinspect", "plugin1.so", "plugin1-trimpath.so",
+		"sleepinit.so", "panicinit.so", "argsplugin.so", "libctor.so")
+	if buildErr == nil {
+		bin, plugin1, trimPlugin1, sleepInit, panicInit, argsPlugin, ctorLib = ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[6]
 	}
-	buildErr = buildFixtures(dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func buildFixtures(dir string) error {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return fmt.Errorf("go env GOMOD: %v", err)
-	}
-	root = filepath.Dir(strings.TrimSpace(string(out)))
-	bin = filepath.Join(dir, "soinspect")
-	plugin1 = filepath.Join(dir, "plugin1.so")
-	trimPlugin1 = filepath.Join(dir, "plugin1-trimpath.so")
-	sleepInit = filepath.Join(dir, "sleepinit.so")
-	panicInit = filepath.Join(dir, "panicinit.so")
-	argsPlugin = filepath.Join(dir, "argsplugin.so")
-	ctorLib = filepath.Join(dir, "libctor.so")
-	cc, err := exec.Command("go", "env", "CC").Output()
-	if err != nil {
-		return err
-	}
-	builds := [][]string{
-		{"go", "build", "-o", bin, "./cmd/soinspect"},
-		{"go", "build", "-buildmode=plugin", "-o", plugin1, "./plugins/plugin1"},
-		{"go", "build", "-buildmode=plugin", "-trimpath", "-o", trimPlugin1, "./plugins/plugin1"},
-		{"go", "build", "-buildmode=plugin", "-o", sleepInit, "./internal/probe/testdata/sleepinit"},
-		{"go", "build", "-buildmode=plugin", "-o", panicInit, "./internal/probe/testdata/panicinit"},
-		{"go", "build", "-buildmode=plugin", "-o", argsPlugin, "./internal/probe/testdata/argsplugin"},
-		{strings.TrimSpace(string(cc)), "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-o", ctorLib, "internal/probe/testdata/ctorlib/ctor.c"},
-	}
-	errs := make([]error, len(builds))
-	var wg sync.WaitGroup
-	for i, b := range builds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cmd := exec.Command(b[0], b[1:]...)
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("%s: %v\n%s", strings.Join(b, " "), err, out)
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	os.Exit(m.Run())
 }
 
 func needFixtures(t *testing.T) {

@@ -1,70 +1,80 @@
-// Package specimen builds the Go plugins, programs and libraries the tests
-// of soinspect's packages inspect, once per test binary, into one temporary
-// directory, and finds the system files and tools the oracle tests use. It
-// is for tests only.
+// Package specimen is the test harness of soinspect's packages: it builds
+// the Go plugins, programs and C libraries the tests inspect, each once per
+// `go test` run however many test binaries ask for it, and finds the
+// system files and tools the oracle tests use. It is for tests only.
+//
+// A specimen is built lazily, on the first call that needs it (Path,
+// Build, BuildAll, BuildRecipe, Dir), into a cache shared by all test
+// processes and kept from one run to the next while the sources stay the
+// same (see cache.go for the policy). Whole-system sweeps take a
+// deterministic sample unless SOINSPECT_TEST_FULL=1 (see Sample).
 package specimen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 )
 
-// The tests build their specimens themselves, once per test binary, into
-// one temporary directory that Main removes. Nothing is cached in the
-// repository; the Go build cache makes the second run fast.
-
-// buildDir holds every specimen built by this test binary.
-var buildDir string
-
-// Main runs the tests of a package that builds specimens; call it from the
-// package's TestMain. It owns the directory the specimen builds go to.
-func Main(m *testing.M) {
-	dir, err := os.MkdirTemp("", "soinspect-specimens-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	buildDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// specimenBuild is one `go build` the tests need. The same commands are
-// what the Makefile runs for the specimens (see the table in the report on
-// plugins/).
-type specimenBuild struct {
-	name string   // output file name in buildDir
-	args []string // after "go build -o OUT", run in the module root
-	env  []string // extra environment
+// A Recipe says how to build one specimen.
+type Recipe struct {
+	Name string   // the file name of the result
+	Dir  string   // where the command runs, relative to the module root
+	Tool string   // "go": go build -o OUT Args...; "CC", "CXX": the compiler go env names, Args..., -o OUT
+	Args []string // the command's arguments
+	Env  []string // extra environment
 }
 
 // Go127 is the Go toolchain of the cross-release specimens.
 const Go127 = "go1.27.3"
 
-var specimenBuilds = map[string]specimenBuild{
-	"plugin1.so":              {args: []string{"-buildmode=plugin", "./plugins/plugin1"}},
-	"plugin2.so":              {args: []string{"-buildmode=plugin", "./plugins/plugin2"}},
-	"kitchensink.so":          {args: []string{"-buildmode=plugin", "./plugins/kitchensink"}},
-	"kitchensink-stripped.so": {args: []string{"-buildmode=plugin", "-ldflags=-s -w", "./plugins/kitchensink"}},
-	"kitchensink-trimpath.so": {args: []string{"-buildmode=plugin", "-trimpath", "./plugins/kitchensink"}},
-	"kitchensink-cshared.so":  {args: []string{"-buildmode=c-shared", "./plugins/kitchensink"}},
-	"fromfile.so":             {args: []string{"-buildmode=plugin", "plugins/fromfile/main.go"}},
-	"dotted.v2.so":            {args: []string{"-buildmode=plugin", "./plugins/dotted.v2"}},
-	"fuzzbase.so":             {args: []string{"-buildmode=plugin", "-ldflags=-w", "./plugins/dotted.v2"}},
-	"oracle":                  {args: []string{"./goplugin/testdata/pluginoracle"}},
-	"oracle-trimpath":         {args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
-	"big.so":                  {args: []string{"-buildmode=plugin", "./testdata/bigplugin"}},
-	"plugin1-arm64.so":        {args: []string{"-buildmode=plugin", "./plugins/plugin1"}, env: []string{"CC=aarch64-linux-gnu-gcc", "GOARCH=arm64", "CGO_ENABLED=1"}},
-	"kitchensink-go127.so":    {args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, env: []string{"GOTOOLCHAIN=" + Go127}},
-	"oracle-go127":            {args: []string{"./goplugin/testdata/pluginoracle"}, env: []string{"GOTOOLCHAIN=" + Go127}},
+func goPlugin(args ...string) Recipe {
+	return Recipe{Tool: "go", Args: append([]string{"-buildmode=plugin"}, args...)}
 }
+
+// recipes are the named specimens: every file more than one package uses,
+// and the Makefile's builds of the same (see the report on plugins/).
+var recipes = map[string]Recipe{
+	"soinspect":               {Tool: "go", Args: []string{"./cmd/soinspect"}},
+	"pluginhost-trimpath":     {Tool: "go", Args: []string{"-trimpath", "./cmd/pluginhost"}}, // every package hash differs from plugin1's
+	"plugin1.so":              goPlugin("./plugins/plugin1"),
+	"plugin1-trimpath.so":     goPlugin("-trimpath", "./plugins/plugin1"),
+	"plugin2.so":              goPlugin("./plugins/plugin2"),
+	"kitchensink.so":          goPlugin("./plugins/kitchensink"),
+	"kitchensink-stripped.so": goPlugin("-ldflags=-s -w", "./plugins/kitchensink"),
+	"kitchensink-trimpath.so": goPlugin("-trimpath", "./plugins/kitchensink"),
+	"kitchensink-cshared.so":  {Tool: "go", Args: []string{"-buildmode=c-shared", "./plugins/kitchensink"}},
+	"fromfile.so":             goPlugin("plugins/fromfile/main.go"),
+	"dotted.v2.so":            goPlugin("./plugins/dotted.v2"),
+	"fuzzbase.so":             goPlugin("-ldflags=-w", "./plugins/dotted.v2"),
+	"oracle":                  {Tool: "go", Args: []string{"./goplugin/testdata/pluginoracle"}},
+	"oracle-trimpath":         {Tool: "go", Args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
+	"big.so":                  goPlugin("./testdata/bigplugin"),
+	"bighost":                 {Tool: "go", Args: []string{"./internal/compattest/testdata/bighost"}},
+	"plugin1-arm64.so":        {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/plugin1"}, Env: []string{"CC=aarch64-linux-gnu-gcc", "GOARCH=arm64", "CGO_ENABLED=1"}},
+	"kitchensink-go127.so":    {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
+	"oracle-go127":            {Tool: "go", Args: []string{"./goplugin/testdata/pluginoracle"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
+	// The loading lab's: plugins whose init sleeps or panics, one taking
+	// arguments, a C library with a constructor, the C host of `make
+	// c-demo` and its c-shared library.
+	"sleepinit.so":            goPlugin("./internal/probe/testdata/sleepinit"),
+	"panicinit.so":            goPlugin("./internal/probe/testdata/panicinit"),
+	"argsplugin.so":           goPlugin("./internal/probe/testdata/argsplugin"),
+	"libctor.so":              {Tool: "CC", Args: []string{"-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "internal/probe/testdata/ctorlib/ctor.c"}},
+	"host":                    {Tool: "CC", Args: []string{"-Wall", "-Wextra", "-Werror", "-O2", "-g", "c/host.c", "-ldl"}},
+	"libsoinspect_cshared.so": {Tool: "go", Args: []string{"-buildmode=c-shared", "./c/cshared"}},
+}
+
+// ErrNoCompiler is returned (wrapped) when go env names no C compiler
+// that can be found.
+var ErrNoCompiler = errors.New("no C compiler")
 
 type buildResult struct {
 	once sync.Once
@@ -74,55 +84,114 @@ type buildResult struct {
 
 var (
 	buildsMu sync.Mutex
-	builds   = map[string]*buildResult{}
-	// buildSem lets a few links run at once: linking is single-threaded.
+	builds   = map[string]*buildResult{} // by recipe hash
+	// buildSem lets a few commands run at once: linking is single-threaded.
 	buildSem = make(chan struct{}, 3)
 )
 
 // moduleRoot is the directory holding soinspect's go.mod: the nearest one
 // above the directory the tests run in (their package's).
-func moduleRoot() string {
+var moduleRoot = sync.OnceValue(func() string {
 	wd, _ := os.Getwd()
 	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			bytes.HasPrefix(b, []byte("module github.com/soinspect/soinspect\n")) {
 			return dir
 		}
 		if filepath.Dir(dir) == dir {
 			return wd
 		}
 	}
+})
+
+// Root returns the module root: where the recipes' paths start.
+func Root() string { return moduleRoot() }
+
+// once runs build at most once per process for the given hash.
+func once(hash string, build func() (string, error)) (string, error) {
+	buildsMu.Lock()
+	r := builds[hash]
+	if r == nil {
+		r = &buildResult{}
+		builds[hash] = r
+	}
+	buildsMu.Unlock()
+	r.once.Do(func() { r.path, r.err = build() })
+	return r.path, r.err
+}
+
+// BuildRecipe returns the path of the specimen r builds, building it if no
+// test process has yet.
+func BuildRecipe(r Recipe) (string, error) {
+	h := hashOf(r)
+	return once(h, func() (string, error) {
+		dir, err := buildOnce(h, func(tmp string) error {
+			buildSem <- struct{}{}
+			defer func() { <-buildSem }()
+			return run(r, filepath.Join(tmp, r.Name))
+		})
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(dir, r.Name), nil
+	})
+}
+
+// run runs r's command with out as its output file.
+func run(r Recipe, out string) error {
+	dir := filepath.Join(moduleRoot(), r.Dir)
+	var cmd *exec.Cmd
+	switch r.Tool {
+	case "go":
+		_, err := GoBuild(dir, r.Env, append([]string{"-o", out}, r.Args...)...)
+		return err
+	case "CC", "CXX":
+		env, err := goEnv()
+		if err != nil {
+			return err
+		}
+		cc := strings.Fields(env[r.Tool])
+		if len(cc) == 0 {
+			return fmt.Errorf("%w: go env %s is empty", ErrNoCompiler, r.Tool)
+		}
+		if _, err := exec.LookPath(cc[0]); err != nil {
+			return fmt.Errorf("%w: %v", ErrNoCompiler, err)
+		}
+		cmd = exec.Command(cc[0], slices.Concat(cc[1:], r.Args, []string{"-o", out})...)
+	default:
+		return fmt.Errorf("specimen %s: no tool %q", r.Name, r.Tool)
+	}
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), r.Env...)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %s: %v\n%s", cmd.Dir, strings.Join(cmd.Args, " "), err, output.Bytes())
+	}
+	return nil
 }
 
 // Build returns the path of the named specimen, building it on first use.
 func Build(name string) (string, error) {
-	spec, ok := specimenBuilds[name]
+	r, ok := recipes[name]
 	if !ok {
 		return "", fmt.Errorf("no specimen %q", name)
 	}
-	buildsMu.Lock()
-	r := builds[name]
-	if r == nil {
-		r = &buildResult{}
-		builds[name] = r
+	r.Name = name
+	return BuildRecipe(r)
+}
+
+// BuildAll builds the named specimens in parallel and returns their
+// paths, in order; for a TestMain that keeps them in package variables.
+func BuildAll(names ...string) ([]string, error) {
+	paths := make([]string, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() { paths[i], errs[i] = Build(n) })
 	}
-	buildsMu.Unlock()
-	r.once.Do(func() {
-		buildSem <- struct{}{}
-		defer func() { <-buildSem }()
-		out := filepath.Join(buildDir, name)
-		args := append([]string{"build", "-o", out}, spec.args...)
-		cmd := exec.Command("go", args...)
-		cmd.Dir = moduleRoot()
-		cmd.Env = append(os.Environ(), spec.env...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			r.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-			return
-		}
-		r.path = out
-	})
-	return r.path, r.err
+	wg.Wait()
+	return paths, errors.Join(errs...)
 }
 
 // Path builds the named specimens in parallel and returns the path of the
@@ -133,23 +202,65 @@ func Path(t testing.TB, names ...string) string {
 	if ok, why := haveCgo(); !ok {
 		t.Skip(why)
 	}
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = Build(n)
-		}()
+	paths, err := BuildAll(names...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	return paths[0]
+}
+
+// Dir returns a directory of files made by build, which the calling test
+// package supplies: build fills the empty directory it is given, once per
+// cache key. The directory is shared and must not be written to. The key
+// covers name and the calling package's test files (build is among them).
+// The test fails if build does.
+func Dir(t testing.TB, name string, build func(dir string) error) string {
+	t.Helper()
+	p, err := BuildDir(name, build)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p, _ := Build(names[0])
 	return p
+}
+
+// BuildDir is Dir for callers without a test, such as TestMain.
+func BuildDir(name string, build func(dir string) error) (string, error) {
+	tests, err := testFilesHash()
+	if err != nil {
+		return "", err
+	}
+	h := hashOf([]string{"dir", name, tests})
+	p, err := once(h, func() (string, error) {
+		return buildOnce(h, func(tmp string) error {
+			dir := filepath.Join(tmp, name)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				return err
+			}
+			return build(dir)
+		})
+	})
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(p, name), nil
+}
+
+// testFilesHash hashes the test files of the package under test (the
+// directory the test runs in).
+func testFilesHash() (string, error) {
+	ms, err := filepath.Glob("*_test.go")
+	if err != nil {
+		return "", err
+	}
+	var sums []string
+	for _, m := range ms {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return "", err
+		}
+		sums = append(sums, m, hashOf(string(b)))
+	}
+	return hashOf(sums), nil
 }
 
 // HaveGo127 reports whether the go1.27.3 toolchain can be had (it is
@@ -167,52 +278,19 @@ var HaveGo127 = sync.OnceValues(func() (bool, string) {
 // haveCgo reports whether the go command can build plugins here: they need
 // cgo and a C compiler for the external link.
 var haveCgo = sync.OnceValues(func() (bool, string) {
-	out, err := exec.Command("go", "env", "CGO_ENABLED", "CC").Output()
+	env, err := goEnv()
 	if err != nil {
-		return false, fmt.Sprintf("go env: %v", err)
+		return false, err.Error()
 	}
-	f := strings.Fields(string(out))
-	if len(f) < 2 || f[0] != "1" {
+	if env["CGO_ENABLED"] != "1" {
 		return false, "plugins need cgo, and CGO_ENABLED is not 1"
 	}
-	if _, err := exec.LookPath(f[1]); err != nil {
+	cc := strings.Fields(env["CC"])
+	if len(cc) == 0 {
+		return false, "plugins need a C compiler, and go env CC is empty"
+	}
+	if _, err := exec.LookPath(cc[0]); err != nil {
 		return false, fmt.Sprintf("plugins need a C compiler: %v", err)
 	}
 	return true, ""
 })
-
-// SysLib returns the path of a system library, or skips the test.
-func SysLib(tb testing.TB, name string) string {
-	tb.Helper()
-	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	tb.Skipf("%s not found", name)
-	return ""
-}
-
-// LargestLLVM returns the largest libLLVM-*.so.1 present, or "".
-func LargestLLVM() string {
-	var best string
-	var size int64
-	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
-		ms, _ := filepath.Glob(filepath.Join(dir, "libLLVM-*.so.1"))
-		for _, m := range ms {
-			if st, err := os.Stat(m); err == nil && st.Size() > size {
-				best, size = m, st.Size()
-			}
-		}
-	}
-	return best
-}
-
-// NeedTool skips the test if the named program is not installed.
-func NeedTool(tb testing.TB, name string) {
-	tb.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		tb.Skipf("%s not installed", name)
-	}
-}

@@ -1,0 +1,44 @@
+package specimen
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// SysLib returns the path of a system library, or skips the test.
+func SysLib(tb testing.TB, name string) string {
+	tb.Helper()
+	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	tb.Skipf("%s not found", name)
+	return ""
+}
+
+// LargestLLVM returns the largest libLLVM-*.so.1 present, or "".
+func LargestLLVM() string {
+	var best string
+	var size int64
+	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
+		ms, _ := filepath.Glob(filepath.Join(dir, "libLLVM-*.so.1"))
+		for _, m := range ms {
+			if st, err := os.Stat(m); err == nil && st.Size() > size {
+				best, size = m, st.Size()
+			}
+		}
+	}
+	return best
+}
+
+// NeedTool skips the test if the named program is not installed.
+func NeedTool(tb testing.TB, name string) {
+	tb.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		tb.Skipf("%s not installed", name)
+	}
+}
