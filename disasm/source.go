@@ -1,6 +1,7 @@
 package disasm
 
 import (
+	"cmp"
 	"debug/dwarf"
 	"debug/elf"
 	"debug/gosym"
@@ -114,15 +115,7 @@ func (d *Disassembler) readDWARFLines() []lineRow {
 			rows = append(rows, lineRow{addr: e.Address, file: file, line: e.Line, end: e.EndSequence})
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b lineRow) int {
-		switch {
-		case a.addr < b.addr:
-			return -1
-		case a.addr > b.addr:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(rows, func(a, b lineRow) int { return cmp.Compare(a.addr, b.addr) })
 	return rows
 }
 

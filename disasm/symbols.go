@@ -1,6 +1,7 @@
 package disasm
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/ascii"
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
 )
@@ -138,13 +140,7 @@ func (ix *symIndex) containing(addr uint64) (symEntry, bool) {
 // at returns the symbol starting exactly at addr, sized or not.
 func (ix *symIndex) at(addr uint64) (symEntry, bool) {
 	i, ok := slices.BinarySearchFunc(ix.byAddr, addr, func(e symEntry, a uint64) int {
-		switch {
-		case e.addr < a:
-			return -1
-		case e.addr > a:
-			return 1
-		}
-		return 0
+		return cmp.Compare(e.addr, a)
 	})
 	if ok {
 		return ix.byAddr[i], true
@@ -383,7 +379,7 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 			}
 		}
 		if len(out) > 0 {
-			slices.SortFunc(out, func(a, b Func) int { return cmpUint(a.Addr, b.Addr) })
+			slices.SortFunc(out, func(a, b Func) int { return cmp.Compare(a.Addr, b.Addr) })
 			return out, nil
 		}
 	}
@@ -395,7 +391,7 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 	if pp := d.pluginPath(); pp != "" {
 		if name == "init" {
 			out := pick(func(e symEntry) bool {
-				return e.name == pp+".init" || strings.HasPrefix(e.name, pp+".init.") && isDigits(e.name[len(pp)+6:])
+				return e.name == pp+".init" || strings.HasPrefix(e.name, pp+".init.") && ascii.IsDigits(e.name[len(pp)+6:])
 			})
 			slices.SortStableFunc(out, func(a, b Func) int { return initNumber(a.Name) - initNumber(b.Name) })
 			if len(out) > 0 {
@@ -451,18 +447,6 @@ func (d *Disassembler) pluginPath() string {
 	return d.pp
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // initNumber orders "p.init" before "p.init.0" before "p.init.1".
 func initNumber(s string) int {
 	i := strings.LastIndex(s, ".init")
@@ -472,14 +456,4 @@ func initNumber(s string) int {
 	}
 	n, _ := strconv.Atoi(rest)
 	return n
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

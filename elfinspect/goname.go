@@ -3,6 +3,7 @@ package elfinspect
 import (
 	"strings"
 
+	"github.com/soinspect/soinspect/internal/ascii"
 	"github.com/soinspect/soinspect/internal/demangle"
 )
 
@@ -142,7 +143,7 @@ func ParseGoName(sym string) (GoName, bool) {
 		}
 		g.Receiver, g.Generic = goNameGeneric(p[1 : len(p)-1])
 		name = parts[1:]
-	} else if len(parts) > 1 && !goNameClosurePart(parts[1]) && !(parts[0] == "init" && goNameDigits(parts[1])) {
+	} else if len(parts) > 1 && !goNameClosurePart(parts[1]) && !(parts[0] == "init" && ascii.IsDigits(parts[1])) {
 		// T.M: a method with a value receiver.
 		g.Receiver, g.Generic = goNameGeneric(parts[0])
 		name = parts[1:]
@@ -160,7 +161,7 @@ func ParseGoName(sym string) (GoName, bool) {
 	switch {
 	case funcval:
 		g.Kind = GoFuncVal
-	case g.Receiver == "" && first == "init" && (len(name) == 1 || len(name) == 2 && goNameDigits(name[1])):
+	case g.Receiver == "" && first == "init" && (len(name) == 1 || len(name) == 2 && ascii.IsDigits(name[1])):
 		g.Kind = GoInit
 	case len(name) > 1 || suffixFm:
 		g.Kind = GoClosure
@@ -231,23 +232,11 @@ func goNameValidPackage(p string) bool {
 
 func goNameClosurePart(p string) bool {
 	for _, pre := range [...]string{"func", "gowrap", "deferwrap"} {
-		if r, ok := strings.CutPrefix(p, pre); ok && goNameDigits(r) {
+		if r, ok := strings.CutPrefix(p, pre); ok && ascii.IsDigits(r) {
 			return true
 		}
 	}
-	return goNameDigits(p)
-}
-
-func goNameDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return ascii.IsDigits(p)
 }
 
 // goNameCloneSuffix reports the parts after a dot that mark a C name: the
@@ -258,7 +247,7 @@ func goNameCloneSuffix(parts []string) bool {
 	case "cold", "localalias", "c", "cc", "cpp", "S", "s":
 		return len(parts) == 1
 	case "part", "isra", "constprop", "lto_priv", "clone", "llvm":
-		return len(parts) > 1 && goNameDigits(parts[1])
+		return len(parts) > 1 && ascii.IsDigits(parts[1])
 	}
 	return false
 }

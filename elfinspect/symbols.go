@@ -151,10 +151,8 @@ func (l Lang) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
 // ParseLang returns the Lang whose String is s.
 func ParseLang(s string) (Lang, error) {
-	for i, n := range langNames {
-		if n == s {
-			return Lang(i), nil
-		}
+	if l, ok := parseEnum[Lang](langNames[:], s); ok {
+		return l, nil
 	}
 	return 0, fmt.Errorf("unknown language %q (want c, c++, rust or go)", s)
 }
@@ -182,8 +180,8 @@ var typeNames = [...]string{
 // String returns the name readelf prints for the type ("FUNC", "IFUNC",
 // ...), or the number for a value with no name.
 func (t SymType) String() string {
-	if int(t) < len(typeNames) && typeNames[t] != "" {
-		return typeNames[t]
+	if n := enumName(typeNames[:], t); n != "" {
+		return n
 	}
 	return strconv.Itoa(int(t))
 }
@@ -193,10 +191,8 @@ func (t SymType) MarshalText() ([]byte, error) { return []byte(t.String()), nil 
 
 // ParseSymType returns the SymType whose String is s (case-sensitive).
 func ParseSymType(s string) (SymType, error) {
-	for i, n := range typeNames {
-		if n != "" && n == s {
-			return SymType(i), nil
-		}
+	if t, ok := parseEnum[SymType](typeNames[:], s); ok {
+		return t, nil
 	}
 	return 0, fmt.Errorf("unknown symbol type %q", s)
 }
@@ -217,8 +213,8 @@ var bindNames = [...]string{BindLocal: "LOCAL", BindGlobal: "GLOBAL", BindWeak: 
 // String returns the name readelf prints for the binding ("GLOBAL",
 // "UNIQUE", ...), or the number for a value with no name.
 func (b SymBind) String() string {
-	if int(b) < len(bindNames) && bindNames[b] != "" {
-		return bindNames[b]
+	if n := enumName(bindNames[:], b); n != "" {
+		return n
 	}
 	return strconv.Itoa(int(b))
 }
@@ -253,3 +249,21 @@ func (l Letter) String() string { return string(rune(l)) }
 
 // MarshalText encodes the letter as a one-character string.
 func (l Letter) MarshalText() ([]byte, error) { return []byte{byte(l)}, nil }
+
+// enumName returns the name of v in names, "" when it has none.
+func enumName[T ~uint8](names []string, v T) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return ""
+}
+
+// parseEnum returns the value whose name in names is s; "" names nothing.
+func parseEnum[T ~uint8](names []string, s string) (T, bool) {
+	for i, n := range names {
+		if n != "" && n == s {
+			return T(i), true
+		}
+	}
+	return 0, false
+}

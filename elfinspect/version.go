@@ -69,34 +69,27 @@ func (f *File) readVersions(strcache map[uint32]string) symVersions {
 	var v symVersions
 	bo := f.elf.ByteOrder
 	for _, sec := range f.elf.Sections {
-		switch sec.Type {
-		case elf.SHT_GNU_VERDEF:
-			if v.def != nil {
-				continue
-			}
-			d, err := f.readSection(sec)
-			if err != nil {
-				continue
-			}
-			strs, err := f.readStrtab(sec.Link, strcache)
-			if err != nil {
-				continue
-			}
-			v.def = parseVerdef(d, strs, bo)
-		case elf.SHT_GNU_VERNEED:
-			if v.need != nil {
-				continue
-			}
-			d, err := f.readSection(sec)
-			if err != nil {
-				continue
-			}
-			strs, err := f.readStrtab(sec.Link, strcache)
-			if err != nil {
-				continue
-			}
-			v.need = parseVerneed(d, strs, bo)
+		// The first section of each type counts; one that cannot be read
+		// (or whose string table cannot) is skipped.
+		var dst *[]symVerName
+		parse := parseVerdef
+		switch {
+		case sec.Type == elf.SHT_GNU_VERDEF && v.def == nil:
+			dst = &v.def
+		case sec.Type == elf.SHT_GNU_VERNEED && v.need == nil:
+			dst, parse = &v.need, parseVerneed
+		default:
+			continue
 		}
+		d, err := f.readSection(sec)
+		if err != nil {
+			continue
+		}
+		strs, err := f.readStrtab(sec.Link, strcache)
+		if err != nil {
+			continue
+		}
+		*dst = parse(d, strs, bo)
 	}
 	return v
 }

@@ -54,19 +54,32 @@ func (r *Result) Dlopen(file string, flags OpenFlag) (*Opened, error) {
 		r.Objects = r.Objects[:before]
 		return op, nil
 	}
-	obj, err := ld.mapObject(r.Objects[0], file, false)
-	if err != nil {
-		var le *LoadError
-		if errors.As(err, &le) {
-			return fail(le)
+	// mapped maps name for from; a *LoadError is dlopen's failure, an
+	// error one of reading.
+	mapped := func(from *Loaded, name string) (*Loaded, *LoadError, error) {
+		l, err := ld.mapObject(from, name, false)
+		if err != nil {
+			var le *LoadError
+			if errors.As(err, &le) {
+				return nil, le, nil
+			}
+			return nil, nil, err
 		}
+		if l == nil {
+			msg := "cannot open shared object file: No such file or directory"
+			if ld.otherClass {
+				msg = "wrong ELF class: ELFCLASS32"
+			}
+			return nil, &LoadError{Name: name, Msg: msg}, nil
+		}
+		return l, nil, nil
+	}
+	obj, le, err := mapped(r.Objects[0], file)
+	if err != nil {
 		return nil, err
 	}
-	if obj == nil {
-		if ld.otherClass {
-			return fail(&LoadError{Name: file, Msg: "wrong ELF class: ELFCLASS32"})
-		}
-		return fail(&LoadError{Name: file, Msg: "cannot open shared object file: No such file or directory"})
+	if le != nil {
+		return fail(le)
 	}
 	op.Object = obj
 	isNew := func(l *Loaded) bool {
@@ -101,19 +114,12 @@ func (r *Result) Dlopen(file string, flags OpenFlag) (*Opened, error) {
 					return fail(&LoadError{Name: raw, Msg: "empty dynamic string token substitution"})
 				}
 			}
-			dep, err := ld.mapObject(l, name, false)
+			dep, le, err := mapped(l, name)
 			if err != nil {
-				var le *LoadError
-				if errors.As(err, &le) {
-					return fail(le)
-				}
 				return nil, err
 			}
-			if dep == nil {
-				if ld.otherClass {
-					return fail(&LoadError{Name: name, Msg: "wrong ELF class: ELFCLASS32"})
-				}
-				return fail(&LoadError{Name: name, Msg: "cannot open shared object file: No such file or directory"})
+			if le != nil {
+				return fail(le)
 			}
 			if isNew(dep) {
 				if len(r.Objects) >= maxObjects {

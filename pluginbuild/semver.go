@@ -3,6 +3,8 @@ package pluginbuild
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/soinspect/soinspect/internal/ascii"
 )
 
 // compareVersions compares two module versions as semantic versions
@@ -52,24 +54,12 @@ func parseSemver(v string) (semver, bool) {
 		return s, false
 	}
 	for i, p := range parts {
-		if !isNum(p) || len(p) > 1 && p[0] == '0' {
+		if !ascii.IsDigits(p) || len(p) > 1 && p[0] == '0' {
 			return s, false
 		}
 		s.nums[i] = p
 	}
 	return s, true
-}
-
-func isNum(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func compareNum(a, b string) int {
@@ -99,7 +89,7 @@ func comparePrerelease(a, b string) int {
 		if x == y {
 			continue
 		}
-		nx, ny := isNum(x), isNum(y)
+		nx, ny := ascii.IsDigits(x), ascii.IsDigits(y)
 		switch {
 		case nx && ny:
 			return compareNum(x, y)

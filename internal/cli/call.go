@@ -120,15 +120,8 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	}
 	if o.raw {
 		// The user's mistakes first, before anything about the file.
-		if _, err := parseFlags(o.flags); err != nil {
+		if _, _, err := o.rawArgs(args); err != nil {
 			return err
-		}
-		sig, err := cdl.ParseSignature(o.sig)
-		if err != nil {
-			return usagef("--sig: %v", err)
-		}
-		if _, err := sig.ParseArgs(args); err != nil {
-			return usagef("%v", err)
 		}
 	}
 	tgt, st, err := resolveTarget(file)
@@ -177,18 +170,29 @@ func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) 
 	return fmt.Errorf("%s. Nothing was loaded; --force loads it anyway", strings.TrimSuffix(why, "."))
 }
 
-func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
-	path := tgt.Path
+// rawArgs checks --flags, --sig and the arguments of call --raw against
+// the signature, and returns the dlopen flags and the signature.
+func (o *callOptions) rawArgs(args []string) (cdl.Flag, cdl.Signature, error) {
+	var sig cdl.Signature
 	flags, err := parseFlags(o.flags)
 	if err != nil {
-		return err
+		return 0, sig, err
 	}
-	sig, err := cdl.ParseSignature(o.sig)
+	sig, err = cdl.ParseSignature(o.sig)
 	if err != nil {
-		return usagef("--sig: %v", err)
+		return 0, sig, usagef("--sig: %v", err)
 	}
 	if _, err := sig.ParseArgs(args); err != nil {
-		return usagef("%v", err)
+		return 0, sig, usagef("%v", err)
+	}
+	return flags, sig, nil
+}
+
+func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	path := tgt.Path
+	flags, sig, err := o.rawArgs(args)
+	if err != nil {
+		return err
 	}
 	syms := []string{symbol}
 	if st != nil {
@@ -219,22 +223,31 @@ func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Stati
 	if err != nil {
 		return err
 	}
+	return o.finish(w, rep, rep.Outcome, rawStatus(rep), func() error {
+		return o.writeRaw(w, rep, symbol, st, tgt)
+	})
+}
+
+// finish writes a finished report as JSON, or, unless the run was
+// interrupted, as the tables write draws, and returns status, the
+// command's error for the report.
+func (o *callOptions) finish(w *render.Doc, rep any, outcome probe.Outcome, status error, write func() error) error {
 	if o.out.isJSON() {
 		if err := w.JSON(rep); err != nil {
 			return err
 		}
-		return rawStatus(rep)
+		return status
 	}
-	if rep.Outcome == probe.OutcomeInterrupted {
-		return rawStatus(rep)
+	if outcome == probe.OutcomeInterrupted {
+		return status
 	}
 	if o.trace {
 		w.Blank()
 	}
-	if err := o.writeRaw(w, rep, symbol, st, tgt); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
-	return rawStatus(rep)
+	return status
 }
 
 // rawStatus is the command's error for a finished raw report.
@@ -366,13 +379,20 @@ func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string
 	if err := w.Fields("call --raw: dlopen, dlsym, call with the C calling convention", visibleValues(pairs)); err != nil {
 		return err
 	}
-	writeOutput(w, "printed while loading", rep.Exit.Load, nil)
-	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
-	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
-	if rep.Crash != nil {
-		writeWhy(w, rep.Crash)
-	}
+	writeTail(w, "printed while loading", nil, rep.Exit, rep.Crash)
 	return nil
+}
+
+// writeTail writes what the child printed, by phase, and why it stopped
+// if it crashed. loadCrash is the crash to blame the loading phase's
+// output on, if any.
+func writeTail(w *render.Doc, loadTitle string, loadCrash *probe.Crash, ex probe.Exit, crash *probe.Crash) {
+	writeOutput(w, loadTitle, ex.Load, loadCrash)
+	writeOutput(w, "printed by the call", ex.Call, crash)
+	writeOutput(w, "printed outside both", ex.Other, crash)
+	if crash != nil {
+		writeWhy(w, crash)
+	}
 }
 
 func baseOf(rep *probe.RawReport) uint64 {
@@ -496,18 +516,13 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 	if rep.Usage != "" {
 		return usagef("%s", rep.Usage)
 	}
-	if o.out.isJSON() {
-		if err := w.JSON(rep); err != nil {
-			return err
-		}
-		return goStatus(rep)
-	}
-	if rep.Outcome == probe.OutcomeInterrupted {
-		return goStatus(rep)
-	}
-	if o.trace {
-		w.Blank()
-	}
+	return o.finish(w, rep, rep.Outcome, goStatus(rep), func() error {
+		return writeGo(w, rep, tgt)
+	})
+}
+
+// writeGo draws the tables of a Go load.
+func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
 	pairs := fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
@@ -556,13 +571,8 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 	if err := w.Fields("call: plugin.Open, plugin.Lookup, call through reflect", visibleValues(pairs)); err != nil {
 		return err
 	}
-	writeOutput(w, "printed by plugin.Open (the plugin's inits)", rep.Exit.Load, rep.Crash)
-	writeOutput(w, "printed by the call", rep.Exit.Call, rep.Crash)
-	writeOutput(w, "printed outside both", rep.Exit.Other, rep.Crash)
-	if rep.Crash != nil {
-		writeWhy(w, rep.Crash)
-	}
-	return goStatus(rep)
+	writeTail(w, "printed by plugin.Open (the plugin's inits)", rep.Crash, rep.Exit, rep.Crash)
+	return nil
 }
 
 func goStatus(rep *probe.GoReport) error {

@@ -134,13 +134,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	if err := doc.Flush(); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if failed > 0 {
-		return failedError{failed}
-	}
-	return nil
+	return flushFailed(bw, failed)
 }
 
 // unreadableVerdict is the verdict for a PLUGIN that cannot be opened as

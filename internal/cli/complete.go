@@ -33,24 +33,23 @@ var flagValues = map[string]func() []string{
 var dlopenFlagNames = []string{"lazy", "now", "global", "local", "nodelete", "noload", "deepbind"}
 
 // langNames are the languages --lang accepts, as elfinspect names them.
-func langNames() []string {
-	var out []string
-	for l := range 16 {
-		name := elfinspect.Lang(l).String()
-		if p, err := elfinspect.ParseLang(name); err == nil && p == elfinspect.Lang(l) {
-			out = append(out, name)
-		}
-	}
-	return out
-}
+func langNames() []string { return enumNames(elfinspect.ParseLang) }
 
 // symTypeNames are the ELF symbol types --type accepts, as elfinspect
 // names them.
-func symTypeNames() []string {
+func symTypeNames() []string { return enumNames(elfinspect.ParseSymType) }
+
+// enumNames lists the names of the first 16 values of an elfinspect enum
+// that its parser reads back as the same value.
+func enumNames[T interface {
+	~uint8
+	String() string
+}](parse func(string) (T, error)) []string {
 	var out []string
-	for t := range 16 {
-		name := elfinspect.SymType(t).String()
-		if p, err := elfinspect.ParseSymType(name); err == nil && p == elfinspect.SymType(t) {
+	for i := range 16 {
+		v := T(i)
+		name := v.String()
+		if p, err := parse(name); err == nil && p == v {
 			out = append(out, name)
 		}
 	}

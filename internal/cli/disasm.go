@@ -138,13 +138,7 @@ func (o *disasmOptions) run(cmd *cobra.Command, path string, queries []string) e
 			}
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if failed > 0 {
-		return failedError{failed}
-	}
-	return nil
+	return flushFailed(bw, failed)
 }
 
 // decoded is the result of one query.

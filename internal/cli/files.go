@@ -32,6 +32,12 @@ func eachFile(cmd *cobra.Command, files []string, fn func(w io.Writer, path stri
 			failed++
 		}
 	}
+	return flushFailed(bw, failed)
+}
+
+// flushFailed flushes the command's output and returns its error: a
+// failedError when failed files were reported on stderr, nil otherwise.
+func flushFailed(bw *bufio.Writer, failed int) error {
 	if err := bw.Flush(); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package elfread
 
 import (
+	"cmp"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
@@ -57,15 +58,7 @@ func newImage(f *File) (*Image, error) {
 		}
 		im.secs = append(im.secs, imageSection{s: s, addr: s.Addr, end: s.Addr + s.Size, nobits: s.Type == elf.SHT_NOBITS})
 	}
-	slices.SortFunc(im.secs, func(a, b imageSection) int {
-		switch {
-		case a.addr < b.addr:
-			return -1
-		case a.addr > b.addr:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(im.secs, func(a, b imageSection) int { return cmp.Compare(a.addr, b.addr) })
 	return im, nil
 }
 

@@ -1,6 +1,7 @@
 package elfread
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
 	"slices"
@@ -125,13 +126,7 @@ func sortRelocs(rs []reloc) []reloc {
 func (im *Image) relocAt(addr uint64) (reloc, bool) {
 	im.loadRelocs()
 	i, ok := slices.BinarySearchFunc(im.relocs, addr, func(r reloc, a uint64) int {
-		switch {
-		case r.off < a:
-			return -1
-		case r.off > a:
-			return 1
-		}
-		return 0
+		return cmp.Compare(r.off, a)
 	})
 	if !ok {
 		return reloc{}, false
@@ -149,64 +144,47 @@ const (
 	relocSym                // S (GLOB_DAT, JUMP_SLOT)
 )
 
+// relocKinds says, per machine, what each dynamic relocation type stores;
+// a type not listed is relocUnknown.
+var relocKinds = map[elf.Machine]map[uint32]relocKind{
+	elf.EM_X86_64: {
+		uint32(elf.R_X86_64_RELATIVE): relocRelative,
+		uint32(elf.R_X86_64_64):       relocAbs,
+		uint32(elf.R_X86_64_GLOB_DAT): relocSym,
+		uint32(elf.R_X86_64_JMP_SLOT): relocSym,
+	},
+	elf.EM_AARCH64: {
+		uint32(elf.R_AARCH64_RELATIVE):  relocRelative,
+		uint32(elf.R_AARCH64_ABS64):     relocAbs,
+		uint32(elf.R_AARCH64_GLOB_DAT):  relocAbs,
+		uint32(elf.R_AARCH64_JUMP_SLOT): relocSym,
+	},
+	elf.EM_PPC64: {
+		uint32(elf.R_PPC64_RELATIVE): relocRelative,
+		uint32(elf.R_PPC64_ADDR64):   relocAbs,
+		uint32(elf.R_PPC64_GLOB_DAT): relocAbs,
+		uint32(elf.R_PPC64_JMP_SLOT): relocSym,
+	},
+	elf.EM_RISCV: {
+		uint32(elf.R_RISCV_RELATIVE):  relocRelative,
+		uint32(elf.R_RISCV_64):        relocAbs,
+		uint32(elf.R_RISCV_JUMP_SLOT): relocSym,
+	},
+	elf.EM_S390: {
+		uint32(elf.R_390_RELATIVE): relocRelative,
+		uint32(elf.R_390_64):       relocAbs,
+		uint32(elf.R_390_GLOB_DAT): relocAbs,
+		uint32(elf.R_390_JMP_SLOT): relocSym,
+	},
+	elf.EM_LOONGARCH: {
+		uint32(elf.R_LARCH_RELATIVE):  relocRelative,
+		uint32(elf.R_LARCH_64):        relocAbs,
+		uint32(elf.R_LARCH_JUMP_SLOT): relocSym,
+	},
+}
+
 func (im *Image) relocKind(typ uint32) relocKind {
-	switch im.ELF.Machine {
-	case elf.EM_X86_64:
-		switch elf.R_X86_64(typ) {
-		case elf.R_X86_64_RELATIVE:
-			return relocRelative
-		case elf.R_X86_64_64:
-			return relocAbs
-		case elf.R_X86_64_GLOB_DAT, elf.R_X86_64_JMP_SLOT:
-			return relocSym
-		}
-	case elf.EM_AARCH64:
-		switch elf.R_AARCH64(typ) {
-		case elf.R_AARCH64_RELATIVE:
-			return relocRelative
-		case elf.R_AARCH64_ABS64, elf.R_AARCH64_GLOB_DAT:
-			return relocAbs
-		case elf.R_AARCH64_JUMP_SLOT:
-			return relocSym
-		}
-	case elf.EM_PPC64:
-		switch elf.R_PPC64(typ) {
-		case elf.R_PPC64_RELATIVE:
-			return relocRelative
-		case elf.R_PPC64_ADDR64, elf.R_PPC64_GLOB_DAT:
-			return relocAbs
-		case elf.R_PPC64_JMP_SLOT:
-			return relocSym
-		}
-	case elf.EM_RISCV:
-		switch elf.R_RISCV(typ) {
-		case elf.R_RISCV_RELATIVE:
-			return relocRelative
-		case elf.R_RISCV_64:
-			return relocAbs
-		case elf.R_RISCV_JUMP_SLOT:
-			return relocSym
-		}
-	case elf.EM_S390:
-		switch elf.R_390(typ) {
-		case elf.R_390_RELATIVE:
-			return relocRelative
-		case elf.R_390_64, elf.R_390_GLOB_DAT:
-			return relocAbs
-		case elf.R_390_JMP_SLOT:
-			return relocSym
-		}
-	case elf.EM_LOONGARCH:
-		switch elf.R_LARCH(typ) {
-		case elf.R_LARCH_RELATIVE:
-			return relocRelative
-		case elf.R_LARCH_64:
-			return relocAbs
-		case elf.R_LARCH_JUMP_SLOT:
-			return relocSym
-		}
-	}
-	return relocUnknown
+	return relocKinds[im.ELF.Machine][typ]
 }
 
 // applyReloc returns the value ld.so would store for r with a load base of

@@ -32,24 +32,25 @@ const evidenceCount = 3
 
 // decodeAt decodes evidenceCount instructions of the file at fileAddr.
 func decodeAt(path string, fileAddr uint64) ([]CodeLine, error) {
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	d, err := disasm.New(f)
-	if err != nil {
-		return nil, err
-	}
-	l, err := d.At(fileAddr, disasm.Options{Count: evidenceCount})
-	if err != nil {
-		return nil, err
-	}
-	return codeLines(l), nil
+	return decode(path, func(d *disasm.Disassembler, opt disasm.Options) (*disasm.Listing, error) {
+		return d.At(fileAddr, opt)
+	})
 }
 
 // decodeEntry decodes the first instructions of the function symbol.
 func decodeEntry(path, symbol string) ([]CodeLine, error) {
+	return decode(path, func(d *disasm.Disassembler, opt disasm.Options) (*disasm.Listing, error) {
+		fns, err := d.Lookup(symbol)
+		if err != nil {
+			return nil, err
+		}
+		return d.Disassemble(fns[0], opt)
+	})
+}
+
+// decode opens path and quotes evidenceCount instructions of what list
+// decodes in it.
+func decode(path string, list func(*disasm.Disassembler, disasm.Options) (*disasm.Listing, error)) ([]CodeLine, error) {
 	f, err := elfinspect.Open(path)
 	if err != nil {
 		return nil, err
@@ -59,11 +60,7 @@ func decodeEntry(path, symbol string) ([]CodeLine, error) {
 	if err != nil {
 		return nil, err
 	}
-	fns, err := d.Lookup(symbol)
-	if err != nil {
-		return nil, err
-	}
-	l, err := d.Disassemble(fns[0], disasm.Options{Count: evidenceCount})
+	l, err := list(d, disasm.Options{Count: evidenceCount})
 	if err != nil {
 		return nil, err
 	}

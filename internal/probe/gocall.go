@@ -112,16 +112,7 @@ func (r *GoReport) OpenErr() string {
 // sees each step as the child reports it.
 func Go(ctx context.Context, req GoRequest, st *Static, opts Options, onStep func(GoMsg)) (*GoReport, error) {
 	rep := &GoReport{Request: req}
-	ex, err := run(ctx, opts, modeGo, req, func(line []byte) {
-		var m GoMsg
-		if json.Unmarshal(line, &m) != nil {
-			m = GoMsg{Step: "error", Err: "unreadable message from the child: " + string(line)}
-		}
-		rep.Steps = append(rep.Steps, m)
-		if onStep != nil {
-			onStep(m)
-		}
-	})
+	ex, err := runSteps(ctx, opts, modeGo, req, &rep.Steps, func(e string) GoMsg { return GoMsg{Step: "error", Err: e} }, onStep)
 	if err != nil {
 		return nil, err
 	}

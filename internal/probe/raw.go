@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -96,16 +95,7 @@ func Raw(ctx context.Context, req RawRequest, st *Static, opts Options, onStep f
 		}
 	}
 	rep := &RawReport{Request: req}
-	ex, err := run(ctx, opts, modeRaw, req, func(line []byte) {
-		var m RawMsg
-		if json.Unmarshal(line, &m) != nil {
-			m = RawMsg{Step: "error", Err: "unreadable message from the child: " + string(line)}
-		}
-		rep.Steps = append(rep.Steps, m)
-		if onStep != nil {
-			onStep(m)
-		}
-	})
+	ex, err := runSteps(ctx, opts, modeRaw, req, &rep.Steps, func(e string) RawMsg { return RawMsg{Step: "error", Err: e} }, onStep)
 	if err != nil {
 		return nil, err
 	}

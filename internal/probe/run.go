@@ -311,3 +311,20 @@ var signalNames = map[syscall.Signal]string{
 	syscall.SIGQUIT: "SIGQUIT", syscall.SIGSEGV: "SIGSEGV", syscall.SIGSYS: "SIGSYS",
 	syscall.SIGTERM: "SIGTERM", syscall.SIGTRAP: "SIGTRAP",
 }
+
+// runSteps runs the child as run does and decodes each line it reports
+// into a message of type M, appended to steps and shown to onStep (if not
+// nil); a line that does not decode becomes the message bad makes of the
+// error.
+func runSteps[M any](ctx context.Context, opts Options, mode string, req any, steps *[]M, bad func(err string) M, onStep func(M)) (Exit, error) {
+	return run(ctx, opts, mode, req, func(line []byte) {
+		var m M
+		if json.Unmarshal(line, &m) != nil {
+			m = bad("unreadable message from the child: " + string(line))
+		}
+		*steps = append(*steps, m)
+		if onStep != nil {
+			onStep(m)
+		}
+	})
+}

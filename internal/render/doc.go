@@ -115,16 +115,7 @@ func (d *Doc) Output(prefix, s string) {
 	lines := strings.Split(s, "\n")
 	switch d.o.Format {
 	case FormatMarkdown:
-		run, longest := 0, 2
-		for i := 0; i < len(s); i++ {
-			if s[i] == '`' {
-				run++
-				longest = max(longest, run)
-			} else {
-				run = 0
-			}
-		}
-		fence := strings.Repeat("`", longest+1)
+		fence := strings.Repeat("`", max(2, longestBackticks(s))+1)
 		d.bw.WriteString(fence + "\n")
 		for _, l := range lines {
 			d.bw.WriteString(prefix + Visible(l) + "\n")

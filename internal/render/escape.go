@@ -161,6 +161,18 @@ func codeSpan(s string) string {
 	if s == "" {
 		return ""
 	}
+	longest := longestBackticks(s)
+	s = strings.ReplaceAll(s, "|", `\|`)
+	fence := strings.Repeat("`", longest+1)
+	if longest > 0 || s[0] == ' ' && s[len(s)-1] == ' ' {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// longestBackticks returns the length of the longest run of backticks in
+// s: a Markdown code fence must be longer.
+func longestBackticks(s string) int {
 	run, longest := 0, 0
 	for i := 0; i < len(s); i++ {
 		if s[i] == '`' {
@@ -170,10 +182,5 @@ func codeSpan(s string) string {
 			run = 0
 		}
 	}
-	s = strings.ReplaceAll(s, "|", `\|`)
-	fence := strings.Repeat("`", longest+1)
-	if longest > 0 || s[0] == ' ' && s[len(s)-1] == ' ' {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
+	return longest
 }

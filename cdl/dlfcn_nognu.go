@@ -1,8 +1,9 @@
-//go:build (darwin || freebsd) && cgo
+//go:build !(linux && cgo)
 
 package cdl
 
-// The glibc extensions: absent from macOS, and not yet wired for FreeBSD.
+// The glibc extensions: absent from macOS, not yet wired for FreeBSD, and
+// like everything else unsupported without cgo.
 
 func sysVSym(h uintptr, name, version string) (uintptr, error) {
 	return 0, unsupported("dlvsym", name+"@"+version)
