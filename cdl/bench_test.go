@@ -61,34 +61,37 @@ func BenchmarkSymParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkCDlsym is the floor for BenchmarkSym: the same dlsym in a C loop,
-// reported per dlsym.
-func BenchmarkCDlsym(b *testing.B) {
-	defer cpuTime(b)()
+// openLibc opens libc.so.6 with the C harness's own dlopen and closes it
+// when the benchmark ends.
+func openLibc(b *testing.B) uintptr {
 	h, err := cbench.Open("libc.so.6")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer cbench.Close(h)
+	b.Cleanup(func() { cbench.Close(h) })
+	return h
+}
+
+// benchCLoop times one C loop of b.N lookups of strlen in libc.
+func benchCLoop(b *testing.B, loop func(h uintptr, name string, n int) int) {
+	defer cpuTime(b)()
+	h := openLibc(b)
 	b.ResetTimer()
-	if cbench.DlsymLoop(h, "strlen", b.N) != 0 {
+	if loop(h, "strlen", b.N) != 0 {
 		b.Fatal("dlsym failed")
 	}
+}
+
+// BenchmarkCDlsym is the floor for BenchmarkSym: the same dlsym in a C loop,
+// reported per dlsym.
+func BenchmarkCDlsym(b *testing.B) {
+	benchCLoop(b, cbench.DlsymLoop)
 }
 
 // BenchmarkCDlsymDlerror is BenchmarkCDlsym with the two dlerror calls Sym
 // makes around each dlsym.
 func BenchmarkCDlsymDlerror(b *testing.B) {
-	defer cpuTime(b)()
-	h, err := cbench.Open("libc.so.6")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cbench.Close(h)
-	b.ResetTimer()
-	if cbench.DlsymErrLoop(h, "strlen", b.N) != 0 {
-		b.Fatal("dlsym failed")
-	}
+	benchCLoop(b, cbench.DlsymErrLoop)
 }
 
 // BenchmarkCDlsymDlerrorParallel is BenchmarkCDlsymDlerror from GOMAXPROCS
@@ -97,11 +100,7 @@ func BenchmarkCDlsymDlerror(b *testing.B) {
 // lookups do not scale perfectly.
 func BenchmarkCDlsymDlerrorParallel(b *testing.B) {
 	defer cpuTime(b)()
-	h, err := cbench.Open("libc.so.6")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cbench.Close(h)
+	h := openLibc(b)
 	n := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
