@@ -131,32 +131,26 @@ func BenchmarkCgoEmpty(b *testing.B) {
 
 // BenchmarkCall is one Call of libm's cos through the trampoline.
 func BenchmarkCall(b *testing.B) {
-	libm := open(b, "libm.so.6", cdl.Now)
-	cos := sym(b, libm, "cos")
-	sig, err := cdl.ParseSignature("double(double)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := cdl.Call(cos, sig, 0.5); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchCall(b, "libm.so.6", "cos", "double(double)", 0.5)
 }
 
 // BenchmarkCallString is one Call of strlen with a Go string, copied to a C
 // string and freed each time.
 func BenchmarkCallString(b *testing.B) {
-	libc := open(b, "libc.so.6", cdl.Now)
-	strlen := sym(b, libc, "strlen")
-	sig, err := cdl.ParseSignature("size_t(const char*)")
+	benchCall(b, "libc.so.6", "strlen", "size_t(const char*)", "hello")
+}
+
+// benchCall times Call of the function name in lib, of signature sig, with
+// the one argument arg.
+func benchCall(b *testing.B, lib, name, sig string, arg any) {
+	fn := sym(b, open(b, lib, cdl.Now), name)
+	s, err := cdl.ParseSignature(sig)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := cdl.Call(strlen, sig, "hello"); err != nil {
+		if _, err := cdl.Call(fn, s, arg); err != nil {
 			b.Fatal(err)
 		}
 	}
