@@ -103,32 +103,38 @@ func TestParseFormat(t *testing.T) {
 	}
 }
 
-func TestElide(t *testing.T) {
-	for _, tc := range []struct {
-		s    string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"abcdefghijklmnopqrstuvwxyz", 11, "abcd…uvwxyz"},
-		{"αβγδεζηθικλμ", 6, "αβ…κλμ"},
-	} {
-		got := render.Elide(tc.s, tc.n)
+// elideCase is one input of an eliding function and what it must give.
+type elideCase struct {
+	s    string
+	n    int
+	want string
+}
+
+// checkElide runs elide, named name, on every case; bounded also checks
+// that no result is longer than its n runes.
+func checkElide(t *testing.T, name string, elide func(string, int) string, bounded bool, cases []elideCase) {
+	t.Helper()
+	for _, tc := range cases {
+		got := elide(tc.s, tc.n)
 		if got != tc.want {
-			t.Errorf("Elide(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+			t.Errorf("%s(%q, %d) = %q, want %q", name, tc.s, tc.n, got, tc.want)
 		}
-		if utf8.RuneCountInString(got) > tc.n {
-			t.Errorf("Elide(%q, %d) is too long: %q", tc.s, tc.n, got)
+		if bounded && utf8.RuneCountInString(got) > tc.n {
+			t.Errorf("%s(%q, %d) is too long: %q", name, tc.s, tc.n, got)
 		}
 	}
 }
 
+func TestElide(t *testing.T) {
+	checkElide(t, "Elide", render.Elide, true, []elideCase{
+		{"short", 10, "short"},
+		{"abcdefghijklmnopqrstuvwxyz", 11, "abcd…uvwxyz"},
+		{"αβγδεζηθικλμ", 6, "αβ…κλμ"},
+	})
+}
+
 func TestElideName(t *testing.T) {
-	for _, tc := range []struct {
-		s    string
-		n    int
-		want string
-	}{
+	checkElide(t, "ElideName", render.ElideName, true, []elideCase{
 		{"std::basic_string<char, std::char_traits<char>, std::allocator<char> >::append(char const*)", 50,
 			"std::basic_string<…>::append(char const*)"},
 		{"std::map<int, std::string>::operator<(std::map<int, std::string> const&)", 40,
@@ -137,15 +143,7 @@ func TestElideName(t *testing.T) {
 			"std::map<……map<int, std::string> const&)"},
 		{"example.com/p.Map[go.shape.string,go.shape.int].Get", 30, "example.com/p.Map[…].Get"},
 		{"short", 10, "short"},
-	} {
-		got := render.ElideName(tc.s, tc.n)
-		if got != tc.want {
-			t.Errorf("ElideName(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
-		}
-		if utf8.RuneCountInString(got) > tc.n {
-			t.Errorf("ElideName(%q, %d) is too long: %q", tc.s, tc.n, got)
-		}
-	}
+	})
 }
 
 // TestPlainFieldsSplit: plain records split into exactly their cells on a

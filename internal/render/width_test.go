@@ -78,21 +78,13 @@ func TestDoubleWidth(t *testing.T) {
 }
 
 func TestElidePath(t *testing.T) {
-	for _, tc := range []struct {
-		s    string
-		n    int
-		want string
-	}{
+	checkElide(t, "ElidePath", render.ElidePath, false, []elideCase{
 		{"github.com/soinspect/soinspect/plugins/plugin1", 100, "github.com/soinspect/soinspect/plugins/plugin1"},
 		{"github.com/soinspect/soinspect/plugins/plugin1", 20, "…/plugins/plugin1"},
 		{"github.com/soinspect/soinspect/plugins/plugin1", 12, "…/plugin1"},
 		{"/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1", 30, "…/libLLVM-15.so.1"},
 		{"noslashes-but-long", 10, "nos…t-long"},
-	} {
-		if got := render.ElidePath(tc.s, tc.n); got != tc.want {
-			t.Errorf("ElidePath(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
-		}
-	}
+	})
 }
 
 // TestWrapTextBreaksLongWords: a word wider than the line is broken after
