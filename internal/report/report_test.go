@@ -33,6 +33,20 @@ func build(t testing.TB, path string, opts report.Options) *report.Report {
 	return r
 }
 
+// buildWithHost reads the specimen plugin into a Report with the specimen
+// pluginhost as its host.
+func buildWithHost(t *testing.T, plugin string) *report.Report {
+	t.Helper()
+	path := specimen.Path(t, plugin, "pluginhost")
+	host, _ := specimen.Build("pluginhost")
+	h, err := elfinspect.Open(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	return build(t, path, report.Options{Host: h})
+}
+
 // cExecutable builds a small C program with debug info, once.
 var cExecutable = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "soinspect-report-c-")
@@ -202,14 +216,7 @@ func TestGoGroups(t *testing.T) {
 // has the same hash (same toolchain, same flags) and the verdict is that
 // the plugin loads.
 func TestHostAgainstItself(t *testing.T) {
-	plugin := specimen.Path(t, "kitchensink.so", "pluginhost")
-	host, _ := specimen.Build("pluginhost")
-	h, err := elfinspect.Open(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	r := build(t, plugin, report.Options{Host: h})
+	r := buildWithHost(t, "kitchensink.so")
 	if v := r.Identity.Verdict; v == nil || !v.Loadable {
 		t.Fatalf("verdict: %+v", v)
 	}
@@ -346,14 +353,7 @@ func TestLoadBareName(t *testing.T) {
 // without, differs in its package hashes: the verdict says it fails as
 // plugin.Open would, and the page highlights the differing rows.
 func TestHostDiffers(t *testing.T) {
-	plugin := specimen.Path(t, "kitchensink-trimpath.so", "pluginhost")
-	host, _ := specimen.Build("pluginhost")
-	h, err := elfinspect.Open(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	r := build(t, plugin, report.Options{Host: h})
+	r := buildWithHost(t, "kitchensink-trimpath.so")
 	v := r.Identity.Verdict
 	if v == nil || v.Loadable || v.FirstPackage() == "" {
 		t.Fatalf("verdict: %+v", v)
