@@ -29,11 +29,7 @@ func TestKind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := elfinspect.Open(fixturePath(t, tt.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openFile(t, fixturePath(t, tt.name))
 			if got, want := f.Kind(), fixtures[tt.name].kind; got != want {
 				t.Errorf("Kind() = %s, want %s", got, want)
 			}

@@ -13,11 +13,7 @@ import (
 // symbol once, in order, demangled exactly as Demangle does, and stops at
 // the first error.
 func TestDemangleInOrder(t *testing.T) {
-	f, err := elfinspect.Open(specimen.SysLib(t, "libstdc++.so.6"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFile(t, specimen.SysLib(t, "libstdc++.so.6"))
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)

@@ -132,11 +132,7 @@ func TestHostileInput(t *testing.T) {
 }
 
 func TestNoSymbols(t *testing.T) {
-	f, err := elfinspect.Open(fixturePath(t, "core"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFile(t, fixturePath(t, "core"))
 	if _, err := f.DynamicSymbols(); !errors.Is(err, elfinspect.ErrNoSymbols) {
 		t.Errorf("DynamicSymbols of a core file: %v, want ErrNoSymbols", err)
 	}

@@ -82,11 +82,7 @@ func TestParseGoNameRejects(t *testing.T) {
 // judged Go parses, that the plugin's own C and C++ symbols are not, and
 // that the JSON "go" object is filled.
 func TestGoSymbolsOfPlugin(t *testing.T) {
-	f, err := elfinspect.Open(fixturePath(t, "goplugin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFile(t, fixturePath(t, "goplugin"))
 	syms, err := f.StaticSymbols()
 	if err != nil {
 		t.Fatal(err)

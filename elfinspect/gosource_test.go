@@ -23,11 +23,7 @@ func TestSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := elfinspect.Open(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFile(t, exe)
 	src, err := f.Sources()
 	if err != nil {
 		t.Fatal(err)

@@ -320,11 +320,7 @@ func TestReadelfDynSyms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := elfinspect.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFile(t, p)
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -381,11 +377,7 @@ func keys(m map[string]bool) string {
 
 // TestFixtureSymbols checks what the fixtures were built to contain.
 func TestFixtureSymbols(t *testing.T) {
-	f, err := elfinspect.Open(fixturePath(t, "clib"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFile(t, fixturePath(t, "clib"))
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -435,11 +427,7 @@ func TestFixtureSymbols(t *testing.T) {
 	}
 
 	// A COMMON symbol in an object file, and the C++ unique symbol.
-	o, err := elfinspect.Open(fixturePath(t, "cobj"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
+	o := openFile(t, fixturePath(t, "cobj"))
 	osyms, err := o.StaticSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -447,11 +435,7 @@ func TestFixtureSymbols(t *testing.T) {
 	if s := find(osyms, "common_var"); s == nil || s.Letter != 'C' || s.Section != "COM" || s.Type != elfinspect.TypeObject {
 		t.Errorf("common_var in main.o: %+v, want letter C in COM", s)
 	}
-	x, err := elfinspect.Open(fixturePath(t, "cxxlib"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := openFile(t, fixturePath(t, "cxxlib"))
 	xsyms, err := x.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)
