@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/cdl"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 func open(t testing.TB, path string, flags cdl.Flag) *cdl.Handle {
@@ -287,10 +288,7 @@ func TestDlinfo(t *testing.T) {
 	if lm, err := prog.LinkMap(); err != nil || lm.Path != "" {
 		t.Errorf("main program LinkMap = %+v, %v", lm, err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := specimen.Self(t)
 	if o, err := prog.Origin(); err != nil || o != filepath.Dir(exe) {
 		t.Errorf("main program Origin = %q, %v; want %q", o, err, filepath.Dir(exe))
 	}

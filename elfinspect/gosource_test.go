@@ -12,6 +12,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/guard"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestSources reads this test binary's function table: the standard
@@ -19,10 +20,7 @@ import (
 // test from its directory, and a package is found in the file table by
 // its module when it has no functions of its own.
 func TestSources(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := specimen.Self(t)
 	f := openFile(t, exe)
 	src, err := f.Sources()
 	if err != nil {

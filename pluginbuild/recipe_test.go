@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 func TestCompareVersions(t *testing.T) {
@@ -145,10 +146,7 @@ func TestDeriveGoLineAndNoPlugin(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := specimen.Self(t)
 	host, err := elfinspect.Open(exe)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,10 @@
 package plugincheck_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -64,10 +64,7 @@ func TestOpenError(t *testing.T) {
 // TestCheckOddInputs needs no build: the test binary is a Go program that
 // does not link package plugin, and an executable as a plugin.
 func TestCheckOddInputs(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skip(err)
-	}
+	exe := specimen.Self(t)
 	f, err := elfinspect.Open(exe)
 	if err != nil {
 		t.Skip(err)

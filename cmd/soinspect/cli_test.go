@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/soinspect/soinspect/internal/cli"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // runTimed runs soinspect in-process and fails the test if it hangs.
@@ -140,10 +141,7 @@ func TestCheckJSONEveryPlugin(t *testing.T) {
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("not ELF\n"), 0o644)
 	missing := filepath.Join(dir, "missing.so")
-	host, err := os.Executable()
-	if err != nil {
-		t.Skip(err)
-	}
+	host := specimen.Self(t)
 	for _, h := range []string{host, text} {
 		out, _, code := runTimed(t, "check", "--json", h, plugin1, text, missing)
 		lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -11,15 +11,13 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/internal/scan"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestScanOddFiles needs no build: the test binary stands for an
 // executable misnamed *.so.
 func TestScanOddFiles(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skip(err)
-	}
+	exe := specimen.Self(t)
 	b, err := os.ReadFile(exe)
 	if err != nil {
 		t.Skip(err)
@@ -119,10 +117,7 @@ func TestScanRoots(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(tree, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skip(err)
-	}
+	exe := specimen.Self(t)
 	b, err := os.ReadFile(exe)
 	if err != nil {
 		t.Skip(err)

@@ -42,3 +42,15 @@ func NeedTool(tb testing.TB, name string) {
 		tb.Skipf("%s not installed", name)
 	}
 }
+
+// Self returns the path of the running test binary: a Go executable that
+// every test has without building one. It fails the test if the path is
+// unknown.
+func Self(tb testing.TB) string {
+	tb.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return exe
+}
