@@ -1,7 +1,6 @@
 package goplugin_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -12,12 +11,7 @@ import (
 // BenchmarkPlugin reads the whole anatomy of a ~20 MB plugin (testdata/
 // bigplugin, linking ~35 std packages): open, parse, read, close.
 func BenchmarkPlugin(b *testing.B) {
-	path := specimen.Path(b, "big.so")
-	st, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(st.Size())
+	path, _ := specimen.BenchFile(b, "big.so")
 	b.ReportAllocs()
 	for b.Loop() {
 		f, err := elfinspect.Open(path)

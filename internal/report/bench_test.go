@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -18,12 +17,7 @@ func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); retur
 // (testdata/bigplugin): open, read, draw, write. It reports the page's size
 // as page-bytes; the bounds are 1 s a page and 3 MB.
 func BenchmarkReport(b *testing.B) {
-	path := specimen.Path(b, "big.so")
-	st, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(st.Size())
+	path, fileSize := specimen.BenchFile(b, "big.so")
 	b.ReportAllocs()
 	var size int64
 	for b.Loop() {
@@ -43,10 +37,10 @@ func BenchmarkReport(b *testing.B) {
 		f.Close()
 	}
 	if size > 3<<20 {
-		b.Fatalf("the page of a %d-byte plugin is %d bytes, over 3 MiB", st.Size(), size)
+		b.Fatalf("the page of a %d-byte plugin is %d bytes, over 3 MiB", fileSize, size)
 	}
 	b.ReportMetric(float64(size), "page-bytes")
-	b.ReportMetric(float64(st.Size()), "file-bytes")
+	b.ReportMetric(float64(fileSize), "file-bytes")
 }
 
 // TestSummarised: a symbol table larger than the bounds is summarised:

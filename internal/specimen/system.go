@@ -54,3 +54,17 @@ func Self(tb testing.TB) string {
 	}
 	return exe
 }
+
+// BenchFile returns the path and size of the named specimen, building it
+// first, and has the benchmark report that size as bytes per operation
+// (MB/s).
+func BenchFile(b *testing.B, name string) (string, int64) {
+	b.Helper()
+	path := Path(b, name)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	return path, st.Size()
+}
