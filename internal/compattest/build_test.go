@@ -331,20 +331,11 @@ func copyFile(src, dst string) error {
 // the exit status.
 func runSoinspect(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(soBin, args...)
-	cmd.Dir = work
 	// These tests look for words, not layout: a width no path of any
 	// checkout wraps at keeps them independent of where the tree lives.
-	cmd.Env = append(os.Environ(), "COLUMNS=1000")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	out, errs, code, err := specimen.Run(work, append(os.Environ(), "COLUMNS=1000"), soBin, args...)
+	if err != nil {
 		t.Errorf("soinspect %v: %v", args, err) // not Fatalf: goroutines call this
-		code = -1
 	}
-	return out.String(), errb.String(), code
+	return out, errs, code
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 	"github.com/soinspect/soinspect/pluginbuild"
 )
 
@@ -257,19 +258,11 @@ func buildHost(t *testing.T, s *buildForSetup, v hostVariant) string {
 // runBuildFor runs soinspect in dir with the matrix's environment.
 func runBuildFor(t *testing.T, dir string, env []string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(soBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), buildForEnv...), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	out, errs, code, err := specimen.Run(dir, append(append(os.Environ(), buildForEnv...), env...), soBin, args...)
+	if err != nil {
 		t.Fatalf("soinspect %v: %v", args, err)
 	}
-	return out.String(), errb.String(), code
+	return out, errs, code
 }
 
 // callHost runs host on plugin and returns its RESULT line.

@@ -17,25 +17,18 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/internal/probe"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // soinspectIn runs the built binary in dir.
 func soinspectIn(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
 	needFixtures(t)
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "COLUMNS=200")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out.String(), errb.String(), ee.ExitCode()
-	} else if err != nil {
+	out, errs, code, err := specimen.Run(dir, append(os.Environ(), "COLUMNS=200"), bin, args...)
+	if err != nil {
 		t.Fatalf("soinspect %v: %v", args, err)
 	}
-	return out.String(), errb.String(), 0
+	return out, errs, code
 }
 
 // A bare name that is a file here is loaded as ./NAME, both ways; one that

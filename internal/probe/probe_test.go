@@ -1,12 +1,10 @@
 package probe_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -55,19 +53,11 @@ func needFixtures(t *testing.T) {
 func soinspect(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	needFixtures(t)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "COLUMNS=200")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
+	out, errs, code, err := specimen.Run("", append(os.Environ(), "COLUMNS=200"), bin, args...)
+	if err != nil {
 		t.Fatalf("soinspect %v: %v", args, err)
 	}
-	return out.String(), errb.String(), code
+	return out, errs, code
 }
 
 func wantContains(t *testing.T, what, got string, wants ...string) {
