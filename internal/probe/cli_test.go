@@ -196,14 +196,8 @@ func TestCompareHonest(t *testing.T) {
 	}
 
 	// A timeout is a timeout.
-	out, _, code = soinspect(t, "compare", "--timeout", "1s", sleepInit)
-	if code != 1 {
-		t.Errorf("timeout: exit %d, want 1", code)
-	}
-	wantContains(t, "compare timeout", out, "TIMED OUT after 1s", "The Go child timed out")
-	if strings.Contains(out, "CRASHED") {
-		t.Errorf("a timeout reported as a crash:\n%s", out)
-	}
+	wantTimedOut(t, "compare timeout", []string{"TIMED OUT after 1s", "The Go child timed out"},
+		"compare", "--timeout", "1s", sleepInit)
 }
 
 // A timeout is reported as one in call's JSON (TestTimeoutLeavesNothing

@@ -60,6 +60,20 @@ func soinspect(t *testing.T, args ...string) (string, string, int) {
 	return out, errs, code
 }
 
+// wantTimedOut runs soinspect with args, which must time out: exit 1,
+// every one of wants in stdout, and no crash reported.
+func wantTimedOut(t *testing.T, what string, wants []string, args ...string) {
+	t.Helper()
+	out, _, code := soinspect(t, args...)
+	if code != 1 {
+		t.Errorf("%s: exit %d, want 1", what, code)
+	}
+	wantContains(t, what, out, wants...)
+	if strings.Contains(out, "CRASHED") {
+		t.Errorf("%s: a timeout reported as a crash:\n%s", what, out)
+	}
+}
+
 func wantContains(t *testing.T, what, got string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
@@ -318,14 +332,8 @@ func TestTimeoutLeavesNothing(t *testing.T) {
 	checkNothingLeft(t, rep.Exit.PID, tmp)
 
 	// The CLI reports it and exits 1.
-	out, _, code := soinspect(t, "call", "--timeout", "1s", sleepInit, "Run")
-	if code != 1 {
-		t.Errorf("exit %d, want 1", code)
-	}
-	wantContains(t, "timeout", out, "TIMED OUT after 1s", "killed its process group")
-	if strings.Contains(out, "CRASHED") {
-		t.Errorf("a timeout reported as a crash:\n%s", out)
-	}
+	wantTimedOut(t, "timeout", []string{"TIMED OUT after 1s", "killed its process group"},
+		"call", "--timeout", "1s", sleepInit, "Run")
 }
 
 // TestCrashLeavesNothing checks a crashed raw child and a Go child: no
