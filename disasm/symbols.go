@@ -393,7 +393,7 @@ func (d *Disassembler) Lookup(name string) (fns []Func, err error) {
 			out := pick(func(e symEntry) bool {
 				return e.name == pp+".init" || strings.HasPrefix(e.name, pp+".init.") && ascii.IsDigits(e.name[len(pp)+6:])
 			})
-			slices.SortStableFunc(out, func(a, b Func) int { return initNumber(a.Name) - initNumber(b.Name) })
+			slices.SortStableFunc(out, func(a, b Func) int { return goplugin.InitIndex(a.Name) - goplugin.InitIndex(b.Name) })
 			if len(out) > 0 {
 				return out, nil
 			}
@@ -445,15 +445,4 @@ func (d *Disassembler) pluginPath() string {
 		}
 	})
 	return d.pp
-}
-
-// initNumber orders "p.init" before "p.init.0" before "p.init.1".
-func initNumber(s string) int {
-	i := strings.LastIndex(s, ".init")
-	rest := strings.TrimPrefix(s[i+len(".init"):], ".")
-	if rest == "" {
-		return -1
-	}
-	n, _ := strconv.Atoi(rest)
-	return n
 }

@@ -424,3 +424,25 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+func TestInitIndex(t *testing.T) {
+	for _, tc := range []struct {
+		sym  string
+		want int
+	}{
+		{"example.com/p.init", -1},
+		{"example.com/p.init.0", 0},
+		{"example.com/p.init.10", 10},
+		{"example.com/init.p.init.2", 2},
+		{"main.run", -1},
+	} {
+		if got := goplugin.InitIndex(tc.sym); got != tc.want {
+			t.Errorf("InitIndex(%q) = %d, want %d", tc.sym, got, tc.want)
+		}
+	}
+	names := []string{"p.init.10", "p.init.2", "p.init", "p.init.0"}
+	slices.SortFunc(names, func(a, b string) int { return goplugin.InitIndex(a) - goplugin.InitIndex(b) })
+	if want := []string{"p.init", "p.init.0", "p.init.2", "p.init.10"}; !slices.Equal(names, want) {
+		t.Errorf("sorted: %q, want %q", names, want)
+	}
+}

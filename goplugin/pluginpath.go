@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -139,4 +140,21 @@ func prefixToPath(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// InitIndex numbers a package's init function symbols: -1 for "p.init",
+// N for "p.init.N". Sorting by it puts "p.init" before "p.init.0" before
+// "p.init.1", and "p.init.2" before "p.init.10". A name without ".init"
+// is -1.
+func InitIndex(sym string) int {
+	i := strings.LastIndex(sym, ".init")
+	if i < 0 {
+		return -1
+	}
+	rest := strings.TrimPrefix(sym[i+len(".init"):], ".")
+	if rest == "" {
+		return -1
+	}
+	n, _ := strconv.Atoi(rest)
+	return n
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -144,7 +143,7 @@ func (st *Static) Resolve(name string) ([]string, error) {
 					names = append(names, n)
 				}
 			}
-			slices.SortFunc(names, func(a, b string) int { return initNumber(a) - initNumber(b) })
+			slices.SortFunc(names, func(a, b string) int { return goplugin.InitIndex(a) - goplugin.InitIndex(b) })
 		}
 		if len(names) == 0 {
 			return nil, fmt.Errorf("%s: plugin %s has no init functions of its own", st.Path, pp)
@@ -155,17 +154,6 @@ func (st *Static) Resolve(name string) ([]string, error) {
 		return []string{full}, nil
 	}
 	return []string{name}, nil
-}
-
-// initNumber orders "p.init" before "p.init.0" before "p.init.1".
-func initNumber(s string) int {
-	i := strings.LastIndex(s, ".init")
-	rest := strings.TrimPrefix(s[i+len(".init"):], ".")
-	if rest == "" {
-		return -1
-	}
-	n, _ := strconv.Atoi(rest)
-	return n
 }
 
 // IsGoSymbol reports whether name is Go code in this file: a file built by
