@@ -109,3 +109,26 @@ func TestNewSide(t *testing.T) {
 		t.Errorf("host region: %d mappings ending at %#x, want its 4 mappings and its .bss", h.Mappings, h.End)
 	}
 }
+
+// TestFit: fit keeps the start of a label, fitTail its end, each within
+// the runes the width holds, the ellipsis counted.
+func TestFit(t *testing.T) {
+	for _, c := range []struct {
+		s      string
+		width  float64
+		fit    string
+		fitEnd string
+	}{
+		{"runtime", 80, "runtime", "runtime"},
+		{"example.com/plugins/kitchensink", 80, "example.c…", "…tchensink"},
+		{"αβγδε", 32, "αβγ…", "…γδε"},
+		{"abc", 8, "", ""},
+	} {
+		if got := fit(c.s, c.width, 8); got != c.fit {
+			t.Errorf("fit(%q, %v) = %q, want %q", c.s, c.width, got, c.fit)
+		}
+		if got := fitTail(c.s, c.width, 8); got != c.fitEnd {
+			t.Errorf("fitTail(%q, %v) = %q, want %q", c.s, c.width, got, c.fitEnd)
+		}
+	}
+}

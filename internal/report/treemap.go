@@ -125,21 +125,14 @@ func writeTreemap(p *page, b *Bytes) {
 }
 
 // fit shortens s with an ellipsis to about width pixels at charW per rune.
-func fit(s string, width, charW float64) string {
-	n := int(width / charW)
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	if n <= 1 {
-		return ""
-	}
-	return string(rs[:n-1]) + "…"
-}
+func fit(s string, width, charW float64) string { return fitSide(s, width, charW, false) }
 
 // fitTail is fit keeping the end of s: an import path's last elements say
 // most ("…/plugins/kitchensink").
-func fitTail(s string, width, charW float64) string {
+func fitTail(s string, width, charW float64) string { return fitSide(s, width, charW, true) }
+
+// fitSide is fit keeping the start of s, or with tail its end.
+func fitSide(s string, width, charW float64, tail bool) string {
 	n := int(width / charW)
 	rs := []rune(s)
 	if len(rs) <= n {
@@ -148,5 +141,8 @@ func fitTail(s string, width, charW float64) string {
 	if n <= 1 {
 		return ""
 	}
-	return "…" + string(rs[len(rs)-n+1:])
+	if tail {
+		return "…" + string(rs[len(rs)-n+1:])
+	}
+	return string(rs[:n-1]) + "…"
 }
