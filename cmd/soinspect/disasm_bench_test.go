@@ -10,6 +10,7 @@ import (
 	"github.com/soinspect/soinspect/disasm"
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/cli"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // BenchmarkDisasmLibcVsObjdump times `soinspect disasm --format plain`
@@ -23,7 +24,7 @@ func BenchmarkDisasmLibcVsObjdump(b *testing.B) {
 	if _, err := exec.LookPath("objdump"); err != nil {
 		b.Skip("objdump not installed")
 	}
-	libc := systemLibB(b, "libc.so.6")
+	libc := specimen.SysLib(b, "libc.so.6")
 	f, err := elfinspect.Open(libc)
 	if err != nil {
 		b.Fatal(err)
@@ -71,15 +72,4 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func systemLibB(b *testing.B, name string) string {
-	for _, dir := range []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"} {
-		p := dir + "/" + name
-		if _, err := exec.Command("test", "-f", p).Output(); err == nil {
-			return p
-		}
-	}
-	b.Skipf("%s not found", name)
-	return ""
 }

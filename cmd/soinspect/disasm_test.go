@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestDisasmPlainIsObjdump holds `disasm --format plain` to
@@ -16,7 +18,7 @@ func TestDisasmPlainIsObjdump(t *testing.T) {
 	}
 	for _, c := range []struct{ file, query, sym string }{
 		{plugin1, "plugin1.Run", "github.com/soinspect/soinspect/plugins/plugin1.Run"},
-		{systemLib(t, "libc.so.6"), "puts", "_IO_puts"},
+		{specimen.SysLib(t, "libc.so.6"), "puts", "_IO_puts"},
 	} {
 		out, stderr, code := run(t, "disasm", "--format", "plain", "--syntax", "gnu", c.file, c.query)
 		if code != 0 {
@@ -46,7 +48,7 @@ func TestDisasmPlainIsObjdump(t *testing.T) {
 		}
 	}
 	// objdump names the PLT stub the same way.
-	out, _, _ := run(t, "disasm", "--format", "plain", systemLib(t, "libc.so.6"), "_IO_puts")
+	out, _, _ := run(t, "disasm", "--format", "plain", specimen.SysLib(t, "libc.so.6"), "_IO_puts")
 	if !strings.Contains(out, "<__overflow>") {
 		t.Errorf("no call named <__overflow> in puts:\n%s", out)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestErrorsNameFileOnce holds every subcommand to one error format:
@@ -17,7 +19,7 @@ func TestErrorsNameFileOnce(t *testing.T) {
 	if err := os.WriteFile(text, []byte("hello, not an ELF file\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	libm := systemLib(t, "libm.so.6")
+	libm := specimen.SysLib(t, "libm.so.6")
 	data, err := os.ReadFile(libm)
 	if err != nil {
 		t.Fatal(err)

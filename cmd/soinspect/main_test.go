@@ -39,18 +39,6 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-func systemLib(t *testing.T, name string) string {
-	t.Helper()
-	for _, dir := range []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("%s not found", name)
-	return ""
-}
-
 func nm(t *testing.T, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("nm", args...).Output()
@@ -68,10 +56,10 @@ func TestPlainIsNM(t *testing.T) {
 		ours []string
 		nm   []string
 	}{
-		{systemLib(t, "libc.so.6"), []string{"-D"}, []string{"-D"}},
-		{systemLib(t, "libm.so.6"), []string{"-D", "--defined-only"}, []string{"-D", "--defined-only"}},
-		{systemLib(t, "libstdc++.so.6"), []string{"-D", "--undefined-only"}, []string{"-D", "--undefined-only"}},
-		{systemLib(t, "libstdc++.so.6"), []string{"-D"}, []string{"-D"}},
+		{specimen.SysLib(t, "libc.so.6"), []string{"-D"}, []string{"-D"}},
+		{specimen.SysLib(t, "libm.so.6"), []string{"-D", "--defined-only"}, []string{"-D", "--defined-only"}},
+		{specimen.SysLib(t, "libstdc++.so.6"), []string{"-D", "--undefined-only"}, []string{"-D", "--undefined-only"}},
+		{specimen.SysLib(t, "libstdc++.so.6"), []string{"-D"}, []string{"-D"}},
 		{plugin1, []string{"-D"}, []string{"-D"}},
 		{plugin1, []string{"--static"}, nil},
 	}
@@ -93,7 +81,7 @@ func TestPlainIsNM(t *testing.T) {
 // standard substitutions, std::string for std::basic_string<char, ...>,
 // where c++filt does not). At least 99.5% of lines must agree.
 func TestDemangledPlainIsCXXFilt(t *testing.T) {
-	lib := systemLib(t, "libstdc++.so.6")
+	lib := specimen.SysLib(t, "libstdc++.so.6")
 	out, stderr, code := run(t, "symbols", "-D", "--all", "--format=plain", lib)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -125,7 +113,7 @@ func TestDemangledPlainIsCXXFilt(t *testing.T) {
 // TestPlainIsNMWithSeveralFiles: with several files nm heads each listing
 // with "\nFILE:", and so must the plain format, byte for byte.
 func TestPlainIsNMWithSeveralFiles(t *testing.T) {
-	files := []string{systemLib(t, "libm.so.6"), plugin1, systemLib(t, "libc.so.6")}
+	files := []string{specimen.SysLib(t, "libm.so.6"), plugin1, specimen.SysLib(t, "libc.so.6")}
 	for _, flags := range [][]string{{"-D"}, {"-D", "--defined-only"}} {
 		args := append(append([]string{"symbols", "--all", "--demangle=none", "--format=plain"}, flags...), files...)
 		out, stderr, code := run(t, args...)
@@ -218,7 +206,7 @@ func TestPluginSummary(t *testing.T) {
 // TestLongNamesFit checks that C++ names are elided to a 100-column table.
 func TestLongNamesFit(t *testing.T) {
 	t.Setenv("COLUMNS", "100")
-	out, _, code := run(t, "symbols", "-D", "--match", "basic_string", systemLib(t, "libstdc++.so.6"))
+	out, _, code := run(t, "symbols", "-D", "--match", "basic_string", specimen.SysLib(t, "libstdc++.so.6"))
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -233,7 +221,7 @@ func TestLongNamesFit(t *testing.T) {
 }
 
 func TestFilters(t *testing.T) {
-	lib := systemLib(t, "libstdc++.so.6")
+	lib := specimen.SysLib(t, "libstdc++.so.6")
 	for _, c := range []struct {
 		args []string
 		want func(map[string]any) bool
@@ -278,7 +266,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestSortAddr(t *testing.T) {
-	out, _, _ := run(t, "symbols", "--json", "--sort", "addr", "--defined-only", systemLib(t, "libm.so.6"))
+	out, _, _ := run(t, "symbols", "--json", "--sort", "addr", "--defined-only", specimen.SysLib(t, "libm.so.6"))
 	var rep struct{ Symbols []struct{ Value uint64 } }
 	json.Unmarshal([]byte(out), &rep)
 	for i := 1; i < len(rep.Symbols); i++ {
@@ -295,7 +283,7 @@ func TestBadFiles(t *testing.T) {
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("hello, not an ELF file\n"), 0o644)
 	trunc := filepath.Join(dir, "trunc.so")
-	data, _ := os.ReadFile(systemLib(t, "libm.so.6"))
+	data, _ := os.ReadFile(specimen.SysLib(t, "libm.so.6"))
 	os.WriteFile(trunc, data[:100], 0o644)
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -303,7 +291,7 @@ func TestBadFiles(t *testing.T) {
 	}
 	bad := []string{text, trunc, fifo, dir, "/dev/zero", filepath.Join(dir, "missing.so")}
 	args := append([]string{"symbols", "--format=plain"}, bad...)
-	args = append(args, systemLib(t, "libm.so.6"))
+	args = append(args, specimen.SysLib(t, "libm.so.6"))
 
 	done := make(chan struct{})
 	var out, stderr string
@@ -394,7 +382,7 @@ func TestPluginCommand(t *testing.T) {
 			t.Errorf("export %s = %q, want %q", k, got[k], v)
 		}
 	}
-	out, _, code = run(t, "plugin", systemLib(t, "libm.so.6"))
+	out, _, code = run(t, "plugin", specimen.SysLib(t, "libm.so.6"))
 	if code != 0 || !strings.Contains(out, "not a plugin") {
 		t.Errorf("plugin on libm: exit %d, output:\n%s", code, out)
 	}
@@ -431,7 +419,7 @@ func TestPlainIsNMDebugSyms(t *testing.T) {
 // out of range from its dynamic segment, with one warning naming the damage,
 // and names the file once when the asked-for table cannot be had.
 func TestDamagedFile(t *testing.T) {
-	data, err := os.ReadFile(systemLib(t, "libm.so.6"))
+	data, err := os.ReadFile(specimen.SysLib(t, "libm.so.6"))
 	if err != nil {
 		t.Fatal(err)
 	}
