@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/cdl"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestConcurrent opens, looks up and closes several libraries from 16
@@ -101,9 +102,7 @@ func TestConcurrentClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	lib := filepath.Join(t.TempDir(), "closeme.so")
-	if err := os.WriteFile(lib, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, lib, data, 0o755)
 	const goroutines, rounds = 4, 30
 	for round := range rounds {
 		h, err := cdl.Open(lib, cdl.Now)

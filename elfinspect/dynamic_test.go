@@ -176,9 +176,7 @@ func TestDamagedSections(t *testing.T) {
 		for _, dm := range damages {
 			t.Run(b.name+"/"+dm.name, func(t *testing.T) {
 				p := filepath.Join(dir, b.name+"-"+dm.name+".so")
-				if err := os.WriteFile(p, dm.apply(bytes.Clone(data)), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				specimen.WriteFile(t, p, dm.apply(bytes.Clone(data)), 0o644)
 				if f, err := elfinspect.Open(p); err == nil {
 					if _, err := f.DynamicSymbols(); err == nil {
 						t.Error("Open lists the damaged file's symbols; only OpenUsingDynamic should")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // patchSectionSize returns a copy of the ELF64 file data with the size of
@@ -47,9 +48,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		specimen.WriteFile(t, p, data, 0o644)
 		return p
 	}
 	fifo := filepath.Join(dir, "fifo")

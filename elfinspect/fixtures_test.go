@@ -82,9 +82,7 @@ func fixturePath(tb testing.TB, name string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.WriteFile(p, data, 0o755); err != nil {
-		tb.Fatal(err)
-	}
+	specimen.WriteFile(tb, p, data, 0o755)
 	return p
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // Fixtures built once with gcc, in a shared temporary directory.
@@ -346,9 +348,7 @@ func TestRootWithItsOwnCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(root, dst), b, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		specimen.WriteFile(t, filepath.Join(root, dst), b, 0o755)
 	}
 	// libo.so (RUNPATH $ORIGIN/sub) lives in /opt/lib, known only to the
 	// cache; its libp.so is an absolute link to /usr/lib/real/libp.so,
@@ -448,9 +448,7 @@ func TestSetuidOrigin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(suid, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, suid, b, 0o755)
 	if err := os.Chmod(suid, 0o755|os.ModeSetuid); err != nil {
 		t.Fatal(err)
 	}

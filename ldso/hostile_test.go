@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // craft builds a minimal x86-64 shared object: one PT_LOAD mapping the
@@ -73,9 +75,7 @@ func craft(soname string, needed []string, rpath string) []byte {
 }
 
 func writeFile(t testing.TB, path string, b []byte) string {
-	if err := os.WriteFile(path, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, path, b, 0o755)
 	return path
 }
 

@@ -99,9 +99,7 @@ func TestFindGoMod(t *testing.T) {
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, filepath.Join(dir, "go.mod"), []byte("module x\n"), 0o644)
 	if got, ok := findGoMod(sub); !ok || got != filepath.Join(dir, "go.mod") {
 		t.Errorf("findGoMod = %q, %v", got, ok)
 	}
@@ -154,12 +152,8 @@ func TestDeriveGoLineAndNoPlugin(t *testing.T) {
 	defer host.Close()
 	dir := t.TempDir()
 	gomod := []byte("module example.com/p\n\ngo 1.99\n")
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), gomod, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, filepath.Join(dir, "go.mod"), gomod, 0o644)
+	specimen.WriteFile(t, filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
 	r, err := Derive(t.Context(), host, Options{Dir: dir, NoFetch: true, Env: append(os.Environ(), "GOPROXY=off", "GOFLAGS=")})
 	if err != nil {
 		t.Fatal(err)

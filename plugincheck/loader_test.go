@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/specimen"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -79,9 +80,7 @@ func buildLoaderFixtures(t *testing.T) string {
 				os.MkdirAll(filepath.Join(dir, d), 0o755)
 			}
 			w := func(p, s string) {
-				if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				specimen.WriteFile(t, filepath.Join(dir, p), []byte(s), 0o644)
 			}
 			w("go.mod", "module example.com/loadertest\n\ngo 1.26\n")
 			w("host/main.go", loaderHost)

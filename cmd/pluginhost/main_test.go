@@ -1,10 +1,11 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // TestErrorsNameFileOnce: a missing file and a file that is no Go plugin
@@ -12,9 +13,7 @@ import (
 func TestErrorsNameFileOnce(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "plugin2.so")
-	if err := os.WriteFile(text, []byte("not ELF\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, text, []byte("not ELF\n"), 0o644)
 	for _, c := range []struct{ path, want string }{
 		{filepath.Join(dir, "plugin1.so"), "no such file or directory"},
 		{text, "is not a Go plugin"},

@@ -51,9 +51,7 @@ func TestScanRootsCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(tree, "p.so"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, filepath.Join(tree, "p.so"), data, 0o644)
 	link := filepath.Join(dir, "link")
 	loop := filepath.Join(dir, "loop")
 	fifo := filepath.Join(dir, "fifo")
@@ -124,9 +122,7 @@ func TestScanHostNotGo(t *testing.T) {
 	dir := t.TempDir()
 	data, _ := os.ReadFile(plugin1)
 	for _, n := range []string{"a.so", "b.so"} {
-		if err := os.WriteFile(filepath.Join(dir, n), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		specimen.WriteFile(t, filepath.Join(dir, n), data, 0o644)
 	}
 	out, stderr, code := runTimed(t, "scan", "--host", host, dir)
 	if code != 1 || strings.Count(stderr, "not a Go program") != 1 || strings.Contains(out, "WILL FAIL") {

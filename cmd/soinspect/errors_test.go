@@ -16,9 +16,7 @@ func TestErrorsNameFileOnce(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.so")
 	text := filepath.Join(dir, "notes.so")
-	if err := os.WriteFile(text, []byte("hello, not an ELF file\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, text, []byte("hello, not an ELF file\n"), 0o644)
 	libm := specimen.SysLib(t, "libm.so.6")
 	data, err := os.ReadFile(libm)
 	if err != nil {
@@ -26,14 +24,10 @@ func TestErrorsNameFileOnce(t *testing.T) {
 	}
 	// An ELF header whose section table lies past the end of the file.
 	trunc := filepath.Join(dir, "trunc.so")
-	if err := os.WriteFile(trunc, data[:100], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, trunc, data[:100], 0o644)
 	// A copy of libm: a shared library without .symtab (Debian strips it).
 	stripped := filepath.Join(dir, "stripped.so")
-	if err := os.WriteFile(stripped, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, stripped, data, 0o644)
 
 	type tc struct {
 		args []string

@@ -397,9 +397,7 @@ func TestPlainIsNMDebugSyms(t *testing.T) {
 	}
 	dir := t.TempDir()
 	src, obj := filepath.Join(dir, "b.c"), filepath.Join(dir, "b.o")
-	if err := os.WriteFile(src, []byte("int a(void) { return 1; }\nint b;\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, src, []byte("int a(void) { return 1; }\nint b;\n"), 0o644)
 	if out, err := exec.Command(strings.TrimSpace(string(cc)), "-g", "-c", "-o", obj, src).CombinedOutput(); err != nil {
 		t.Skipf("cc: %v\n%s", err, out)
 	}
@@ -428,9 +426,7 @@ func TestDamagedFile(t *testing.T) {
 	}
 	binary.LittleEndian.PutUint16(data[62:], 0xfff0) // e_shstrndx
 	p := filepath.Join(t.TempDir(), "damaged.so")
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, p, data, 0o644)
 	out, stderr, code := run(t, "symbols", "--format=plain", p)
 	want := "soinspect symbols: " + p + ": warning: unusable section headers: e_shstrndx 65520 is out of range"
 	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {

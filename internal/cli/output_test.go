@@ -308,9 +308,7 @@ func TestNewlineInFileName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, p, data, 0o755)
 	for _, args := range [][]string{
 		{"symbols", p},
 		{"plugin", p},

@@ -135,9 +135,7 @@ func TestCXXFiltOracle(t *testing.T) {
 		// Known from the unit tests, absent from the system's libraries.
 		fmt.Fprintf(&b, "\nclass: Rust v0 crate disambiguators: c++filt prints them, the demangle package does not\n  names: (no Rust library measured)\n")
 		fmt.Fprintf(&b, "  mangled:    _RNvCs15kBYyAo9fc_7mycrate7example\n  c++filt:    mycrate[ca63f166dbe9294]::example\n  elfinspect: mycrate::example\n")
-		if err := os.WriteFile(differencesFile, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		specimen.WriteFile(t, differencesFile, []byte(b.String()), 0o644)
 		return
 	}
 	listed, err := os.ReadFile(differencesFile)

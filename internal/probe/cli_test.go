@@ -97,9 +97,7 @@ func archCopy(t *testing.T) string {
 	}
 	b[18], b[19] = byte(elf.EM_AARCH64), 0
 	p := filepath.Join(t.TempDir(), "plug.so")
-	if err := os.WriteFile(p, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, p, b, 0o755)
 	return p
 }
 

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/internal/render"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -39,9 +40,7 @@ func TestGolden(t *testing.T) {
 			}
 			golden := filepath.Join("testdata", "table."+string(f)+".golden")
 			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				specimen.WriteFile(t, golden, buf.Bytes(), 0o644)
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {

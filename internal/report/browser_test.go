@@ -277,9 +277,7 @@ func TestBrowser(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(dir, c.name+".jpg"), shot, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				specimen.WriteFile(t, filepath.Join(dir, c.name+".jpg"), shot, 0o644)
 				// The print style makes a handout: controls hidden, figures kept.
 				if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
 					t.Fatal(err)
@@ -294,9 +292,7 @@ func TestBrowser(t *testing.T) {
 				if !bytes.HasPrefix(pdf, []byte("%PDF")) || len(pdf) < 10<<10 {
 					t.Errorf("the handout is %d bytes: %.8q", len(pdf), pdf)
 				}
-				if err := os.WriteFile(filepath.Join(dir, c.name+".pdf"), pdf, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				specimen.WriteFile(t, filepath.Join(dir, c.name+".pdf"), pdf, 0o644)
 			})
 		})
 	}

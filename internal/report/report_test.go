@@ -331,9 +331,7 @@ func TestLoadBareName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "p.so"), data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	specimen.WriteFile(t, filepath.Join(dir, "p.so"), data, 0o755)
 	cmd := exec.Command(bin, "report", "--load", "-o", "out.html", "p.so")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {

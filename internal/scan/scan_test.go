@@ -39,9 +39,7 @@ func TestScanOddFiles(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		specimen.WriteFile(t, p, data, 0o644)
 	}
 	if err := os.Symlink("prog.so", filepath.Join(dir, "link.so")); err != nil {
 		t.Fatal(err)

@@ -68,3 +68,11 @@ func BenchFile(b *testing.B, name string) (string, int64) {
 	b.SetBytes(st.Size())
 	return path, st.Size()
 }
+
+// WriteFile writes data to path with perm, failing the test on an error.
+func WriteFile(tb testing.TB, path string, data []byte, perm os.FileMode) {
+	tb.Helper()
+	if err := os.WriteFile(path, data, perm); err != nil {
+		tb.Fatal(err)
+	}
+}
