@@ -34,21 +34,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func goEnvCC() (string, error) {
-	out, err := exec.Command("go", "env", "CC").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env CC: %v", err)
-	}
-	cc := strings.TrimSpace(string(out))
-	if cc == "" {
-		cc = "cc"
-	}
-	return cc, nil
-}
-
 // buildFixtures compiles the C fixtures into dir.
 func buildFixtures(dir string) error {
-	cc, err := goEnvCC()
+	cc, err := specimen.CC()
 	if err != nil {
 		return err
 	}

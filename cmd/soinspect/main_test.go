@@ -391,14 +391,14 @@ func TestPluginCommand(t *testing.T) {
 // TestPlainIsNMDebugSyms: with -a, nm names a section symbol after its
 // section (as readelf -s does), and sorts it by that name.
 func TestPlainIsNMDebugSyms(t *testing.T) {
-	cc, err := exec.Command("go", "env", "CC").Output()
+	cc, err := specimen.CC()
 	if err != nil {
 		t.Skip(err)
 	}
 	dir := t.TempDir()
 	src, obj := filepath.Join(dir, "b.c"), filepath.Join(dir, "b.o")
 	specimen.WriteFile(t, src, []byte("int a(void) { return 1; }\nint b;\n"), 0o644)
-	if out, err := exec.Command(strings.TrimSpace(string(cc)), "-g", "-c", "-o", obj, src).CombinedOutput(); err != nil {
+	if out, err := exec.Command(cc, "-g", "-c", "-o", obj, src).CombinedOutput(); err != nil {
 		t.Skipf("cc: %v\n%s", err, out)
 	}
 	for _, file := range []string{obj, plugin1} {

@@ -82,12 +82,12 @@ func (f *fixtures) build() error {
 	if err := os.WriteFile(src, asm.Bytes(), 0o644); err != nil {
 		return err
 	}
-	cc, err := exec.Command("go", "env", "CC").Output()
+	cc, err := specimen.CC()
 	if err != nil {
 		return err
 	}
 	builds := [][]string{
-		{strings.TrimSpace(string(cc)), "-shared", "-nostdlib", "-Wl,-soname,lib\x1b[31mred\u202e.so", "-o", f.evil, src},
+		{cc, "-shared", "-nostdlib", "-Wl,-soname,lib\x1b[31mred\u202e.so", "-o", f.evil, src},
 	}
 	// plugin1 and the host come from the test harness, built once per run.
 	errs := make([]error, len(builds)+2)

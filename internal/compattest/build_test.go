@@ -215,7 +215,7 @@ func craft(work string) error {
 	if err := os.Symlink("plugin-arm64.so", filepath.Join(work, "link-arm64.so")); err != nil {
 		return err
 	}
-	cc, err := exec.Command("go", "env", "CC").Output()
+	cc, err := specimen.CC()
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func craft(work string) error {
 		{"-m32", "-shared", "-fPIC", "-nostdlib", "-o", filepath.Join(work, "lib32.so"), src},
 		{"-c", "-fPIC", "-o", filepath.Join(work, "reloc.o"), src},
 	} {
-		if out, err := exec.Command(strings.TrimSpace(string(cc)), args...).CombinedOutput(); err != nil {
+		if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
 			return fmt.Errorf("%s %s: %v\n%s", cc, strings.Join(args, " "), err, out)
 		}
 	}

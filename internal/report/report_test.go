@@ -76,10 +76,8 @@ type buildError struct {
 func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
 func cc() string {
-	if out, err := exec.Command("go", "env", "CC").Output(); err == nil {
-		if s := strings.TrimSpace(string(out)); s != "" {
-			return s
-		}
+	if c, err := specimen.CC(); err == nil {
+		return c
 	}
 	return "gcc"
 }

@@ -1,9 +1,11 @@
 package specimen
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -75,4 +77,17 @@ func WriteFile(tb testing.TB, path string, data []byte, perm os.FileMode) {
 	if err := os.WriteFile(path, data, perm); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// CC returns the C compiler the go command uses (go env CC), "cc" if it
+// names none.
+func CC() (string, error) {
+	out, err := exec.Command("go", "env", "CC").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env CC: %v", err)
+	}
+	if cc := strings.TrimSpace(string(out)); cc != "" {
+		return cc, nil
+	}
+	return "cc", nil
 }
