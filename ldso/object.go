@@ -269,20 +269,6 @@ func (o *Object) readDynamic(p *elf.ProgHeader) error {
 	if o.strs, err = o.readAt(off, strsz); err != nil {
 		return &elfread.FormatError{Off: -1, Msg: "dynamic string table: " + err.Error()}
 	}
-	str := func(v uint64, tag elf.DynTag) (string, error) {
-		if v >= uint64(len(o.strs)) {
-			return "", &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%s string offset %#x is outside the string table", tag, v)}
-		}
-		s := o.strs[v:]
-		i := bytes.IndexByte(s, 0)
-		if i < 0 {
-			return "", &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%s string at %#x is not terminated", tag, v)}
-		}
-		if i > maxDynString {
-			return "", &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%s string is %d bytes long (limit %d)", tag, i, maxDynString)}
-		}
-		return string(s[:i]), nil
-	}
 	o.Needed = make([]string, 0, len(needed))
 	interned := map[uint64]string{}
 	total := 0
@@ -290,7 +276,7 @@ func (o *Object) readDynamic(p *elf.ProgHeader) error {
 		s, ok := interned[v]
 		if !ok {
 			var err error
-			if s, err = str(v, elf.DT_NEEDED); err != nil {
+			if s, err = o.dynStr(v, elf.DT_NEEDED); err != nil {
 				return err
 			}
 			if total += len(s); total > maxNeededBytes {
@@ -301,19 +287,19 @@ func (o *Object) readDynamic(p *elf.ProgHeader) error {
 		o.Needed = append(o.Needed, s)
 	}
 	if v, ok := o.dyn[elf.DT_SONAME]; ok {
-		if o.Soname, err = str(v, elf.DT_SONAME); err != nil {
+		if o.Soname, err = o.dynStr(v, elf.DT_SONAME); err != nil {
 			return err
 		}
 	}
 	if v, ok := o.dyn[elf.DT_RPATH]; ok {
-		s, err := str(v, elf.DT_RPATH)
+		s, err := o.dynStr(v, elf.DT_RPATH)
 		if err != nil {
 			return err
 		}
 		o.RPath = &s
 	}
 	if v, ok := o.dyn[elf.DT_RUNPATH]; ok {
-		s, err := str(v, elf.DT_RUNPATH)
+		s, err := o.dynStr(v, elf.DT_RUNPATH)
 		if err != nil {
 			return err
 		}
@@ -326,17 +312,28 @@ func (o *Object) readDynamic(p *elf.ProgHeader) error {
 
 func (o *Object) has(t elf.DynTag) bool { _, ok := o.dyn[t]; return ok }
 
-// dynString returns the string at offset v of the dynamic string table.
-func (o *Object) dynString(v uint64) (string, bool) {
+// dynStr returns the string at offset v of the dynamic string table, or
+// an error naming tag, the entry that points there.
+func (o *Object) dynStr(v uint64, tag elf.DynTag) (string, error) {
 	if v >= uint64(len(o.strs)) {
-		return "", false
+		return "", &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%s string offset %#x is outside the string table", tag, v)}
 	}
 	s := o.strs[v:]
 	i := bytes.IndexByte(s, 0)
-	if i < 0 || i > maxDynString {
-		return "", false
+	if i < 0 {
+		return "", &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%s string at %#x is not terminated", tag, v)}
 	}
-	return string(s[:i]), true
+	if i > maxDynString {
+		return "", &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%s string is %d bytes long (limit %d)", tag, i, maxDynString)}
+	}
+	return string(s[:i]), nil
+}
+
+// dynString returns the string at offset v of the dynamic string table,
+// and whether there is a sound one.
+func (o *Object) dynString(v uint64) (string, bool) {
+	s, err := o.dynStr(v, elf.DT_NULL)
+	return s, err == nil
 }
 
 // fileID is a file's identity as ld.so compares it: device and inode.
