@@ -241,8 +241,8 @@ func (d *Disassembler) readPLT() map[uint64]string {
 		if !strings.HasPrefix(s.Name, ".plt") || s.Flags&elf.SHF_EXECINSTR == 0 || s.Type == elf.SHT_NOBITS || s.Size > 1<<24 {
 			continue
 		}
-		code, err := d.rd.Section(s)
-		if err != nil {
+		code := d.sectionBytes(s) // read once: listings of the stubs decode from it too
+		if code == nil {
 			continue
 		}
 		step := s.Entsize
