@@ -132,21 +132,43 @@ func TestTenThousandNeededAndHugeRPath(t *testing.T) {
 }
 
 // DT_NEEDED strings that are not terminated, offsets out of the string
-// table, and a dynamic segment outside the file are errors, not panics.
+// table, and a dynamic segment outside the file are errors, not panics:
+// one line that names the file once and says what is wrong.
 func TestMalformedDynamic(t *testing.T) {
 	dir := t.TempDir()
-	good := craft("libbad.so", []string{"libc.so.6"}, "")
-	for name, mutate := range map[string]func([]byte) []byte{
-		"truncated":    func(b []byte) []byte { return b[:len(b)-20] },
-		"strsz-zero":   func(b []byte) []byte { return bytes.Replace(b, []byte("libc.so.6\x00"), []byte("libc.so.6X"), 1) },
-		"phoff-beyond": func(b []byte) []byte { binary.LittleEndian.PutUint64(b[32:], 1<<40); return b },
-		"phnum-huge":   func(b []byte) []byte { binary.LittleEndian.PutUint16(b[56:], 0xffff); return b },
+	good := craft("", []string{"libc.so.6"}, "")
+	// setDyn sets the value of the dynamic entry tag.
+	setDyn := func(b []byte, tag elf.DynTag, v uint64) []byte {
+		le := binary.LittleEndian
+		for off := le.Uint64(b[64+56+8:]); off+16 <= uint64(len(b)); off += 16 {
+			if elf.DynTag(le.Uint64(b[off:])) == tag {
+				le.PutUint64(b[off+8:], v)
+				return b
+			}
+		}
+		t.Fatalf("no %v in the crafted file", tag)
+		return nil
+	}
+	for _, c := range []struct {
+		name   string
+		mutate func([]byte) []byte
+		want   string
+	}{
+		{"truncated", func(b []byte) []byte { return b[:len(b)-20] }, "dynamic segment: 64 bytes at offset 0xc0 lie past the end of the file"},
+		{"unterminated", func(b []byte) []byte { return setDyn(b, elf.DT_STRSZ, uint64(len("\x00libc.so.6"))) }, "DT_NEEDED string at 0x1 is not terminated"},
+		{"offset-outside", func(b []byte) []byte { return setDyn(b, elf.DT_NEEDED, 0x10000) }, "DT_NEEDED string offset 0x10000 is outside the string table"},
+		{"phoff-beyond", func(b []byte) []byte { binary.LittleEndian.PutUint64(b[32:], 1<<40); return b }, "cannot read file data"},
+		{"phnum-huge", func(b []byte) []byte { binary.LittleEndian.PutUint16(b[56:], 0xffff); return b }, "cannot read file data"},
 	} {
-		b := mutate(append([]byte(nil), good...))
-		p := writeFile(t, filepath.Join(dir, name+".so"), b)
+		p := writeFile(t, filepath.Join(dir, c.name+".so"), c.mutate(append([]byte(nil), good...)))
 		res, err := Load(p, Config{})
 		if err == nil {
 			res.Close()
+			t.Errorf("%s: loaded, want an error saying %q", c.name, c.want)
+			continue
+		}
+		if msg := err.Error(); msg != p+": "+c.want {
+			t.Errorf("%s: error %q, want %q", c.name, msg, p+": "+c.want)
 		}
 	}
 }

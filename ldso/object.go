@@ -171,7 +171,7 @@ func readObject(path string, r io.ReaderAt, size int64) (*Object, error) {
 	}
 	o.Dynamic = true
 	if err := o.readDynamic(dynPh); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err // the caller names the file
 	}
 	return o, nil
 }
