@@ -135,17 +135,27 @@ func (o *reportOptions) loadSides(cmd *cobra.Command, file string, rep *report.R
 	if r, err := filepath.EvalSymlinks(real); err == nil {
 		real = r
 	}
+	// addSide adds one child's address space, or stops on an interrupt.
+	addSide := func(label string, outcome probe.Outcome, exit probe.Exit, crash *probe.Crash, loadErr string, base uint64, maps string) error {
+		if outcome == probe.OutcomeInterrupted {
+			return interruptedError{exit.Interrupted}
+		}
+		if loadErr == "" && crash != nil {
+			loadErr = crash.How
+		}
+		rep.AddSide(report.NewSide(label, string(outcome), loadErr, base, maps, real, exe))
+		return nil
+	}
 	popts := probe.Options{Timeout: o.timeout}
 	raw, err := probe.Raw(cmd.Context(), probe.RawRequest{Path: tgt.Path, Flags: cdl.Lazy, InitTask: st.InitTaskSymbol(), Maps: true}, st, popts, nil)
 	if err != nil {
 		return err
 	}
-	if raw.Outcome == probe.OutcomeInterrupted {
-		return interruptedError{raw.Exit.Interrupted}
-	}
 	rm, _ := raw.Step("dlopen", "")
-	maps, _ := raw.Step("maps", "")
-	rep.AddSide(report.NewSide("raw: dlopen(RTLD_LAZY)", string(raw.Outcome), sideError(rm.Err, raw.Crash), rm.Base, maps.Maps, real, exe))
+	rmaps, _ := raw.Step("maps", "")
+	if err := addSide("raw: dlopen(RTLD_LAZY)", raw.Outcome, raw.Exit, raw.Crash, rm.Err, rm.Base, rmaps.Maps); err != nil {
+		return err
+	}
 	if st.Plugin == nil {
 		return nil // plugin.Open takes Go plugins only
 	}
@@ -153,23 +163,9 @@ func (o *reportOptions) loadSides(cmd *cobra.Command, file string, rep *report.R
 	if err != nil {
 		return err
 	}
-	if gor.Outcome == probe.OutcomeInterrupted {
-		return interruptedError{gor.Exit.Interrupted}
-	}
 	gm, _ := gor.Step("open", "")
 	gmaps, _ := gor.Step("maps", "")
-	rep.AddSide(report.NewSide("Go: plugin.Open", string(gor.Outcome), sideError(gm.Err, gor.Crash), gm.Base, gmaps.Maps, real, exe))
-	return nil
-}
-
-func sideError(err string, c *probe.Crash) string {
-	if err != "" {
-		return err
-	}
-	if c != nil {
-		return c.How
-	}
-	return ""
+	return addSide("Go: plugin.Open", gor.Outcome, gor.Exit, gor.Crash, gm.Err, gm.Base, gmaps.Maps)
 }
 
 // writeAtomic writes the page to a temporary file next to path and renames
