@@ -9,6 +9,8 @@ import (
 	"io"
 	"slices"
 	"strconv"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Source lines: the pclntab for Go code (debug/gosym), the DWARF line
@@ -33,11 +35,13 @@ func (d *Disassembler) source() *sourceTable {
 	d.srcOnce.Do(func() {
 		t := &sourceTable{}
 		func() {
-			defer func() { _ = recover() }() // debug/gosym and debug/dwarf are not hardened
+			// debug/gosym and debug/dwarf are not hardened: a panic there leaves
+			// the table empty, through the module's one guard (off in tests).
+			defer guard.Recover(func(any) {})
 			t.gotab = d.readPclntab()
 		}()
 		func() {
-			defer func() { _ = recover() }()
+			defer guard.Recover(func(any) {})
 			t.rows = d.readDWARFLines()
 		}()
 		d.src = t
