@@ -349,7 +349,7 @@ func splitModuleDir(dir string) (mod, version, root string, cache bool) {
 	elems := strings.Split(before, "/")
 	start := -1
 	for i, e := range elems {
-		if strings.Contains(e, ".") && i > 0 || i == 0 && strings.Contains(e, ".") {
+		if strings.Contains(e, ".") {
 			start = i
 			break
 		}
