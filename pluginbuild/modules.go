@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/version"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -519,54 +519,12 @@ func moduleID(m elfinspect.Module) string {
 }
 
 // compareGo compares two Go toolchain versions ("go1.26", "go1.26.8",
-// "go1.27rc1").
-func compareGo(a, b string) int {
-	pa, pb := goVersionParts(a), goVersionParts(b)
-	for i := range pa {
-		if pa[i] != pb[i] {
-			if pa[i] < pb[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
-
-// goVersionParts is major, minor, patch and a rank for pre-releases
-// (a release ranks above its rc and beta versions; "go1.26" is the
-// language version, below go1.26.0's release candidates).
-func goVersionParts(v string) [5]int {
-	var out [5]int
-	s := strings.TrimPrefix(v, "go")
-	rank := 3 // a release
-	kind := 0
-	if i := strings.IndexAny(s, "abcdefghijklmnopqrstuvwxyz"); i >= 0 {
-		switch {
-		case strings.HasPrefix(s[i:], "rc"):
-			rank = 2
-		case strings.HasPrefix(s[i:], "beta"):
-			rank = 1
-		}
-		n, _ := strconv.Atoi(strings.TrimLeft(s[i:], "abcdefghijklmnopqrstuvwxyz"))
-		kind, s = n, s[:i]
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) == 2 && rank == 3 {
-		rank = 0 // "1.26": the language, before any 1.26 release
-	}
-	for i := 0; i < len(parts) && i < 3; i++ {
-		out[i], _ = strconv.Atoi(parts[i])
-	}
-	out[3], out[4] = rank, kind
-	return out
-}
+// "go1.27rc1") as go/version does: the language version "go1.26" sorts
+// before go1.26's release candidates, and those before go1.26.0.
+func compareGo(a, b string) int { return version.Compare(a, b) }
 
 // langVersion is "1.26" of "go1.26.8".
-func langVersion(v string) string {
-	p := goVersionParts(v)
-	return fmt.Sprintf("%d.%d", p[0], p[1])
-}
+func langVersion(v string) string { return strings.TrimPrefix(version.Lang(v), "go") }
 
 func copyFile(src, dst string) error {
 	b, err := os.ReadFile(src)

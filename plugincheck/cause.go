@@ -21,15 +21,18 @@ var hashSettings = []string{
 // plugin's build infos.
 type causer struct {
 	host, plugin *elfinspect.BuildInfo
-	settings     string // the differing build settings, computed once
-	done         bool
+	settings     []string // the differing hash-changing build settings
 	// The function tables, for evidence (withFiles).
 	hostSrc, pluginSrc   *sourceCache
 	hostFile, pluginFile *elfinspect.File
 }
 
 func newCauser(host, plugin *elfinspect.BuildInfo) *causer {
-	return &causer{host: host, plugin: plugin}
+	c := &causer{host: host, plugin: plugin}
+	if host != nil && plugin != nil {
+		c.settings = settingsDiffList(host, plugin)
+	}
+	return c
 }
 
 // cause returns the likely cause of pkg's hash differing, in one line.
@@ -55,11 +58,8 @@ func (c *causer) cause(pkg string) string {
 	if c.host.GoVersion != c.plugin.GoVersion {
 		parts = append(parts, fmt.Sprintf("toolchain %s vs %s", c.host.GoVersion, c.plugin.GoVersion))
 	}
-	if !c.done {
-		c.settings, c.done = settingsDiff(c.host, c.plugin), true
-	}
-	if c.settings != "" {
-		parts = append(parts, c.settings)
+	if len(c.settings) > 0 {
+		parts = append(parts, strings.Join(c.settings, "; "))
 	}
 	if len(parts) == 0 {
 		if hok && (hm.Version == "(devel)" || hm.Version == "" || hm.Replace != nil && (hm.Replace.Version == "" || hm.Replace.Version == "(devel)")) {
@@ -70,12 +70,8 @@ func (c *causer) cause(pkg string) string {
 	return strings.Join(parts, "; ")
 }
 
-// settingsDiff lists the hash-changing build settings that differ.
-func settingsDiff(h, p *elfinspect.BuildInfo) string {
-	return strings.Join(settingsDiffList(h, p), "; ")
-}
-
-// settingsDiffList is settingsDiff, one entry a setting.
+// settingsDiffList lists the hash-changing build settings that differ,
+// one entry a setting.
 func settingsDiffList(h, p *elfinspect.BuildInfo) []string {
 	var ds []string
 	for _, k := range hashSettings {
@@ -180,10 +176,8 @@ func (c *causer) explain(r *Reason) {
 			class, remedy = c.fromPaths(pkg, hs, ps)
 		}
 	}
-	var settings []string
 	trimmed := false
 	if c.host != nil && c.plugin != nil {
-		settings = settingsDiffList(c.host, c.plugin)
 		hv, _ := c.host.Setting("-trimpath")
 		pv, _ := c.plugin.Setting("-trimpath")
 		if hv != pv {
@@ -206,7 +200,7 @@ func (c *causer) explain(r *Reason) {
 		parts = append(parts, fmt.Sprintf("toolchain %s vs %s", c.host.GoVersion, c.plugin.GoVersion))
 	}
 	var others []string
-	for _, d := range settings {
+	for _, d := range c.settings {
 		if !(trimmed && strings.HasPrefix(d, "-trimpath:") && strings.HasPrefix(class, "trimmed")) {
 			others = append(others, d)
 		}
@@ -303,10 +297,7 @@ func (c *causer) settingsSame() bool {
 	if c.host == nil || c.plugin == nil {
 		return false
 	}
-	if !c.done {
-		c.settings, c.done = settingsDiff(c.host, c.plugin), true
-	}
-	return c.settings == "" && c.host.GoVersion == c.plugin.GoVersion
+	return len(c.settings) == 0 && c.host.GoVersion == c.plugin.GoVersion
 }
 
 // remedy is the way out for a cause read from the build infos alone.
@@ -349,7 +340,7 @@ func splitModuleDir(dir string) (mod, version, root string, cache bool) {
 	elems := strings.Split(before, "/")
 	start := -1
 	for i, e := range elems {
-		if strings.Contains(e, ".") && i > 0 || i == 0 && strings.Contains(e, ".") {
+		if strings.Contains(e, ".") {
 			start = i
 			break
 		}

@@ -1,6 +1,7 @@
 package plugincheck_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/soinspect/soinspect/elfinspect"
@@ -87,5 +88,26 @@ func TestCheckOddInputs(t *testing.T) {
 	}
 	if got := plugincheck.NewChecker(nil).CheckSequence(nil, nil); len(got) != 0 {
 		t.Errorf("no plugins: %d verdicts", len(got))
+	}
+}
+
+// TestHostIsLibrary: a Go c-shared library is no program that calls
+// plugin.Open; every verdict says to check the program that loads it.
+func TestHostIsLibrary(t *testing.T) {
+	f, err := elfinspect.Open(specimen.Path(t, "kitchensink-cshared.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v := plugincheck.NewChecker(f).Check(f, nil)
+	if v.Outcome != plugincheck.OutcomeCannotOpen || len(v.Reasons) == 0 {
+		t.Fatalf("c-shared host: %+v", v)
+	}
+	found := false
+	for _, r := range v.Reasons {
+		found = found || r.Code == plugincheck.ReasonHostNotGo && strings.Contains(r.Message, "-buildmode=c-shared library")
+	}
+	if !found {
+		t.Errorf("c-shared host: no host-is-a-library reason in %+v", v.Reasons)
 	}
 }
