@@ -266,9 +266,11 @@ func TestFilters(t *testing.T) {
 }
 
 func TestSortAddr(t *testing.T) {
-	out, _, _ := run(t, "symbols", "--json", "--sort", "addr", "--defined-only", specimen.SysLib(t, "libm.so.6"))
+	out, stderr, code := run(t, "symbols", "--json", "--sort", "addr", "--defined-only", specimen.SysLib(t, "libm.so.6"))
 	var rep struct{ Symbols []struct{ Value uint64 } }
-	json.Unmarshal([]byte(out), &rep)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || len(rep.Symbols) < 2 {
+		t.Fatalf("exit %d, %d symbols, %v: %s", code, len(rep.Symbols), err, stderr)
+	}
 	for i := 1; i < len(rep.Symbols); i++ {
 		if rep.Symbols[i].Value < rep.Symbols[i-1].Value {
 			t.Fatalf("not sorted by address at %d", i)

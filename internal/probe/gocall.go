@@ -149,12 +149,15 @@ func Go(ctx context.Context, req GoRequest, st *Static, opts Options, onStep fun
 	return rep, nil
 }
 
+// goOpenFlags is the dlopen mode plugin.Open uses, as the trace shows it.
+var goOpenFlags = (cdl.Now | cdl.Global).CName()
+
 // goLoad is the child side of Go.
 func (c *child) goLoad(req GoRequest) {
 	c.phase(fdLoadOut, fdLoadErr)
 	t := time.Now()
 	p, err := plugin.Open(req.Path)
-	m := GoMsg{Step: "open", Name: req.Path, Flags: "RTLD_NOW|RTLD_GLOBAL", Nanos: since(t)}
+	m := GoMsg{Step: "open", Name: req.Path, Flags: goOpenFlags, Nanos: since(t)}
 	if err != nil {
 		m.Err = err.Error()
 		c.send(m)

@@ -205,11 +205,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 			timedOut.Store(errors.Is(ctx.Err(), context.DeadlineExceeded))
 			syscall.Kill(-pid, syscall.SIGKILL)
 		case sig := <-sigs:
-			if s, ok := sig.(syscall.Signal); ok {
-				interrupted.Store(SignalName(s))
-			} else {
-				interrupted.Store(sig.String())
-			}
+			interrupted.Store(osSignalName(sig))
 			syscall.Kill(-pid, syscall.SIGKILL)
 		case <-done:
 		}
@@ -222,8 +218,8 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	signal.Stop(sigs)
 	select {
 	case sig := <-sigs:
-		if s, ok := sig.(syscall.Signal); ok && interrupted.Load() == nil {
-			interrupted.Store(SignalName(s))
+		if interrupted.Load() == nil {
+			interrupted.Store(osSignalName(sig))
 		}
 	default:
 	}
@@ -302,6 +298,14 @@ func SignalName(sig syscall.Signal) string {
 		return n
 	}
 	return fmt.Sprintf("signal %d", int(sig))
+}
+
+// osSignalName names a signal signal.Notify delivered.
+func osSignalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		return SignalName(s)
+	}
+	return sig.String()
 }
 
 var signalNames = map[syscall.Signal]string{
