@@ -163,7 +163,7 @@ func (f *File) Sources() (src *Sources, err error) {
 	if s == nil || s.Type == elf.SHT_NOBITS {
 		return nil, ErrNoPclntab
 	}
-	data, err := elfread.Of(f).Section(s)
+	data, err := f.readSection(s)
 	if err != nil {
 		return nil, err
 	}
