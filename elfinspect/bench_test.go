@@ -72,3 +72,19 @@ func BenchmarkStaticSymbolsGoPlugin(b *testing.B) {
 func BenchmarkDynamicSymbolsGoPlugin(b *testing.B) {
 	benchList(b, specimen.Path(b, "big.so"), elfinspect.TableDynsym, false)
 }
+
+// BenchmarkSourcesGoPlugin reads where the packages of a ~20 MB Go plugin
+// were compiled from (the function table), as `soinspect plugin` does.
+func BenchmarkSourcesGoPlugin(b *testing.B) {
+	f, err := elfinspect.Open(specimen.Path(b, "big.so"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.Sources(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

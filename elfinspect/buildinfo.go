@@ -62,7 +62,7 @@ func (b *BuildInfo) Setting(key string) (string, bool) {
 // build information.
 func (f *File) BuildInfo() (bi *BuildInfo, err error) {
 	defer guard.Recover(func(p any) { bi, err = nil, f.wrap("read Go build info", elfread.PanicError("Go build info", p)) })
-	info, err := buildinfo.Read(io.NewSectionReader(f.r, 0, f.Size))
+	info, err := buildinfo.Read(io.NewSectionReader(f.rd.R, 0, f.Size))
 	if err != nil {
 		return nil, f.wrap("read Go build info", err)
 	}

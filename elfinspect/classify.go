@@ -111,12 +111,8 @@ func (f *File) isPIE() bool {
 	if f.elf.Type != elf.ET_DYN {
 		return false
 	}
-	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
-		for _, v := range flags {
-			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
-				return true
-			}
-		}
+	if f.flaggedPIE() {
+		return true
 	}
 	if !f.hasInterp() {
 		return false
@@ -138,14 +134,24 @@ func (f *File) DlopenProblem() (problem string) {
 	default:
 		return "only ET_DYN and ET_EXEC can be loaded"
 	}
-	if flags, err := f.elf.DynValue(elf.DT_FLAGS_1); err == nil {
-		for _, v := range flags {
-			if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
-				return "cannot dynamically load position-independent executable"
-			}
-		}
+	if f.flaggedPIE() {
+		return "cannot dynamically load position-independent executable"
 	}
 	return ""
+}
+
+// flaggedPIE reports a DT_FLAGS_1 entry with DF_1_PIE.
+func (f *File) flaggedPIE() bool {
+	flags, err := f.elf.DynValue(elf.DT_FLAGS_1)
+	if err != nil {
+		return false
+	}
+	for _, v := range flags {
+		if elf.DynFlag1(v)&elf.DF_1_PIE != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // BuildModeKind is the Kind a Go -buildmode setting makes ("plugin",

@@ -51,7 +51,6 @@ func openDamaged(r io.ReaderAt, size int64, cause error) *File {
 		Size:   size,
 		Damage: "unusable section headers: " + img.damage(cause) + "; dynamic symbols read from the dynamic segment, as readelf --use-dynamic does",
 		elf:    ef,
-		r:      r,
 		rd:     elfread.NewFile(ef, r, size),
 		dyn:    img,
 	}

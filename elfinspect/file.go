@@ -36,7 +36,6 @@ type File struct {
 	Damage string
 
 	elf    *elf.File
-	r      io.ReaderAt
 	closer io.Closer
 	rd     *elfread.File // the low-level reader and its caches
 	dyn    *dynImage     // the dynamic segment, for a damaged file
@@ -195,7 +194,7 @@ func newFile(r io.ReaderAt, size int64, useDynamic bool) (f *File, err error) {
 			return df, nil
 		}
 	}
-	return &File{Size: size, elf: ef, r: r, rd: elfread.NewFile(ef, r, size)}, nil
+	return &File{Size: size, elf: ef, rd: elfread.NewFile(ef, r, size)}, nil
 }
 
 // Close closes the file if it was opened with Open.

@@ -19,7 +19,6 @@ import (
 // without the crate disambiguators c++filt shows (mycrate[ca63f166dbe9294]).
 func Name(name string) (d string, ok bool) {
 	defer guard.Recover(func(any) { d, ok = name, false }) // whatever the demangler does
-	guard.Point("demangle.Name")
 	if len(name) < 3 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') {
 		return name, false
 	}
