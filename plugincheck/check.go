@@ -424,9 +424,10 @@ func (c *checker) dlopenProblem(p *elfinspect.File, real string) (*Reason, strin
 	case hf != nil && pe.Machine != hf.ELF().Machine:
 		return &Reason{Code: ReasonWrongArch, Fatal: true, Message: fmt.Sprintf("%s: wrong machine: %s (the host is %s); dlopen reports such a file as missing", p.Path, p.Arch(), hf.Arch())},
 			real + ": cannot open shared object file: No such file or directory"
-	case p.DlopenProblem() != "":
-		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, p.DlopenProblem())},
-			real + ": " + p.DlopenProblem()
+	}
+	if why := p.DlopenProblem(); why != "" {
+		return &Reason{Code: ReasonNotPlugin, Fatal: true, Message: fmt.Sprintf("%s: %s", p.Path, why)},
+			real + ": " + why
 	}
 	return nil, ""
 }
