@@ -59,3 +59,13 @@ func TestDepsFormatsAndStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestDepsEscapesHiddenCharacters: a library name with a bidirectional
+// override must not reach the terminal as it is (it would show the name
+// reversed); deps escapes as every other command does.
+func TestDepsEscapesHiddenCharacters(t *testing.T) {
+	name := "libx\u202eos.evil"
+	if got := esc(name); got == name || !strings.Contains(got, `\u202e`) {
+		t.Errorf("esc(%q) = %q, want the override escaped as \\u202e", name, got)
+	}
+}

@@ -273,12 +273,12 @@ func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing
 func listingTitle(path string, l *disasm.Listing) string {
 	what := fmt.Sprintf("%#x", l.Start)
 	if l.Symbol != "" {
-		what = safe(l.Symbol)
+		what = render.Visible(l.Symbol)
 		if l.Offset != 0 {
 			what += fmt.Sprintf("+%#x", l.Offset)
 		}
 	}
-	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, safe(path), l.Arch, safe(l.Section), l.Start, l.End, len(l.Insts))
+	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, render.Visible(path), l.Arch, render.Visible(l.Section), l.Start, l.End, len(l.Insts))
 }
 
 // noteText joins what an instruction refers to and its role in the Go
@@ -311,7 +311,7 @@ func writePlainListing(w *bufio.Writer, l *disasm.Listing, source bool) {
 		}
 		if source {
 			w.WriteByte('\t')
-			w.WriteString(safe(in.Source))
+			w.WriteString(render.Visible(in.Source))
 		}
 		w.WriteByte('\n')
 	}
