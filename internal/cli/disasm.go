@@ -17,12 +17,11 @@ import (
 )
 
 type disasmOptions struct {
-	syntax    string
-	count     int
-	source    bool
-	out       outputFlags
-	outFormat render.Format
-	syn       disasm.Syntax
+	syntax string
+	count  int
+	source bool
+	out    outputFlags
+	syn    disasm.Syntax
 }
 
 func newDisasmCmd() *cobra.Command {
@@ -75,7 +74,6 @@ func (o *disasmOptions) validate(cmd *cobra.Command) error {
 	if err := o.out.resolve(cmd); err != nil {
 		return err
 	}
-	o.outFormat = o.out.opts.Format
 	var err error
 	if o.syn, err = disasm.ParseSyntax(o.syntax); err != nil {
 		return usagef("--syntax: %v", err)
@@ -236,7 +234,7 @@ func parseAddress(s string) (uint64, bool) {
 }
 
 func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing, first bool) error {
-	switch o.outFormat {
+	switch o.out.opts.Format {
 	case render.FormatJSON:
 		return render.JSON(w, disasmReport{File: path, Query: q, Listing: l})
 	case render.FormatPlain:
