@@ -262,10 +262,7 @@ func (r *depsReport) writeTree(w io.Writer) error {
 
 // writeMarkdown prints the load set as a Markdown table.
 func (r *depsReport) writeMarkdown(w io.Writer) error {
-	md := func(s string) string {
-		s = esc(s)
-		return strings.NewReplacer("|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(s)
-	}
+	md := render.Markdown
 	fmt.Fprintf(w, "### %s\n\n", md(r.File))
 	fmt.Fprintln(w, "| # | Library | Path | Found via | Needed by |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")

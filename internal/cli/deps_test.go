@@ -69,3 +69,14 @@ func TestDepsEscapesHiddenCharacters(t *testing.T) {
 		t.Errorf("esc(%q) = %q, want the override escaped as \\u202e", name, got)
 	}
 }
+
+// TestDepsMarkdownEscapes: a name read from a file prints as itself in
+// Markdown: no link, no escape swallowed, no entity decoded.
+func TestDepsMarkdownEscapes(t *testing.T) {
+	name := `lib[x](y)\_&amp;.so`
+	var b strings.Builder
+	(&depsReport{File: name}).writeMarkdown(&b)
+	if want := `### lib\[x\](y)\\\_&amp;amp;.so`; !strings.Contains(b.String(), want) {
+		t.Errorf("markdown:\n%s\nwant the heading %s", b.String(), want)
+	}
+}
