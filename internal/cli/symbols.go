@@ -85,9 +85,6 @@ func (o *symbolsOptions) validate() error {
 	if o.definedOnly && o.undefinedOnly {
 		return usagef("--defined-only and --undefined-only are exclusive")
 	}
-	if o.out.opts.Format != render.FormatPlain {
-		roomForListing()
-	}
 	if o.match != "" {
 		re, err := regexp.Compile(o.match)
 		if err != nil {
@@ -181,6 +178,9 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 	// demangles while it prints (see plainSymbols) unless --match needs the
 	// demangled names first.
 	streamed := o.out.opts.Format == render.FormatPlain && o.matchRE == nil
+	if !streamed {
+		roomForListing()
+	}
 	if o.demangle == "auto" && !streamed {
 		elfinspect.Demangle(syms)
 	}
