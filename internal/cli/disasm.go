@@ -267,7 +267,7 @@ func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing
 	return doc.Flush()
 }
 
-// listingTitle is "SYMBOL in FILE (section .text, 0x…–0x…, N bytes)".
+// listingTitle is "SYMBOL in FILE (ARCH, SECTION, 0x…–0x…, N instructions)".
 func listingTitle(path string, l *disasm.Listing) string {
 	what := fmt.Sprintf("%#x", l.Start)
 	if l.Symbol != "" {
@@ -276,7 +276,7 @@ func listingTitle(path string, l *disasm.Listing) string {
 			what += fmt.Sprintf("+%#x", l.Offset)
 		}
 	}
-	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, render.Visible(path), l.Arch, render.Visible(l.Section), l.Start, l.End, len(l.Insts))
+	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %s)", what, render.Visible(path), l.Arch, render.Visible(l.Section), l.Start, l.End, count(len(l.Insts), "instruction", "instructions"))
 }
 
 // noteText joins what an instruction refers to and its role in the Go
