@@ -25,7 +25,7 @@ func BenchmarkSymbolsView(b *testing.B) {
 			var before, after syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 			for b.Loop() {
-				o := &symbolsOptions{dynamic: true, definedOnly: true, demangle: "auto", sort: "name", files: 1, outFormat: f}
+				o := &symbolsOptions{dynamic: true, definedOnly: true, demangle: "auto", sort: "name", files: 1}
 				o.out.opts = render.Options{Format: f, Width: 100}
 				if err := o.run(&cobra.Command{}, io.Discard, lib); err != nil {
 					b.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/internal/render"
 	"github.com/soinspect/soinspect/ldso"
@@ -141,20 +140,8 @@ func viaLabel(o depsObject) string {
 	return "[" + s + "]"
 }
 
-// esc makes a string read from a file safe for a terminal: a name with
-// control bytes or invalid UTF-8 is shown quoted with Go escapes.
-func esc(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == 0x7f || c >= 0x80 {
-			if c >= 0x80 && utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) {
-				return s
-			}
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
+// esc makes a string read from a file safe for a terminal.
+func esc(s string) string { return render.Visible(s) }
 
 func (r *depsReport) write(w io.Writer, format string, several bool) error {
 	switch format {
@@ -275,10 +262,7 @@ func (r *depsReport) writeTree(w io.Writer) error {
 
 // writeMarkdown prints the load set as a Markdown table.
 func (r *depsReport) writeMarkdown(w io.Writer) error {
-	md := func(s string) string {
-		s = esc(s)
-		return strings.NewReplacer("|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(s)
-	}
+	md := render.Markdown
 	fmt.Fprintf(w, "### %s\n\n", md(r.File))
 	fmt.Fprintln(w, "| # | Library | Path | Found via | Needed by |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")

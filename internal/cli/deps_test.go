@@ -59,3 +59,24 @@ func TestDepsFormatsAndStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestDepsEscapesHiddenCharacters: a library name with a bidirectional
+// override must not reach the terminal as it is (it would show the name
+// reversed); deps escapes as every other command does.
+func TestDepsEscapesHiddenCharacters(t *testing.T) {
+	name := "libx\u202eos.evil"
+	if got := esc(name); got == name || !strings.Contains(got, `\u202e`) {
+		t.Errorf("esc(%q) = %q, want the override escaped as \\u202e", name, got)
+	}
+}
+
+// TestDepsMarkdownEscapes: a name read from a file prints as itself in
+// Markdown: no link, no escape swallowed, no entity decoded.
+func TestDepsMarkdownEscapes(t *testing.T) {
+	name := `lib[x](y)\_&amp;.so`
+	var b strings.Builder
+	(&depsReport{File: name}).writeMarkdown(&b)
+	if want := `### lib\[x\](y)\\\_&amp;amp;.so`; !strings.Contains(b.String(), want) {
+		t.Errorf("markdown:\n%s\nwant the heading %s", b.String(), want)
+	}
+}

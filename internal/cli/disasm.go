@@ -17,12 +17,11 @@ import (
 )
 
 type disasmOptions struct {
-	syntax    string
-	count     int
-	source    bool
-	out       outputFlags
-	outFormat render.Format
-	syn       disasm.Syntax
+	syntax string
+	count  int
+	source bool
+	out    outputFlags
+	syn    disasm.Syntax
 }
 
 func newDisasmCmd() *cobra.Command {
@@ -75,7 +74,6 @@ func (o *disasmOptions) validate(cmd *cobra.Command) error {
 	if err := o.out.resolve(cmd); err != nil {
 		return err
 	}
-	o.outFormat = o.out.opts.Format
 	var err error
 	if o.syn, err = disasm.ParseSyntax(o.syntax); err != nil {
 		return usagef("--syntax: %v", err)
@@ -236,7 +234,7 @@ func parseAddress(s string) (uint64, bool) {
 }
 
 func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing, first bool) error {
-	switch o.outFormat {
+	switch o.out.opts.Format {
 	case render.FormatJSON:
 		return render.JSON(w, disasmReport{File: path, Query: q, Listing: l})
 	case render.FormatPlain:
@@ -269,16 +267,16 @@ func (o *disasmOptions) write(w *bufio.Writer, path, q string, l *disasm.Listing
 	return doc.Flush()
 }
 
-// listingTitle is "SYMBOL in FILE (section .text, 0x…–0x…, N bytes)".
+// listingTitle is "SYMBOL in FILE (ARCH, SECTION, 0x…–0x…, N instructions)".
 func listingTitle(path string, l *disasm.Listing) string {
 	what := fmt.Sprintf("%#x", l.Start)
 	if l.Symbol != "" {
-		what = safe(l.Symbol)
+		what = render.Visible(l.Symbol)
 		if l.Offset != 0 {
 			what += fmt.Sprintf("+%#x", l.Offset)
 		}
 	}
-	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %d instructions)", what, safe(path), l.Arch, safe(l.Section), l.Start, l.End, len(l.Insts))
+	return fmt.Sprintf("%s in %s (%s, %s, %#x–%#x, %s)", what, render.Visible(path), l.Arch, render.Visible(l.Section), l.Start, l.End, count(len(l.Insts), "instruction", "instructions"))
 }
 
 // noteText joins what an instruction refers to and its role in the Go
@@ -311,7 +309,7 @@ func writePlainListing(w *bufio.Writer, l *disasm.Listing, source bool) {
 		}
 		if source {
 			w.WriteByte('\t')
-			w.WriteString(safe(in.Source))
+			w.WriteString(render.Visible(in.Source))
 		}
 		w.WriteByte('\n')
 	}

@@ -7,8 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -67,14 +65,4 @@ func terminalWidth(out io.Writer) int {
 		}
 	}
 	return 100
-}
-
-// safe returns s as it may be printed on a terminal: unchanged when it is
-// valid UTF-8 without control characters, else Go-quoted, so that a file
-// name cannot move the cursor or hide itself.
-func safe(s string) string {
-	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
-		return strconv.Quote(s)
-	}
-	return s
 }

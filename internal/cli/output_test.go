@@ -239,7 +239,7 @@ func TestPlainSymbolsOnTerminal(t *testing.T) {
 		t.Skipf("nm: %v", err)
 	}
 	for _, tty := range []bool{false, true} {
-		o := &symbolsOptions{demangle: "auto", sort: "name", files: 1, outFormat: render.FormatPlain}
+		o := &symbolsOptions{demangle: "auto", sort: "name", files: 1, out: outputFlags{opts: render.Options{Format: render.FormatPlain}}}
 		o.out.opts = render.Options{Format: render.FormatPlain, Terminal: tty}
 		var buf bytes.Buffer
 		if err := o.run(&cobra.Command{}, &buf, f.evil); err != nil {

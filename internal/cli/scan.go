@@ -101,7 +101,7 @@ func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	prog.done()
 	if res != nil && !o.quiet || errors.Is(err, scan.ErrNothingScanned) {
 		for _, e := range res.Errors {
-			warn(cmd, "%s: %s", safe(e.Path), e.Error)
+			warn(cmd, "%s: %s", render.Visible(e.Path), e.Error)
 		}
 	}
 	if errors.Is(err, scan.ErrNothingScanned) {

@@ -26,7 +26,6 @@ type symbolsOptions struct {
 	match, pkg, lang, typ      string
 	demangle, sort             string
 	out                        outputFlags
-	outFormat                  render.Format
 	matchRE                    *regexp.Regexp
 	langFilter                 *elfinspect.Lang
 	typeFilter                 *elfinspect.SymType
@@ -85,10 +84,6 @@ func (o *symbolsOptions) validate() error {
 	}
 	if o.definedOnly && o.undefinedOnly {
 		return usagef("--defined-only and --undefined-only are exclusive")
-	}
-	o.outFormat = o.out.opts.Format
-	if o.outFormat != render.FormatPlain {
-		roomForListing()
 	}
 	if o.match != "" {
 		re, err := regexp.Compile(o.match)
@@ -162,7 +157,7 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 	rep := &symbolsReport{File: path, Kind: f.Kind(), Class: f.Class(), Endian: f.Endian(), Machine: f.Machine(), Type: f.Type(), Warning: f.Damage}
 	// The pluginpath heads the table and the JSON; plain output, made for
 	// scripts and timed against nm, has no header and skips the work.
-	if rep.Kind == elfinspect.KindGoPlugin && o.outFormat != render.FormatPlain {
+	if rep.Kind == elfinspect.KindGoPlugin && o.out.opts.Format != render.FormatPlain {
 		if pi, err := goplugin.Read(f); err == nil {
 			rep.PluginPath = pi.PluginPath
 		}
@@ -175,14 +170,17 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 	rep.table, rep.total = table, len(syms)
 	syms = o.filter(syms)
 
-	summary := rep.PluginPath != "" && !o.all && o.pkg == "" && o.matchRE == nil && o.outFormat != render.FormatJSON
+	summary := rep.PluginPath != "" && !o.all && o.pkg == "" && o.matchRE == nil && o.out.opts.Format != render.FormatJSON
 	if summary {
 		syms, rep.packages = splitOwnPackage(syms, rep.PluginPath)
 	}
 	// Demangle only what will be shown, in parallel. The plain listing
 	// demangles while it prints (see plainSymbols) unless --match needs the
 	// demangled names first.
-	streamed := o.outFormat == render.FormatPlain && o.matchRE == nil
+	streamed := o.out.opts.Format == render.FormatPlain && o.matchRE == nil
+	if !streamed {
+		roomForListing()
+	}
 	if o.demangle == "auto" && !streamed {
 		elfinspect.Demangle(syms)
 	}
@@ -193,7 +191,7 @@ func (o *symbolsOptions) run(cmd *cobra.Command, w io.Writer, path string) error
 	}
 	elfinspect.SortSymbols(syms, elfinspect.SortKey(o.sort))
 	rep.Symbols = syms
-	if o.outFormat == render.FormatPlain {
+	if o.out.opts.Format == render.FormatPlain {
 		if o.files > 1 {
 			// nm's header for each of several files, byte for byte.
 			name := path
@@ -278,7 +276,7 @@ func splitOwnPackage(syms []elfinspect.Symbol, pluginpath string) ([]elfinspect.
 }
 
 func (o *symbolsOptions) write(w io.Writer, rep *symbolsReport) error {
-	if o.outFormat == render.FormatJSON {
+	if o.out.opts.Format == render.FormatJSON {
 		return render.JSON(w, rep)
 	}
 

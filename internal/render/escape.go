@@ -105,6 +105,10 @@ func pad0(s string, n int) string {
 	return strings.Repeat("0", n-len(s)) + s
 }
 
+// Markdown makes s, read from a file, safe as Markdown text: visible (see
+// Visible), and escaped so that it prints as itself (see markdownText).
+func Markdown(s string) string { return markdownText(Visible(s)) }
+
 // markdownText escapes visible text for a Markdown table cell or line:
 // HTML cannot start (< > and entity-like &), a | cannot end the cell,
 // and backticks, emphasis and link brackets print as themselves.

@@ -157,18 +157,9 @@ func classify(f *elfinspect.File, path, name string, host *plugincheck.Checker) 
 	})
 	e.Kind = f.Kind()
 	if f.IsGo() {
+		// f.Kind already follows the build info's -buildmode.
 		if b, err := f.BuildInfo(); err == nil {
 			e.GoVersion = b.GoVersion
-			// The build info says what the linker was told, whatever the
-			// sections look like after stripping.
-			switch mode, _ := b.Setting("-buildmode"); mode {
-			case "plugin":
-				e.Kind = elfinspect.KindGoPlugin
-			case "c-shared":
-				e.Kind = elfinspect.KindGoCShared
-			case "exe", "pie":
-				e.Kind = elfinspect.KindGoExecutable
-			}
 		}
 	}
 	switch e.Kind {
