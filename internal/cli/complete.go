@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/soinspect/soinspect/cdl"
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
 )
@@ -29,8 +30,9 @@ var flagValues = map[string]func() []string{
 	"flags":    func() []string { return dlopenFlagNames },
 }
 
-// dlopenFlagNames are the names call --flags accepts.
-var dlopenFlagNames = []string{"lazy", "now", "global", "local", "nodelete", "noload", "deepbind"}
+// dlopenFlagNames are the names call --flags accepts, from cdl's one
+// table of flag names, in the lower case the command line uses.
+var dlopenFlagNames = strings.Split(strings.ToLower(cdl.AllFlags.String()), "|")
 
 // langNames are the languages --lang accepts, as elfinspect names them.
 func langNames() []string { return enumNames(elfinspect.ParseLang) }
