@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
@@ -20,7 +16,7 @@ import (
 // Checker predicts, without loading anything, what one host process gets
 // when it calls plugin.Open. NewChecker reads the host's facts once (its
 // build info, the package hashes it exports, whether it can open plugins
-// at all); Check and CheckSequence then read only the plugins. It models
+// at all); Check and CheckTogether (set.go) then read only the plugins. It models
 // what runtime/plugin.go and plugin/plugin_dlopen.go do:
 //
 //   - the host must be a Go program that links package plugin with cgo;
@@ -66,19 +62,6 @@ func NewChecker(host *elfinspect.File) *Checker {
 func (c *Checker) Check(plugin *elfinspect.File, reqs []Requirement) Verdict {
 	p := &checker{host: c.host, loader: c.loader}
 	return p.check(plugin, reqs)
-}
-
-// CheckSequence predicts what the host gets when it opens each of plugins
-// in turn, in one process: an earlier plugin's packages, pluginpath and
-// failures change what a later one gets. Verdicts are in the order of
-// plugins.
-func (c *Checker) CheckSequence(plugins []*elfinspect.File, reqs []Requirement) []Verdict {
-	p := &checker{host: c.host, loader: c.loader}
-	out := make([]Verdict, 0, len(plugins))
-	for _, f := range plugins {
-		out = append(out, p.check(f, reqs))
-	}
-	return out
 }
 
 // hostFacts is what a Checker needs to know of the host.
@@ -163,6 +146,9 @@ type loaded struct {
 	file   *elfinspect.File
 	name   string
 	hashes map[string]string // nil until needed
+	// sources is the file's package source paths, read when an earlier
+	// plugin's copy of a package is the evidence (set.go).
+	sources *sourceCache
 }
 
 // checker is the modelled process: it carries what the host has loaded
@@ -222,19 +208,8 @@ func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 		c.byPath, c.byInode, c.active = map[string]Verdict{}, map[[2]uint64]bool{}, map[string]string{}
 	}
 	if haveID {
-		if prev, ok := c.byPath[real]; ok {
-			// plugin.Open keys its cache on the realpath.
-			if prev.Outcome == OutcomeOK {
-				v.Outcome, v.Exact, v.Reasons = OutcomeOK, true, nil
-				v.Notes = append(v.Notes, "the same file as "+prev.Plugin+": plugin.Open returns the plugin it loaded then")
-				c.checkRequirements(&v, a, reqs)
-				return v
-			}
-			// plugin.Open repeats the error it cached, not a crash.
-			v.Outcome, v.Error, v.Exact = prev.Outcome, prev.Error+" (previous failure)", prev.Exact
-			v.Reasons = append([]Reason{{Code: ReasonPreviousFail, Fatal: true,
-				Message: fmt.Sprintf("the same file as %s, which failed: plugin.Open repeats that error", prev.Plugin)}}, prev.Reasons...)
-			v.Notes = prev.Notes
+		// plugin.Open keys its cache on the realpath.
+		if c.repeated(&v, a, real, reqs) {
 			return v
 		}
 		defer func() { c.byPath[real] = v }()
@@ -275,9 +250,7 @@ func (c *checker) check(p *elfinspect.File, reqs []Requirement) (v Verdict) {
 			v.Outcome, v.Error, v.Exact = OutcomeError, msg, true
 		}
 	}
-	if prev, ok := c.active[a.pluginpath]; ok && a.pluginpath != "" {
-		v.Reasons = slices.Insert(v.Reasons, 0, Reason{Code: ReasonPluginPath, Fatal: true,
-			Message: fmt.Sprintf("pluginpath %q is already loaded from %s: the runtime identifies plugins by pluginpath, not file name", a.pluginpath, prev)})
+	if c.pluginpathTaken(&v, a) {
 		fail(msgAlreadyLoaded)
 	}
 	c.compareHashes(p, &v, a)
@@ -436,6 +409,7 @@ func (c *checker) dlopenProblem(p *elfinspect.File, real string) (*Reason, strin
 // in the process differs from the plugin's, in the linker's order.
 func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 	var brings []string
+	shared := map[string][]string{} // earlier plugin -> packages taken from it
 	causes := newCauser(c.host.bi, a.bi).withFiles(&c.host.sources, c.host.f, p)
 	for _, h := range a.hashes {
 		have, from := c.runtimeHash(h.Package)
@@ -444,14 +418,22 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 			continue
 		}
 		if have == h.Hash {
+			if from != "host" {
+				shared[from] = append(shared[from], h.Package)
+			}
 			continue
 		}
 		r := Reason{Code: ReasonPackageHash, Fatal: true,
 			Message: fmt.Sprintf("package %s differs: %s has %s, the plugin %s", h.Package, from, have, h.Hash),
 			Package: h.Package, HostHash: have, PluginHash: h.Hash, HashFrom: from}
-		causes.explain(&r)
+		if from == "host" {
+			causes.explain(&r)
+		} else {
+			c.earlierCause(&r, p, a)
+		}
 		v.Reasons = append(v.Reasons, r)
 	}
+	v.Notes = append(v.Notes, sharedNote(shared)...)
 	if !a.ordered && v.FirstPackage() != "" {
 		v.Reasons = append(v.Reasons, Reason{Code: ReasonUnorderedHashes,
 			Message: "the plugin's moduledata layout is not known: packages are listed by name, and plugin.Open may name another of them first"})
@@ -463,30 +445,6 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 		}
 		v.Notes = append(v.Notes, what+" with the plugin, which is fine: "+summarize(brings, 6))
 	}
-}
-
-// runtimeHash returns the hash the process has for pkg and the module it
-// comes from ("host" or an earlier plugin's file), or "" when the plugin's
-// own copy will be used.
-func (c *checker) runtimeHash(pkg string) (hash, from string) {
-	if h, ok := c.host.hashes[pkg]; ok {
-		return h, "host"
-	}
-	// The plugin itself is the last mapped object; earlier ones come first.
-	for _, m := range c.mapped[:max(len(c.mapped)-1, 0)] {
-		if m.hashes == nil {
-			m.hashes = map[string]string{}
-			if hs, err := goplugin.PackageHashes(m.file); err == nil {
-				for _, x := range hs {
-					m.hashes[x.Package] = x.Hash
-				}
-			}
-		}
-		if h, ok := m.hashes[pkg]; ok {
-			return h, m.name
-		}
-	}
-	return "", ""
 }
 
 func (c *checker) checkRequirements(v *Verdict, a *analysis, reqs []Requirement) {
@@ -537,30 +495,6 @@ func normType(s string) string {
 
 func isIdentByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
-}
-
-// fileIdentity returns the realpath and device/inode of path.
-func fileIdentity(path string) (string, [2]uint64, bool) {
-	if path == "" {
-		return "", [2]uint64{}, false
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", [2]uint64{}, false
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return "", [2]uint64{}, false
-	}
-	st, err := os.Stat(real)
-	if err != nil {
-		return "", [2]uint64{}, false
-	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
-		return real, [2]uint64{}, false
-	}
-	return real, [2]uint64{uint64(sys.Dev), uint64(sys.Ino)}, true
 }
 
 func summarize(xs []string, n int) string {

@@ -71,7 +71,7 @@ func TestCheckOddInputs(t *testing.T) {
 		t.Skip(err)
 	}
 	defer f.Close()
-	vs := plugincheck.NewChecker(f).CheckSequence([]*elfinspect.File{f, nil}, []plugincheck.Requirement{{Name: "Run", Type: "func()"}})
+	vs := plugincheck.NewChecker(f).CheckTogether([]*elfinspect.File{f, nil}, []plugincheck.Requirement{{Name: "Run", Type: "func()"}}).Verdicts
 	if len(vs) != 2 {
 		t.Fatalf("%d verdicts, want 2", len(vs))
 	}
@@ -86,7 +86,7 @@ func TestCheckOddInputs(t *testing.T) {
 	if vs[0].MeetsRequirements {
 		t.Errorf("an executable meets a --require")
 	}
-	if got := plugincheck.NewChecker(nil).CheckSequence(nil, nil); len(got) != 0 {
+	if got := plugincheck.NewChecker(nil).CheckTogether(nil, nil).Verdicts; len(got) != 0 {
 		t.Errorf("no plugins: %d verdicts", len(got))
 	}
 }

@@ -26,7 +26,7 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 // TestCheckerReadsHostOnce checks that a Checker reads the host when it is
 // made and never again, however many plugins it checks, from several
 // goroutines at once, and that Check is the first verdict of
-// CheckSequence.
+// CheckTogether.
 func TestCheckerReadsHostOnce(t *testing.T) {
 	hostPath := specimen.Path(t, "oracle", "plugin1.so")
 	plugPath := specimen.Path(t, "plugin1.so")
@@ -55,7 +55,7 @@ func TestCheckerReadsHostOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	want := c.CheckSequence([]*elfinspect.File{p}, nil)[0]
+	want := c.CheckTogether([]*elfinspect.File{p}, nil).Verdicts[0]
 	if !want.OK || want.Outcome != plugincheck.OutcomeOK {
 		t.Fatalf("plugin1 in its own host: %+v", want)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -20,12 +21,13 @@ type checkOptions struct {
 	out      outputFlags
 	requires []string
 	root     string
+	together bool
 }
 
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--format F | --json] [--require NAME:TYPE ...] [--root DIR] HOST PLUGIN...",
+		Use:   "check [--format F | --json] [--require NAME:TYPE ...] [--root DIR] [--together] HOST PLUGIN...",
 		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
 		Long: `Compare a host program with Go plugins, from the files alone, and say for each
 plugin whether plugin.Open would load it, and if not, every reason: not a Go
@@ -33,10 +35,14 @@ plugin, a host that cannot load plugins, another Go toolchain, every package
 whose link hash differs (plugin.Open names only the first) with both hashes
 and the likely cause from the two build infos, and pluginpath collisions.
 
-The plugins are taken as opened in the order given by one host process, as
-the runtime would see them: a second plugin with the same pluginpath fails,
-and a package the host does not link is compared with the copy an earlier
-plugin brought.
+Each PLUGIN is judged as the only plugin HOST opens, in a process of its
+own. With --together they are judged as one HOST process opens them, in the
+order given, the way a host that loads a directory of plugins does: a
+package the host does not link must have the link hash of the copy an
+earlier plugin brought (even one plugin.Open rejected: it stays mapped); a
+pluginpath already loaded fails with "plugin already loaded"; the same file
+again returns the plugin loaded then, or repeats its first error with
+"(previous failure)"; a crash leaves the rest not reached.
 
 --require NAME:TYPE (repeatable) demands that each plugin export NAME with
 exactly the Go type TYPE, as reflect prints it after plugin.Lookup: a
@@ -46,6 +52,7 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 1 otherwise, 2 for usage errors.`,
 		Example: `  soinspect check bin/pluginhost bin/plugins/plugin1.so bin/plugins/plugin2.so
   soinspect check --require 'Run:func() string' bin/pluginhost bin/plugins/*.so
+  soinspect check --together bin/pluginhost bin/plugins/*.so
   soinspect check --json bin/pluginhost bin/plugins/plugin1.so | jq .reasons`,
 		Args: minArgs(2, "a HOST and at least one PLUGIN are required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,13 +72,17 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 	}
 	o.out.add(cmd)
 	cmd.Flags().StringArrayVar(&o.requires, "require", nil, "demand an export NAME of Go type TYPE, as 'NAME:TYPE' (repeatable)")
+	cmd.Flags().BoolVar(&o.together, "together", false, "judge the plugins as opened in the order given by one HOST process, not each alone")
 	cmd.Flags().StringVar(&o.root, "root", "", "judge the loader inside `DIR` as a root file system (its ld.so.cache and libraries); HOST and PLUGIN are paths inside it")
 	return cmd
 }
 
-// checkJSON is one line of `check --json`: a Verdict with the host's name.
+// checkJSON is one line of `check --json`: a Verdict with the host's
+// name and, with --together, the plugin's place in the order of opening
+// (from 1).
 type checkJSON struct {
-	Host string `json:"host"`
+	Host  string `json:"host"`
+	Order int    `json:"order,omitempty"`
 	plugincheck.Verdict
 }
 
@@ -84,7 +95,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	}
 	// Every PLUGIN gets a verdict, in the order given, even one that cannot
 	// be read: dlopen would refuse it and it leaves no trace in the process,
-	// so it is left out of the sequence the Checker models.
+	// so it is left out of the set the Checker models.
 	verdicts := make([]plugincheck.Verdict, len(pluginPaths))
 	var plugins []*elfinspect.File
 	var at []int
@@ -101,7 +112,16 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	if hostErr != nil {
 		host = nil // the Checker's verdict for no host, with the reason said
 	}
-	for j, v := range plugincheck.NewChecker(host).WithLoader(ldso.Config{Root: o.root}).CheckSequence(plugins, reqs) {
+	checker := plugincheck.NewChecker(host).WithLoader(ldso.Config{Root: o.root})
+	var judged []plugincheck.Verdict
+	if o.together {
+		judged = checker.CheckTogether(plugins, reqs).Verdicts
+	} else {
+		for _, f := range plugins {
+			judged = append(judged, checker.Check(f, reqs))
+		}
+	}
+	for j, v := range judged {
 		if hostErr != nil && len(v.Reasons) > 0 && v.Reasons[0].Code == plugincheck.ReasonHostNotGo {
 			v.Reasons[0].Message = "the host could not be read: " + hostErr.Error()
 		}
@@ -118,9 +138,17 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		}
 		var err error
 		if o.out.isJSON() {
-			err = render.JSON(bw, checkJSON{Host: hostPath, Verdict: *v})
+			line := checkJSON{Host: hostPath, Verdict: *v}
+			if o.together {
+				line.Order = i + 1
+			}
+			err = render.JSON(bw, line)
 		} else {
-			err = o.write(doc, v, i == 0)
+			opened := ""
+			if o.together {
+				opened = fmt.Sprintf("%d of %d, in one process", i+1, len(verdicts))
+			}
+			err = o.writeOpened(doc, v, i == 0, opened)
 		}
 		if err != nil {
 			return err
@@ -129,7 +157,11 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	if !o.out.isJSON() && len(verdicts) > 1 {
 		ok := len(verdicts) - countNotOK(verdicts)
 		doc.Blank()
-		doc.Text(fmt.Sprintf("%d of %s pass against %s", ok, count(len(verdicts), "plugin", "plugins"), hostPath))
+		how := "each opened alone (--together: opened in this order by one process)"
+		if o.together {
+			how = "opened in this order by one process"
+		}
+		doc.Text(fmt.Sprintf("%d of %s pass against %s, %s", ok, count(len(verdicts), "plugin", "plugins"), hostPath, how))
 	}
 	if err := doc.Flush(); err != nil {
 		return err
@@ -227,10 +259,19 @@ func verdictWord(v *plugincheck.Verdict) string {
 }
 
 func (o *checkOptions) write(w *render.Doc, v *plugincheck.Verdict, first bool) error {
+	return o.writeOpened(w, v, first, "")
+}
+
+// writeOpened writes v; opened, if not "", says where in the order of
+// opening (--together) the plugin comes.
+func (o *checkOptions) writeOpened(w *render.Doc, v *plugincheck.Verdict, first bool, opened string) error {
 	if !first {
 		w.Blank()
 	}
 	pairs := [][2]string{{"plugin", v.Plugin}, {"verdict", verdictWord(v)}}
+	if opened != "" {
+		pairs = slices.Insert(pairs, 1, [2]string{"opened", opened})
+	}
 	if v.PluginPath != "" {
 		pairs = append(pairs, [2]string{"pluginpath", v.PluginPath})
 	} else if v.Kind != "" {

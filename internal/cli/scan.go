@@ -18,10 +18,12 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/render"
 	"github.com/soinspect/soinspect/internal/scan"
+	"github.com/soinspect/soinspect/plugincheck"
 )
 
 type scanOptions struct {
 	all, quiet, oneFS bool
+	together          bool
 	out               outputFlags
 	host              string
 	exclude           []string
@@ -30,7 +32,7 @@ type scanOptions struct {
 func newScanCmd() *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan [--format F | --json] [--all] [--host HOST] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
+		Use:   "scan [--format F | --json] [--all] [--host HOST [--together]] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
 		Short: "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes",
 		Long: `Walk the trees and find every ELF shared object by its content, not its name;
 classify each (Go plugin, Go c-shared library, C/C++ library, executable)
@@ -41,7 +43,12 @@ are not what their name suggests.
 
 With --host, check every Go plugin found against HOST, as the only plugin
 the host opens (see soinspect check); a HOST that cannot open plugins at all
-is said once. Nothing is loaded.
+is said once. With --host and --together, judge them as one HOST process
+that opens every Go plugin found, in the order the walk finds them — each
+DIR in the order given, inside it the names in lexical order, as os.ReadDir
+and filepath.Glob give them to a host that loads a directory — the way
+check --together does: a later plugin must agree with the packages earlier
+ones brought, and a pluginpath already loaded fails. Nothing is loaded.
 
 A DIR that is a symbolic link is followed (as find -H); links inside the
 trees are not. Only regular files are opened: FIFOs, sockets and devices are
@@ -54,6 +61,7 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
 --host) every plugin is loadable; 1 otherwise; 2 for usage errors.`,
 		Example: `  soinspect scan bin/plugins
   soinspect scan --host bin/pluginhost bin/plugins
+  soinspect scan --host bin/pluginhost --together bin/plugins
   soinspect scan --one-file-system --exclude '.git' --quiet /
   soinspect scan --json /usr/lib/x86_64-linux-gnu | jq '.entries[] | select(.class=="go-plugin")'`,
 		Args: minArgs(1, "at least one DIR is required"),
@@ -67,6 +75,7 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
 	o.out.add(cmd)
 	cmd.Flags().BoolVar(&o.all, "all", false, "list every shared object, not only the Go ones and the flagged ones")
 	cmd.Flags().StringVar(&o.host, "host", "", "check every Go plugin found against this host program")
+	cmd.Flags().BoolVar(&o.together, "together", false, "with --host: judge the Go plugins found as one HOST process opens them all, in the order found")
 	cmd.Flags().BoolVarP(&o.oneFS, "one-file-system", "x", false, "stay on the filesystem of each DIR, as find -xdev")
 	cmd.Flags().StringArrayVar(&o.exclude, "exclude", nil, "leave out files and directories matching `GLOB`: the base name, or the whole path if GLOB has a / (repeatable)")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "do not list unreadable files on stderr, nor draw progress (the summary still counts them)")
@@ -75,7 +84,10 @@ Exit status: 0 when nothing is flagged, every file could be read and (with
 
 func (o *scanOptions) run(cmd *cobra.Command, dirs []string) error {
 	stderr := cmd.ErrOrStderr()
-	opts := scan.Options{OneFileSystem: o.oneFS, Exclude: o.exclude}
+	opts := scan.Options{OneFileSystem: o.oneFS, Exclude: o.exclude, Together: o.together}
+	if o.together && o.host == "" {
+		return usagef("--together needs --host HOST")
+	}
 	for _, p := range o.exclude {
 		if _, err := path.Match(p, ""); err != nil {
 			return usagef("--exclude %q: %v", p, err)
@@ -271,6 +283,11 @@ func (o *scanOptions) write(w *render.Doc, res *scan.Result) error {
 				c = verdictWord(e.Check)
 				if p := e.Check.FirstPackage(); p != "" {
 					c += " (" + p + ")"
+				} else if why := setReason(e.Check); why != "" {
+					c += " (" + why + ")"
+				}
+				if e.Opened > 0 {
+					c = fmt.Sprintf("%d: %s", e.Opened, c)
 				}
 			}
 			row = append(row, c)
@@ -345,4 +362,18 @@ func (p *progress) done() {
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
+}
+
+// setReason is, for a plugin that fails because of an earlier one in the
+// same process (scan --together), plugin.Open's error: "plugin already
+// loaded", or a repeated error with "(previous failure)".
+func setReason(v *plugincheck.Verdict) string {
+	if len(v.Reasons) == 0 || v.Outcome != plugincheck.OutcomeError {
+		return ""
+	}
+	switch v.Reasons[0].Code {
+	case plugincheck.ReasonPluginPath, plugincheck.ReasonAlreadyLoaded, plugincheck.ReasonPreviousFail:
+		return v.Error
+	}
+	return ""
 }

@@ -39,7 +39,7 @@ const (
 // file named like one (*.so, *.so.N).
 //
 // JSON: {"path", "name", "class", "kind", "arch", "go_version",
-// "pluginpath", "flags", "notes", "check"}.
+// "pluginpath", "flags", "notes", "check", "opened"}.
 type Entry struct {
 	// Path is the file's path as the walk found it; Name its base name,
 	// the ID a loader keyed on file names would use.
@@ -59,6 +59,9 @@ type Entry struct {
 	Notes []string `json:"notes,omitempty"`
 	// Check is the verdict of plugin.Open in the host, with Options.Host.
 	Check *plugincheck.Verdict `json:"check,omitempty"`
+	// Opened, with Options.Together, is the Go plugin's place (from 1)
+	// in the order the host opens the plugins found.
+	Opened int `json:"opened,omitempty"`
 }
 
 // Finding codes.
@@ -156,6 +159,12 @@ type Options struct {
 	// Host, if set, is checked against every Go plugin found, each as
 	// the only plugin the host opens.
 	Host *elfinspect.File
+	// Together, with Host, judges the Go plugins found as one host
+	// process opens them all, in the order the walk finds them (see
+	// plugincheck.Set): each root in the order given, and inside a
+	// directory the names in lexical order, as os.ReadDir and
+	// filepath.Glob give them to a host that loads a directory.
+	Together bool
 	// OneFileSystem keeps the walk on the filesystem of each root, as
 	// find -xdev does. Without it, the walk still does not enter pseudo
 	// filesystems (proc, sysfs, cgroup, debugfs, ...) below a root.
@@ -204,7 +213,13 @@ func Scan(roots []string, opts Options) (*Result, error) {
 		e    *Entry
 		err  *FileError
 		path string
+		seq  int
 	}
+	each := checker // the Checker of each plugin alone
+	if opts.Together {
+		each = nil
+	}
+	var found []seqEntry // with Together: the Go plugins, to check in walk order
 	outs := make(chan out, 256)
 	var wg sync.WaitGroup
 	for range workers {
@@ -212,8 +227,8 @@ func Scan(roots []string, opts Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				e, err := examine(j.path, checker, j.named)
-				o := out{e: e, path: j.path}
+				e, err := examine(j.path, each, j.named)
+				o := out{e: e, path: j.path, seq: j.seq}
 				if err != nil {
 					o.err = &FileError{Path: j.path, Error: err.Error()}
 				}
@@ -236,6 +251,9 @@ func Scan(roots []string, opts Options) (*Result, error) {
 			res.Errors = append(res.Errors, *o.err)
 		} else if o.e != nil {
 			res.Entries = append(res.Entries, *o.e)
+			if o.e.Class == ClassGoPlugin {
+				found = append(found, seqEntry{o.seq, o.e.Path})
+			}
 		}
 		if opts.Progress != nil {
 			opts.Progress(Progress{FilesSeen: res.FilesSeen, Found: len(res.Entries), Path: o.path})
@@ -244,6 +262,9 @@ func Scan(roots []string, opts Options) (*Result, error) {
 	res.Errors = append(res.Errors, w.errs...)
 	res.SymlinksSkipped, res.SpecialSkipped, res.Excluded, res.NotEntered = w.symlinks, w.special, w.excluded, w.notEntered
 	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	if opts.Together && checker != nil {
+		checkTogether(checker, res.Entries, found)
+	}
 	slices.SortFunc(res.Errors, func(a, b FileError) int { return strings.Compare(a.Path, b.Path) })
 	res.Findings = findings(res.Entries)
 	if len(roots) > 0 && allFailed(roots, res.Errors) {

@@ -13,6 +13,7 @@ import (
 type job struct {
 	path  string
 	named bool
+	seq   int // the order in which the walk found it
 }
 
 // walker walks the roots of one scan and sends the regular files it finds
@@ -20,6 +21,7 @@ type job struct {
 type walker struct {
 	opts *Options
 	jobs chan<- job
+	seq  int // jobs sent so far
 	// pseudo caches, per device, the name of its pseudo filesystem ("" for
 	// a real one), so that statfs runs once per mount.
 	pseudo map[uint64]string
@@ -39,7 +41,7 @@ func (w *walker) root(r string) {
 	}
 	switch {
 	case st.Mode().IsRegular():
-		w.jobs <- job{path: r, named: true}
+		w.send(job{path: r, named: true})
 		return
 	case !st.IsDir():
 		w.errs = append(w.errs, FileError{Path: r, Error: notRegular(st.Mode())})
@@ -83,7 +85,7 @@ func (w *walker) root(r string) {
 		case t&fs.ModeSymlink != 0:
 			w.symlinks++
 		case t.IsRegular():
-			w.jobs <- job{path: p}
+			w.send(job{path: p})
 		default:
 			// FIFOs, sockets, devices: never opened, so never a hang.
 			w.special++
@@ -131,4 +133,11 @@ func (w *walker) isExcluded(p string) bool {
 		}
 	}
 	return false
+}
+
+// send numbers j in the order of the walk and hands it to the workers.
+func (w *walker) send(j job) {
+	w.seq++
+	j.seq = w.seq
+	w.jobs <- j
 }
