@@ -130,9 +130,16 @@ func runHost(t *testing.T, host string, plugins []string) []observed {
 	return obs
 }
 
-// runCheck runs `soinspect check --json` on the same files.
+// runCheck runs `soinspect check --together --json` on the same files:
+// the host opens them in order, in one process.
 func runCheck(t *testing.T, host string, plugins []string) ([]plugincheck.Verdict, int) {
-	args := []string{"check", "--json", "./" + host}
+	return runCheckArgs(t, []string{"check", "--together", "--json", "./" + host}, plugins)
+}
+
+// runCheckArgs runs soinspect with args and then the plugins, and reads
+// one JSON verdict a plugin.
+func runCheckArgs(t *testing.T, args []string, plugins []string) ([]plugincheck.Verdict, int) {
+	args = slices.Clone(args)
 	for _, p := range plugins {
 		args = append(args, "./"+p)
 	}
