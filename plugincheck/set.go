@@ -174,13 +174,13 @@ func (c *checker) earlierCause(r *Reason, p *elfinspect.File, a *analysis) {
 			break
 		}
 	}
-	if m == nil {
-		return
-	}
-	eb, _ := m.file.BuildInfo()
 	pkg, from := r.Package, r.HashFrom
+	var eb *elfinspect.BuildInfo
+	if m != nil && m.file != nil {
+		eb, _ = m.file.BuildInfo()
+	}
 	if eb == nil || a.bi == nil {
-		r.Cause = "unknown: a build info is missing"
+		r.Cause = fmt.Sprintf("the copy %s brought (the host does not link %s); unknown why it differs: a build info is missing", from, pkg)
 		return
 	}
 	var parts []string
