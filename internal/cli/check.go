@@ -114,8 +114,10 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 	}
 	checker := plugincheck.NewChecker(host).WithLoader(ldso.Config{Root: o.root})
 	var judged []plugincheck.Verdict
+	var set plugincheck.Set
 	if o.together {
-		judged = checker.CheckTogether(plugins, reqs).Verdicts
+		set = checker.CheckTogether(plugins, reqs)
+		judged = set.Verdicts
 	} else {
 		for _, f := range plugins {
 			judged = append(judged, checker.Check(f, reqs))
@@ -160,6 +162,9 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		how := "each opened alone (--together: opened in this order by one process)"
 		if o.together {
 			how = "opened in this order by one process"
+			if set.CrashedAt != "" {
+				how += "; the process dies opening " + set.CrashedAt
+			}
 		}
 		doc.Text(fmt.Sprintf("%d of %s pass against %s, %s", ok, count(len(verdicts), "plugin", "plugins"), hostPath, how))
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"text/tabwriter"
 
 	"github.com/soinspect/soinspect/internal/scan"
 	"github.com/soinspect/soinspect/plugincheck"
@@ -42,6 +43,7 @@ var sets = []struct {
 		[]string{"different version", "(previous failure)"}},
 	{"a failed plugin stays mapped", []string{"plugin-trimpath.so", "plugin.so"}, nil},
 	{"the same path again after another plugin failed", []string{"plugin.so", "plugin-dep13.so", "plugin.so"}, nil},
+	{"a crash ends the set", []string{"cshared.so", "plugin.so"}, []string{"no plugin module data", "not-reached"}},
 }
 
 // setLinks makes, in work, the symbolic links the sets open.
@@ -67,16 +69,28 @@ func TestTogether(t *testing.T) {
 	}
 	var mu sync.Mutex
 	pairs, agreed := 0, 0
-	tally := func(ok bool) {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SET\tHOW\tPLUGIN\tREAL plugin.Open\tCHECK SAYS\tAGREE")
+	lines := make([][]string, len(sets))
+	tally := func(set int, how, p string, o observed, v plugincheck.Verdict, d string) {
 		mu.Lock()
+		defer mu.Unlock()
 		pairs++
-		if ok {
+		mark := "yes"
+		if d == "" {
 			agreed++
+		} else {
+			mark = "NO"
 		}
-		mu.Unlock()
+		says := "loadable"
+		if !v.Loadable {
+			says = fmt.Sprintf("%s: %s", v.Outcome, v.OpenError("./"+p))
+		}
+		lines[set] = append(lines[set], fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", sets[set].name, how, p, clip(o.String(), 70), clip(says, 90), mark))
 	}
 	var wg sync.WaitGroup
-	for _, s := range sets {
+	for i, s := range sets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -96,7 +110,7 @@ func TestTogether(t *testing.T) {
 				if d != "" {
 					t.Errorf("%s, together, %s: %s", s.name, p, d)
 				}
-				tally(d == "")
+				tally(i, "together", p, obs[j], vs[j], d)
 				allOK = allOK && vs[j].OK
 			}
 			if want := map[bool]int{true: 0, false: 1}[allOK]; code != want {
@@ -113,12 +127,18 @@ func TestTogether(t *testing.T) {
 				if d != "" {
 					t.Errorf("%s, alone, %s: %s", s.name, p, d)
 				}
-				tally(d == "")
+				tally(i, "alone", p, obs[0], vs[j], d)
 			}
 		}()
 	}
 	wg.Wait()
-	t.Logf("check --together and check (each alone) versus the real plugin.Open: %d of %d verdicts agree", agreed, pairs)
+	for _, ls := range lines {
+		for _, l := range ls {
+			fmt.Fprintln(tw, l)
+		}
+	}
+	tw.Flush()
+	t.Logf("check --together (one process) and check (a process each) versus the real plugin.Open:\n%s%d of %d verdicts agree", b.String(), agreed, pairs)
 	if agreed != pairs {
 		t.Errorf("agreement %d of %d, want 100%%", agreed, pairs)
 	}
