@@ -122,7 +122,8 @@ type Reason struct {
 	// Remedy is the way out of Cause: the flag, the pin or the path.
 	Remedy string `json:"remedy,omitempty"`
 	// HostSource and PluginSource are the evidence: a source file of
-	// Package as each side's function table records it.
+	// Package as each side's function table records it (HostSource is
+	// HashFrom's: the host's, or an earlier plugin's).
 	HostSource   string `json:"host_source,omitempty"`
 	PluginSource string `json:"plugin_source,omitempty"`
 	// Fatal is false for reasons that do not stop plugin.Open, such as an

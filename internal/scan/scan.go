@@ -157,7 +157,7 @@ type Options struct {
 	// goroutine; it must be quick.
 	Progress func(Progress)
 	// Host, if set, is checked against every Go plugin found, each as
-	// the only plugin the host opens.
+	// the only plugin the host opens (but see Together).
 	Host *elfinspect.File
 	// Together, with Host, judges the Go plugins found as one host
 	// process opens them all, in the order the walk finds them (see
