@@ -44,6 +44,11 @@ var sets = []struct {
 	{"a failed plugin stays mapped", []string{"plugin-trimpath.so", "plugin.so"}, nil},
 	{"the same path again after another plugin failed", []string{"plugin.so", "plugin-dep13.so", "plugin.so"}, nil},
 	{"a crash ends the set", []string{"cshared.so", "plugin.so"}, []string{"no plugin module data", "not-reached"}},
+	// No new module: the last one is the plugin loaded, or a failed one.
+	{"a C library after a plugin, twice", []string{"plugin.so", "cshared.so", "cshared.so"},
+		[]string{"ok", "plugin already loaded", "plugin already loaded (previous failure)"}},
+	{"a hard link to a failed plugin", []string{"plugin-trimpath.so", "hardlink-trimpath.so"},
+		[]string{"different version", "no plugin module data"}},
 }
 
 // setLinks makes, in work, the symbolic links the sets open.
@@ -52,6 +57,10 @@ var setLinks = sync.OnceValue(func() error {
 		if err := os.Symlink(target, filepath.Join(work, link)); err != nil && !os.IsExist(err) {
 			return err
 		}
+	}
+	err := os.Link(filepath.Join(work, "plugin-trimpath.so"), filepath.Join(work, "hardlink-trimpath.so"))
+	if err != nil && !os.IsExist(err) {
+		return err
 	}
 	return nil
 })
