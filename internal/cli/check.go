@@ -160,6 +160,16 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		ok := len(verdicts) - countNotOK(verdicts)
 		doc.Blank()
 		how := "each opened alone (--together: opened in this order by one process)"
+		if !o.together {
+			// Say when one process opening them all would fare worse.
+			if n := checker.CheckTogether(plugins, reqs).Loaded; n < loadable(verdicts) {
+				would := fmt.Sprintf("only %d would load", n)
+				if n == 0 {
+					would = "none would load"
+				}
+				how = "each opened alone; opened in this order by one process, " + would + " (--together says why)"
+			}
+		}
 		if o.together {
 			how = "opened in this order by one process"
 			if set.CrashedAt != "" {
@@ -234,6 +244,17 @@ func unreadableOpenError(path string) (string, bool) {
 		return real + ": invalid ELF header", true
 	}
 	return "", false
+}
+
+// loadable counts the verdicts whose plugin plugin.Open would return.
+func loadable(vs []plugincheck.Verdict) int {
+	n := 0
+	for _, v := range vs {
+		if v.Loadable {
+			n++
+		}
+	}
+	return n
 }
 
 func countNotOK(vs []plugincheck.Verdict) int {

@@ -62,6 +62,10 @@ func TestCheckTogetherFlag(t *testing.T) {
 			t.Errorf("check --together lacks %q:\n%s", want, out)
 		}
 	}
+	out, _, _ = runAt(t, 1000, "check", host, p1, cp)
+	if want := "2 of 2 plugins pass against " + host + ", each opened alone; opened in this order by one process, only 1 would load (--together says why)"; !strings.Contains(out, want) {
+		t.Errorf("check, each alone, lacks %q:\n%s", want, out)
+	}
 	if _, errOut, code := runAt(t, 100, "scan", "--together", filepath.Dir(cp)); code != 2 || !strings.Contains(errOut, "--together needs --host") {
 		t.Errorf("scan --together without --host: exit %d, %s", code, errOut)
 	}
