@@ -70,3 +70,53 @@ func BenchmarkCheck(b *testing.B) {
 		b.Fatalf("the big plugin does not pass against the big host: %+v", v)
 	}
 }
+
+// BenchmarkCheckTogether times `check` of a ~20 MB host against four
+// ~20 MB plugins (the big plugin and three copies: the same pluginpath),
+// each alone and --together, files opened once.
+func BenchmarkCheckTogether(b *testing.B) {
+	buildBig(b)
+	data, err := os.ReadFile(bigPlug)
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := []string{bigPlug}
+	for i := range 3 {
+		p := filepath.Join(b.TempDir(), "copy"+string(rune('1'+i))+".so")
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	h, err := elfinspect.Open(bigHost)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	var files []*elfinspect.File
+	for _, p := range paths {
+		f, err := elfinspect.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		files = append(files, f)
+	}
+	c := plugincheck.NewChecker(h)
+	b.Run("alone", func(b *testing.B) {
+		for b.Loop() {
+			for _, f := range files {
+				if v := c.Check(f, nil); !v.OK {
+					b.Fatalf("%s alone: %s", f.Path, v.Error)
+				}
+			}
+		}
+	})
+	b.Run("together", func(b *testing.B) {
+		for b.Loop() {
+			if s := c.CheckTogether(files, nil); s.Loaded != 1 || s.Failed != 3 {
+				b.Fatalf("together: %d loaded, %d failed; want 1 and 3", s.Loaded, s.Failed)
+			}
+		}
+	})
+}
