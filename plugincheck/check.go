@@ -16,8 +16,8 @@ import (
 // Checker predicts, without loading anything, what one host process gets
 // when it calls plugin.Open. NewChecker reads the host's facts once (its
 // build info, the package hashes it exports, whether it can open plugins
-// at all); Check and CheckTogether (set.go) then read only the plugins. It models
-// what runtime/plugin.go and plugin/plugin_dlopen.go do:
+// at all); Check and CheckTogether (set.go) then read only the plugins.
+// It models what runtime/plugin.go and plugin/plugin_dlopen.go do:
 //
 //   - the host must be a Go program that links package plugin with cgo;
 //   - dlopen must accept the file (ELF class and machine of the host, not

@@ -160,21 +160,18 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		ok := len(verdicts) - countNotOK(verdicts)
 		doc.Blank()
 		how := "each opened alone (--together: opened in this order by one process)"
-		if !o.together {
-			// Say when one process opening them all would fare worse.
-			if n := checker.CheckTogether(plugins, reqs).Loaded; n < loadable(verdicts) {
-				would := fmt.Sprintf("only %d would load", n)
-				if n == 0 {
-					would = "none would load"
-				}
-				how = "each opened alone; opened in this order by one process, " + would + " (--together says why)"
-			}
-		}
 		if o.together {
 			how = "opened in this order by one process"
 			if set.CrashedAt != "" {
 				how += "; the process dies opening " + set.CrashedAt
 			}
+		} else if n := checker.CheckTogether(plugins, reqs).Loaded; n < loadable(verdicts) {
+			// Say when one process opening them all would fare worse.
+			would := fmt.Sprintf("only %d would load", n)
+			if n == 0 {
+				would = "none would load"
+			}
+			how = "each opened alone; opened in this order by one process, " + would + " (--together says why)"
 		}
 		doc.Text(fmt.Sprintf("%d of %s pass against %s, %s", ok, count(len(verdicts), "plugin", "plugins"), hostPath, how))
 	}
