@@ -39,7 +39,6 @@ func checkTogether(c *plugincheck.Checker, entries []Entry, found []seqEntry) {
 		if !ok {
 			continue
 		}
-		v := v
 		entries[i].Check, entries[i].Opened = &v, n+1
 	}
 }
