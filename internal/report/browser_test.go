@@ -222,6 +222,13 @@ func TestBrowser(t *testing.T) {
 					if !eval[bool](t, ctx, fmt.Sprintf(`document.querySelector("section#%s h2") !== null`, s)) {
 						t.Errorf("no section %q", s)
 					}
+					if !eval[bool](t, ctx, fmt.Sprintf(`document.querySelector("nav a[href='#%s']") !== null`, s)) {
+						t.Errorf("the navigation has no link to %q", s)
+					}
+				}
+				checkDeps(t, ctx)
+				if contains(c.sections, "code") {
+					checkCode(t, ctx)
 				}
 				if eval[bool](t, ctx, `document.querySelector("section#anatomy") !== null`) != contains(c.sections, "anatomy") {
 					t.Errorf("the anatomy section is there for a file that is not a Go plugin, or missing")
@@ -295,6 +302,64 @@ func TestBrowser(t *testing.T) {
 				specimen.WriteFile(t, filepath.Join(dir, c.name+".pdf"), pdf, 0o644)
 			})
 		})
+	}
+}
+
+// checkDeps: the load graph draws every object of its table, each box
+// coloured by how ld.so found it and drawn with a size, libc among them.
+func checkDeps(t *testing.T, ctx context.Context) {
+	t.Helper()
+	type box struct {
+		Name, Via string
+		W, H      float64
+	}
+	boxes := eval[[]box](t, ctx, `Array.from(document.querySelectorAll("#deps-svg g.dep")).map(g => {
+		const r = g.querySelector("rect.dep-box").getBoundingClientRect();
+		return {Name: g.querySelector("text.dep-name").textContent, Via: g.classList[1], W: r.width, H: r.height}; })`)
+	rows := eval[int](t, ctx, `document.querySelectorAll("#deps table.deps tbody tr").length`)
+	if len(boxes) < 2 || len(boxes) != rows {
+		t.Fatalf("the load graph draws %d objects, its table lists %d", len(boxes), rows)
+	}
+	if boxes[0].Via != "main" {
+		t.Errorf("the first object is found by %q, want main", boxes[0].Via)
+	}
+	libc := false
+	for _, b := range boxes {
+		libc = libc || b.Name == "libc.so.6"
+		if b.W < 100 || b.H < 30 {
+			t.Errorf("the box of %s is %.0f×%.0f", b.Name, b.W, b.H)
+		}
+		if b.Via == "" || b.Via == "other" {
+			t.Errorf("the box of %s says no way of finding it", b.Name)
+		}
+	}
+	if !libc {
+		t.Errorf("the load graph has no libc.so.6: %+v", boxes)
+	}
+	// Every colour used is explained in the key.
+	missing := eval[[]string](t, ctx, `(() => { const key = new Set(Array.from(document.querySelectorAll("#deps .deps-key i")).map(i => i.className));
+		return Array.from(document.querySelectorAll("#deps-svg g.dep")).map(g => g.classList[1]).filter(c => !key.has(c)); })()`)
+	if len(missing) > 0 {
+		t.Errorf("the key does not explain %v", missing)
+	}
+}
+
+// checkCode: the machine code table shows the stack check, the branch to
+// the growth path and the call of runtime.morestack, marked and visible.
+func checkCode(t *testing.T, ctx context.Context) {
+	t.Helper()
+	marked := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("section#code tr.prologue")).map(tr => tr.innerText)`)
+	var check, grow bool
+	for _, m := range marked {
+		check = check || strings.Contains(m, "Go stack check")
+		grow = grow || strings.Contains(m, "runtime.morestack")
+	}
+	if !check || !grow || len(marked) < 3 {
+		t.Errorf("the machine code marks %q, want the stack check and the call of runtime.morestack", marked)
+	}
+	size := eval[[2]float64](t, ctx, `(() => { const r = document.querySelector("section#code table.code").getBoundingClientRect(); return [r.width, r.height]; })()`)
+	if size[0] < 300 || size[1] < 200 {
+		t.Errorf("the machine code table is %.0f×%.0f", size[0], size[1])
 	}
 }
 
