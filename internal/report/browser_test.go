@@ -378,7 +378,21 @@ var hostileNames = []string{
 	`</svg><script>window.__pwned=1;alert(2)</script>`,
 	`"><svg onload=alert(3)>`,
 	"bidi\u202egnp.exe",
+	"ctl\x1b[31mred\x07bell\x7f",
+	"iso\u2066late\u2069zero\u200bwidth",
 }
+
+// hostileShown is how the page shows the names that hold control and
+// format characters: each spelled out, never acted on.
+var hostileShown = []string{
+	"bidi<U+202E>gnp.exe",
+	`ctl\x1b[31mred\x07bell\x7f`,
+	"iso<U+2066>late<U+2069>zero<U+200B>width",
+}
+
+// hostileNeeded is the soname of a library the hostile fixture needs: it
+// is drawn, not found, in the load graph.
+const hostileNeeded = `"><img src=x onerror=alert(6)>.so`
 
 // hostileSection is the name of a section of the hostile fixture.
 const hostileSection = `</text><img src=x onerror=alert(5)>`
@@ -407,11 +421,22 @@ func hostileLibrary(t *testing.T) string {
 	fmt.Fprintf(&b, ".section %q,\"a\",@progbits\n.byte 1,2,3,4\n", hostileSection)
 	b.WriteString(".section .note.GNU-stack,\"\",@progbits\n")
 	src := filepath.Join(dir, "hostile.s")
-	os.WriteFile(src, []byte(b.String()), 0o644)
+	specimen.WriteFile(t, src, []byte(b.String()), 0o644)
+	// A library with a hostile soname, which the fixture needs; it is
+	// removed, so that ld.so would not find it.
+	dep := filepath.Join(dir, "libdep.so")
+	empty := filepath.Join(dir, "empty.s")
+	specimen.WriteFile(t, empty, []byte(".section .note.GNU-stack,\"\",@progbits\n"), 0o644)
 	so := filepath.Join(dir, "libhostile.so")
-	if out, err := exec.Command(cc, "-shared", "-nostdlib", "-o", so, src).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", cc, err, out)
+	for _, args := range [][]string{
+		{"-shared", "-nostdlib", "-Wl,-soname," + hostileNeeded, "-o", dep, empty},
+		{"-shared", "-nostdlib", "-o", so, src, "-Wl,--no-as-needed", dep},
+	} {
+		if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", cc, args, err, out)
+		}
 	}
+	os.Remove(dep)
 	return so
 }
 
@@ -426,7 +451,7 @@ func TestBrowserHostileNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range append(hostileNames[:3:3], hostileSection) {
+	for _, n := range append(hostileNames[:3:3], hostileSection, hostileNeeded) {
 		if strings.Contains(string(raw), n) {
 			t.Errorf("the page holds %q raw", n)
 		}
@@ -453,8 +478,22 @@ func TestBrowserHostileNames(t *testing.T) {
 				t.Errorf("the page does not show %q as text", n)
 			}
 		}
-		if !strings.Contains(body, "bidi<U+202E>gnp.exe") {
-			t.Errorf("the bidi override is not shown as <U+202E>")
+		for _, n := range hostileShown {
+			if !strings.Contains(body, n) {
+				t.Errorf("the page does not show %q", n)
+			}
+		}
+		// No control or format character reached the page's text.
+		if bad := eval[[]int](t, ctx, `Array.from(document.body.innerText).map(c => c.codePointAt(0)).filter(c => (c < 0x20 && c !== 10 && c !== 9) || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200b)`); len(bad) > 0 {
+			t.Errorf("the page's text holds the control or format characters %x", bad)
+		}
+		// The library it needs is drawn, not found, under its name.
+		missing := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#deps-svg g.dep.missing text.dep-name")).map(t => t.textContent)`)
+		if len(missing) != 1 || !strings.Contains(hostileNeeded, strings.TrimPrefix(missing[0], "…")) {
+			t.Errorf("the load graph shows %q not found, want %q", missing, hostileNeeded)
+		}
+		if table := eval[string](t, ctx, `document.querySelector("#deps table.deps").textContent`); !strings.Contains(table, hostileNeeded) {
+			t.Errorf("the table of the load graph does not show %q as text", hostileNeeded)
 		}
 		// The filter builds rows from the names: still text.
 		eval[int](t, ctx, `(() => { const i = document.getElementById("symfilter"); i.value = "<"; i.dispatchEvent(new Event("input")); return 0; })()`)
