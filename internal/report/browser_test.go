@@ -73,10 +73,15 @@ type visit struct {
 	requests []string // every URL the page asked for, the page's own included
 	problems []string // console errors, exceptions, error log entries
 	dialogs  []string // alert, confirm, prompt
+	// resources are the URLs of the page's Resource Timing entries: a
+	// second witness, from inside the page, of what it fetched.
+	resources []string
+	url       string // the page's own
 }
 
 // open loads the file in a new tab and runs check; it records every
-// request, console message, error log entry and dialog of the tab.
+// request, console message, error log entry and dialog of the tab. The
+// caller judges the visit (clean).
 func open(t *testing.T, bctx context.Context, file string, check func(ctx context.Context, v *visit)) *visit {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
@@ -124,19 +129,70 @@ func open(t *testing.T, bctx context.Context, file string, check func(ctx contex
 		t.Fatalf("navigate %s: %v", u, err)
 	}
 	check(ctx, v)
+	resources := eval[[]string](t, ctx, `performance.getEntriesByType("resource").map(e => e.name)`)
 	close(dialogs)
 	mu.Lock()
 	defer mu.Unlock()
-	got := &visit{requests: v.requests, problems: v.problems, dialogs: v.dialogs}
-	for _, r := range got.requests {
-		if r != u {
+	return &visit{requests: v.requests, problems: v.problems, dialogs: v.dialogs, resources: resources, url: u}
+}
+
+// clean fails the test for every request but the page's own, every
+// console error, exception or error log entry, and every dialog.
+func (v *visit) clean(t *testing.T) {
+	t.Helper()
+	own := false
+	for _, r := range v.requests {
+		if r == v.url {
+			own = true
+		} else {
 			t.Errorf("the page asked for %s", r)
 		}
 	}
-	for _, p := range got.problems {
+	if !own {
+		t.Errorf("the browser reported no request, not even the page's own: the check sees nothing")
+	}
+	for _, r := range v.resources {
+		t.Errorf("the page fetched %s", r)
+	}
+	for _, p := range v.problems {
 		t.Errorf("%s", p)
 	}
-	return got
+	for _, d := range v.dialogs {
+		t.Errorf("a dialog opened: %s", d)
+	}
+}
+
+// TestBrowserWatch: the watch the browser tests keep sees what it must
+// catch. A page that fetches an image and a script, logs an error and
+// opens a dialog is caught at each.
+func TestBrowserWatch(t *testing.T) {
+	chromium(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "noisy.html")
+	specimen.WriteFile(t, file, []byte(`<!DOCTYPE html><html><head><title>noisy</title></head><body>
+<img src="http://127.0.0.1:9/pixel.png"><script src="missing.js"></script>
+<script>console.error("a console error"); alert("a dialog");</script></body></html>`), 0o644)
+	bctx := startBrowser(t)
+	v := open(t, bctx, file, func(ctx context.Context, v *visit) {})
+	var asked []string
+	for _, r := range v.requests {
+		if r != v.url {
+			asked = append(asked, r)
+		}
+	}
+	if len(asked) < 2 || len(v.resources) < 1 {
+		t.Errorf("the watch saw the requests %q and the resources %q, want the image and the script", asked, v.resources)
+	}
+	console := false
+	for _, p := range v.problems {
+		console = console || p == "console.error"
+	}
+	if !console {
+		t.Errorf("the watch missed the console error: %q", v.problems)
+	}
+	if len(v.dialogs) != 1 {
+		t.Errorf("the watch saw the dialogs %q, want 1", v.dialogs)
+	}
 }
 
 // eval evaluates a JavaScript expression in the page.
@@ -300,7 +356,7 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("the handout is %d bytes: %.8q", len(pdf), pdf)
 				}
 				specimen.WriteFile(t, filepath.Join(dir, c.name+".pdf"), pdf, 0o644)
-			})
+			}).clean(t)
 		})
 	}
 }
@@ -457,7 +513,7 @@ func TestBrowserHostileNames(t *testing.T) {
 		}
 	}
 	bctx := startBrowser(t)
-	v := open(t, bctx, page, func(ctx context.Context, v *visit) {
+	open(t, bctx, page, func(ctx context.Context, v *visit) {
 		// Let any handler that would run, run.
 		time.Sleep(300 * time.Millisecond)
 		if n := eval[int](t, ctx, `document.querySelectorAll("img, iframe, object, embed, svg svg").length`); n != 0 {
@@ -503,8 +559,5 @@ func TestBrowserHostileNames(t *testing.T) {
 		if n := eval[int](t, ctx, `document.querySelectorAll("#symrows tr").length`); n < 3 {
 			t.Errorf("the filter found %d of the hostile names", n)
 		}
-	})
-	if len(v.dialogs) > 0 {
-		t.Errorf("dialogs opened: %v", v.dialogs)
-	}
+	}).clean(t)
 }
