@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -341,6 +342,9 @@ func TestBrowser(t *testing.T) {
 					t.Fatal(err)
 				}
 				specimen.WriteFile(t, filepath.Join(dir, c.name+".jpg"), shot, 0o644)
+				if contains(c.sections, "process") {
+					readmeShot(t, ctx, filepath.Join(dir, "readme.png"))
+				}
 				// The print style makes a handout: controls hidden, figures kept.
 				if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
 					t.Fatal(err)
@@ -359,6 +363,35 @@ func TestBrowser(t *testing.T) {
 			}).clean(t)
 		})
 	}
+}
+
+// readmeShot saves the README's picture (docs/report.png): the layout to
+// scale beside the process map, as the page draws them, in the light
+// theme.
+func readmeShot(t *testing.T, ctx context.Context, file string) {
+	t.Helper()
+	eval[bool](t, ctx, `(() => {
+		const box = document.createElement("div");
+		box.id = "readme-shot";
+		box.style.cssText = "display:inline-flex;gap:28px;align-items:flex-start;padding:16px;background:var(--bg)";
+		for (const [id, w] of [["layout-svg", 1060], ["process-svg", 920]]) {
+			const svg = document.getElementById(id).cloneNode(true);
+			svg.removeAttribute("id");
+			svg.style.cssText = "flex:none;margin:0;height:auto;width:" + w + "px";
+			box.appendChild(svg);
+		}
+		document.body.prepend(box);
+		return true; })()`)
+	defer eval[bool](t, ctx, `(() => { document.getElementById("readme-shot").remove(); return true; })()`)
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 2040, Height: 1200, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("readme-shot")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specimen.WriteFile(t, file, png, 0o644)
 }
 
 // checkDeps: the load graph draws every object of its table, each box
