@@ -581,6 +581,9 @@ func TestBrowserHostileNames(t *testing.T) {
 		if len(missing) != 1 || !strings.Contains(hostileNeeded, strings.TrimPrefix(missing[0], "…")) {
 			t.Errorf("the load graph shows %q not found, want %q", missing, hostileNeeded)
 		}
+		if verdict := eval[string](t, ctx, `document.querySelector("#deps .verdict.bad").innerText`); !strings.Contains(verdict, "1 library not found") || !strings.Contains(verdict, hostileNeeded) {
+			t.Errorf("the dependencies say %q, want the library not found named", verdict)
+		}
 		if table := eval[string](t, ctx, `document.querySelector("#deps table.deps").textContent`); !strings.Contains(table, hostileNeeded) {
 			t.Errorf("the table of the load graph does not show %q as text", hostileNeeded)
 		}

@@ -48,6 +48,23 @@ func (r *Report) writeDeps(p *page) {
 	if d.Fatal != "" {
 		p.s(`<p class="verdict bad">`, esc(d.Fatal), `</p>`)
 	}
+	var missing []string
+	for _, n := range d.Nodes {
+		if !n.Found {
+			missing = append(missing, n.Name)
+		}
+	}
+	if len(missing) > 0 {
+		// ldd lists a library not found and goes on; ld.so stops at it.
+		p.s(`<p class="verdict bad">ld.so would not load this file: <b>`, esc(plural(len(missing), "library", "libraries")), ` not found</b> (`)
+		for i, m := range missing {
+			if i > 0 {
+				p.s(", ")
+			}
+			p.s("<code>", esc(m), "</code>")
+		}
+		p.s(`): “cannot open shared object file”.</p>`)
+	}
 	if d.Static || len(d.Nodes) <= 1 {
 		p.s("<p>No DT_NEEDED: nothing else is loaded.</p></section>\n")
 		return
