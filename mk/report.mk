@@ -9,4 +9,4 @@ REPORT_DEMO := $(BIN)/report-demo
 report-demo:
 	@mkdir -p $(REPORT_DEMO)
 	SOINSPECT_REPORT_DEMO=$(abspath $(REPORT_DEMO)) $(GO) test -count=1 -run '^TestBrowser$$' -v ./internal/report/
-	@echo; echo '== pages, screenshots and PDF handouts in $(REPORT_DEMO)/'; ls -l $(REPORT_DEMO)
+	@echo; echo '== pages, screenshots, PDF handouts and readme.png (cp it to docs/report.png to redraw the README picture) in $(REPORT_DEMO)/'; ls -l $(REPORT_DEMO)
