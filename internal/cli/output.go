@@ -61,7 +61,7 @@ func isTerminal(w io.Writer) bool {
 
 // roomForListing lifts the soft memory limit main sets for streaming
 // listings (24 MiB) to 96 MiB for a view that must hold the whole listing
-// to lay it out. On libLLVM-15 (`symbols -D --defined-only`, peak RSS from
+// to lay it out, and for the report's page. On libLLVM-15 (`symbols -D --defined-only`, peak RSS from
 // /usr/bin/time -v) the table view peaks at 53 MiB, and with
 // GOMEMLIMIT=24MiB it takes 1.9× the wall time and 2.2× the CPU time
 // (medians of 7 alternating runs, 2026-12-02): the collector runs almost

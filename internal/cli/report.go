@@ -84,6 +84,10 @@ func (o *reportOptions) run(cmd *cobra.Command, file string) error {
 		return err // it names the file
 	}
 	defer f.Close()
+	// The page is drawn from the whole symbol table at once, as a table
+	// view is: under main's 24 MiB limit the collector would run without
+	// pause (BenchmarkReport).
+	roomForListing()
 	opts := report.Options{NoDeps: file == "-"}
 	if o.host != "" {
 		h, err := elfinspect.Open(o.host)

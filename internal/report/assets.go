@@ -51,6 +51,11 @@ tr.same td:last-child{color:var(--good)}
 .gap{stroke:var(--muted);stroke-dasharray:3 3}
 .reg-text{fill:#000;font-size:14px}.reg-small{fill:#000;font-size:12px}
 .cols{display:flex;gap:1rem;flex-wrap:wrap}
+.dep-box{fill:var(--panel);stroke:var(--line);stroke-width:1.5}.dep.missing .dep-box{stroke:var(--bad);stroke-width:3;stroke-dasharray:8 4}
+.dep-name{font-size:19px;font-weight:700}.dep-how{font-size:15px}.edge{stroke:var(--muted);stroke-width:2;fill:none}
+.main{--via:var(--go)}.cache{--via:var(--t0)}.runpath{--via:var(--t2)}.rpath{--via:var(--t4)}.libpath{--via:var(--t5)}.default{--via:var(--t9)}
+.interp{--via:var(--dyn)}.path{--via:var(--t6)}.preload{--via:var(--t7)}.loaded{--via:var(--plain)}.missing{--via:var(--bad)}.other{--via:var(--unattr)}
+.dep-via{fill:var(--via)}.deps-key i{display:inline-block;width:1em;height:1em;vertical-align:-.12em;margin-right:.4rem;border:1px solid var(--line);background:var(--via)}
 footer{margin-top:3rem;color:var(--muted);font-size:.9rem}
 @media print{html{font-size:11pt;background:#fff;color:#000}#theme,nav,#symfilter,label[for=symfilter]{display:none}
 section{break-inside:avoid-page}svg.fig{break-inside:avoid}a{color:#000;text-decoration:none}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -73,10 +74,15 @@ type visit struct {
 	requests []string // every URL the page asked for, the page's own included
 	problems []string // console errors, exceptions, error log entries
 	dialogs  []string // alert, confirm, prompt
+	// resources are the URLs of the page's Resource Timing entries: a
+	// second witness, from inside the page, of what it fetched.
+	resources []string
+	url       string // the page's own
 }
 
 // open loads the file in a new tab and runs check; it records every
-// request, console message, error log entry and dialog of the tab.
+// request, console message, error log entry and dialog of the tab. The
+// caller judges the visit (clean).
 func open(t *testing.T, bctx context.Context, file string, check func(ctx context.Context, v *visit)) *visit {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
@@ -124,19 +130,70 @@ func open(t *testing.T, bctx context.Context, file string, check func(ctx contex
 		t.Fatalf("navigate %s: %v", u, err)
 	}
 	check(ctx, v)
+	resources := eval[[]string](t, ctx, `performance.getEntriesByType("resource").map(e => e.name)`)
 	close(dialogs)
 	mu.Lock()
 	defer mu.Unlock()
-	got := &visit{requests: v.requests, problems: v.problems, dialogs: v.dialogs}
-	for _, r := range got.requests {
-		if r != u {
+	return &visit{requests: v.requests, problems: v.problems, dialogs: v.dialogs, resources: resources, url: u}
+}
+
+// clean fails the test for every request but the page's own, every
+// console error, exception or error log entry, and every dialog.
+func (v *visit) clean(t *testing.T) {
+	t.Helper()
+	own := false
+	for _, r := range v.requests {
+		if r == v.url {
+			own = true
+		} else {
 			t.Errorf("the page asked for %s", r)
 		}
 	}
-	for _, p := range got.problems {
+	if !own {
+		t.Errorf("the browser reported no request, not even the page's own: the check sees nothing")
+	}
+	for _, r := range v.resources {
+		t.Errorf("the page fetched %s", r)
+	}
+	for _, p := range v.problems {
 		t.Errorf("%s", p)
 	}
-	return got
+	for _, d := range v.dialogs {
+		t.Errorf("a dialog opened: %s", d)
+	}
+}
+
+// TestBrowserWatch: the watch the browser tests keep sees what it must
+// catch. A page that fetches an image and a script, logs an error and
+// opens a dialog is caught at each.
+func TestBrowserWatch(t *testing.T) {
+	chromium(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "noisy.html")
+	specimen.WriteFile(t, file, []byte(`<!DOCTYPE html><html><head><title>noisy</title></head><body>
+<img src="http://127.0.0.1:9/pixel.png"><script src="missing.js"></script>
+<script>console.error("a console error"); alert("a dialog");</script></body></html>`), 0o644)
+	bctx := startBrowser(t)
+	v := open(t, bctx, file, func(ctx context.Context, v *visit) {})
+	var asked []string
+	for _, r := range v.requests {
+		if r != v.url {
+			asked = append(asked, r)
+		}
+	}
+	if len(asked) < 2 || len(v.resources) < 1 {
+		t.Errorf("the watch saw the requests %q and the resources %q, want the image and the script", asked, v.resources)
+	}
+	console := false
+	for _, p := range v.problems {
+		console = console || p == "console.error"
+	}
+	if !console {
+		t.Errorf("the watch missed the console error: %q", v.problems)
+	}
+	if len(v.dialogs) != 1 {
+		t.Errorf("the watch saw the dialogs %q, want 1", v.dialogs)
+	}
 }
 
 // eval evaluates a JavaScript expression in the page.
@@ -222,6 +279,13 @@ func TestBrowser(t *testing.T) {
 					if !eval[bool](t, ctx, fmt.Sprintf(`document.querySelector("section#%s h2") !== null`, s)) {
 						t.Errorf("no section %q", s)
 					}
+					if !eval[bool](t, ctx, fmt.Sprintf(`document.querySelector("nav a[href='#%s']") !== null`, s)) {
+						t.Errorf("the navigation has no link to %q", s)
+					}
+				}
+				checkDeps(t, ctx)
+				if contains(c.sections, "code") {
+					checkCode(t, ctx)
 				}
 				if eval[bool](t, ctx, `document.querySelector("section#anatomy") !== null`) != contains(c.sections, "anatomy") {
 					t.Errorf("the anatomy section is there for a file that is not a Go plugin, or missing")
@@ -278,6 +342,9 @@ func TestBrowser(t *testing.T) {
 					t.Fatal(err)
 				}
 				specimen.WriteFile(t, filepath.Join(dir, c.name+".jpg"), shot, 0o644)
+				if contains(c.sections, "process") {
+					readmeShot(t, ctx, filepath.Join(dir, "readme.png"))
+				}
 				// The print style makes a handout: controls hidden, figures kept.
 				if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
 					t.Fatal(err)
@@ -293,8 +360,95 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("the handout is %d bytes: %.8q", len(pdf), pdf)
 				}
 				specimen.WriteFile(t, filepath.Join(dir, c.name+".pdf"), pdf, 0o644)
-			})
+			}).clean(t)
 		})
+	}
+}
+
+// readmeShot saves the README's picture (docs/report.png): the layout to
+// scale beside the process map, as the page draws them, in the light
+// theme.
+func readmeShot(t *testing.T, ctx context.Context, file string) {
+	t.Helper()
+	eval[bool](t, ctx, `(() => {
+		const box = document.createElement("div");
+		box.id = "readme-shot";
+		box.style.cssText = "display:inline-flex;gap:28px;align-items:flex-start;padding:16px;background:var(--bg)";
+		for (const [id, w] of [["layout-svg", 1060], ["process-svg", 920]]) {
+			const svg = document.getElementById(id).cloneNode(true);
+			svg.removeAttribute("id");
+			svg.style.cssText = "flex:none;margin:0;height:auto;width:" + w + "px";
+			box.appendChild(svg);
+		}
+		document.body.prepend(box);
+		return true; })()`)
+	defer eval[bool](t, ctx, `(() => { document.getElementById("readme-shot").remove(); return true; })()`)
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 2040, Height: 1200, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("readme-shot")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specimen.WriteFile(t, file, png, 0o644)
+}
+
+// checkDeps: the load graph draws every object of its table, each box
+// coloured by how ld.so found it and drawn with a size, libc among them.
+func checkDeps(t *testing.T, ctx context.Context) {
+	t.Helper()
+	type box struct {
+		Name, Via string
+		W, H      float64
+	}
+	boxes := eval[[]box](t, ctx, `Array.from(document.querySelectorAll("#deps-svg g.dep")).map(g => {
+		const r = g.querySelector("rect.dep-box").getBoundingClientRect();
+		return {Name: g.querySelector("text.dep-name").textContent, Via: g.classList[1], W: r.width, H: r.height}; })`)
+	rows := eval[int](t, ctx, `document.querySelectorAll("#deps table.deps tbody tr").length`)
+	if len(boxes) < 2 || len(boxes) != rows {
+		t.Fatalf("the load graph draws %d objects, its table lists %d", len(boxes), rows)
+	}
+	if boxes[0].Via != "main" {
+		t.Errorf("the first object is found by %q, want main", boxes[0].Via)
+	}
+	libc := false
+	for _, b := range boxes {
+		libc = libc || b.Name == "libc.so.6"
+		if b.W < 100 || b.H < 30 {
+			t.Errorf("the box of %s is %.0f×%.0f", b.Name, b.W, b.H)
+		}
+		if b.Via == "" || b.Via == "other" {
+			t.Errorf("the box of %s says no way of finding it", b.Name)
+		}
+	}
+	if !libc {
+		t.Errorf("the load graph has no libc.so.6: %+v", boxes)
+	}
+	// Every colour used is explained in the key.
+	missing := eval[[]string](t, ctx, `(() => { const key = new Set(Array.from(document.querySelectorAll("#deps .deps-key i")).map(i => i.className));
+		return Array.from(document.querySelectorAll("#deps-svg g.dep")).map(g => g.classList[1]).filter(c => !key.has(c)); })()`)
+	if len(missing) > 0 {
+		t.Errorf("the key does not explain %v", missing)
+	}
+}
+
+// checkCode: the machine code table shows the stack check, the branch to
+// the growth path and the call of runtime.morestack, marked and visible.
+func checkCode(t *testing.T, ctx context.Context) {
+	t.Helper()
+	marked := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("section#code tr.prologue")).map(tr => tr.innerText)`)
+	var check, grow bool
+	for _, m := range marked {
+		check = check || strings.Contains(m, "Go stack check")
+		grow = grow || strings.Contains(m, "runtime.morestack")
+	}
+	if !check || !grow || len(marked) < 3 {
+		t.Errorf("the machine code marks %q, want the stack check and the call of runtime.morestack", marked)
+	}
+	size := eval[[2]float64](t, ctx, `(() => { const r = document.querySelector("section#code table.code").getBoundingClientRect(); return [r.width, r.height]; })()`)
+	if size[0] < 300 || size[1] < 200 {
+		t.Errorf("the machine code table is %.0f×%.0f", size[0], size[1])
 	}
 }
 
@@ -313,7 +467,21 @@ var hostileNames = []string{
 	`</svg><script>window.__pwned=1;alert(2)</script>`,
 	`"><svg onload=alert(3)>`,
 	"bidi\u202egnp.exe",
+	"ctl\x1b[31mred\x07bell\x7f",
+	"iso\u2066late\u2069zero\u200bwidth",
 }
+
+// hostileShown is how the page shows the names that hold control and
+// format characters: each spelled out, never acted on.
+var hostileShown = []string{
+	"bidi<U+202E>gnp.exe",
+	`ctl\x1b[31mred\x07bell\x7f`,
+	"iso<U+2066>late<U+2069>zero<U+200B>width",
+}
+
+// hostileNeeded is the soname of a library the hostile fixture needs: it
+// is drawn, not found, in the load graph.
+const hostileNeeded = `"><img src=x onerror=alert(6)>.so`
 
 // hostileSection is the name of a section of the hostile fixture.
 const hostileSection = `</text><img src=x onerror=alert(5)>`
@@ -342,11 +510,22 @@ func hostileLibrary(t *testing.T) string {
 	fmt.Fprintf(&b, ".section %q,\"a\",@progbits\n.byte 1,2,3,4\n", hostileSection)
 	b.WriteString(".section .note.GNU-stack,\"\",@progbits\n")
 	src := filepath.Join(dir, "hostile.s")
-	os.WriteFile(src, []byte(b.String()), 0o644)
+	specimen.WriteFile(t, src, []byte(b.String()), 0o644)
+	// A library with a hostile soname, which the fixture needs; it is
+	// removed, so that ld.so would not find it.
+	dep := filepath.Join(dir, "libdep.so")
+	empty := filepath.Join(dir, "empty.s")
+	specimen.WriteFile(t, empty, []byte(".section .note.GNU-stack,\"\",@progbits\n"), 0o644)
 	so := filepath.Join(dir, "libhostile.so")
-	if out, err := exec.Command(cc, "-shared", "-nostdlib", "-o", so, src).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", cc, err, out)
+	for _, args := range [][]string{
+		{"-shared", "-nostdlib", "-Wl,-soname," + hostileNeeded, "-o", dep, empty},
+		{"-shared", "-nostdlib", "-o", so, src, "-Wl,--no-as-needed", dep},
+	} {
+		if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", cc, args, err, out)
+		}
 	}
+	os.Remove(dep)
 	return so
 }
 
@@ -361,13 +540,13 @@ func TestBrowserHostileNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range append(hostileNames[:3:3], hostileSection) {
+	for _, n := range append(hostileNames[:3:3], hostileSection, hostileNeeded) {
 		if strings.Contains(string(raw), n) {
 			t.Errorf("the page holds %q raw", n)
 		}
 	}
 	bctx := startBrowser(t)
-	v := open(t, bctx, page, func(ctx context.Context, v *visit) {
+	open(t, bctx, page, func(ctx context.Context, v *visit) {
 		// Let any handler that would run, run.
 		time.Sleep(300 * time.Millisecond)
 		if n := eval[int](t, ctx, `document.querySelectorAll("img, iframe, object, embed, svg svg").length`); n != 0 {
@@ -388,8 +567,25 @@ func TestBrowserHostileNames(t *testing.T) {
 				t.Errorf("the page does not show %q as text", n)
 			}
 		}
-		if !strings.Contains(body, "bidi<U+202E>gnp.exe") {
-			t.Errorf("the bidi override is not shown as <U+202E>")
+		for _, n := range hostileShown {
+			if !strings.Contains(body, n) {
+				t.Errorf("the page does not show %q", n)
+			}
+		}
+		// No control or format character reached the page's text.
+		if bad := eval[[]int](t, ctx, `Array.from(document.body.innerText).map(c => c.codePointAt(0)).filter(c => (c < 0x20 && c !== 10 && c !== 9) || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200b)`); len(bad) > 0 {
+			t.Errorf("the page's text holds the control or format characters %x", bad)
+		}
+		// The library it needs is drawn, not found, under its name.
+		missing := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#deps-svg g.dep.missing text.dep-name")).map(t => t.textContent)`)
+		if len(missing) != 1 || !strings.Contains(hostileNeeded, strings.TrimPrefix(missing[0], "…")) {
+			t.Errorf("the load graph shows %q not found, want %q", missing, hostileNeeded)
+		}
+		if verdict := eval[string](t, ctx, `document.querySelector("#deps .verdict.bad").innerText`); !strings.Contains(verdict, "1 library not found") || !strings.Contains(verdict, hostileNeeded) {
+			t.Errorf("the dependencies say %q, want the library not found named", verdict)
+		}
+		if table := eval[string](t, ctx, `document.querySelector("#deps table.deps").textContent`); !strings.Contains(table, hostileNeeded) {
+			t.Errorf("the table of the load graph does not show %q as text", hostileNeeded)
 		}
 		// The filter builds rows from the names: still text.
 		eval[int](t, ctx, `(() => { const i = document.getElementById("symfilter"); i.value = "<"; i.dispatchEvent(new Event("input")); return 0; })()`)
@@ -399,8 +595,5 @@ func TestBrowserHostileNames(t *testing.T) {
 		if n := eval[int](t, ctx, `document.querySelectorAll("#symrows tr").length`); n < 3 {
 			t.Errorf("the filter found %d of the hostile names", n)
 		}
-	})
-	if len(v.dialogs) > 0 {
-		t.Errorf("dialogs opened: %v", v.dialogs)
-	}
+	}).clean(t)
 }

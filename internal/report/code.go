@@ -86,7 +86,10 @@ func (r *Report) writeCode(p *page) {
 		}
 		p.s("<tr", cls, `><td class="num">`, hex(in.Addr), "</td><td><code>", esc(in.Bytes.String()), "</code></td><td><code>", esc(in.Text), "</code></td><td>", esc(in.Note))
 		if in.Prologue != "" {
-			p.s(`<br><b class="pro">◀ `, esc(in.Prologue), "</b>")
+			if in.Note != "" {
+				p.s("<br>")
+			}
+			p.s(`<b class="pro">◀ `, esc(in.Prologue), "</b>")
 		}
 		p.s("</td></tr>")
 	}

@@ -132,3 +132,19 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+// TestHuman: sizes up to the whole 64-bit address space read as people
+// would say them.
+func TestHuman(t *testing.T) {
+	for _, c := range []struct {
+		n    uint64
+		want string
+	}{
+		{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {3 << 20, "3.0 MiB"}, {132 << 30, "132 GiB"},
+		{128 << 40, "128 TiB"}, {0xffffffffff600000 - 0x7ffc7a419000, "16.0 EiB"}, {^uint64(0), "16.0 EiB"},
+	} {
+		if got := human(c.n); got != c.want {
+			t.Errorf("human(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -10,14 +10,15 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// human returns a byte count for people: "812 B", "4.7 KiB", "19.3 MiB".
+// human returns a byte count for people: "812 B", "4.7 KiB", "19.3 MiB";
+// up to EiB, for the gap below the top of a 64-bit address space.
 func human(n uint64) string {
 	const unit = 1024
 	if n < unit {
 		return strconv.FormatUint(n, 10) + " B"
 	}
 	v, u := float64(n), 0
-	for v >= unit && u < 4 {
+	for v >= unit && u < 6 {
 		v /= unit
 		u++
 	}
@@ -25,7 +26,7 @@ func human(n uint64) string {
 	if v >= 100 {
 		prec = 0
 	}
-	return strconv.FormatFloat(v, 'f', prec, 64) + " " + [...]string{"B", "KiB", "MiB", "GiB", "TiB"}[u]
+	return strconv.FormatFloat(v, 'f', prec, 64) + " " + [...]string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}[u]
 }
 
 // hex returns "0x1c4220".
