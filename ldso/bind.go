@@ -210,11 +210,7 @@ type binder struct {
 // classes (bit 1<<class) of o's DT_RELA and DT_JMPREL relocations that
 // name it and need a lookup; nsyms is the symbol count.
 func (o *Object) relocClasses(nsyms int) ([]uint8, error) {
-	if o.rcDone {
-		return o.rc, o.rcErr
-	}
-	o.rcDone = true
-	o.rc, o.rcErr = o.readRelocClasses(nsyms, false)
+	o.rcOnce.Do(func() { o.rc, o.rcErr = o.readRelocClasses(nsyms, false) })
 	return o.rc, o.rcErr
 }
 

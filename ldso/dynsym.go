@@ -41,14 +41,12 @@ type version struct {
 
 // syms reads the object's symbol tables once.
 func (o *Object) syms() (*symbols, error) {
-	if o.symDone {
-		return o.sym, o.symErr
-	}
-	o.symDone = true
-	o.sym, o.symErr = o.readSyms()
-	if o.symErr != nil {
-		o.symErr = fmt.Errorf("%s: %w", o.Path, o.symErr)
-	}
+	o.symOnce.Do(func() {
+		o.sym, o.symErr = o.readSyms()
+		if o.symErr != nil {
+			o.symErr = fmt.Errorf("%s: %w", o.Path, o.symErr)
+		}
+	})
 	return o.sym, o.symErr
 }
 

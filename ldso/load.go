@@ -28,7 +28,6 @@ type loader struct {
 	libPath    []searchDir
 	res        *Result
 	main       *Loaded
-	dst        func(l *Loaded) *dstContext
 	otherClass bool
 	opened     int
 	files      []*os.File

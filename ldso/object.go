@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/soinspect/soinspect/internal/elfread"
 )
@@ -50,18 +51,20 @@ type Object struct {
 	size  int64
 	strs  []byte
 
+	// The tables below are read on first use, once, so that one Object
+	// may serve several loads at a time (a Pool, a forked Result).
 	vn             []verNeed
 	vd             []verDef
 	vnErr, vdErr   error
-	vnDone, vdDone bool
+	vnOnce, vdOnce sync.Once
 
 	sym     *symbols
 	symErr  error
-	symDone bool
+	symOnce sync.Once
 
 	rc     []uint8 // relocation classes per symbol
 	rcErr  error
-	rcDone bool
+	rcOnce sync.Once
 }
 
 // openVerifyError is an error of open_verify that ends the search: the

@@ -10,7 +10,7 @@ import (
 // libraries once instead of once per file. Objects are keyed by file
 // identity, size and modification time. A Pool keeps at most its size of
 // objects and their files open until Close; it is safe for concurrent use,
-// the Results using it are not.
+// and so are the objects it shares (each Result is not).
 type Pool struct {
 	mu    sync.Mutex
 	max   int

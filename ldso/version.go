@@ -57,13 +57,14 @@ func (o *Object) readChain(addr uint64, what string, fn func(rec []byte, recAddr
 // VersionNeeds returns DT_VERNEED: the versions the object requires,
 // per file.
 func (o *Object) verNeeds() ([]verNeed, error) {
-	if o.vnDone {
-		return o.vn, o.vnErr
-	}
-	o.vnDone = true
+	o.vnOnce.Do(o.readVerNeeds)
+	return o.vn, o.vnErr
+}
+
+func (o *Object) readVerNeeds() {
 	addr, ok := o.dyn[elf.DT_VERNEED]
 	if !ok {
-		return nil, nil
+		return
 	}
 	le := binary.LittleEndian
 	auxes := 0 // Vernaux entries read, over all Verneed entries
@@ -95,18 +96,18 @@ func (o *Object) verNeeds() ([]verNeed, error) {
 		o.vn = append(o.vn, vn)
 		return le.Uint32(rec[12:]), nil
 	})
-	return o.vn, o.vnErr
 }
 
 // verDefs returns DT_VERDEF: the versions the object defines.
 func (o *Object) verDefs() ([]verDef, error) {
-	if o.vdDone {
-		return o.vd, o.vdErr
-	}
-	o.vdDone = true
+	o.vdOnce.Do(o.readVerDefs)
+	return o.vd, o.vdErr
+}
+
+func (o *Object) readVerDefs() {
 	addr, ok := o.dyn[elf.DT_VERDEF]
 	if !ok {
-		return nil, nil
+		return
 	}
 	le := binary.LittleEndian
 	o.vdErr = o.readChain(addr, "version definitions (DT_VERDEF)", func(rec []byte, at uint64) (uint32, error) {
@@ -126,7 +127,6 @@ func (o *Object) verDefs() ([]verDef, error) {
 		}
 		return le.Uint32(next), nil
 	})
-	return o.vd, o.vdErr
 }
 
 // MissingVersion is a version an object requires that the object
