@@ -48,19 +48,20 @@ import (
 type Checker struct {
 	host   *hostFacts
 	loader *ldso.Config // the dlopen model's environment; nil: this machine
+	load   *hostLoad    // the host's load set, made once, on first need
 }
 
 // NewChecker reads what the checks need to know of host. A host that is
 // nil, unreadable or cannot open plugins gives a Checker whose every
 // verdict says so.
 func NewChecker(host *elfinspect.File) *Checker {
-	return &Checker{host: readHostFacts(host)}
+	return &Checker{host: readHostFacts(host), load: &hostLoad{}}
 }
 
 // Check predicts plugin.Open(plugin) as the first plugin the host opens,
 // and checks plugin against reqs.
 func (c *Checker) Check(plugin *elfinspect.File, reqs []Requirement) Verdict {
-	p := &checker{host: c.host, loader: c.loader}
+	p := &checker{host: c.host, loader: c.loader, load: c.load}
 	return p.check(plugin, reqs)
 }
 
@@ -156,6 +157,7 @@ type loaded struct {
 type checker struct {
 	host     *hostFacts
 	loader   *ldso.Config
+	load     *hostLoad
 	mapped   []*loaded          // dlopen'ed objects, in order
 	active   map[string]string  // pluginpath -> file, of plugins that loaded
 	byPath   map[string]Verdict // realpath -> first verdict

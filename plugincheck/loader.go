@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/ldso"
@@ -20,7 +21,33 @@ const (
 // loader environment: another root file system (--root), LD_LIBRARY_PATH,
 // an ISA level. The zero Config is this machine.
 func (c *Checker) WithLoader(cfg ldso.Config) *Checker {
-	return &Checker{host: c.host, loader: &cfg}
+	return &Checker{host: c.host, loader: &cfg, load: &hostLoad{}}
+}
+
+// hostLoad is the host's load set as ld.so makes it at start-up: what is
+// already in the process when plugin.Open calls dlopen. It is made once,
+// on the first plugin that needs it, and every plugin's dlopen starts from
+// a fork of it, so that checking many plugins reads the host's libraries
+// once. Its files stay open for the life of the Checker (the runtime
+// closes them when it is collected).
+type hostLoad struct {
+	once  sync.Once
+	res   *ldso.Result // nil when the host cannot be loaded
+	loads int          // the times the host was loaded: 1 after first use
+}
+
+// fork returns a Result of its own to dlopen into, or nil.
+func (h *hostLoad) fork(path string, cfg ldso.Config) *ldso.Result {
+	h.once.Do(func() {
+		h.loads++
+		if res, err := ldso.Load(path, cfg); err == nil {
+			h.res = res
+		}
+	})
+	if h.res == nil {
+		return nil
+	}
+	return h.res.Fork()
 }
 
 // loaderProblem emulates the dlopen(real, RTLD_NOW|RTLD_GLOBAL) that
@@ -37,8 +64,17 @@ func (c *checker) loaderProblem(p *elfinspect.File, real string) (*Reason, strin
 	if c.loader != nil {
 		cfg = *c.loader
 	}
-	res, err := ldso.Load(c.host.f.Path, cfg)
-	if err != nil {
+	load := c.load
+	if load == nil {
+		load = &hostLoad{}
+		defer func() {
+			if load.res != nil {
+				load.res.Close()
+			}
+		}()
+	}
+	res := load.fork(c.host.f.Path, cfg)
+	if res == nil {
 		return nil, ""
 	}
 	defer res.Close()

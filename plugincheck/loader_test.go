@@ -47,7 +47,7 @@ import "C"
 func Call() int { return int(C.%s()) }
 `
 
-func run(t *testing.T, dir string, env []string, name string, args ...string) {
+func run(t testing.TB, dir string, env []string, name string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
@@ -67,7 +67,7 @@ var (
 // and libver.so (version VER_2), a host, and two cgo plugins linked
 // against them; then deletes libgone.so and rebuilds libver.so with only
 // VER_1.
-func buildLoaderFixtures(t *testing.T) string {
+func buildLoaderFixtures(t testing.TB) string {
 	loaderOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "plugincheck-loader-")
 		if err != nil {
@@ -75,7 +75,10 @@ func buildLoaderFixtures(t *testing.T) string {
 			return
 		}
 		loaderDir = dir
-		sub := func(t *testing.T) {
+		// A failing step ends the caller with Fatal; then the message
+		// below stays for every later caller.
+		loaderErr = "building the fixtures failed"
+		func() {
 			for _, d := range []string{"host", "miss", "ver", "lib"} {
 				os.MkdirAll(filepath.Join(dir, d), 0o755)
 			}
@@ -99,11 +102,8 @@ func buildLoaderFixtures(t *testing.T) string {
 			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "ver/p.so", "./ver")
 			os.Remove(filepath.Join(dir, "lib/libgone.so"))
 			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libver.so", "-Wl,-soname,libver.so", "-Wl,--version-script=lib/v1.map", "lib/ver.c")
-		}
-		ok := t.Run("build", sub)
-		if !ok {
-			loaderErr = "building the fixtures failed"
-		}
+			loaderErr = ""
+		}()
 	})
 	if loaderErr != "" {
 		t.Fatal(loaderErr)
@@ -111,24 +111,33 @@ func buildLoaderFixtures(t *testing.T) string {
 	return loaderDir
 }
 
-func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if loaderDir != "" && code == 0 {
+		os.RemoveAll(loaderDir)
+	}
+	os.Exit(code)
+}
+
+// needLoaderFixtures skips tb unless the loader fixtures can be built here.
+func needLoaderFixtures(tb testing.TB) {
+	tb.Helper()
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the loader modelled is x86-64 glibc's")
+		tb.Skip("the loader modelled is x86-64 glibc's")
 	}
 	if testing.Short() {
-		t.Skip("builds a host and two cgo plugins")
+		tb.Skip("builds a host and two cgo plugins")
 	}
 	for _, tool := range []string{"gcc", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skip("no " + tool)
+			tb.Skip("no " + tool + " (Debian package gcc or golang-go)")
 		}
 	}
+}
+
+func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
+	needLoaderFixtures(t)
 	dir := buildLoaderFixtures(t)
-	defer func() {
-		if !t.Failed() {
-			os.RemoveAll(dir)
-		}
-	}()
 	plugins := []string{"miss/p.so", "ver/p.so"}
 	cmd := exec.Command("./host/host", plugins...)
 	cmd.Dir = dir
@@ -174,4 +183,105 @@ func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
 	if !strings.Contains(real[0], "libgone.so: cannot open shared object file") || !strings.Contains(real[1], "version `VER_2' not found") {
 		t.Errorf("the fixtures do not fail as designed: %q", real)
 	}
+}
+
+// One Checker loads its host's load set once, however many plugins it
+// checks and from however many goroutines, and each verdict is the one a
+// Checker made for that plugin alone gives.
+func TestCheckerLoadsHostOnce(t *testing.T) {
+	needLoaderFixtures(t)
+	dir := buildLoaderFixtures(t)
+	host, err := elfinspect.Open(filepath.Join(dir, "host/host"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	var plugins []*elfinspect.File
+	for _, p := range []string{"miss/p.so", "ver/p.so"} {
+		f, err := elfinspect.Open(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		plugins = append(plugins, f)
+	}
+	want := make([]string, len(plugins))
+	for i, p := range plugins {
+		one := plugincheck.NewChecker(host)
+		v := one.Check(p, nil)
+		want[i] = v.OpenError(p.Path)
+		if n := plugincheck.HostLoads(one); n != 1 {
+			t.Errorf("a Checker that checked one plugin loaded its host %d times", n)
+		}
+	}
+	ch := plugincheck.NewChecker(host)
+	if n := plugincheck.HostLoads(ch); n != 0 {
+		t.Errorf("a new Checker loaded its host %d times, want 0 (on first need)", n)
+	}
+	const rounds = 8
+	got := make([]string, rounds*len(plugins))
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := plugins[i%len(plugins)]
+			v := ch.Check(p, nil)
+			got[i] = v.OpenError(p.Path)
+		}()
+	}
+	wg.Wait()
+	seq := ch.CheckTogether(plugins, nil).Verdicts
+	for i := range seq {
+		got = append(got, seq[i].OpenError(seq[i].Plugin))
+	}
+	for i, g := range got {
+		if w := want[i%len(plugins)]; g != w {
+			t.Errorf("%s: the shared Checker predicts\n  %s\na Checker of its own\n  %s", plugins[i%len(plugins)].Path, g, w)
+		}
+	}
+	if n := plugincheck.HostLoads(ch); n != 1 {
+		t.Errorf("checking %d plugins loaded the host %d times, want 1", len(got), n)
+	}
+}
+
+// BenchmarkCheckerLoader checks the loader fixtures' plugins: with one
+// Checker for all (the host loaded once) and with a Checker per plugin
+// (the host read and loaded for each one: an upper bound of what the
+// shared load set saves, since a new Checker also rereads the host's facts).
+func BenchmarkCheckerLoader(b *testing.B) {
+	needLoaderFixtures(b)
+	dir := buildLoaderFixtures(b)
+	host, err := elfinspect.Open(filepath.Join(dir, "host/host"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer host.Close()
+	var plugins []*elfinspect.File
+	for _, p := range []string{"miss/p.so", "ver/p.so"} {
+		f, err := elfinspect.Open(filepath.Join(dir, p))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		plugins = append(plugins, f)
+	}
+	const perRun = 32
+	b.Run("shared", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			ch := plugincheck.NewChecker(host)
+			for i := range perRun {
+				ch.Check(plugins[i%len(plugins)], nil)
+			}
+		}
+	})
+	b.Run("per-plugin", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			for i := range perRun {
+				plugincheck.NewChecker(host).Check(plugins[i%len(plugins)], nil)
+			}
+		}
+	})
 }
