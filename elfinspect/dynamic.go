@@ -29,7 +29,7 @@ type dynImage struct {
 	bo   binary.ByteOrder
 	is64 bool
 
-	loads []elf.ProgHeader // PT_LOAD, in file order
+	loads elfread.Segments // PT_LOAD, in file order
 	tls   *elf.ProgHeader  // PT_TLS, if any
 	tags  map[elf.DynTag]uint64
 
@@ -117,7 +117,7 @@ func readDynImage(r io.ReaderAt, size int64) (elf.FileHeader, *dynImage, error) 
 	hdr.ByteOrder = bo
 	hdr.Type, hdr.Machine = elf.Type(bo.Uint16(ident[16:])), elf.Machine(bo.Uint16(ident[18:]))
 	var phoff uint64
-	var phentsize, phnum, want int
+	var phentsize, phnum int
 	switch hdr.Class {
 	case elf.ELFCLASS64:
 		if n < 64 {
@@ -125,12 +125,12 @@ func readDynImage(r io.ReaderAt, size int64) (elf.FileHeader, *dynImage, error) 
 		}
 		img.is64 = true
 		hdr.Entry = bo.Uint64(ident[24:])
-		phoff, phentsize, phnum, want = bo.Uint64(ident[32:]), int(bo.Uint16(ident[54:])), int(bo.Uint16(ident[56:])), 56
+		phoff, phentsize, phnum = bo.Uint64(ident[32:]), int(bo.Uint16(ident[54:])), int(bo.Uint16(ident[56:]))
 		img.shoff = bo.Uint64(ident[40:])
 		img.shentsize, img.shnum, img.shstrndx = int(bo.Uint16(ident[58:])), int(bo.Uint16(ident[60:])), int(bo.Uint16(ident[62:]))
 	case elf.ELFCLASS32:
 		hdr.Entry = uint64(bo.Uint32(ident[24:]))
-		phoff, phentsize, phnum, want = uint64(bo.Uint32(ident[28:])), int(bo.Uint16(ident[42:])), int(bo.Uint16(ident[44:])), 32
+		phoff, phentsize, phnum = uint64(bo.Uint32(ident[28:])), int(bo.Uint16(ident[42:])), int(bo.Uint16(ident[44:]))
 		img.shoff = uint64(bo.Uint32(ident[32:]))
 		img.shentsize, img.shnum, img.shstrndx = int(bo.Uint16(ident[46:])), int(bo.Uint16(ident[48:])), int(bo.Uint16(ident[50:]))
 	default:
@@ -139,27 +139,19 @@ func readDynImage(r io.ReaderAt, size int64) (elf.FileHeader, *dynImage, error) 
 	if phnum == 0 || phnum == 0xffff { // PN_XNUM keeps the count in section 0
 		return hdr, nil, dynFormatError("no usable program headers (e_phnum %d)", phnum)
 	}
-	if phentsize < want {
-		return hdr, nil, dynFormatError("program header size %d, want at least %d", phentsize, want)
+	progs, err := elfread.ReadProgHeaders(r, size, bo, img.is64, phoff, phentsize, phnum)
+	if err != nil {
+		return hdr, nil, dynFormatError("%v", err)
 	}
-	if phoff > img.size || uint64(phnum*phentsize) > img.size-phoff {
-		return hdr, nil, dynFormatError("program headers (%d at offset %#x) extend past the end of the file", phnum, phoff)
-	}
-	ph := make([]byte, phnum*phentsize)
-	if _, err := r.ReadAt(ph, int64(phoff)); err != nil {
-		return hdr, nil, dynFormatError("reading program headers: %v", err)
-	}
+	img.loads = elfread.Loads(progs)
 	var dynamic *elf.ProgHeader
-	for i := range phnum {
-		p := img.progHeader(ph[i*phentsize:])
-		switch p.Type {
-		case elf.PT_LOAD:
-			img.loads = append(img.loads, p)
+	for i := range progs {
+		switch progs[i].Type {
 		case elf.PT_TLS:
-			img.tls = &p
+			img.tls = &progs[i]
 		case elf.PT_DYNAMIC:
 			if dynamic == nil {
-				dynamic = &p
+				dynamic = &progs[i]
 			}
 		}
 	}
@@ -177,23 +169,6 @@ func readDynImage(r io.ReaderAt, size int64) (elf.FileHeader, *dynImage, error) 
 	return hdr, img, nil
 }
 
-func (img *dynImage) progHeader(b []byte) elf.ProgHeader {
-	bo := img.bo
-	if img.is64 {
-		return elf.ProgHeader{
-			Type: elf.ProgType(bo.Uint32(b[0:])), Flags: elf.ProgFlag(bo.Uint32(b[4:])),
-			Off: bo.Uint64(b[8:]), Vaddr: bo.Uint64(b[16:]), Paddr: bo.Uint64(b[24:]),
-			Filesz: bo.Uint64(b[32:]), Memsz: bo.Uint64(b[40:]), Align: bo.Uint64(b[48:]),
-		}
-	}
-	return elf.ProgHeader{
-		Type: elf.ProgType(bo.Uint32(b[0:])), Off: uint64(bo.Uint32(b[4:])),
-		Vaddr: uint64(bo.Uint32(b[8:])), Paddr: uint64(bo.Uint32(b[12:])),
-		Filesz: uint64(bo.Uint32(b[16:])), Memsz: uint64(bo.Uint32(b[20:])),
-		Flags: elf.ProgFlag(bo.Uint32(b[24:])), Align: uint64(bo.Uint32(b[28:])),
-	}
-}
-
 // readTags reads the dynamic entries up to DT_NULL, keeping the first value
 // of each tag.
 func (img *dynImage) readTags(p *elf.ProgHeader) error {
@@ -205,21 +180,7 @@ func (img *dynImage) readTags(p *elf.ProgHeader) error {
 		return dynFormatError("reading PT_DYNAMIC: %v", err)
 	}
 	img.tags = map[elf.DynTag]uint64{}
-	step := 8
-	if img.is64 {
-		step = 16
-	}
-	for i := 0; i+step <= len(b); i += step {
-		var tag elf.DynTag
-		var val uint64
-		if img.is64 {
-			tag, val = elf.DynTag(img.bo.Uint64(b[i:])), img.bo.Uint64(b[i+8:])
-		} else {
-			tag, val = elf.DynTag(int32(img.bo.Uint32(b[i:]))), uint64(img.bo.Uint32(b[i+4:]))
-		}
-		if tag == elf.DT_NULL {
-			break
-		}
+	for tag, val := range elfread.DynEntries(b, img.bo, img.is64) {
 		if _, ok := img.tags[tag]; !ok {
 			img.tags[tag] = val
 		}
@@ -230,17 +191,14 @@ func (img *dynImage) readTags(p *elf.ProgHeader) error {
 // avail returns the file offset of the virtual address a and how many bytes
 // of the file follow it in the PT_LOAD segment that maps it.
 func (img *dynImage) avail(a uint64) (off, n uint64, err error) {
-	for _, p := range img.loads {
-		if a < p.Vaddr || a-p.Vaddr >= p.Filesz {
-			continue
-		}
-		off, n = p.Off+(a-p.Vaddr), p.Filesz-(a-p.Vaddr)
-		if off < p.Off || off >= img.size {
-			return 0, 0, dynFormatError("address %#x maps past the end of the file", a)
-		}
-		return off, min(n, img.size-off), nil
+	off, n, ok := img.loads.Offset(a)
+	if !ok {
+		return 0, 0, dynFormatError("address %#x is in no PT_LOAD segment", a)
 	}
-	return 0, 0, dynFormatError("address %#x is in no PT_LOAD segment", a)
+	if off >= img.size {
+		return 0, 0, dynFormatError("address %#x maps past the end of the file", a)
+	}
+	return off, min(n, img.size-off), nil
 }
 
 // read returns the n bytes at virtual address a; n < 0 reads to the end of

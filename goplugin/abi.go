@@ -120,17 +120,8 @@ func dynamicNames(im *elfread.Image, note func(string, ...any)) (needed []string
 		s, _ := im.CopyString(b[:min(len(b), elfread.MaxSymbolName)])
 		return s
 	}
-	p := im.Ptr
-	for i := 0; i+2*p <= len(data); i += 2 * p {
-		var tag, val uint64
-		if p == 8 {
-			tag, val = im.BO.Uint64(data[i:]), im.BO.Uint64(data[i+8:])
-		} else {
-			tag, val = uint64(im.BO.Uint32(data[i:])), uint64(im.BO.Uint32(data[i+4:]))
-		}
-		switch elf.DynTag(tag) {
-		case elf.DT_NULL:
-			return needed, soname
+	for tag, val := range elfread.DynEntries(data, im.BO, im.Ptr == 8) {
+		switch tag {
 		case elf.DT_NEEDED:
 			if len(needed) < 1024 {
 				needed = append(needed, str(val))

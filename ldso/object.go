@@ -46,7 +46,7 @@ type Object struct {
 	Dynamic bool // has PT_DYNAMIC
 
 	dyn   map[elf.DynTag]uint64 // the last value of each tag (as ld.so's l_info)
-	loads []elf.ProgHeader
+	loads elfread.Segments
 	r     io.ReaderAt
 	size  int64
 	strs  []byte
@@ -138,29 +138,18 @@ func readObject(path string, r io.ReaderAt, size int64) (*Object, error) {
 	if phnum > maxPhdrs {
 		phnum = maxPhdrs
 	}
-	ph := make([]byte, 56*phnum)
-	if phoff > uint64(size) || uint64(len(ph)) > uint64(size)-phoff {
+	progs, err := elfread.ReadProgHeaders(r, size, bo, true, phoff, int(phentsize), phnum)
+	if err != nil {
 		return nil, &openVerifyError{"cannot read file data"}
 	}
-	if _, err := r.ReadAt(ph, int64(phoff)); err != nil {
-		return nil, &openVerifyError{"cannot read file data"}
-	}
-	var dynPh *elf.ProgHeader
-	var interpPh *elf.ProgHeader
-	for i := 0; i < phnum; i++ {
-		b := ph[56*i:]
-		p := elf.ProgHeader{
-			Type: elf.ProgType(bo.Uint32(b)), Flags: elf.ProgFlag(bo.Uint32(b[4:])),
-			Off: bo.Uint64(b[8:]), Vaddr: bo.Uint64(b[16:]), Paddr: bo.Uint64(b[24:]),
-			Filesz: bo.Uint64(b[32:]), Memsz: bo.Uint64(b[40:]), Align: bo.Uint64(b[48:]),
-		}
-		switch p.Type {
-		case elf.PT_LOAD:
-			o.loads = append(o.loads, p)
+	o.loads = elfread.Loads(progs)
+	var dynPh, interpPh *elf.ProgHeader
+	for i := range progs {
+		switch progs[i].Type {
 		case elf.PT_DYNAMIC:
-			dynPh = &p
+			dynPh = &progs[i] // the last one, as ld.so's l_ld
 		case elf.PT_INTERP:
-			interpPh = &p
+			interpPh = &progs[i]
 		}
 	}
 	if interpPh != nil {
@@ -210,13 +199,7 @@ func (o *Object) readAt(off, n uint64) ([]byte, error) {
 // offset translates a virtual address to a file offset through the
 // PT_LOAD segments, with the number of file bytes available from there.
 func (o *Object) offset(addr uint64) (off, avail uint64, ok bool) {
-	for _, p := range o.loads {
-		if addr >= p.Vaddr && addr-p.Vaddr < p.Filesz {
-			d := addr - p.Vaddr
-			return p.Off + d, p.Filesz - d, true
-		}
-	}
-	return 0, 0, false
+	return o.loads.Offset(addr)
 }
 
 // readAddr reads n bytes at virtual address addr.
@@ -234,14 +217,9 @@ func (o *Object) readDynamic(p *elf.ProgHeader) error {
 	if err != nil {
 		return &elfread.FormatError{Off: -1, Msg: "dynamic segment: " + err.Error()}
 	}
-	bo := binary.LittleEndian
 	o.dyn = map[elf.DynTag]uint64{}
 	var needed []uint64
-	for i := 0; i+16 <= len(b); i += 16 {
-		tag, val := elf.DynTag(bo.Uint64(b[i:])), bo.Uint64(b[i+8:])
-		if tag == elf.DT_NULL {
-			break
-		}
+	for tag, val := range elfread.DynEntries(b, binary.LittleEndian, true) {
 		if tag == elf.DT_NEEDED {
 			if len(needed) >= maxNeeded {
 				return &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("more than %d DT_NEEDED entries", maxNeeded)}
