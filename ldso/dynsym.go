@@ -92,21 +92,34 @@ func (o *Object) readSyms() (*symbols, error) {
 				return nil, fmt.Errorf("DT_GNU_HASH: chains outside the loaded segments")
 			}
 			avail = min(avail, uint64(maxSymbols)*4)
-			ch, err := o.readAddr(chainAddr, avail-avail%4, "DT_GNU_HASH")
+			avail -= avail % 4
+			// The last chain is read a page at a time from its start,
+			// not to the end of the segment (which goes on with the
+			// relocations: megabytes in a large library).
+			i := uint64(maxIdx - symoff)
+			const page = 4096
+			for ended := false; !ended; {
+				if 4*i+4 > avail {
+					return nil, fmt.Errorf("DT_GNU_HASH: the last chain does not end")
+				}
+				n := min(avail-4*i, page)
+				ch, err := o.readAddr(chainAddr+4*i, n, "DT_GNU_HASH")
+				if err != nil {
+					return nil, err
+				}
+				for k := uint64(0); k+4 <= n; k, i = k+4, i+1 {
+					if le.Uint32(ch[k:])&1 != 0 {
+						ended = true
+						break
+					}
+				}
+			}
+			nsyms = uint64(symoff) + i + 1
+			ch, err := o.readAddr(chainAddr, 4*(i+1), "DT_GNU_HASH")
 			if err != nil {
 				return nil, err
 			}
-			i := uint64(maxIdx - symoff)
-			for ; 4*i+4 <= uint64(len(ch)); i++ {
-				if le.Uint32(ch[4*i:])&1 != 0 {
-					break
-				}
-			}
-			if 4*i+4 > uint64(len(ch)) {
-				return nil, fmt.Errorf("DT_GNU_HASH: the last chain does not end")
-			}
-			nsyms = uint64(symoff) + i + 1
-			s.chain = ch[:4*(i+1)]
+			s.chain = ch
 		}
 	} else if addr, ok := o.dyn[elf.DT_HASH]; ok {
 		h, err := o.readAddr(addr, 8, "DT_HASH")

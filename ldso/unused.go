@@ -15,9 +15,20 @@ func Unused(res *Result) ([]*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	return UnusedIn(res, bs), nil
+}
+
+// UnusedIn is Unused computed from bindings Bind has already made for res
+// (with any options), without relocating the main object again: the main
+// object's bindings are the lookups Unused makes, over the same scope.
+func UnusedIn(res *Result, bindings []Binding) []*Loaded {
+	main := res.Objects[0]
+	if !main.Found() || len(main.Object.Needed) == 0 {
+		return nil
+	}
 	used := map[*Loaded]bool{}
-	for _, bd := range bs {
-		if bd.To != nil {
+	for _, bd := range bindings {
+		if bd.From == main && bd.To != nil {
 			used[bd.To] = true
 		}
 	}
@@ -30,5 +41,5 @@ func Unused(res *Result) ([]*Loaded, error) {
 			out = append(out, l)
 		}
 	}
-	return out, nil
+	return out
 }

@@ -73,3 +73,19 @@ func BenchmarkReport(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.Size()), "page-bytes")
 }
+
+// BenchmarkDepsBindingsLLVM times the whole `deps --bindings` command on
+// libLLVM (its 11 libraries, ~14k bindings), output discarded: compare with
+// `ldd -r` on the same file (make bench prints the ratio).
+func BenchmarkDepsBindingsLLVM(b *testing.B) {
+	const lib = "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"
+	if _, err := os.Stat(lib); err != nil {
+		b.Skipf("%s: %v", lib, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if code := Main([]string{"deps", "--bindings", lib}, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

@@ -129,11 +129,9 @@ func (o *depsOptions) run(cmd *cobra.Command, files []string) error {
 			return err
 		}
 		defer res.Close()
-		rep := newDepsReport(res)
-		if o.bindings {
-			if err := rep.bind(res); err != nil {
-				return err
-			}
+		rep, err := newDepsReport(res, o.bindings)
+		if err != nil {
+			return err
 		}
 		if !rep.complete() {
 			incomplete++

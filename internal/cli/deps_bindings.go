@@ -3,48 +3,61 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/soinspect/soinspect/ldso"
 )
 
 // bind fills in where each symbol reference binds, the definitions it
 // shadows, and the references left unresolved.
-func (r *depsReport) bind(res *ldso.Result) error {
+func (r *depsReport) bind(res *ldso.Result) ([]ldso.Binding, error) {
 	bs, err := ldso.Bind(res, ldso.BindOptions{Shadowed: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	type key struct{ from, sym, ver, to string }
-	seen := map[key]bool{}
+	// One entry per (from, symbol, version, to): Bind gives one per
+	// relocation class too. Each object's path is shared by its entries.
+	type key struct {
+		from, to *ldso.Loaded
+		sym, ver string
+	}
+	seen := make(map[key]struct{}, len(bs))
+	r.Bindings = slices.Grow(r.Bindings, len(bs))
+	paths := map[*ldso.Loaded]*string{}
+	pathOf := func(l *ldso.Loaded) *string {
+		p, ok := paths[l]
+		if !ok {
+			p = &l.Path
+			paths[l] = p
+		}
+		return p
+	}
 	for _, b := range bs {
+		k := key{b.From, b.To, b.Symbol, b.Version}
+		if _, dup := seen[k]; dup {
+			continue
+		}
+		seen[k] = struct{}{}
 		if b.Unresolved() {
-			k := key{b.From.Path, b.Symbol, b.Version, "\x00"}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
 			r.Unresolved = append(r.Unresolved, depsUnresolved{From: b.From.Path, Symbol: b.Symbol, Version: b.Version, Weak: b.Weak})
 			// In the bindings too, with "to": null.
 			r.Bindings = append(r.Bindings, depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version})
 			continue
 		}
-		k := key{b.From.Path, b.Symbol, b.Version, b.To.Path}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		to := b.To.Path
-		db := depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version, To: &to, Kind: string(b.Kind)}
+		db := depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version, To: pathOf(b.To), Kind: string(b.Kind)}
 		if db.Version == "" {
 			db.Version = b.ToVer
 		}
-		for _, s := range b.Shadow {
-			db.Shadowed = append(db.Shadowed, s.Path)
+		if len(b.Shadow) > 0 {
+			db.Shadowed = make([]string, len(b.Shadow))
+			for i, s := range b.Shadow {
+				db.Shadowed[i] = s.Path
+			}
 		}
 		r.Bindings = append(r.Bindings, db)
 	}
 	r.bound = true
-	return nil
+	return bs, nil
 }
 
 // writeBindingsText prints the bindings under the tree: one line per

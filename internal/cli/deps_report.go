@@ -68,7 +68,8 @@ type depsMissingVers struct {
 	Message    string `json:"message"`
 }
 
-func newDepsReport(res *ldso.Result) *depsReport {
+// newDepsReport reports on res; bindings adds where every symbol binds.
+func newDepsReport(res *ldso.Result, bindings bool) (*depsReport, error) {
 	r := &depsReport{
 		File: res.File, Interpreter: res.Interpreter, Static: res.Static, Secure: res.Secure,
 		Objects: []depsObject{}, Bindings: []depsBinding{}, Unresolved: []depsUnresolved{},
@@ -90,17 +91,27 @@ func newDepsReport(res *ldso.Result) *depsReport {
 		}
 		r.Objects = append(r.Objects, o)
 	}
-	if unused, err := ldso.Unused(res); err == nil {
-		for _, l := range unused {
-			r.Unused = append(r.Unused, objectName(l))
-		}
-	}
 	for _, mv := range ldso.CheckVersions(res) {
 		r.MissingVersions = append(r.MissingVersions, depsMissingVers{
 			Version: mv.Version, File: mv.File, RequiredBy: mv.RequiredBy, Message: mv.Error(),
 		})
 	}
-	return r
+	var unused []*ldso.Loaded
+	if bindings {
+		// The main object's bindings say which direct dependencies are
+		// used: no second relocation of it.
+		bs, err := r.bind(res)
+		if err != nil {
+			return nil, err
+		}
+		unused = ldso.UnusedIn(res, bs)
+	} else if u, err := ldso.Unused(res); err == nil {
+		unused = u
+	}
+	for _, l := range unused {
+		r.Unused = append(r.Unused, objectName(l))
+	}
+	return r, nil
 }
 
 func objectName(l *ldso.Loaded) string {
