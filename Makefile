@@ -109,7 +109,8 @@ test:
 test-full:
 	SOINSPECT_TEST_FULL=1 $(MAKE) --no-print-directory test
 
-## bench: the Go benchmarks, then soinspect against nm/readelf in one run, as ratios.
+## bench: the Go benchmarks, then soinspect against nm and ldd -r in one run, as ratios
+## (deps --bindings on libLLVM and over the whole system library directory: goals 0.5x and 0.2x, 64 MiB).
 bench: $(BIN)/soinspect $(BIN)/bench/big.so
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) run ./internal/tools/peerbench -soinspect $(BIN)/soinspect -plugin $(BIN)/bench/big.so

@@ -1,4 +1,4 @@
-// Command peerbench times soinspect against its peers (nm, readelf) on the
+// Command peerbench times soinspect against its peers (nm, ldd) on the
 // same inputs, in one run, alternating the commands so that both see the
 // same machine state, and prints the ratio of medians and each side's peak
 // RSS. It is what `make bench` runs after the Go benchmarks; it asserts
@@ -6,13 +6,16 @@
 //
 // Usage:
 //
-//	peerbench -soinspect bin/soinspect [-n 11] [-plugin big.so] [LIB...]
+//	peerbench -soinspect bin/soinspect [-n 11] [-sweep-n 3] [-libdir DIR] [-plugin big.so] [LIB...]
 //
 // With no LIB it picks the largest libLLVM-*.so.1 in the system library
-// directory.
+// directory. The loader's cases are `deps --bindings` against `ldd -r`:
+// on each LIB, and over every shared object of -libdir (one soinspect
+// command for them all against one ldd -r per file, -sweep-n times).
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -32,6 +36,8 @@ type bcase struct {
 	ours    []string
 	peer    []string
 	input   string
+	anyExit bool // a nonzero exit status is an answer, not a failure
+	runs    int  // runs of each command; 0 means -n
 }
 
 type sample struct {
@@ -44,6 +50,8 @@ func main() {
 	so := flag.String("soinspect", "bin/soinspect", "the soinspect binary")
 	n := flag.Int("n", 11, "runs of each command")
 	plug := flag.String("plugin", "", "a large Go plugin for the static listing case")
+	sweepN := flag.Int("sweep-n", 3, "runs of each command over the whole library directory")
+	libdir := flag.String("libdir", "/usr/lib/x86_64-linux-gnu", "the system library directory of the deps sweep (\"\" for none)")
 	flag.Parse()
 
 	libs := flag.Args()
@@ -58,17 +66,25 @@ func main() {
 		cases = append(cases,
 			bcase{"dynamic listing " + b, 0.8, 32,
 				[]string{*so, "symbols", "-D", "--defined-only", "--demangle=none", "--sort=name", "--format=plain", lib},
-				[]string{"nm", "-D", "--defined-only", lib}, lib},
+				[]string{"nm", "-D", "--defined-only", lib}, lib, false, 0},
 			bcase{"demangled listing " + b, 1.3, 32,
 				[]string{*so, "symbols", "-D", "--all", "--format=plain", lib},
-				[]string{"nm", "-DC", lib}, lib},
+				[]string{"nm", "-DC", lib}, lib, false, 0},
+			bcase{"deps --bindings " + b, 0.5, 64,
+				[]string{*so, "deps", "--bindings", lib},
+				[]string{"ldd", "-r", lib}, lib, true, 0},
 		)
+	}
+	if libs := sharedObjects(*libdir); len(libs) > 0 {
+		cases = append(cases, bcase{fmt.Sprintf("deps --bindings of %d libraries", len(libs)), 0.2, 64,
+			append([]string{*so, "deps", "--bindings"}, libs...),
+			append([]string{"sh", "-c", `for f; do ldd -r "$f"; done`, "sh"}, libs...), *libdir, true, *sweepN})
 	}
 	if *plug != "" {
 		b := filepath.Base(*plug)
 		cases = append(cases, bcase{"static listing " + b, 1.0, 0,
 			[]string{*so, "symbols", "--static", "--all", "--demangle=none", "--format=plain", *plug},
-			[]string{"nm", *plug}, *plug})
+			[]string{"nm", *plug}, *plug, false, 0})
 	}
 	if len(cases) == 0 {
 		fmt.Fprintln(os.Stderr, "peerbench: nothing to measure (no libLLVM found and no -plugin)")
@@ -79,14 +95,18 @@ func main() {
 	fmt.Fprintf(tw, "case\tsoinspect\tpeer\tratio\tgoal\tCPU ratio\tsoinspect RSS\tpeer RSS\t\n")
 	for _, c := range cases {
 		var ours, peer []sample
-		for i := 0; i < *n; i++ {
-			s, err := run(c.ours)
+		runs := *n
+		if c.runs > 0 {
+			runs = c.runs
+		}
+		for i := 0; i < runs; i++ {
+			s, err := run(c.ours, c.anyExit)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "peerbench: %s: %v\n", c.name, err)
 				os.Exit(1)
 			}
 			ours = append(ours, s)
-			p, err := run(c.peer)
+			p, err := run(c.peer, c.anyExit)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "peerbench: %s: %v\n", c.name, err)
 				os.Exit(1)
@@ -113,20 +133,26 @@ func main() {
 			c.goal, verdict, cpuRatio, rss, maxRSS(peer)/1024)
 	}
 	tw.Flush()
-	fmt.Printf("(median wall time of %d alternating runs each, output to /dev/null; the ratio is of wall times,\n the CPU ratio of user+system time; %s)\n", *n, time.Now().Format(time.DateOnly))
+	fmt.Printf("(median wall time of %d alternating runs each (%d over the library directory), output to /dev/null;\n the ratio is of wall times, the CPU ratio of user+system time, RSS the peak of any run; %s)\n", *n, *sweepN, time.Now().Format(time.DateOnly))
 }
 
-func run(argv []string) (sample, error) {
+func run(argv []string, anyExit bool) (sample, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = os.Stderr
 	if devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 		defer devnull.Close()
 		cmd.Stdout = devnull // a real fd: no pipe copying in our process
+		if anyExit {
+			cmd.Stderr = devnull // the loaders' complaints about files that are no objects
+		}
 	}
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return sample{}, fmt.Errorf("%v: %w", argv, err)
+		var ee *exec.ExitError
+		if !anyExit || !errors.As(err, &ee) {
+			return sample{}, fmt.Errorf("%v: %w", argv[:min(len(argv), 4)], err)
+		}
 	}
 	s := sample{wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -157,6 +183,25 @@ func maxRSS(s []sample) int64 {
 		m = max(m, x.rss)
 	}
 	return m
+}
+
+// sharedObjects lists the regular files of dir whose names hold ".so":
+// every shared object ldd can be asked about, ELF or not.
+func sharedObjects(dir string) []string {
+	if dir == "" {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.Contains(e.Name(), ".so") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
 }
 
 func largestLLVM() string {
