@@ -40,9 +40,16 @@ const (
 	hostMarker = "complete"
 )
 
-// DefaultCacheDir returns the probe host cache's directory:
-// os.UserCacheDir()/soinspect/probe.
+// EnvCacheDir names the environment variable that moves the probe host
+// cache.
+const EnvCacheDir = "SOINSPECT_PROBE_CACHE"
+
+// DefaultCacheDir returns the probe host cache's directory: $EnvCacheDir
+// if set, else os.UserCacheDir()/soinspect/probe.
 func DefaultCacheDir() (string, error) {
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		return d, nil
+	}
 	d, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("the probe host cache: %w", err)
