@@ -87,6 +87,15 @@ func (e *HostError) Error() string {
 // ChooseHost returns the program that runs the Go way for the file at
 // path, as opts.Host asks, building a probe host when the cache lacks it
 // (opts.OnBuild is told first). A HostError says why none can be had.
+//
+// HostAuto decides from the files, cheapest first: a file built like
+// soinspect (the same pluginbuild.HashSettings) runs in soinspect's own
+// probe; one built otherwise runs in the probe host built like it when
+// the cache has that one. Otherwise the analysis of `soinspect check`
+// decides: soinspect's own probe when it says that one loads the file,
+// else a probe host built like the file, checked in turn: when even that
+// one would refuse the file for a package's hash (a build that cannot be
+// repeated here), it is a HostError unless opts.Force.
 func ChooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	switch opts.Host {
 	case "", HostAuto:
@@ -95,29 +104,39 @@ func ChooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	default:
 		return userHost(opts.Host)
 	}
+	own, err := ownBuild(opts)
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: err.Error()}
+	}
+	ownSettings := pluginbuild.HashSettings(own)
+	pf, err := elfinspect.Open(path)
+	if err != nil {
+		return selfHost(ctx, opts) // plugin.Open will say what is wrong with it
+	}
+	defer pf.Close()
+	bi, err := pf.BuildInfo()
+	if err != nil {
+		return selfHost(ctx, opts) // not a Go file: plugin.Open will say
+	}
+	settings := pluginbuild.HashSettings(bi)
+	if hostKey(settings) == hostKey(ownSettings) {
+		return selfHost(ctx, opts)
+	}
+	differ := fmt.Sprintf("%s was built with %s, soinspect with %s", path,
+		describeSettings(goVersionOf(settings), settings), describeSettings(goVersionOf(ownSettings), ownSettings))
+	if h, err := cachedProbe(settings, opts); err == nil && h != nil {
+		h.Kind, h.Why = HostKindMatching, differ
+		return h, nil
+	}
 	self, err := selfHost(ctx, opts)
 	if err != nil {
 		return nil, &HostError{Path: path, Reason: err.Error()}
 	}
-	pf, err := elfinspect.Open(path)
-	if err != nil {
-		return self, nil // plugin.Open will say what is wrong with it
-	}
-	defer pf.Close()
 	v, err := checkWith(self.Path, pf)
 	if err != nil || v.Loadable {
 		return self, nil
 	}
-	bi, err := pf.BuildInfo()
-	if err != nil {
-		return self, nil // not a Go file: plugin.Open will say
-	}
-	why := "soinspect's own probe cannot load it: " + verdictText(v, path)
-	settings := pluginbuild.HashSettings(bi)
-	if hostKey(settings) == hostKey(self.Settings) {
-		// Built like soinspect, and still refused: no other build helps.
-		return nil, &HostError{Path: path, Reason: why + " (the plugin was built like soinspect itself)"}
-	}
+	why := differ + ", and soinspect's own probe cannot load it: " + verdictText(v, path)
 	h, err := matchingHost(ctx, bi, settings, opts)
 	if err != nil {
 		return nil, &HostError{Path: path, Reason: why + "; and " + err.Error()}
@@ -182,9 +201,9 @@ func userHost(p string) (*Host, error) {
 	return &Host{Kind: HostKindPath, Path: abs, Description: "the host program " + abs}, nil
 }
 
-// selfHost is soinspect's own probe: the probe host built like the
-// soinspect binary (opts.Exe, or this process's executable).
-func selfHost(ctx context.Context, opts Options) (*Host, error) {
+// ownBuild reads the build info of the soinspect binary (opts.Exe, or
+// this process's executable).
+func ownBuild(opts Options) (*elfinspect.BuildInfo, error) {
 	exe := opts.Exe
 	if exe == "" {
 		var err error
@@ -201,8 +220,17 @@ func selfHost(ctx context.Context, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("soinspect's own build: %w", err)
 	}
-	settings := pluginbuild.HashSettings(bi)
-	h, err := ensureProbe(ctx, bi, settings, opts, "soinspect's own probe")
+	return bi, nil
+}
+
+// selfHost is soinspect's own probe: the probe host built like the
+// soinspect binary.
+func selfHost(ctx context.Context, opts Options) (*Host, error) {
+	bi, err := ownBuild(opts)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ensureProbe(ctx, bi, pluginbuild.HashSettings(bi), opts, "soinspect's own probe")
 	if err != nil {
 		return nil, err
 	}
@@ -220,25 +248,51 @@ func matchingHost(ctx context.Context, bi *elfinspect.BuildInfo, settings []stri
 	return h, nil
 }
 
+// cachedProbe returns the probe host built like settings if the cache
+// has it, else nil.
+func cachedProbe(settings []string, opts Options) (*Host, error) {
+	root, err := cacheRoot(opts)
+	if err != nil {
+		return nil, err
+	}
+	bin := cachedHost(filepath.Join(root, hostKey(settings)))
+	if bin == "" {
+		return nil, nil
+	}
+	v := goVersionOf(settings)
+	return &Host{Path: bin, Description: "probe host built for " + describeSettings(v, settings), GoVersion: v, Settings: settings}, nil
+}
+
+func cacheRoot(opts Options) (string, error) {
+	if opts.CacheDir != "" {
+		return opts.CacheDir, nil
+	}
+	return DefaultCacheDir()
+}
+
+// goVersionOf is the toolchain of HashSettings.
+func goVersionOf(settings []string) string {
+	if len(settings) == 0 {
+		return ""
+	}
+	return strings.TrimPrefix(settings[0], "go=")
+}
+
 // ensureProbe returns the probe host for settings from the cache,
 // building it (with the toolchain and flags pluginbuild derives from bi)
 // if need be. name is the host's name in its description ("" for "probe
 // host built for ...").
 func ensureProbe(ctx context.Context, bi *elfinspect.BuildInfo, settings []string, opts Options, name string) (*Host, error) {
-	root := opts.CacheDir
-	if root == "" {
-		var err error
-		if root, err = DefaultCacheDir(); err != nil {
-			return nil, err
-		}
+	root, err := cacheRoot(opts)
+	if err != nil {
+		return nil, err
 	}
-	goVersion := strings.TrimPrefix(settings[0], "go=")
+	goVersion := goVersionOf(settings)
 	desc := "probe host built for " + describeSettings(goVersion, settings)
 	if name != "" {
 		desc = name + " (" + describeSettings(goVersion, settings) + ")"
 	}
 	h := &Host{Description: desc, GoVersion: goVersion, Settings: settings}
-	var err error
 	h.Path, h.Built, h.BuildTime, err = ensureHost(ctx, root, hostKey(settings), func(ctx context.Context, src, out string) error {
 		if opts.OnBuild != nil {
 			opts.OnBuild(describeSettings(goVersion, settings))

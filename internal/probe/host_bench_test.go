@@ -42,3 +42,25 @@ func BenchmarkGoCall(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkChooseHost times the choice alone, without the child:
+// soinspect's own probe for plugin1, the cached matching one for plugin1
+// -trimpath.
+func BenchmarkChooseHost(b *testing.B) {
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	for _, c := range []struct{ name, plugin string }{{"self", plugin1}, {"cached", trimPlugin1}} {
+		b.Run(c.name, func(b *testing.B) {
+			o := probe.Options{Exe: bin}
+			if _, err := probe.ChooseHost(context.Background(), c.plugin, o); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := probe.ChooseHost(context.Background(), c.plugin, o); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -28,8 +27,11 @@ import (
 //     it into place only once complete and synced, so an entry is there
 //     whole or not at all; a build killed midway leaves only its
 //     temporary directory, which the next build of the key removes;
-//   - an entry is used only when its marker file holds the size and
-//     SHA-256 of its binary: a torn or altered binary is rebuilt, never run.
+//   - an entry is used only when its marker file, written last, holds the
+//     size, modification time and inode its binary had when complete
+//     (and its SHA-256, for the record): a binary torn or rewritten since
+//     is rebuilt, never run. A stat, not a hash, so that a cached call
+//     costs no more than one that needs no build.
 
 //go:embed probehost/*.go
 var hostSource embed.FS
@@ -82,29 +84,42 @@ func cachedHost(dir string) string {
 		return ""
 	}
 	bin := filepath.Join(dir, hostBinary)
-	sum, size, err := fileSum(bin)
-	if err != nil || string(mark) != markerText(sum, size) {
+	st, err := os.Stat(bin)
+	if err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	want := statText(st)
+	if i := strings.IndexByte(string(mark), '\n'); i < 0 || string(mark[:i]) != want {
 		return ""
 	}
 	return bin
 }
 
-func markerText(sum string, size int64) string {
-	return "sha256 " + sum + " size " + strconv.FormatInt(size, 10) + "\n"
+// statText is the first line of a marker: what a stat says of the binary.
+func statText(st os.FileInfo) string {
+	var ino uint64
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		ino = sys.Ino
+	}
+	return fmt.Sprintf("size %d mtime %d inode %d", st.Size(), st.ModTime().UnixNano(), ino)
 }
 
-func fileSum(path string) (string, int64, error) {
+// markerText is a marker: the binary's stat, then its SHA-256.
+func markerText(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	return statText(st) + "\nsha256 " + hex.EncodeToString(h.Sum(nil)) + "\n", nil
 }
 
 // ensureHost returns the cached probe host under root for key, building
@@ -158,17 +173,18 @@ func ensureHost(ctx context.Context, root, key string, build func(ctx context.Co
 	if err := os.RemoveAll(src); err != nil {
 		return "", false, 0, err
 	}
-	sum, size, err := fileSum(out)
+	if err := syncPath(out); err != nil {
+		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
+	}
+	mark, err := markerText(out)
 	if err != nil {
 		return "", false, 0, fmt.Errorf("the probe host just built: %w", err)
 	}
-	if err := writeSynced(filepath.Join(tmp, hostMarker), []byte(markerText(sum, size))); err != nil {
+	if err := writeSynced(filepath.Join(tmp, hostMarker), []byte(mark)); err != nil {
 		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
 	}
-	for _, p := range []string{out, tmp} {
-		if err := syncPath(p); err != nil {
-			return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
-		}
+	if err := syncPath(tmp); err != nil {
+		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
 	}
 	if err := os.Rename(tmp, entry); err != nil {
 		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
