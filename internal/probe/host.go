@@ -97,6 +97,18 @@ func (e *HostError) Error() string {
 // one would refuse the file for a package's hash (a build that cannot be
 // repeated here), it is a HostError unless opts.Force.
 func ChooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
+	h, err := chooseHost(ctx, path, opts)
+	var he *HostError
+	if err != nil && !errors.As(err, &he) && opts.Host != "" && opts.Host != HostAuto && opts.Host != HostSelf {
+		return nil, err // the user's --host PATH
+	}
+	if err != nil && !errors.As(err, &he) {
+		err = &HostError{Path: path, Reason: err.Error()}
+	}
+	return h, err
+}
+
+func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	switch opts.Host {
 	case "", HostAuto:
 	case HostSelf:
