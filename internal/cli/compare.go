@@ -22,7 +22,7 @@ type compareOptions struct {
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare [--format F | --json] [--host auto|self|PATH] [--timeout D] FILE [SYMBOL...]",
+		Use:   "compare [--format F | --json] [--host auto|self|PATH] [--force] [--timeout D] FILE [SYMBOL...]",
 		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
