@@ -85,7 +85,13 @@ func DeriveProgram(ctx context.Context, bi *elfinspect.BuildInfo, opts Options) 
 	r.chooseToolchain(ctx, local, base, opts.NoFetch)
 	r.settings(bi, local, base)
 	p := &Program{GoVersion: r.HostGoVersion, Toolchain: r.Toolchain, Env: r.Env, Flags: r.Flags,
-		Problems: r.Problems, Notes: r.Notes, goCmd: r.goCmd}
+		Notes: r.Notes, goCmd: r.goCmd}
+	// The recipe's words are about a host; here the file is the model.
+	for _, pr := range r.Problems {
+		pr.Message = strings.ReplaceAll(pr.Message, "the host was built", "the file was built")
+		pr.Remedy = strings.ReplaceAll(pr.Remedy, "rebuild the host", "rebuild the file")
+		p.Problems = append(p.Problems, pr)
+	}
 	p.env = withEnv(base, "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN="+r.Toolchain)
 	for _, e := range r.Env {
 		p.env = withEnv(p.env, e.Name+"="+e.Value)
