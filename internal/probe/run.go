@@ -28,7 +28,8 @@ type Options struct {
 	// Timeout kills the child (its whole process group) after this long;
 	// 0 means DefaultTimeout.
 	Timeout time.Duration
-	// Exe is the soinspect binary the child runs; "" means os.Executable().
+	// Exe is the soinspect binary the raw child runs, and the build
+	// soinspect's own probe is made like; "" means os.Executable().
 	// Tests set it to a soinspect built with the same flags as the plugins.
 	Exe string
 	// Env is the child's environment; nil means the parent's.
