@@ -32,9 +32,12 @@ $(PLUGIN_DIR)/%.so: $(GO_SOURCES)
 	$(GO) build -buildmode=plugin -o $@ ./plugins/$*
 
 # Special builds of the specimens: stripped, -trimpath, built from a file
-# (pluginpath plugin/unnamed-<hash>), and c-shared for contrast.
+# (pluginpath plugin/unnamed-<hash>), and c-shared for contrast; plugin1
+# with -trimpath and -race, which call and compare load in a probe host
+# built to match.
 SPECIAL_SOS := $(PLUGIN_DIR)/kitchensink-stripped.so $(PLUGIN_DIR)/kitchensink-trimpath.so \
-               $(PLUGIN_DIR)/fromfile-unnamed.so $(PLUGIN_DIR)/kitchensink-cshared.so
+               $(PLUGIN_DIR)/fromfile-unnamed.so $(PLUGIN_DIR)/kitchensink-cshared.so \
+               $(PLUGIN_DIR)/plugin1-trimpath.so $(PLUGIN_DIR)/plugin1-race.so
 
 $(PLUGIN_DIR)/kitchensink-stripped.so: $(GO_SOURCES)
 	@mkdir -p $(PLUGIN_DIR)
@@ -48,6 +51,14 @@ $(PLUGIN_DIR)/fromfile-unnamed.so: $(GO_SOURCES)
 	@mkdir -p $(PLUGIN_DIR)
 	$(GO) build -buildmode=plugin -o $@ plugins/fromfile/main.go
 
+$(PLUGIN_DIR)/plugin1-trimpath.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -buildmode=plugin -trimpath -o $@ ./plugins/plugin1
+
+$(PLUGIN_DIR)/plugin1-race.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -buildmode=plugin -race -o $@ ./plugins/plugin1
+
 $(PLUGIN_DIR)/kitchensink-cshared.so: $(GO_SOURCES)
 	@mkdir -p $(PLUGIN_DIR)
 	$(GO) build -buildmode=c-shared -o $@ ./plugins/kitchensink
@@ -55,11 +66,15 @@ $(PLUGIN_DIR)/kitchensink-cshared.so: $(GO_SOURCES)
 ## specimens: every plugin, plus the special builds above.
 specimens: $(PLUGIN_SOS) $(SPECIAL_SOS)
 
-## specimens-go127: kitchensink built by go1.27.3 (fetched through the module proxy, ~76 MB once).
-specimens-go127: $(PLUGIN_DIR)/kitchensink-go1.27.so
+## specimens-go127: kitchensink and plugin1 built by go1.27.3 (fetched through the module proxy, ~76 MB once).
+specimens-go127: $(PLUGIN_DIR)/kitchensink-go1.27.so $(PLUGIN_DIR)/plugin1-go1.27.so
 $(PLUGIN_DIR)/kitchensink-go1.27.so: $(GO_SOURCES)
 	@mkdir -p $(PLUGIN_DIR)
 	GOTOOLCHAIN=go1.27.3 $(GO) build -buildmode=plugin -o $@ ./plugins/kitchensink
+
+$(PLUGIN_DIR)/plugin1-go1.27.so: $(GO_SOURCES)
+	@mkdir -p $(PLUGIN_DIR)
+	GOTOOLCHAIN=go1.27.3 $(GO) build -buildmode=plugin -o $@ ./plugins/plugin1
 
 ## run: the classic demo — the host loads plugin$(PLUGIN_NUMBER).so and calls Run.
 run: $(BIN)/pluginhost $(PLUGIN_SOS)

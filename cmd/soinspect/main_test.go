@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/soinspect/soinspect/internal/cli"
+	"github.com/soinspect/soinspect/internal/probe"
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
@@ -22,6 +23,10 @@ import (
 var plugin1 string
 
 func TestMain(m *testing.M) {
+	// The Go way's probe hosts, built once per source tree.
+	if dir, err := specimen.ProbeCache(); err == nil {
+		os.Setenv(probe.EnvCacheDir, dir)
+	}
 	p, err := specimen.Build("plugin1.so")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "building plugin1:", err)

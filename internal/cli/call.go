@@ -19,6 +19,7 @@ import (
 type callOptions struct {
 	raw, trace, force bool
 	flags, sig, set   string
+	host              string
 	timeout           time.Duration
 	out               outputFlags
 }
@@ -26,7 +27,7 @@ type callOptions struct {
 func newCallCmd() *cobra.Command {
 	o := &callOptions{}
 	cmd := &cobra.Command{
-		Use:   "call [--raw [--flags F] [--sig SIG]] [--trace] [--set JSON] [--timeout D] [--force] [--format F | --json] FILE SYMBOL [ARG...]",
+		Use:   "call [--raw [--flags F] [--sig SIG]] [--host auto|self|PATH] [--trace] [--set JSON] [--timeout D] [--force] [--format F | --json] FILE SYMBOL [ARG...]",
 		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
 		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
 
@@ -35,6 +36,17 @@ called through reflect, its ARGs parsed by its parameter types (integers,
 floats, strings, bools; JSON for anything else), and every result printed
 (errors as errors). A var prints its value; --set JSON assigns it first. What
 the plugin's inits printed during plugin.Open is shown.
+
+The Go way runs in a probe host, a small program soinspect builds from source
+it carries: plugin.Open accepts a plugin only into a host built with the same
+toolchain and the same hash-relevant settings (-trimpath, -race, ...). With
+--host auto (the default), soinspect's own probe runs when the same analysis
+as 'soinspect check' says it can load FILE; otherwise a probe host is built
+with FILE's toolchain and settings. Each is built once (the go command must be
+on PATH; the first use takes seconds and says so on stderr) and cached under
+$XDG_CACHE_HOME/soinspect/probe (~/.cache/soinspect/probe). --host self always
+runs soinspect's own probe; --host PATH runs your program, which must speak
+the probe protocol. The report says which host ran.
 
 With --raw, the C way: dlopen (RTLD_LAZY unless --flags says otherwise), dlsym,
 and a call through cdl's C trampoline with the C signature --sig (default
@@ -82,6 +94,7 @@ Exit status: 0 when the call returned, 1 when the child crashed or timed out
 	f.BoolVar(&o.raw, "raw", false, "load with dlopen and call with the C calling convention, through cdl")
 	f.StringVar(&o.flags, "flags", "lazy", "dlopen flags for --raw, comma-separated: "+strings.ToLower(strings.ReplaceAll(cdl.AllFlags.String(), "|", ", ")))
 	f.StringVar(&o.sig, "sig", "void()", "the C signature for --raw, such as 'double(double)'")
+	addHostFlag(f, &o.host)
 	f.BoolVar(&o.trace, "trace", false, "print each loader call as it happens, ltrace-style")
 	f.StringVar(&o.set, "set", "", "assign this JSON to the variable before printing it (Go way)")
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill the child after this long")
@@ -115,6 +128,9 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	if !o.raw && (fs.Changed("flags") || fs.Changed("sig")) {
 		return usagef("--flags and --sig need --raw (plugin.Open always uses RTLD_NOW|RTLD_GLOBAL and Go types)")
 	}
+	if o.raw && fs.Changed("host") {
+		return usagef("--host is for the Go way: --raw runs in soinspect itself")
+	}
 	if o.raw && fs.Changed("set") {
 		return usagef("--set is for the Go way, without --raw")
 	}
@@ -137,7 +153,7 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	defer bw.Flush()
 	w := o.out.doc(bw)
 	defer w.Flush()
-	opts := probe.Options{Timeout: o.timeout}
+	opts := probeOptions(cmd, o.timeout, o.host, o.force)
 	if o.raw {
 		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
@@ -523,7 +539,10 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 
 // writeGo draws the tables of a Go load.
 func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
-	pairs := fileRows(tgt)
+	pairs := append(fileRows(tgt), [2]string{"probe host", hostLabel(rep.Host)})
+	if rep.Host != nil && rep.Host.Why != "" {
+		pairs = append(pairs, [2]string{"why not soinspect's own", rep.Host.Why})
+	}
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
 		if m.Err != "" {

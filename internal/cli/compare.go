@@ -15,12 +15,14 @@ import (
 type compareOptions struct {
 	out     outputFlags
 	timeout time.Duration
+	host    string
+	force   bool
 }
 
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare [--format F | --json] [--timeout D] FILE [SYMBOL...]",
+		Use:   "compare [--format F | --json] [--host auto|self|PATH] [--force] [--timeout D] FILE [SYMBOL...]",
 		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
@@ -35,9 +37,11 @@ are compared as offsets from each child's load base; the Go child also dlsyms
 each symbol itself, and that address must equal Lookup's pointer exactly.
 SYMBOLs default to every export of the plugin.
 
-A plugin built with another toolchain, other flags or other package versions
-than soinspect fails plugin.Open: its exact error shows beside the raw load,
-which still works.
+The Go way runs in a probe host built with FILE's toolchain and hash-relevant
+settings when soinspect's own probe cannot load it (--host, as for call: auto,
+self or PATH; built once, cached). A plugin whose packages differ from what
+any such host links (other package versions) fails plugin.Open: with --host
+self (or --force) its exact error shows beside the raw load, which still works.
 
 FILE must be a file (a bare name is taken from the current directory): the
 Go way, plugin.Open, takes paths only. An object for another machine is
@@ -62,6 +66,8 @@ errors; 128+signal when interrupted (130 for Ctrl-C).`,
 	cmd.Annotations = map[string]string{passThroughArgs: "FILE"} // flags after FILE are refused
 	o.out.add(cmd)
 	cmd.Flags().DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "kill each child after this long")
+	addHostFlag(cmd.Flags(), &o.host)
+	cmd.Flags().BoolVar(&o.force, "force", false, "run the Go way in the closest probe host even when the analysis says none here can load FILE")
 	return cmd
 }
 
@@ -82,7 +88,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if st.Plugin == nil && len(names) == 0 {
 		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
-	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout})
+	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probeOptions(cmd, o.timeout, o.host, o.force))
 	if err != nil {
 		return err
 	}
@@ -129,6 +135,7 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	}
 	rows := [][]string{
 		{"call", fmt.Sprintf("dlopen(path, %s)", rm.Flags), "plugin.Open(path)"},
+		{"host", "soinspect", hostLabel(gor.Host)},
 		{"flags", rm.Flags, gm.Flags},
 		{"path given", rm.Name, gm.Name},
 		{"real path", rm.RealPath, gm.RealPath},

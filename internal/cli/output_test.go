@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == probe.ChildCommand {
 		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	// The Go way's probe hosts, built once per source tree.
+	if dir, err := specimen.ProbeCache(); err == nil {
+		os.Setenv(probe.EnvCacheDir, dir)
+	}
 	code := m.Run()
 	if fx.dir != "" {
 		os.RemoveAll(fx.dir)

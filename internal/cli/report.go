@@ -150,7 +150,7 @@ func (o *reportOptions) loadSides(cmd *cobra.Command, file string, rep *report.R
 		rep.AddSide(report.NewSide(label, string(outcome), loadErr, base, maps, real, exe))
 		return nil
 	}
-	popts := probe.Options{Timeout: o.timeout}
+	popts := probeOptions(cmd, o.timeout, probe.HostAuto, false)
 	raw, err := probe.Raw(cmd.Context(), probe.RawRequest{Path: tgt.Path, Flags: cdl.Lazy, InitTask: st.InitTaskSymbol(), Maps: true}, st, popts, nil)
 	if err != nil {
 		return err

@@ -11,12 +11,14 @@ import (
 	"github.com/soinspect/soinspect/cdl"
 )
 
-// ChildMain is the child side of every experiment: soinspect runs it when
-// re-executed as "soinspect ChildCommand MODE REQUEST-JSON". It loads what
-// the request says, reports each step on fd 3 and returns the exit status
-// the process must exit with. It is the only code in soinspect that loads
-// a file (cdl.Open, plugin.Open). It must not be called in any other
-// process: it replaces fds 1 and 2 and may never return at all.
+// ChildMain is the child side of the raw experiment: soinspect runs it
+// when re-executed as "soinspect ChildCommand raw REQUEST-JSON". It loads
+// what the request says, reports each step on fd 3 and returns the exit
+// status the process must exit with. It is the only code in soinspect
+// that loads a file (cdl.Open); the Go way (plugin.Open) runs in a probe
+// host, a program of its own (see ChooseHost), which speaks the same
+// protocol. It must not be called in any other process: it replaces fds
+// 1 and 2 and may never return at all.
 func ChildMain(mode, reqJSON string) int {
 	var fdStat syscall.Stat_t
 	if syscall.Fstat(fdMsg, &fdStat) != nil || fdStat.Mode&syscall.S_IFMT != syscall.S_IFIFO {
@@ -32,12 +34,6 @@ func ChildMain(mode, reqJSON string) int {
 			return c.fail(err)
 		}
 		c.raw(req)
-	case modeGo:
-		var req GoRequest
-		if err := json.Unmarshal([]byte(reqJSON), &req); err != nil {
-			return c.fail(err)
-		}
-		c.goLoad(req)
 	default:
 		return c.fail(fmt.Errorf("unknown probe mode %q", mode))
 	}
@@ -102,34 +98,6 @@ var sigFflush = func() cdl.Signature {
 	}
 	return sig
 }()
-
-// rawHandle returns the loader's own handle for the already loaded object
-// at path (plugin.Open hides its own): dlopen with RTLD_NOLOAD loads
-// nothing and returns the same handle; closing it drops the reference that
-// took.
-func rawHandle(path string) uint64 {
-	h, err := cdl.Open(path, cdl.Lazy|cdl.NoLoad)
-	if err != nil {
-		return 0
-	}
-	defer h.Close()
-	raw, _ := h.Raw()
-	return uint64(raw)
-}
-
-// linkMap returns the real path and load base of the loaded object at path.
-func linkMap(path string) (string, uint64) {
-	h, err := cdl.Open(path, cdl.Lazy|cdl.NoLoad)
-	if err != nil {
-		return "", 0
-	}
-	defer h.Close()
-	lm, err := h.LinkMap()
-	if err != nil {
-		return "", 0
-	}
-	return lm.Path, uint64(lm.Base)
-}
 
 // initTaskState reads the state word of the runtime.initTask at addr:
 // 0 not run, 1 running, 2 done.

@@ -86,6 +86,12 @@ func Compare(ctx context.Context, path string, st *Static, names []string, opts 
 		}
 	}
 	initTask := st.InitTaskSymbol()
+	// The probe host first: when none can be had, nothing runs.
+	h, err := ChooseHost(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.host = h
 	raw, err := Raw(ctx, RawRequest{Path: path, Flags: cdl.Lazy, Symbols: syms, InitTask: initTask}, st, opts, nil)
 	if err != nil {
 		return nil, err

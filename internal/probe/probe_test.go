@@ -33,6 +33,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The Go way's probe hosts, built once per source tree.
+	if dir, err := specimen.ProbeCache(); err == nil {
+		os.Setenv(probe.EnvCacheDir, dir)
+	}
 	var ps []string
 	ps, buildErr = specimen.BuildAll("soinspect", "plugin1.so", "plugin1-trimpath.so",
 		"sleepinit.so", "panicinit.so", "argsplugin.so", "libctor.so")
@@ -421,11 +425,14 @@ func TestCompare(t *testing.T) {
 	wantContains(t, "compare", out, "RTLD_LAZY", "RTLD_NOW|RTLD_GLOBAL", "plugin1: init.0 ran", "func() string", "yes")
 }
 
-// A plugin built with other flags than soinspect: plugin.Open's exact error
-// beside the raw load, which works.
+// A plugin built with other flags than soinspect, in soinspect's own
+// probe: plugin.Open's exact error beside the raw load, which works. (By
+// default a probe host built to match loads it: TestMatchingProbeHosts.)
 func TestCompareOtherFlags(t *testing.T) {
 	needFixtures(t)
-	c, err := probe.Compare(context.Background(), trimPlugin1, static(t, trimPlugin1), nil, opts())
+	o := opts()
+	o.Host = probe.HostSelf
+	c, err := probe.Compare(context.Background(), trimPlugin1, static(t, trimPlugin1), nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +449,7 @@ func TestCompareOtherFlags(t *testing.T) {
 		}
 	}
 	// plugin.Open failed: nothing was compared, and the exit status says so.
-	out, _, code := soinspect(t, "compare", "--json", trimPlugin1)
+	out, _, code := soinspect(t, "compare", "--host", "self", "--json", trimPlugin1)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}

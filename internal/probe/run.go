@@ -28,11 +28,32 @@ type Options struct {
 	// Timeout kills the child (its whole process group) after this long;
 	// 0 means DefaultTimeout.
 	Timeout time.Duration
-	// Exe is the soinspect binary the child runs; "" means os.Executable().
+	// Exe is the soinspect binary the raw child runs, and the build
+	// soinspect's own probe is made like; "" means os.Executable().
 	// Tests set it to a soinspect built with the same flags as the plugins.
 	Exe string
 	// Env is the child's environment; nil means the parent's.
 	Env []string
+
+	// Host chooses the program the Go way runs in (see ChooseHost):
+	// HostAuto (or ""), HostSelf, or the path of a program that speaks
+	// the probe protocol.
+	Host string
+	// Force runs the Go way in the closest probe host even where the
+	// analysis says none here can load the file.
+	Force bool
+	// OnBuild, if not nil, is called before a probe host is built, with
+	// the build it is for ("go1.27.3 with -race"): a first use takes
+	// seconds, later ones come from the cache.
+	OnBuild func(build string)
+	// CacheDir is the probe host cache; "" means DefaultCacheDir().
+	CacheDir string
+	// GoCmd is the go command that builds probe hosts; "" means "go".
+	GoCmd string
+
+	// host is the host chosen already (Compare chooses before its raw
+	// child runs).
+	host *Host
 }
 
 // Output is what a child wrote to one stream during one phase.
@@ -115,6 +136,9 @@ const ChildCommand = "__probe-child"
 // decides what to do then (the CLI exits 128+signal).
 func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]byte)) (Exit, error) {
 	exe := opts.Exe
+	if mode == modeGo && opts.host != nil {
+		exe = opts.host.Path
+	}
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {

@@ -47,6 +47,8 @@ var recipes = map[string]Recipe{
 	"pluginhost-trimpath":     {Tool: "go", Args: []string{"-trimpath", "./cmd/pluginhost"}}, // every package hash differs from plugin1's
 	"plugin1.so":              goPlugin("./plugins/plugin1"),
 	"plugin1-trimpath.so":     goPlugin("-trimpath", "./plugins/plugin1"),
+	"plugin1-race.so":         goPlugin("-race", "./plugins/plugin1"),
+	"plugin1-go127.so":        {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/plugin1"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
 	"plugin2.so":              goPlugin("./plugins/plugin2"),
 	"kitchensink.so":          goPlugin("./plugins/kitchensink"),
 	"kitchensink-stripped.so": goPlugin("-ldflags=-s -w", "./plugins/kitchensink"),
@@ -262,6 +264,18 @@ func testFilesHash() (string, error) {
 		sums = append(sums, m, hashOf(string(b)))
 	}
 	return hashOf(sums), nil
+}
+
+// ProbeCache returns the directory the tests give soinspect as its probe
+// host cache (SOINSPECT_PROBE_CACHE): in this run's part of the specimen
+// cache, shared by the test processes, so that each probe host is built
+// once per source tree.
+func ProbeCache() (string, error) {
+	key, err := keyDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(key, "probe-hosts"), nil
 }
 
 // HaveGo127 reports whether the go1.27.3 toolchain can be had (it is

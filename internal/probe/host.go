@@ -1,0 +1,362 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/pluginbuild"
+	"github.com/soinspect/soinspect/plugincheck"
+)
+
+// The Go way runs in a probe host: a small program of soinspect's
+// (package main in probehost/, embedded) that calls plugin.Open. soinspect
+// itself does not link package plugin. plugin.Open accepts a plugin only
+// into a host whose shared packages were built exactly alike (toolchain,
+// -trimpath, -race, ...), so the probe host is built to match: like
+// soinspect itself (its own probe), or like the plugin when that one cannot
+// load it. Each build is cached (see hostcache.go).
+
+// The values of Options.Host that are not a path.
+const (
+	// HostAuto runs soinspect's own probe when the same analysis as
+	// `soinspect check` says it can load the file, else a probe host
+	// built to match the file.
+	HostAuto = "auto"
+	// HostSelf runs soinspect's own probe, built like soinspect.
+	HostSelf = "self"
+)
+
+// HostKind says which program ran the Go way.
+type HostKind string
+
+// The kinds of host.
+const (
+	// HostKindSelf: soinspect's own probe, built with soinspect's
+	// toolchain and settings.
+	HostKindSelf HostKind = "self"
+	// HostKindMatching: a probe host built with the plugin's toolchain
+	// and settings.
+	HostKindMatching HostKind = "matching"
+	// HostKindPath: the user's own program, given as --host PATH.
+	HostKindPath HostKind = "path"
+)
+
+// Host is the program the Go way ran in, and how it came to be.
+//
+// JSON: {"kind", "path", "description", "go_version", "settings",
+// "built", "build_ns", "why"}.
+type Host struct {
+	Kind HostKind `json:"kind"`
+	// Path is the program's file.
+	Path string `json:"path"`
+	// Description says what it is, in words: "soinspect's own probe
+	// (go1.26.8)", "probe host built for go1.27.3 with -race".
+	Description string `json:"description"`
+	// GoVersion and Settings are the toolchain and the hash-relevant
+	// settings it was built with (pluginbuild.HashSettings); empty for a
+	// user's program.
+	GoVersion string   `json:"go_version,omitempty"`
+	Settings  []string `json:"settings,omitempty"`
+	// Built is true when this run built it, BuildTime how long it took;
+	// false when it came from the cache.
+	Built     bool          `json:"built"`
+	BuildTime time.Duration `json:"build_ns,omitempty"`
+	// Why says why HostAuto did not run soinspect's own probe.
+	Why string `json:"why,omitempty"`
+}
+
+// HostError says why no probe host here can load a file the Go way.
+type HostError struct {
+	Path string
+	// Reason is what stands in the way, in one sentence.
+	Reason string
+}
+
+func (e *HostError) Error() string {
+	return fmt.Sprintf("no probe host can load %s the Go way here: %s; call --raw (dlopen, no Go runtime checks) remains available",
+		e.Path, strings.TrimSuffix(e.Reason, "."))
+}
+
+// ChooseHost returns the program that runs the Go way for the file at
+// path, as opts.Host asks, building a probe host when the cache lacks it
+// (opts.OnBuild is told first). A HostError says why none can be had.
+//
+// HostAuto decides from the files, cheapest first: a file built like
+// soinspect (the same pluginbuild.HashSettings) runs in soinspect's own
+// probe; one built otherwise runs in the probe host built like it when
+// the cache has that one. Otherwise the analysis of `soinspect check`
+// decides: soinspect's own probe when it says that one loads the file,
+// else a probe host built like the file, checked in turn: when even that
+// one would refuse the file for a package's hash (a build that cannot be
+// repeated here), it is a HostError unless opts.Force.
+func ChooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
+	h, err := chooseHost(ctx, path, opts)
+	var he *HostError
+	if err != nil && !errors.As(err, &he) && opts.Host != "" && opts.Host != HostAuto && opts.Host != HostSelf {
+		return nil, err // the user's --host PATH
+	}
+	if err != nil && !errors.As(err, &he) {
+		err = &HostError{Path: path, Reason: err.Error()}
+	}
+	return h, err
+}
+
+func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
+	switch opts.Host {
+	case "", HostAuto:
+	case HostSelf:
+		return selfHost(ctx, opts)
+	default:
+		return userHost(opts.Host)
+	}
+	own, err := ownBuild(opts)
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: err.Error()}
+	}
+	ownSettings := pluginbuild.HashSettings(own)
+	pf, err := elfinspect.Open(path)
+	if err != nil {
+		return selfHost(ctx, opts) // plugin.Open will say what is wrong with it
+	}
+	defer pf.Close()
+	bi, err := pf.BuildInfo()
+	if err != nil {
+		return selfHost(ctx, opts) // not a Go file: plugin.Open will say
+	}
+	settings := pluginbuild.HashSettings(bi)
+	if hostKey(settings) == hostKey(ownSettings) {
+		return selfHost(ctx, opts)
+	}
+	differ := fmt.Sprintf("%s was built with %s, soinspect with %s", path,
+		describeSettings(goVersionOf(settings), settings), describeSettings(goVersionOf(ownSettings), ownSettings))
+	if h, err := cachedProbe(settings, opts); err == nil && h != nil {
+		h.Kind, h.Why = HostKindMatching, differ
+		return h, nil
+	}
+	self, err := selfHost(ctx, opts)
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: err.Error()}
+	}
+	v, err := checkWith(self.Path, pf)
+	if err != nil || v.Loadable {
+		return self, nil
+	}
+	why := differ + ", and soinspect's own probe cannot load it: " + verdictText(v, path)
+	h, err := matchingHost(ctx, bi, settings, opts)
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: why + "; and " + err.Error()}
+	}
+	h.Why = why
+	if v2, err := checkWith(h.Path, pf); err == nil && !v2.Loadable && !opts.Force {
+		for _, r := range v2.Reasons {
+			if r.Fatal && r.Code == plugincheck.ReasonPackageHash {
+				return nil, &HostError{Path: path, Reason: "even the " + h.Description + " cannot load it: " + verdictText(v2, path) +
+					" (--force runs that probe host anyway)"}
+			}
+		}
+	}
+	return h, nil
+}
+
+// checkWith runs the analysis of `soinspect check` for plugin against the
+// host program at hostPath.
+func checkWith(hostPath string, plugin *elfinspect.File) (plugincheck.Verdict, error) {
+	hf, err := elfinspect.Open(hostPath)
+	if err != nil {
+		return plugincheck.Verdict{}, err
+	}
+	defer hf.Close()
+	return plugincheck.NewChecker(hf).Check(plugin, nil), nil
+}
+
+// verdictText is a refusal in one line: plugin.Open's predicted error,
+// with the first cause and remedy.
+func verdictText(v plugincheck.Verdict, path string) string {
+	s := v.OpenError(path)
+	if s == "" {
+		s = v.Error
+	}
+	for _, r := range v.Reasons {
+		if r.Fatal && r.Cause != "" {
+			s += " (" + r.Cause
+			if r.Remedy != "" {
+				s += "; " + r.Remedy
+			}
+			s += ")"
+			break
+		}
+	}
+	return s
+}
+
+// userHost is --host PATH: a program of the user's that speaks the probe
+// protocol.
+func userHost(p string) (*Host, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("--host %s: %w", p, err)
+	}
+	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+		return nil, fmt.Errorf("--host %s: not an executable file", p)
+	}
+	return &Host{Kind: HostKindPath, Path: abs, Description: "the host program " + abs}, nil
+}
+
+// ownBuild reads the build info of the soinspect binary (opts.Exe, or
+// this process's executable).
+func ownBuild(opts Options) (*elfinspect.BuildInfo, error) {
+	exe := opts.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("finding the soinspect binary: %w", err)
+		}
+	}
+	f, err := elfinspect.Open(exe)
+	if err != nil {
+		return nil, fmt.Errorf("soinspect's own build: %w", err)
+	}
+	defer f.Close()
+	bi, err := f.BuildInfo()
+	if err != nil {
+		return nil, fmt.Errorf("soinspect's own build: %w", err)
+	}
+	return bi, nil
+}
+
+// selfHost is soinspect's own probe: the probe host built like the
+// soinspect binary.
+func selfHost(ctx context.Context, opts Options) (*Host, error) {
+	bi, err := ownBuild(opts)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ensureProbe(ctx, bi, pluginbuild.HashSettings(bi), opts, "soinspect's own probe")
+	if err != nil {
+		return nil, err
+	}
+	h.Kind = HostKindSelf
+	return h, nil
+}
+
+// matchingHost is the probe host built like the file bi was read from.
+func matchingHost(ctx context.Context, bi *elfinspect.BuildInfo, settings []string, opts Options) (*Host, error) {
+	h, err := ensureProbe(ctx, bi, settings, opts, "")
+	if err != nil {
+		return nil, err
+	}
+	h.Kind = HostKindMatching
+	return h, nil
+}
+
+// cachedProbe returns the probe host built like settings if the cache
+// has it, else nil.
+func cachedProbe(settings []string, opts Options) (*Host, error) {
+	root, err := cacheRoot(opts)
+	if err != nil {
+		return nil, err
+	}
+	bin := cachedHost(filepath.Join(root, hostKey(settings)))
+	if bin == "" {
+		return nil, nil
+	}
+	v := goVersionOf(settings)
+	return &Host{Path: bin, Description: "probe host built for " + describeSettings(v, settings), GoVersion: v, Settings: settings}, nil
+}
+
+func cacheRoot(opts Options) (string, error) {
+	if opts.CacheDir != "" {
+		return opts.CacheDir, nil
+	}
+	return DefaultCacheDir()
+}
+
+// goVersionOf is the toolchain of HashSettings.
+func goVersionOf(settings []string) string {
+	if len(settings) == 0 {
+		return ""
+	}
+	return strings.TrimPrefix(settings[0], "go=")
+}
+
+// ensureProbe returns the probe host for settings from the cache,
+// building it (with the toolchain and flags pluginbuild derives from bi)
+// if need be. name is the host's name in its description ("" for "probe
+// host built for ...").
+func ensureProbe(ctx context.Context, bi *elfinspect.BuildInfo, settings []string, opts Options, name string) (*Host, error) {
+	root, err := cacheRoot(opts)
+	if err != nil {
+		return nil, err
+	}
+	goVersion := goVersionOf(settings)
+	desc := "probe host built for " + describeSettings(goVersion, settings)
+	if name != "" {
+		desc = name + " (" + describeSettings(goVersion, settings) + ")"
+	}
+	h := &Host{Description: desc, GoVersion: goVersion, Settings: settings}
+	h.Path, h.Built, h.BuildTime, err = ensureHost(ctx, root, hostKey(settings), func(ctx context.Context, src, out string) error {
+		if opts.OnBuild != nil {
+			opts.OnBuild(describeSettings(goVersion, settings))
+		}
+		prog, err := pluginbuild.DeriveProgram(ctx, bi, pluginbuild.Options{Go: opts.GoCmd})
+		if err != nil {
+			return noBuild(err)
+		}
+		for _, p := range prog.Problems {
+			if p.Fatal {
+				return fmt.Errorf("no probe host can be built for %s: %s (%s)", describeSettings(goVersion, settings), p.Message, p.Remedy)
+			}
+		}
+		if _, err := prog.Build(ctx, src, out); err != nil {
+			return fmt.Errorf("building a probe host for %s: %w", describeSettings(goVersion, settings), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// noBuild explains a go command that cannot run at all.
+func noBuild(err error) error {
+	if errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "executable file not found") {
+		return fmt.Errorf("a probe host is built with the go command, and there is none on PATH (%v)", err)
+	}
+	return fmt.Errorf("a probe host is built with the go command: %w", err)
+}
+
+// describeSettings says a build in words: "go1.27.3 with -race
+// -trimpath"; the defaults are not named.
+func describeSettings(goVersion string, settings []string) string {
+	var with []string
+	for _, s := range settings[1:] {
+		k, v, _ := strings.Cut(s, "=")
+		switch {
+		case strings.HasPrefix(k, "-") && v == "true":
+			with = append(with, k)
+		case strings.HasPrefix(k, "-") && v != "false" && k != "-compiler":
+			with = append(with, k+"="+v)
+		case k == "GOEXPERIMENT" && v != "", k == "GOFIPS140" && v != "" && v != "off",
+			strings.HasPrefix(k, "CGO_") && k != "CGO_ENABLED" && v != "":
+			with = append(with, s)
+		case k == "GOAMD64" && v != "v1", k == "GOARCH" && v != runtime.GOARCH, k == "CGO_ENABLED" && v != "1":
+			with = append(with, s)
+		}
+	}
+	if len(with) == 0 {
+		return goVersion
+	}
+	return goVersion + " with " + strings.Join(with, " ")
+}
