@@ -21,6 +21,8 @@ type callOptions struct {
 	flags, sig, set   string
 	timeout           time.Duration
 	out               outputFlags
+	// emulation is how the child runs an object of another machine, or nil.
+	emulation *probe.Emulation
 }
 
 func newCallCmd() *cobra.Command {
@@ -137,7 +139,8 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	defer bw.Flush()
 	w := o.out.doc(bw)
 	defer w.Flush()
-	opts := probe.Options{Timeout: o.timeout}
+	opts := probe.Options{Timeout: o.timeout, Emulation: emulation(st)}
+	o.emulation = opts.Emulation
 	if o.raw {
 		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
@@ -151,7 +154,7 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 // runs its constructors and then aborts) or a symbol the plugin does not
 // export (found only after its inits ran).
 func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
-	why := st.LoadProblem()
+	why := loadProblem(st)
 	if why == "" && o.raw && st != nil {
 		if names, err := st.Resolve(symbol); err == nil {
 			why = st.RawProblem(names)
@@ -314,6 +317,9 @@ func initState(s int) string {
 func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
 	pairs := fileRows(tgt)
+	if o.emulation != nil {
+		pairs = append(pairs, [2]string{"runs under", o.emulation.String()})
+	}
 	if m, ok := rep.Step("dlopen", ""); ok {
 		pairs = append(pairs, [2]string{"dlopen", m.Flags})
 		if m.Err != "" {

@@ -76,13 +76,13 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if tgt.Search {
 		return fmt.Errorf("%s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
 	}
-	if why := st.LoadProblem(); why != "" {
+	if why := loadProblem(st); why != "" {
 		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
 	if st.Plugin == nil && len(names) == 0 {
 		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
-	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout})
+	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout, Emulation: emulation(st)})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Options struct {
 	Exe string
 	// Env is the child's environment; nil means the parent's.
 	Env []string
+	// Emulation, if set, runs the child under an emulator: for an object
+	// of another machine (see Static.Emulate). Exe is then unused.
+	Emulation *Emulation
 }
 
 // Output is what a child wrote to one stream during one phase.
@@ -153,7 +156,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	}
 	defer closeAll(readers[:])
 
-	cmd := exec.Command(exe, ChildCommand, mode, string(reqJSON))
+	cmd := childCommand(opts, exe, ChildCommand, mode, string(reqJSON))
 	cmd.Env = opts.Env
 	var other [2]capture
 	cmd.Stdout, cmd.Stderr = &other[0], &other[1]

@@ -1,0 +1,28 @@
+package cli
+
+import "github.com/soinspect/soinspect/internal/probe"
+
+// loadProblem is st.LoadProblem, save for an object of another machine:
+// nothing when its child can run under qemu-user (see probe.Emulate), and
+// when it cannot, the plain account of what is missing and how to run it.
+func loadProblem(st *probe.Static) string {
+	why := st.LoadProblem()
+	if why == "" {
+		return ""
+	}
+	emu, how := st.Emulate()
+	switch {
+	case emu != nil:
+		return ""
+	case how != "":
+		return how
+	}
+	return why
+}
+
+// emulation returns how the children for st run under qemu-user, or nil
+// when they run natively (or cannot run at all).
+func emulation(st *probe.Static) *probe.Emulation {
+	emu, _ := st.Emulate()
+	return emu
+}
