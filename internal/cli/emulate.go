@@ -4,7 +4,7 @@ import "github.com/soinspect/soinspect/internal/probe"
 
 // loadProblem is st.LoadProblem, save for an object of another machine:
 // nothing when its child can run under qemu-user (see probe.Emulate), and
-// when it cannot, the plain account of what is missing and how to run it.
+// when it could but cannot, followed by what is missing and how to run it.
 func loadProblem(st *probe.Static) string {
 	why := st.LoadProblem()
 	if why == "" {
@@ -15,7 +15,7 @@ func loadProblem(st *probe.Static) string {
 	case emu != nil:
 		return ""
 	case how != "":
-		return how
+		return why + ". " + how
 	}
 	return why
 }

@@ -59,9 +59,10 @@ func ChildExeName(goarch string) string { return "soinspect-linux-" + goarch }
 
 // Emulate returns how to run a child for st's machine under qemu-user,
 // when st is an object of another machine this soinspect knows how to
-// emulate. It returns nil and "" when st is of this machine (nothing to
-// emulate), and nil with a plain account of what is missing and how to run
-// the object otherwise.
+// emulate. It returns nil and "" when st is of this machine or of one it
+// cannot emulate, and nil with sentences that follow LoadProblem's,
+// saying what is missing and the commands that run the object, when the
+// emulator, the cross C library or the child binary is missing.
 func (st *Static) Emulate() (*Emulation, string) {
 	if st == nil {
 		return nil, ""
@@ -83,42 +84,41 @@ func (st *Static) Emulate() (*Emulation, string) {
 	if _, err := os.Stat(filepath.Join(em.sysroot, "lib")); err != nil {
 		missing = append(missing, "the "+name+" C library is not in "+em.sysroot)
 	}
-	exe, why := childExe(em.goarch)
+	exe, dir, why := childExe(em.goarch)
 	if why != "" {
 		missing = append(missing, why)
 	}
 	if len(missing) == 0 {
 		return &Emulation{Machine: name, Command: []string{qemu, "-L", em.sysroot}, Exe: exe}, ""
 	}
-	return nil, fmt.Sprintf("%s is %s %s object, and this soinspect is %s: it runs %s objects under %s, but %s. "+
-		"To run it: install %s (Debian packages; .ci/install-deps installs them), build soinspect for %s with "+
-		"`CC=%s GOARCH=%s CGO_ENABLED=1 go build -o %s ./cmd/soinspect` into the directory of this soinspect "+
-		"(or name it in %s%s), and run this command again; the child then runs as `%s -L %s %s %s ...`",
-		st.Path, article(name), name, MachineName(host.machine), name, em.qemu, strings.Join(missing, ", and "),
-		em.pkgs, em.goarch, em.cc, em.goarch, ChildExeName(em.goarch), EnvChildPrefix, strings.ToUpper(em.goarch),
+	return nil, fmt.Sprintf("It can run under %s, but %s. To run it: install %s (Debian packages; .ci/install-deps installs them); "+
+		"build soinspect for %s with `CC=%s GOARCH=%s CGO_ENABLED=1 go build -o %s ./cmd/soinspect` (or name another in %s%s); "+
+		"and run this command again: its child then runs as `%s -L %s %s %s ...`",
+		em.qemu, strings.Join(missing, ", and "), em.pkgs,
+		em.goarch, em.cc, em.goarch, filepath.Join(dir, ChildExeName(em.goarch)), EnvChildPrefix, strings.ToUpper(em.goarch),
 		em.qemu, em.sysroot, ChildExeName(em.goarch), ChildCommand)
 }
 
 // childExe finds the soinspect built for goarch: $SOINSPECT_CHILD_<GOARCH>,
 // else soinspect-linux-<goarch> next to this soinspect. It returns the
-// path, or why there is none.
-func childExe(goarch string) (string, string) {
+// path, or why there is none; and the directory of this soinspect.
+func childExe(goarch string) (exe, dir, why string) {
+	dir = "bin"
+	if self, err := os.Executable(); err == nil {
+		dir = filepath.Dir(self)
+	}
 	env := EnvChildPrefix + strings.ToUpper(goarch)
 	if p := os.Getenv(env); p != "" {
 		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
-			return "", fmt.Sprintf("%s=%s is no file", env, p)
+			return "", dir, fmt.Sprintf("%s=%s is no file", env, p)
 		}
-		return p, ""
+		return p, dir, ""
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return "", "the soinspect binary cannot be found: " + err.Error()
-	}
-	p := filepath.Join(filepath.Dir(self), ChildExeName(goarch))
+	p := filepath.Join(dir, ChildExeName(goarch))
 	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
-		return "", fmt.Sprintf("there is no %s next to this soinspect (%s)", ChildExeName(goarch), filepath.Dir(self))
+		return "", dir, fmt.Sprintf("there is no %s next to this soinspect (in %s)", ChildExeName(goarch), dir)
 	}
-	return p, ""
+	return p, dir, ""
 }
 
 // childCommand returns the command that starts the child program exe with
