@@ -316,10 +316,7 @@ func initState(s int) string {
 
 func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
-	pairs := fileRows(tgt)
-	if o.emulation != nil {
-		pairs = append(pairs, [2]string{"runs under", o.emulation.String()})
-	}
+	pairs := o.fileRows(tgt)
 	if m, ok := rep.Step("dlopen", ""); ok {
 		pairs = append(pairs, [2]string{"dlopen", m.Flags})
 		if m.Err != "" {
@@ -523,13 +520,13 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 		return usagef("%s", rep.Usage)
 	}
 	return o.finish(w, rep, rep.Outcome, goStatus(rep), func() error {
-		return writeGo(w, rep, tgt)
+		return o.writeGo(w, rep, tgt)
 	})
 }
 
 // writeGo draws the tables of a Go load.
-func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
-	pairs := fileRows(tgt)
+func (o *callOptions) writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
+	pairs := o.fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
 		if m.Err != "" {

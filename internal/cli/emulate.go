@@ -26,3 +26,13 @@ func emulation(st *probe.Static) *probe.Emulation {
 	emu, _ := st.Emulate()
 	return emu
 }
+
+// fileRows are the rows of call's table that say what was loaded, and
+// the emulator the child ran under, if any.
+func (o *callOptions) fileRows(tgt loadTarget) [][2]string {
+	pairs := fileRows(tgt)
+	if o.emulation != nil {
+		pairs = append(pairs, [2]string{"runs under", o.emulation.String()})
+	}
+	return pairs
+}

@@ -32,6 +32,8 @@ var arm64Recipes = map[string]Recipe{
 	"kitchensink-arm64.so": arm64Go("-buildmode=plugin", "./plugins/kitchensink"),
 	"pluginhost-arm64":     arm64Go("./cmd/pluginhost"),
 	"oracle-arm64":         arm64Go("./goplugin/testdata/pluginoracle"),
+	// The child call and compare run an arm64 object in, under qemu.
+	"soinspect-linux-arm64": arm64Go("./cmd/soinspect"),
 }
 
 func init() {
