@@ -15,6 +15,8 @@ import (
 type compareOptions struct {
 	out     outputFlags
 	timeout time.Duration
+	// emulation is how the children run an object of another machine, or nil.
+	emulation *probe.Emulation
 }
 
 func newCompareCmd() *cobra.Command {
@@ -79,10 +81,11 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if why := loadProblem(st); why != "" {
 		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
+	o.emulation = emulation(st)
 	if st.Plugin == nil && len(names) == 0 {
 		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
-	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout, Emulation: emulation(st)})
+	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout, Emulation: o.emulation})
 	if err != nil {
 		return err
 	}
@@ -144,6 +147,9 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	rows = append(rows, []string{"init output", outputCell(raw.Exit.Load, raw.Crash), outputCell(gor.Exit.Load, gor.Crash)})
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
+	if e := o.emulation; e != nil {
+		rows = append(rows, []string{"runs under", e.String(), e.String()})
+	}
 	for _, r := range rows {
 		for i := 1; i < len(r); i++ {
 			r[i] = render.Visible(r[i]) // paths and messages in prose cells: no newline may start a line

@@ -79,5 +79,5 @@ func TestEmulatedArm64(t *testing.T) {
 	if code != 0 {
 		t.Errorf("compare: exit %d\n%s%s", code, out, stderr)
 	}
-	wantContains(t, "compare", out, "4 of 4 symbols compared and the same", "plugin1: init.0 ran")
+	wantContains(t, "compare", out, "runs under", "4 of 4 symbols compared and the same", "plugin1: init.0 ran")
 }
