@@ -139,8 +139,9 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	defer bw.Flush()
 	w := o.out.doc(bw)
 	defer w.Flush()
-	opts := probe.Options{Timeout: o.timeout, Emulation: emulation(st)}
-	o.emulation = opts.Emulation
+	opts := probe.Options{Timeout: o.timeout}
+	o.emulation = emulation(st)
+	opts.Emulation = o.emulation
 	if o.raw {
 		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
