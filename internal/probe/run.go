@@ -25,6 +25,9 @@ const maxCapture = 1 << 20
 
 // Options control how an experiment's child process runs.
 type Options struct {
+	// Emulation, if set, runs the child under an emulator: for an object
+	// of another machine (see Static.Emulate). Exe is then unused.
+	Emulation *Emulation
 	// Timeout kills the child (its whole process group) after this long;
 	// 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -33,9 +36,6 @@ type Options struct {
 	Exe string
 	// Env is the child's environment; nil means the parent's.
 	Env []string
-	// Emulation, if set, runs the child under an emulator: for an object
-	// of another machine (see Static.Emulate). Exe is then unused.
-	Emulation *Emulation
 }
 
 // Output is what a child wrote to one stream during one phase.
