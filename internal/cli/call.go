@@ -21,8 +21,6 @@ type callOptions struct {
 	flags, sig, set   string
 	timeout           time.Duration
 	out               outputFlags
-	// emulation is how the child runs an object of another machine, or nil.
-	emulation *probe.Emulation
 }
 
 func newCallCmd() *cobra.Command {
@@ -140,8 +138,6 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	w := o.out.doc(bw)
 	defer w.Flush()
 	opts := probe.Options{Timeout: o.timeout}
-	o.emulation = emulation(st)
-	opts.Emulation = o.emulation
 	if o.raw {
 		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
@@ -193,6 +189,7 @@ func (o *callOptions) rawArgs(args []string) (cdl.Flag, cdl.Signature, error) {
 }
 
 func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	opts.Emulation = tgt.Emulation
 	path := tgt.Path
 	flags, sig, err := o.rawArgs(args)
 	if err != nil {
@@ -317,7 +314,7 @@ func initState(s int) string {
 
 func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
-	pairs := o.fileRows(tgt)
+	pairs := fileRows(tgt)
 	if m, ok := rep.Step("dlopen", ""); ok {
 		pairs = append(pairs, [2]string{"dlopen", m.Flags})
 		if m.Err != "" {
@@ -483,10 +480,10 @@ func fmtNanos(ns int64) string {
 	return time.Duration(ns).Round(time.Microsecond / 10).String()
 }
 
-// fileRows are the report's first rows: the file, and how it was loaded
+// targetRows are the report's first rows: the file, and how it was loaded
 // when that is not plain. The names go into prose cells, where a newline
 // would start a line: render.Visible shows it as ^J.
-func fileRows(tgt loadTarget) [][2]string {
+func targetRows(tgt loadTarget) [][2]string {
 	given, path := render.Visible(tgt.Given), render.Visible(tgt.Path)
 	switch {
 	case tgt.Search:
@@ -498,6 +495,7 @@ func fileRows(tgt loadTarget) [][2]string {
 }
 
 func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	opts.Emulation = tgt.Emulation
 	path := tgt.Path
 	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
 		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}
@@ -521,13 +519,13 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 		return usagef("%s", rep.Usage)
 	}
 	return o.finish(w, rep, rep.Outcome, goStatus(rep), func() error {
-		return o.writeGo(w, rep, tgt)
+		return writeGo(w, rep, tgt)
 	})
 }
 
 // writeGo draws the tables of a Go load.
-func (o *callOptions) writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
-	pairs := o.fileRows(tgt)
+func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
+	pairs := fileRows(tgt)
 	if m, ok := rep.Step("open", ""); ok {
 		pairs = append(pairs, [2]string{"plugin.Open", "dlopen with " + m.Flags})
 		if m.Err != "" {

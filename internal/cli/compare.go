@@ -15,8 +15,6 @@ import (
 type compareOptions struct {
 	out     outputFlags
 	timeout time.Duration
-	// emulation is how the children run an object of another machine, or nil.
-	emulation *probe.Emulation
 }
 
 func newCompareCmd() *cobra.Command {
@@ -81,11 +79,10 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if why := loadProblem(st); why != "" {
 		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
-	o.emulation = emulation(st)
 	if st.Plugin == nil && len(names) == 0 {
 		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
-	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout, Emulation: o.emulation})
+	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probe.Options{Timeout: o.timeout, Emulation: tgt.Emulation})
 	if err != nil {
 		return err
 	}
@@ -105,7 +102,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		}
 	} else {
 		doc := o.out.doc(w)
-		if err := o.write(doc, cmp); err != nil {
+		if err := o.write(doc, cmp, tgt.Emulation); err != nil {
 			return err
 		}
 		if err := doc.Flush(); err != nil {
@@ -118,7 +115,9 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	return nil
 }
 
-func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
+// write draws the comparison; emu is the emulator the children ran under,
+// or nil.
+func (o *compareOptions) write(w *render.Doc, c *probe.Comparison, emu *probe.Emulation) error {
 	raw, gor := c.Raw, c.Go
 	rm, _ := raw.Step("dlopen", "")
 	gm, _ := gor.Step("open", "")
@@ -147,8 +146,8 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	rows = append(rows, []string{"init output", outputCell(raw.Exit.Load, raw.Crash), outputCell(gor.Exit.Load, gor.Crash)})
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
-	if e := o.emulation; e != nil {
-		rows = append(rows, []string{"runs under", e.String(), e.String()})
+	if emu != nil {
+		rows = append(rows, []string{"runs under", emu.String(), emu.String()})
 	}
 	for _, r := range rows {
 		for i := 1; i < len(r); i++ {

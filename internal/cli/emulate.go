@@ -29,10 +29,10 @@ func emulation(st *probe.Static) *probe.Emulation {
 
 // fileRows are the rows of call's table that say what was loaded, and
 // the emulator the child ran under, if any.
-func (o *callOptions) fileRows(tgt loadTarget) [][2]string {
-	pairs := fileRows(tgt)
-	if o.emulation != nil {
-		pairs = append(pairs, [2]string{"runs under", o.emulation.String()})
+func fileRows(tgt loadTarget) [][2]string {
+	rows := targetRows(tgt)
+	if tgt.Emulation != nil {
+		rows = append(rows, [2]string{"runs under", tgt.Emulation.String()})
 	}
-	return pairs
+	return rows
 }
