@@ -1,6 +1,7 @@
 package probe_test
 
 import (
+	"encoding/json"
 	"runtime"
 	"strings"
 	"testing"
@@ -74,6 +75,18 @@ func TestEmulatedArm64(t *testing.T) {
 		t.Errorf("call Run: exit %d\n%s%s", code, out, stderr)
 	}
 	wantContains(t, "call Run", out, "runs under", `"Hello from plugin1 (call 1)"`, "plugin1: init.0 ran")
+
+	out, stderr, code = soinspect(t, "call", "--json", plug, "Run")
+	if code != 0 {
+		t.Errorf("call --json Run: exit %d\n%s%s", code, out, stderr)
+	}
+	var rep probe.GoReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("call --json: %v\n%s", err, out)
+	}
+	if e := rep.Exit.Emulation; e == nil || e.Machine != "AArch64" || len(e.Command) != 3 || e.Command[1] != "-L" || e.Exe == "" {
+		t.Errorf("call --json: exit.emulation = %+v, want qemu-aarch64 -L SYSROOT and the arm64 child", e)
+	}
 
 	out, stderr, code = soinspect(t, "compare", plug)
 	if code != 0 {

@@ -71,9 +71,12 @@ type Exit struct {
 	Timeout time.Duration `json:"timeout_ns"`
 	// Duration is the child's wall time, from start to exit.
 	Duration time.Duration `json:"duration_ns"`
-	Load     Output        `json:"load"`
-	Call     Output        `json:"call"`
-	Other    Output        `json:"other"`
+	// Emulation is the emulator the child ran under (an object of another
+	// machine); nil when it ran natively.
+	Emulation *Emulation `json:"emulation,omitempty"`
+	Load      Output     `json:"load"`
+	Call      Output     `json:"call"`
+	Other     Output     `json:"other"`
 }
 
 // String describes how the child ended: "exit status 0", "killed by
@@ -241,6 +244,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	cancel()
 
 	ex := Exit{PID: pid, Code: -1, Timeout: timeout, Duration: dur, TimedOut: timedOut.Load()}
+	ex.Emulation = opts.Emulation
 	if s, ok := interrupted.Load().(string); ok {
 		ex.Interrupted = s
 	}
