@@ -36,3 +36,15 @@ func TestArm64Specimens(t *testing.T) {
 	}
 	t.Logf("qemu-aarch64 -L %s pluginhost-arm64 plugin1-arm64.so: %s", Arm64Sysroot, strings.TrimSpace(string(out)))
 }
+
+// TestArm64Missing: without the cross compiler and qemu on PATH, the
+// reasons name the Debian packages that provide them.
+func TestArm64Missing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if why := Arm64BuildMissing(); !strings.Contains(why, "gcc-aarch64-linux-gnu (aarch64-linux-gnu-gcc)") || !strings.Contains(why, ".ci/install-deps") {
+		t.Errorf("Arm64BuildMissing() = %q", why)
+	}
+	if why := Arm64RunMissing(); !strings.Contains(why, "qemu-user (qemu-aarch64)") {
+		t.Errorf("Arm64RunMissing() = %q", why)
+	}
+}
