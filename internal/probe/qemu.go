@@ -40,12 +40,13 @@ type emulated struct {
 	goarch  string // the GOARCH of the child
 	qemu    string // the qemu-user program
 	sysroot string // the cross C library's root, qemu's -L
+	loader  string // the dynamic loader under sysroot
 	cc      string // the cross C compiler the child is built with
 	pkgs    string // the Debian packages that provide the above
 }
 
 var emulatedMachines = map[elf.Machine]emulated{
-	elf.EM_AARCH64: {goarch: "arm64", qemu: "qemu-aarch64", sysroot: "/usr/aarch64-linux-gnu",
+	elf.EM_AARCH64: {goarch: "arm64", qemu: "qemu-aarch64", sysroot: "/usr/aarch64-linux-gnu", loader: "lib/ld-linux-aarch64.so.1",
 		cc: "aarch64-linux-gnu-gcc", pkgs: "qemu-user, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross"},
 }
 
@@ -81,7 +82,7 @@ func (st *Static) Emulate() (*Emulation, string) {
 	if err != nil {
 		missing = append(missing, em.qemu+" is not installed")
 	}
-	if _, err := os.Stat(filepath.Join(em.sysroot, "lib")); err != nil {
+	if _, err := os.Stat(filepath.Join(em.sysroot, em.loader)); err != nil {
 		missing = append(missing, "the "+name+" C library is not in "+em.sysroot)
 	}
 	exe, dir, why := childExe(em.goarch)
