@@ -73,11 +73,12 @@ type readelfSym struct {
 var readelfLine = regexp.MustCompile(`^\s*(\d+): ([0-9a-f]+)\s+(0x[0-9a-f]+|\d+)\s+(<OS specific>: \d+|\S+)\s+(<OS specific>: \d+|\S+)\s+(\S+)\s+(?:\[[^\]]*\]\s+)?(UND|ABS|COM|\d+|[A-Z_]+(?:\[0x[0-9a-f]+\])?|OS \[0x[0-9a-f]+\]) ?(.*)$`)
 
 // runReadelf returns readelf -s -W's symbols by table ("dynsym", "symtab").
-func runReadelf(t *testing.T, path string) map[string][]readelfSym {
+// tool is readelf, or a cross binutils' (aarch64-linux-gnu-readelf).
+func runReadelf(t *testing.T, tool, path string) map[string][]readelfSym {
 	// -U escape: readelf mangles non-ASCII names (Go's "·") in a C locale.
-	out, err := exec.Command("readelf", "-s", "-W", "-U", "escape", path).Output()
+	out, err := exec.Command(tool, "-s", "-W", "-U", "escape", path).Output()
 	if err != nil {
-		t.Fatalf("readelf -s -W %s: %v", path, err)
+		t.Fatalf("%s -s -W %s: %v", tool, path, err)
 	}
 	tabs := map[string][]readelfSym{}
 	var tab string
@@ -105,14 +106,17 @@ func runReadelf(t *testing.T, path string) map[string][]readelfSym {
 
 // checkReadelf compares one file with readelf and returns the number of
 // symbols checked.
-func checkReadelf(t *testing.T, path string) int {
+func checkReadelf(t *testing.T, path string) int { return checkReadelfWith(t, "readelf", path) }
+
+// checkReadelfWith is checkReadelf with the readelf named by tool.
+func checkReadelfWith(t *testing.T, tool, path string) int {
 	f, err := elfinspect.Open(path)
 	if err != nil {
 		t.Errorf("%v", err)
 		return 0
 	}
 	defer f.Close()
-	want := runReadelf(t, path)
+	want := runReadelf(t, tool, path)
 	secs := f.ELF().Sections
 	checked := 0
 	for _, tab := range []elfinspect.Table{elfinspect.TableDynsym, elfinspect.TableSymtab} {
@@ -191,12 +195,14 @@ type nmSym struct {
 	name   string
 }
 
-func runNM(path string, dynamic bool) ([]nmSym, error) {
+// runNM runs nm (nm, or a cross binutils' nm, with its extra arguments:
+// the first word of nm) with -p, and -D for the dynamic symbols.
+func runNM(nm []string, path string, dynamic bool) ([]nmSym, error) {
 	args := []string{"-p", path}
 	if dynamic {
 		args = []string{"-D", "-p", path}
 	}
-	out, err := exec.Command("nm", args...).Output()
+	out, err := exec.Command(nm[0], append(nm[1:len(nm):len(nm)], args...)...).Output()
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +237,11 @@ func runNM(path string, dynamic bool) ([]nmSym, error) {
 
 // checkNM compares the nm letters of one file and returns the number of
 // symbols checked. nm skips section and file symbols (BSF_DEBUGGING).
-func checkNM(t *testing.T, path string) int {
+func checkNM(t *testing.T, path string) int { return checkNMWith(t, []string{"nm"}, path) }
+
+// checkNMWith is checkNM with another nm command: a cross binutils' nm and
+// its extra arguments.
+func checkNMWith(t *testing.T, nm []string, path string) int {
 	f, err := elfinspect.Open(path)
 	if err != nil {
 		t.Errorf("%v", err)
@@ -244,7 +254,7 @@ func checkNM(t *testing.T, path string) int {
 		if err != nil {
 			continue
 		}
-		want, err := runNM(path, tab == elfinspect.TableDynsym)
+		want, err := runNM(nm, path, tab == elfinspect.TableDynsym)
 		if err != nil {
 			t.Logf("%s: nm: %v (skipped)", path, err)
 			continue

@@ -28,10 +28,28 @@ type oracleExport struct {
 	Dlsym   bool              `json:"dlsym"`
 }
 
+type oracleTask struct {
+	Symbol   string   `json:"symbol"`
+	Addr     uint64   `json:"addr"`
+	InPlugin bool     `json:"in_plugin"`
+	State    uint32   `json:"state"`
+	Funcs    []string `json:"funcs"`
+}
+
+type oracleHash struct {
+	Package  string `json:"package"`
+	InPlugin bool   `json:"in_plugin"`
+	Hash     string `json:"hash"`
+}
+
 type oracleReport struct {
 	PluginPath string         `json:"pluginpath"`
 	Base       uint64         `json:"base"`
 	Exports    []oracleExport `json:"exports"`
+	InitTasks  []oracleTask   `json:"init_tasks"`
+	PkgHashes  []oracleHash   `json:"pkghashes"`
+	// Output is what the host printed: the plugin's init functions'.
+	Output string `json:"-"`
 }
 
 // oracleCases pair each plugin specimen with a host built with the same
@@ -40,15 +58,18 @@ type oracleReport struct {
 var oracleCases = []struct {
 	name, plugin, host string
 	go127              bool
+	arm64              bool // cross-built, run under qemu-aarch64
 }{
-	{"plugin1", "plugin1.so", "oracle", false},
-	{"plugin2", "plugin2.so", "oracle", false},
-	{"kitchensink", "kitchensink.so", "oracle", false},
-	{"stripped", "kitchensink-stripped.so", "oracle", false},
-	{"trimpath", "kitchensink-trimpath.so", "oracle-trimpath", false},
-	{"fromfile", "fromfile.so", "oracle", false},
-	{"dotted", "dotted.v2.so", "oracle", false},
-	{specimen.Go127, "kitchensink-go127.so", "oracle-go127", true},
+	{"plugin1", "plugin1.so", "oracle", false, false},
+	{"plugin2", "plugin2.so", "oracle", false, false},
+	{"kitchensink", "kitchensink.so", "oracle", false, false},
+	{"stripped", "kitchensink-stripped.so", "oracle", false, false},
+	{"trimpath", "kitchensink-trimpath.so", "oracle-trimpath", false, false},
+	{"fromfile", "fromfile.so", "oracle", false, false},
+	{"dotted", "dotted.v2.so", "oracle", false, false},
+	{specimen.Go127, "kitchensink-go127.so", "oracle-go127", true, false},
+	{"plugin1 arm64", "plugin1-arm64.so", "oracle-arm64", false, true},
+	{"kitchensink arm64", "kitchensink-arm64.so", "oracle-arm64", false, true},
 }
 
 func readPlugin(t *testing.T, path string) *goplugin.Plugin {
@@ -65,18 +86,22 @@ func readPlugin(t *testing.T, path string) *goplugin.Plugin {
 	return pi
 }
 
-func runOracle(t *testing.T, host, plugin string) *oracleReport {
+func runOracle(t *testing.T, host, plugin string, arm64 bool) *oracleReport {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "oracle.json")
 	cmd := exec.Command(host, plugin, out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", host, plugin, err, b)
+	if arm64 {
+		cmd = specimen.Arm64Command(host, plugin, out)
+	}
+	printed, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, printed)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r oracleReport
+	r := oracleReport{Output: string(printed)}
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +121,9 @@ func TestPluginOracle(t *testing.T) {
 				continue
 			}
 		}
+		if c.arm64 && (specimen.Arm64BuildMissing() != "" || specimen.Arm64RunMissing() != "") {
+			continue
+		}
 		names = append(names, c.plugin, c.host)
 	}
 	specimen.Path(t, names...)
@@ -110,8 +138,11 @@ func TestPluginOracle(t *testing.T) {
 					t.Skip(why)
 				}
 			}
+			if c.arm64 {
+				specimen.NeedArm64Run(t)
+			}
 			plugin, host := specimen.Path(t, c.plugin), specimen.Path(t, c.host)
-			want := runOracle(t, host, plugin)
+			want := runOracle(t, host, plugin, c.arm64)
 			pi := readPlugin(t, plugin)
 			if len(pi.Notes) > 0 {
 				t.Errorf("notes: %q", pi.Notes)
@@ -136,7 +167,13 @@ func TestPluginOracle(t *testing.T) {
 			if len(want.Exports) == 0 {
 				t.Errorf("oracle saw no exports")
 			}
-			t.Logf("%s: pluginpath %s, %d exports agree", filepath.Base(plugin), pi.PluginPath, len(got))
+			tasks, ran, hashes := checkRuntimeTables(t, pi, want, host)
+			if strings.HasPrefix(c.plugin, "plugin1") && strings.Count(want.Output, "plugin1: init.0 ran\n") != 1 {
+				// The side effect of the init task plugin.Open ran.
+				t.Errorf("the host printed %q, want plugin1's init.0 line once", want.Output)
+			}
+			t.Logf("%s: pluginpath %s, %d exports, %d init tasks (%d run by plugin.Open), %d package hashes agree",
+				filepath.Base(plugin), pi.PluginPath, len(got), tasks, ran, hashes)
 		})
 	}
 }

@@ -167,7 +167,7 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 // runs its constructors and then aborts) or a symbol the plugin does not
 // export (found only after its inits ran).
 func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
-	why := st.LoadProblem()
+	why := loadProblem(st)
 	if why == "" && o.raw && st != nil {
 		if names, err := st.Resolve(symbol); err == nil {
 			why = st.RawProblem(names)
@@ -205,6 +205,7 @@ func (o *callOptions) rawArgs(args []string) (cdl.Flag, cdl.Signature, error) {
 }
 
 func (o *callOptions) runRaw(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	opts.Emulation = tgt.Emulation
 	path := tgt.Path
 	flags, sig, err := o.rawArgs(args)
 	if err != nil {
@@ -495,10 +496,10 @@ func fmtNanos(ns int64) string {
 	return time.Duration(ns).Round(time.Microsecond / 10).String()
 }
 
-// fileRows are the report's first rows: the file, and how it was loaded
+// targetRows are the report's first rows: the file, and how it was loaded
 // when that is not plain. The names go into prose cells, where a newline
 // would start a line: render.Visible shows it as ^J.
-func fileRows(tgt loadTarget) [][2]string {
+func targetRows(tgt loadTarget) [][2]string {
 	given, path := render.Visible(tgt.Given), render.Visible(tgt.Path)
 	switch {
 	case tgt.Search:
@@ -510,6 +511,7 @@ func fileRows(tgt loadTarget) [][2]string {
 }
 
 func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static, tgt loadTarget, symbol string, args []string, opts probe.Options) error {
+	opts.Emulation = tgt.Emulation
 	path := tgt.Path
 	req := probe.GoRequest{Path: path, Symbols: []string{symbol}, Call: true, Args: args,
 		Set: o.set, HasSet: o.set != "", InitTask: st.InitTaskSymbol()}

@@ -26,6 +26,10 @@ type loadTarget struct {
 	// Note says how FILE was taken, when that is not plain: for --trace
 	// and the report.
 	Note string
+	// Emulation is how the children run FILE when it is an object of
+	// another machine that runs under qemu-user (see probe.Emulate); nil
+	// when they run natively.
+	Emulation *probe.Emulation
 }
 
 // resolveTarget decides how FILE is loaded and reads it statically with
@@ -55,6 +59,7 @@ func resolveTarget(file string) (loadTarget, *probe.Static, error) {
 	} else if abs, err := filepath.Abs(file); err == nil {
 		t.Path = abs
 	}
+	t.Emulation = emulation(st)
 	return t, st, nil
 }
 

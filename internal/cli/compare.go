@@ -82,13 +82,15 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if tgt.Search {
 		return fmt.Errorf("%s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
 	}
-	if why := st.LoadProblem(); why != "" {
+	if why := loadProblem(st); why != "" {
 		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
 	if st.Plugin == nil && len(names) == 0 {
 		return usagef("%s is not a Go plugin; name the SYMBOLs to compare", file)
 	}
-	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, probeOptions(cmd, o.timeout, o.host, o.force))
+	opts := probeOptions(cmd, o.timeout, o.host, o.force)
+	opts.Emulation = tgt.Emulation
+	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, opts)
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 		}
 	} else {
 		doc := o.out.doc(w)
-		if err := o.write(doc, cmp); err != nil {
+		if err := o.write(doc, cmp, tgt.Emulation); err != nil {
 			return err
 		}
 		if err := doc.Flush(); err != nil {
@@ -121,7 +123,9 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	return nil
 }
 
-func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
+// write draws the comparison; emu is the emulator the children ran under,
+// or nil.
+func (o *compareOptions) write(w *render.Doc, c *probe.Comparison, emu *probe.Emulation) error {
 	raw, gor := c.Raw, c.Go
 	rm, _ := raw.Step("dlopen", "")
 	gm, _ := gor.Step("open", "")
@@ -151,6 +155,9 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison) error {
 	rows = append(rows, []string{"init output", outputCell(raw.Exit.Load, raw.Crash), outputCell(gor.Exit.Load, gor.Crash)})
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
+	if emu != nil {
+		rows = append(rows, []string{"runs under", emu.String(), emu.String()})
+	}
 	for _, r := range rows {
 		for i := 1; i < len(r); i++ {
 			r[i] = render.Visible(r[i]) // paths and messages in prose cells: no newline may start a line

@@ -113,13 +113,44 @@ func doSetup(t testing.TB) error {
 // there, in parallel, sharing the Go build cache.
 func buildWork(t testing.TB, work string) error {
 	start := time.Now()
+	if err := writeModules(work); err != nil {
+		return err
+	}
+	missing, err := buildArtifacts(work, artifacts)
+	if err != nil {
+		return err
+	}
+	// The same plugin under another file name (another inode), and a hard
+	// link to it (the same inode).
+	if err := copyFile(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-copy.so")); err != nil {
+		return err
+	}
+	if err := os.Link(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-hardlink.so")); err != nil {
+		return err
+	}
+	if err := craft(work); err != nil {
+		return err
+	}
+	b, err := json.Marshal(missing)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, missingFile), b, 0o644); err != nil {
+		return err
+	}
+	t.Logf("built %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
+	return nil
+}
+
+// writeModules generates into work the two modules the artifacts are
+// built in: two copies of the same module, one per version of
+// example.com/dep. The second has another module path so that its plugins
+// have other pluginpaths.
+func writeModules(work string) error {
 	td, err := filepath.Abs("testdata")
 	if err != nil {
 		return err
 	}
-	// Two copies of the same module, one per version of example.com/dep.
-	// The second has another module path so that its plugins have other
-	// pluginpaths.
 	for mod, v := range map[string]string{"m12": "v1.2.0", "m13": "v1.3.0"} {
 		dir := filepath.Join(work, mod)
 		for _, sub := range []string{"host", "plugin", "plugin2", "cshared", "noplugin"} {
@@ -137,10 +168,17 @@ func buildWork(t testing.TB, work string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// buildArtifacts builds arts in work, three at a time, sharing the Go
+// build cache, and returns the optional artifacts that failed to build,
+// with why.
+func buildArtifacts(work string, arts []artifact) (map[string]string, error) {
 	var jobs []func() error
 	var mu sync.Mutex
 	missing := map[string]string{}
-	for _, a := range artifacts {
+	for _, a := range arts {
 		jobs = append(jobs, func() error {
 			args := append(append([]string{}, a.args...), "-o", filepath.Join(work, a.name), a.pkg)
 			out, err := goBuild(filepath.Join(work, a.mod), a.env, args...)
@@ -170,29 +208,10 @@ func buildWork(t testing.TB, work string) error {
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	// The same plugin under another file name (another inode), and a hard
-	// link to it (the same inode).
-	if err := copyFile(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-copy.so")); err != nil {
-		return err
-	}
-	if err := os.Link(filepath.Join(work, "plugin.so"), filepath.Join(work, "plugin-hardlink.so")); err != nil {
-		return err
-	}
-	if err := craft(work); err != nil {
-		return err
-	}
-	b, err := json.Marshal(missing)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(work, missingFile), b, 0o644); err != nil {
-		return err
-	}
-	t.Logf("built %d hosts and plugins in %v", len(artifacts)-len(missing), time.Since(start).Round(time.Second))
-	return nil
+	return missing, nil
 }
 
 // craft makes the objects dlopen refuses, without a cross compiler: a copy

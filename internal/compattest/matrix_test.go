@@ -99,7 +99,7 @@ func runHost(t *testing.T, host string, plugins []string) []observed {
 		}
 		return obs
 	}
-	cmd := exec.Command("./"+host, args...)
+	cmd := hostCommand(host, args)
 	cmd.Dir = work
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -198,6 +198,15 @@ func TestMatrix(t *testing.T) {
 		t.Skip("builds a dozen hosts and plugins")
 	}
 	setup(t)
+	runMatrix(t, rows)
+	t.Log(`row "host without package plugin": a host that does not link package plugin cannot call plugin.Open at all; ` +
+		`the real outcome is read from the binary (go tool nm finds no plugin.Open), and check must say the host cannot open plugins`)
+}
+
+// runMatrix runs each row's host on its plugins and check on the same
+// files, in parallel, logs the table of both, and fails unless they agree
+// on every pair.
+func runMatrix(t *testing.T, rows []row) {
 	type result struct {
 		row     row
 		plugin  string
@@ -269,8 +278,6 @@ func TestMatrix(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "agreement: %d of %d pairs (%.0f%%)\n", agreed, pairs, 100*float64(agreed)/float64(max(pairs, 1)))
 	t.Log("check versus the real plugin.Open:\n" + b.String())
-	t.Log(`row "host without package plugin": a host that does not link package plugin cannot call plugin.Open at all; ` +
-		`the real outcome is read from the binary (go tool nm finds no plugin.Open), and check must say the host cannot open plugins`)
 	if agreed != pairs {
 		t.Errorf("agreement %d of %d, want 100%%", agreed, pairs)
 	}

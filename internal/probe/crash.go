@@ -148,7 +148,7 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 	goCall := c.Phase == "call" && st.IsGoSymbol(c.Symbol)
 	if goCall {
 		out = append(out, fmt.Sprintf("%s is a Go function, and it was called with the C calling convention, through cdl's C trampoline.", c.Symbol))
-		out = append(out, "Go code expects its goroutine (g) in register R14 and a goroutine stack bounded by g.stackguard0; a C caller provides neither.")
+		out = append(out, "Go code expects its goroutine (g) "+gHome(c, st)+" and a goroutine stack bounded by g.stackguard0; a C caller provides neither.")
 		switch {
 		case c.Fatal == "morestack on g0":
 			out = append(out, c.explainMorestackOnG0())

@@ -25,6 +25,9 @@ const maxCapture = 1 << 20
 
 // Options control how an experiment's child process runs.
 type Options struct {
+	// Emulation, if set, runs the child under an emulator: for an object
+	// of another machine (see Static.Emulate). Exe is then unused.
+	Emulation *Emulation
 	// Timeout kills the child (its whole process group) after this long;
 	// 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -89,9 +92,12 @@ type Exit struct {
 	Timeout time.Duration `json:"timeout_ns"`
 	// Duration is the child's wall time, from start to exit.
 	Duration time.Duration `json:"duration_ns"`
-	Load     Output        `json:"load"`
-	Call     Output        `json:"call"`
-	Other    Output        `json:"other"`
+	// Emulation is the emulator the child ran under (an object of another
+	// machine); nil when it ran natively.
+	Emulation *Emulation `json:"emulation,omitempty"`
+	Load      Output     `json:"load"`
+	Call      Output     `json:"call"`
+	Other     Output     `json:"other"`
 }
 
 // String describes how the child ended: "exit status 0", "killed by
@@ -177,7 +183,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	}
 	defer closeAll(readers[:])
 
-	cmd := exec.Command(exe, ChildCommand, mode, string(reqJSON))
+	cmd := childCommand(opts, exe, ChildCommand, mode, string(reqJSON))
 	cmd.Env = opts.Env
 	var other [2]capture
 	cmd.Stdout, cmd.Stderr = &other[0], &other[1]
@@ -262,6 +268,7 @@ func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]b
 	cancel()
 
 	ex := Exit{PID: pid, Code: -1, Timeout: timeout, Duration: dur, TimedOut: timedOut.Load()}
+	ex.Emulation = opts.Emulation
 	if s, ok := interrupted.Load().(string); ok {
 		ex.Interrupted = s
 	}

@@ -61,7 +61,6 @@ var recipes = map[string]Recipe{
 	"oracle-trimpath":         {Tool: "go", Args: []string{"-trimpath", "./goplugin/testdata/pluginoracle"}},
 	"big.so":                  goPlugin("./testdata/bigplugin"),
 	"bighost":                 {Tool: "go", Args: []string{"./internal/compattest/testdata/bighost"}},
-	"plugin1-arm64.so":        {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/plugin1"}, Env: []string{"CC=aarch64-linux-gnu-gcc", "GOARCH=arm64", "CGO_ENABLED=1"}},
 	"kitchensink-go127.so":    {Tool: "go", Args: []string{"-buildmode=plugin", "./plugins/kitchensink"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
 	"oracle-go127":            {Tool: "go", Args: []string{"./goplugin/testdata/pluginoracle"}, Env: []string{"GOTOOLCHAIN=" + Go127}},
 	// The loading lab's: plugins whose init sleeps or panics, one taking
@@ -199,11 +198,15 @@ func BuildAll(names ...string) ([]string, error) {
 
 // Path builds the named specimens in parallel and returns the path of the
 // first one; the test fails if any build fails, and is skipped where
-// plugins cannot be built.
+// plugins cannot be built (for the arm64 specimens: where the cross
+// toolchain is missing).
 func Path(t testing.TB, names ...string) string {
 	t.Helper()
 	if ok, why := haveCgo(); !ok {
 		t.Skip(why)
+	}
+	if slices.ContainsFunc(names, isArm64) {
+		NeedArm64Build(t)
 	}
 	paths, err := BuildAll(names...)
 	if err != nil {
