@@ -330,7 +330,7 @@ func initState(s int) string {
 
 func (o *callOptions) writeRaw(w *render.Doc, rep *probe.RawReport, asked string, st *probe.Static, tgt loadTarget) error {
 	req := rep.Request
-	pairs := fileRows(tgt)
+	pairs := fileRows(tgt, rawExe(tgt))
 	if m, ok := rep.Step("dlopen", ""); ok {
 		pairs = append(pairs, [2]string{"dlopen", m.Flags})
 		if m.Err != "" {
@@ -541,7 +541,7 @@ func (o *callOptions) runGo(ctx context.Context, w *render.Doc, st *probe.Static
 
 // writeGo draws the tables of a Go load.
 func writeGo(w *render.Doc, rep *probe.GoReport, tgt loadTarget) error {
-	pairs := append(fileRows(tgt), [2]string{"probe host", hostLabel(rep.Host)})
+	pairs := append(fileRows(tgt, goExe(rep.Host)), [2]string{"probe host", hostLabel(rep.Host)})
 	if rep.Host != nil && rep.Host.Why != "" {
 		pairs = append(pairs, [2]string{"why not soinspect's own", rep.Host.Why})
 	}

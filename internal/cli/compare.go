@@ -156,7 +156,7 @@ func (o *compareOptions) write(w *render.Doc, c *probe.Comparison, emu *probe.Em
 	rows = append(rows, []string{"error", errCell(rm.Err, raw.Outcome, raw.Crash, raw.Exit), errCell(gm.Err, gor.Outcome, gor.Crash, gor.Exit)})
 	rows = append(rows, []string{"child", raw.Exit.String(), gor.Exit.String()})
 	if emu != nil {
-		rows = append(rows, []string{"runs under", emu.String(), emu.String()})
+		rows = append(rows, []string{"runs under", emu.Running(emu.Exe), emu.Running(goExe(c.Go.Host))})
 	}
 	for _, r := range rows {
 		for i := 1; i < len(r); i++ {

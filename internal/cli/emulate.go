@@ -28,11 +28,27 @@ func emulation(st *probe.Static) *probe.Emulation {
 }
 
 // fileRows are the rows of call's table that say what was loaded, and
-// the emulator the child ran under, if any.
-func fileRows(tgt loadTarget) [][2]string {
+// the emulator the child program exe ran under, if any.
+func fileRows(tgt loadTarget, exe string) [][2]string {
 	rows := targetRows(tgt)
 	if tgt.Emulation != nil {
-		rows = append(rows, [2]string{"runs under", tgt.Emulation.String()})
+		rows = append(rows, [2]string{"runs under", tgt.Emulation.Running(exe)})
 	}
 	return rows
+}
+
+// rawExe is the program a raw child for tgt runs under its emulator.
+func rawExe(tgt loadTarget) string {
+	if tgt.Emulation == nil {
+		return ""
+	}
+	return tgt.Emulation.Exe
+}
+
+// goExe is the probe host program a Go-way child ran, or "".
+func goExe(h *probe.Host) string {
+	if h == nil {
+		return ""
+	}
+	return h.Path
 }

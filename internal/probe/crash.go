@@ -164,6 +164,8 @@ func explain(c *Crash, ex Exit, st *Static) []string {
 				"Its prologue's stack check jumped to runtime.morestack, which loads g from thread-local storage; this plugin's runtime never ran on the thread, so g was nil and reading g.m faulted"+faultAt(c)+c.quoted()+".")
 		case c.HasFault:
 			out = append(out, "Its first use of g, the stack or the runtime faulted"+faultAt(c)+c.quoted()+".")
+		case c.Fatal != "" && !c.HasFault:
+			out = append(out, c.explainOtherFatal())
 		case c.Panic != "":
 			out = append(out, "It panicked: "+c.Panic+".")
 		}
@@ -250,6 +252,22 @@ func (c *Crash) explainEntryFault() string {
 		why = " (" + c.CodeErr + ")"
 	}
 	return fmt.Sprintf("It faulted at its entry: %s%s; soinspect could not decode the code there%s, so it cannot say which instruction read the address.", c.Signal, faultAt(c), why)
+}
+
+// explainOtherFatal explains a Go function called from C that did not
+// fault at its entry but ran on until the runtime aborted, from its
+// decoded prologue; it says no more than the evidence shows.
+func (c *Crash) explainOtherFatal() string {
+	abort := fmt.Sprintf("the Go runtime aborted: \"fatal error: %s\"", c.Fatal)
+	sc, ok := c.stackCheck()
+	switch {
+	case ok:
+		return fmt.Sprintf("Its prologue, decoded from the file, starts %s: the stack check compares SP with the stack guard of the g in %s. Called from C, %s holds whatever the caller left in it, not a goroutine set up for this call; here the function did not fault at its entry but ran on, with that register as its g, until %s.",
+			quote(c.Code[:min(len(c.Code), 2)]), sc.GReg, sc.GReg, abort)
+	case len(c.Code) > 0:
+		return fmt.Sprintf("Its entry, decoded from the file, is %s, with no Go stack check that soinspect recognises; it ran on until %s.", quote(c.Code), abort)
+	}
+	return fmt.Sprintf("It ran on until %s.", abort)
 }
 
 // explainMorestackOnG0 explains the abort from the function's decoded

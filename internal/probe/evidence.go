@@ -77,8 +77,8 @@ func codeLines(l *disasm.Listing) []CodeLine {
 
 // addEvidence decodes what the explanation will quote: the instructions
 // at the faulting pc when the runtime reported one in the loaded file, else
-// for a Go function that aborted in its prologue (morestack on g0) its
-// entry.
+// for a Go function called from C whose runtime aborted (morestack on g0,
+// or any other fatal error) its entry.
 func addEvidence(c *Crash, st *Static, base uint64) {
 	if st == nil || st.Path == "" {
 		return
@@ -88,7 +88,8 @@ func addEvidence(c *Crash, st *Static, base uint64) {
 	case c.HasFault && base != 0 && c.PC >= base && c.PCSymbol != "":
 		c.Code, err = decodeAt(st.Path, c.PC-base)
 		c.CodeAt = fmt.Sprintf("the faulting pc %#x, at %#x in the file (%s)", c.PC, c.PC-base, c.PCSymbol)
-	case c.Fatal == "morestack on g0" && c.Symbol != "":
+	case c.Fatal == "morestack on g0" && c.Symbol != "",
+		c.Fatal != "" && !c.HasFault && c.Phase == "call" && c.Symbol != "" && st.IsGoSymbol(c.Symbol):
 		c.Code, err = decodeEntry(st.Path, c.Symbol)
 		c.CodeAt = "the entry of " + c.Symbol
 	default:

@@ -109,6 +109,9 @@ func ChooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 }
 
 func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
+	if opts.Emulation != nil {
+		return emulatedHost(ctx, path, opts)
+	}
 	switch opts.Host {
 	case "", HostAuto:
 	case HostSelf:
@@ -158,6 +161,52 @@ func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 		for _, r := range v2.Reasons {
 			if r.Fatal && r.Code == plugincheck.ReasonPackageHash {
 				return nil, &HostError{Path: path, Reason: "even the " + h.Description + " cannot load it: " + verdictText(v2, path) +
+					" (--force runs that probe host anyway)"}
+			}
+		}
+	}
+	return h, nil
+}
+
+// emulatedHost chooses the host of an object of another machine, run
+// under opts.Emulation: soinspect's own probe is of this machine, so auto
+// builds (or finds cached) a probe host cross-built like the object; a
+// user's --host PATH must be a program of the object's machine.
+func emulatedHost(ctx context.Context, path string, opts Options) (*Host, error) {
+	switch opts.Host {
+	case "", HostAuto:
+	case HostSelf:
+		return nil, &HostError{Path: path, Reason: "--host self: soinspect's own probe runs on this machine, and " + path +
+			" is an " + opts.Emulation.Machine + " object; --host auto runs it in a probe host cross-built for it, under " + opts.Emulation.Command[0]}
+	default:
+		return userHost(opts.Host)
+	}
+	pf, err := elfinspect.Open(path)
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: err.Error()}
+	}
+	defer pf.Close()
+	bi, err := pf.BuildInfo()
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: "the Go way needs a Go plugin's build info to build a probe host for an " +
+			opts.Emulation.Machine + " object: " + err.Error()}
+	}
+	settings := pluginbuild.HashSettings(bi)
+	h, err := cachedProbe(settings, opts)
+	if err != nil {
+		return nil, &HostError{Path: path, Reason: err.Error()}
+	}
+	if h == nil {
+		if h, err = matchingHost(ctx, bi, settings, opts); err != nil {
+			return nil, &HostError{Path: path, Reason: err.Error()}
+		}
+	}
+	h.Kind = HostKindMatching
+	h.Why = path + " is an " + opts.Emulation.Machine + " object; soinspect's own probe runs on this machine"
+	if v, err := checkWith(h.Path, pf); err == nil && !v.Loadable && !opts.Force {
+		for _, r := range v.Reasons {
+			if r.Fatal && r.Code == plugincheck.ReasonPackageHash {
+				return nil, &HostError{Path: path, Reason: "even the " + h.Description + " cannot load it: " + verdictText(v, path) +
 					" (--force runs that probe host anyway)"}
 			}
 		}
@@ -309,7 +358,11 @@ func ensureProbe(ctx context.Context, bi *elfinspect.BuildInfo, settings []strin
 		if opts.OnBuild != nil {
 			opts.OnBuild(describeSettings(goVersion, settings))
 		}
-		prog, err := pluginbuild.DeriveProgram(ctx, bi, pluginbuild.Options{Go: opts.GoCmd})
+		var env []string
+		if e := opts.Emulation; e != nil && e.CC != "" {
+			env = append(os.Environ(), "CC="+e.CC) // GOARCH comes with the file's settings
+		}
+		prog, err := pluginbuild.DeriveProgram(ctx, bi, pluginbuild.Options{Go: opts.GoCmd, Env: env})
 		if err != nil {
 			return noBuild(err)
 		}

@@ -26,14 +26,19 @@ type Emulation struct {
 	// Command is the emulator and its arguments, before the program:
 	// ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"].
 	Command []string `json:"command"`
-	// Exe is the soinspect built for that machine that the child runs.
+	// Exe is the soinspect built for that machine that the raw child runs.
 	Exe string `json:"exe"`
+	// CC is the cross C compiler a probe host for that machine is built
+	// with (the Go way runs in a probe host cross-built like the object).
+	CC string `json:"cc,omitempty"`
 }
 
-// String is the command line that starts a child, less its arguments.
-func (e *Emulation) String() string {
-	return strings.Join(append(append([]string{}, e.Command...), e.Exe), " ")
-}
+// String is the emulator's command line, less the program it runs.
+func (e *Emulation) String() string { return strings.Join(e.Command, " ") }
+
+// Running is the command line that starts the child program exe, less its
+// arguments.
+func (e *Emulation) Running(exe string) string { return e.String() + " " + exe }
 
 // emulated describes a machine soinspect can run objects of under qemu-user.
 type emulated struct {
@@ -90,7 +95,7 @@ func (st *Static) Emulate() (*Emulation, string) {
 		missing = append(missing, why)
 	}
 	if len(missing) == 0 {
-		return &Emulation{Machine: name, Command: []string{qemu, "-L", em.sysroot}, Exe: exe}, ""
+		return &Emulation{Machine: name, Command: []string{qemu, "-L", em.sysroot}, Exe: exe, CC: em.cc}, ""
 	}
 	return nil, fmt.Sprintf("It can run under %s, but %s. To run it: install %s (Debian packages; .ci/install-deps installs them); "+
 		"build soinspect for %s with `CC=%s GOARCH=%s CGO_ENABLED=1 go build -o %s ./cmd/soinspect` (or name another in %s%s); "+
@@ -123,10 +128,11 @@ func childExe(goarch string) (exe, dir, why string) {
 }
 
 // childCommand returns the command that starts the child program exe with
-// args: under opts.Emulation when set (exe is then the emulated soinspect).
+// args: under opts.Emulation's emulator when set (exe is then a program
+// for the emulated machine: its soinspect, or a probe host cross-built).
 func childCommand(opts Options, exe string, args ...string) *exec.Cmd {
 	if e := opts.Emulation; e != nil {
-		return exec.Command(e.Command[0], append(append(append([]string{}, e.Command[1:]...), e.Exe), args...)...)
+		return exec.Command(e.Command[0], append(append(append([]string{}, e.Command[1:]...), exe), args...)...)
 	}
 	return exec.Command(exe, args...)
 }

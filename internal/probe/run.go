@@ -142,6 +142,9 @@ const ChildCommand = "__probe-child"
 // decides what to do then (the CLI exits 128+signal).
 func run(ctx context.Context, opts Options, mode string, req any, onMsg func([]byte)) (Exit, error) {
 	exe := opts.Exe
+	if opts.Emulation != nil {
+		exe = opts.Emulation.Exe
+	}
 	if mode == modeGo && opts.host != nil {
 		exe = opts.host.Path
 	}
