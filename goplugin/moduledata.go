@@ -43,6 +43,52 @@ type moduledataLayout struct {
 	mapTypeWords int
 }
 
+// mdHeadFields are the fields from pcHeader to gcbss: the pclntab, the
+// section bounds and the GC bitmaps, laid out alike by every release
+// goplugin knows. A release's file starts its fields with them.
+func mdHeadFields() []mdField {
+	return []mdField{
+		{"pcHeader", mdWord},
+		{"funcnametab", mdSlice},
+		{"cutab", mdSlice},
+		{"filetab", mdSlice},
+		{"pctab", mdSlice},
+		{"pclntable", mdSlice},
+		{"ftab", mdSlice},
+		{"findfunctab", mdWord},
+		{"minpc", mdWord}, {"maxpc", mdWord},
+		{"text", mdWord}, {"etext", mdWord},
+		{"noptrdata", mdWord}, {"enoptrdata", mdWord},
+		{"data", mdWord}, {"edata", mdWord},
+		{"bss", mdWord}, {"ebss", mdWord},
+		{"noptrbss", mdWord}, {"enoptrbss", mdWord},
+		{"covctrs", mdWord}, {"ecovctrs", mdWord},
+		{"end", mdWord}, {"gcdata", mdWord}, {"gcbss", mdWord},
+	}
+}
+
+// mdPluginFields are the fields from ptab to hasmain: the plugin table,
+// the pluginpath, the package hashes and the init tasks, laid out alike by
+// every release goplugin knows. A release's file ends its fields with them.
+func mdPluginFields() []mdField {
+	return []mdField{
+		{"ptab", mdSlice},
+		{"pluginpath", mdString},
+		{"pkghashes", mdSlice},
+		{"inittasks", mdSlice},
+		{"modulename", mdString},
+		{"modulehashes", mdSlice},
+		{"hasmain", mdUint8},
+	}
+}
+
+// mdFields joins a release's fields from the shared head, its own middle
+// and the shared plugin fields.
+func mdFields(middle []mdField) []mdField {
+	fs := append(mdHeadFields(), middle...)
+	return append(fs, mdPluginFields()...)
+}
+
 // moduledataLayouts maps a release ("go1.26") to its layout.
 var moduledataLayouts = map[string]*moduledataLayout{}
 

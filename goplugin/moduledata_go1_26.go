@@ -7,23 +7,9 @@ package goplugin
 func init() {
 	registerModuledata(&moduledataLayout{
 		release: "go1.26",
-		fields: []mdField{
-			{"pcHeader", mdWord},
-			{"funcnametab", mdSlice},
-			{"cutab", mdSlice},
-			{"filetab", mdSlice},
-			{"pctab", mdSlice},
-			{"pclntable", mdSlice},
-			{"ftab", mdSlice},
-			{"findfunctab", mdWord},
-			{"minpc", mdWord}, {"maxpc", mdWord},
-			{"text", mdWord}, {"etext", mdWord},
-			{"noptrdata", mdWord}, {"enoptrdata", mdWord},
-			{"data", mdWord}, {"edata", mdWord},
-			{"bss", mdWord}, {"ebss", mdWord},
-			{"noptrbss", mdWord}, {"enoptrbss", mdWord},
-			{"covctrs", mdWord}, {"ecovctrs", mdWord},
-			{"end", mdWord}, {"gcdata", mdWord}, {"gcbss", mdWord},
+		// pcHeader ... gcbss, then the fields of this release, then
+		// ptab ... hasmain.
+		fields: mdFields([]mdField{
 			{"types", mdWord}, {"etypes", mdWord},
 			{"rodata", mdWord},
 			{"gofunc", mdWord},
@@ -31,14 +17,7 @@ func init() {
 			{"textsectmap", mdSlice},
 			{"typelinks", mdSlice},
 			{"itablinks", mdSlice},
-			{"ptab", mdSlice},
-			{"pluginpath", mdString},
-			{"pkghashes", mdSlice},
-			{"inittasks", mdSlice},
-			{"modulename", mdString},
-			{"modulehashes", mdSlice},
-			{"hasmain", mdUint8},
-		},
+		}),
 		mapTypeWords: 8,
 	})
 }
