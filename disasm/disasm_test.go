@@ -15,15 +15,12 @@ import (
 	"github.com/soinspect/soinspect/disasm"
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 func open(t testing.TB, path string) *disasm.Disassembler {
 	t.Helper()
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
+	f := testutil.OpenELF(t, path)
 	d, err := disasm.New(f)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // The benchmarks measure the library part of `soinspect symbols` on the
@@ -76,11 +77,7 @@ func BenchmarkDynamicSymbolsGoPlugin(b *testing.B) {
 // BenchmarkSourcesGoPlugin reads where the packages of a ~20 MB Go plugin
 // were compiled from (the function table), as `soinspect plugin` does.
 func BenchmarkSourcesGoPlugin(b *testing.B) {
-	f, err := elfinspect.Open(specimen.Path(b, "big.so"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(b, specimen.Path(b, "big.so"))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := f.Sources(); err != nil {

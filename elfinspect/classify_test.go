@@ -7,6 +7,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 func TestKind(t *testing.T) {
@@ -29,7 +30,7 @@ func TestKind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := openFile(t, fixturePath(t, tt.name))
+			f := testutil.OpenELF(t, fixturePath(t, tt.name))
 			if got, want := f.Kind(), fixtures[tt.name].kind; got != want {
 				t.Errorf("Kind() = %s, want %s", got, want)
 			}

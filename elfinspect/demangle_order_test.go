@@ -7,13 +7,14 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // TestDemangleInOrder checks that the streaming demangler hands over every
 // symbol once, in order, demangled exactly as Demangle does, and stops at
 // the first error.
 func TestDemangleInOrder(t *testing.T) {
-	f := openFile(t, specimen.SysLib(t, "libstdc++.so.6"))
+	f := testutil.OpenELF(t, specimen.SysLib(t, "libstdc++.so.6"))
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // patchSectionSize returns a copy of the ELF64 file data with the size of
@@ -131,7 +132,7 @@ func TestHostileInput(t *testing.T) {
 }
 
 func TestNoSymbols(t *testing.T) {
-	f := openFile(t, fixturePath(t, "core"))
+	f := testutil.OpenELF(t, fixturePath(t, "core"))
 	if _, err := f.DynamicSymbols(); !errors.Is(err, elfinspect.ErrNoSymbols) {
 		t.Errorf("DynamicSymbols of a core file: %v, want ErrNoSymbols", err)
 	}

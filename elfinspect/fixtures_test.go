@@ -41,18 +41,6 @@ var fixtures = map[string]*fixture{
 // fixtureNames lists the fixtures in a stable order.
 var fixtureNames = []string{"goplugin", "gocshared", "goexe", "gopie", "go386", "gomips", "clib", "cxxlib", "cexe", "cpie", "cobj", "core"}
 
-// openFile opens path, failing the test on an error, and closes it when
-// the test ends.
-func openFile(tb testing.TB, path string) *elfinspect.File {
-	tb.Helper()
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { f.Close() })
-	return f
-}
-
 // fixturePath returns a copy of the named fixture in the test's own
 // temporary directory (tests may change it), building it on first use. A
 // missing C compiler skips the test; any other failure fails it.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // pluginNames returns the symbol names nm finds in the plugin fixture.
@@ -82,7 +83,7 @@ func TestParseGoNameRejects(t *testing.T) {
 // judged Go parses, that the plugin's own C and C++ symbols are not, and
 // that the JSON "go" object is filled.
 func TestGoSymbolsOfPlugin(t *testing.T) {
-	f := openFile(t, fixturePath(t, "goplugin"))
+	f := testutil.OpenELF(t, fixturePath(t, "goplugin"))
 	syms, err := f.StaticSymbols()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/guard"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // TestSources reads this test binary's function table: the standard
@@ -21,7 +22,7 @@ import (
 // its module when it has no functions of its own.
 func TestSources(t *testing.T) {
 	exe := specimen.Self(t)
-	f := openFile(t, exe)
+	f := testutil.OpenELF(t, exe)
 	src, err := f.Sources()
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // The oracle tests compare elfinspect symbol for symbol with readelf and nm
@@ -330,7 +331,7 @@ func TestReadelfDynSyms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := openFile(t, p)
+	f := testutil.OpenELF(t, p)
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +388,7 @@ func keys(m map[string]bool) string {
 
 // TestFixtureSymbols checks what the fixtures were built to contain.
 func TestFixtureSymbols(t *testing.T) {
-	f := openFile(t, fixturePath(t, "clib"))
+	f := testutil.OpenELF(t, fixturePath(t, "clib"))
 	syms, err := f.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -437,7 +438,7 @@ func TestFixtureSymbols(t *testing.T) {
 	}
 
 	// A COMMON symbol in an object file, and the C++ unique symbol.
-	o := openFile(t, fixturePath(t, "cobj"))
+	o := testutil.OpenELF(t, fixturePath(t, "cobj"))
 	osyms, err := o.StaticSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -445,7 +446,7 @@ func TestFixtureSymbols(t *testing.T) {
 	if s := find(osyms, "common_var"); s == nil || s.Letter != 'C' || s.Section != "COM" || s.Type != elfinspect.TypeObject {
 		t.Errorf("common_var in main.o: %+v, want letter C in COM", s)
 	}
-	x := openFile(t, fixturePath(t, "cxxlib"))
+	x := testutil.OpenELF(t, fixturePath(t, "cxxlib"))
 	xsyms, err := x.DynamicSymbols()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/guard"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // TestGuard makes the plugin reader panic on purpose: with the guard off,
@@ -16,11 +17,7 @@ import (
 // it on, Read and Describe return a FormatError naming the file once.
 func TestGuard(t *testing.T) {
 	path := specimen.Path(t, "dotted.v2.so")
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, path)
 	defer guard.Inject("goplugin.readPlugin")()
 	for name, read := range map[string]func() error{
 		"Read":     func() error { _, err := goplugin.Read(f); return err },

@@ -7,6 +7,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // checkRuntimeTables holds the init tasks and package hashes the static
@@ -20,11 +21,7 @@ import (
 // tasks run by plugin.Open and hashes agreed.
 func checkRuntimeTables(t *testing.T, pi *goplugin.Plugin, want *oracleReport, host string) (tasks, ran, hashes int) {
 	t.Helper()
-	hf, err := elfinspect.Open(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hf.Close()
+	hf := testutil.OpenELF(t, host)
 	hostDefs := map[string]bool{}
 	syms, err := hf.Symbols(elfinspect.TableDynsym)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // offsetCounter counts the reads that start at each offset of a file.
@@ -119,11 +120,7 @@ func TestOneSymtabRule(t *testing.T) {
 // TestConcurrentReaders reads one File from several goroutines at once, by
 // every reader that shares its caches; run with -race.
 func TestConcurrentReaders(t *testing.T) {
-	f, err := elfinspect.Open(specimen.Path(t, "plugin1.so"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, specimen.Path(t, "plugin1.so"))
 	want, err := goplugin.Read(f)
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 func TestCompareVersions(t *testing.T) {
@@ -145,11 +145,7 @@ func TestDeriveGoLineAndNoPlugin(t *testing.T) {
 		t.Skip("no go command")
 	}
 	exe := specimen.Self(t)
-	host, err := elfinspect.Open(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
+	host := testutil.OpenELF(t, exe)
 	dir := t.TempDir()
 	gomod := []byte("module example.com/p\n\ngo 1.99\n")
 	specimen.WriteFile(t, filepath.Join(dir, "go.mod"), gomod, 0o644)

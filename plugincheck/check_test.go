@@ -6,6 +6,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -94,11 +95,7 @@ func TestCheckOddInputs(t *testing.T) {
 // TestHostIsLibrary: a Go c-shared library is no program that calls
 // plugin.Open; every verdict says to check the program that loads it.
 func TestHostIsLibrary(t *testing.T) {
-	f, err := elfinspect.Open(specimen.Path(t, "kitchensink-cshared.so"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, specimen.Path(t, "kitchensink-cshared.so"))
 	v := plugincheck.NewChecker(f).Check(f, nil)
 	if v.Outcome != plugincheck.OutcomeCannotOpen || len(v.Reasons) == 0 {
 		t.Fatalf("c-shared host: %+v", v)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -50,11 +51,7 @@ func TestCheckerReadsHostOnce(t *testing.T) {
 		t.Fatal("NewChecker read nothing of the host")
 	}
 
-	p, err := elfinspect.Open(plugPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testutil.OpenELF(t, plugPath)
 	want := c.CheckTogether([]*elfinspect.File{p}, nil).Verdicts[0]
 	if !want.OK || want.Outcome != plugincheck.OutcomeOK {
 		t.Fatalf("plugin1 in its own host: %+v", want)

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/guard"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -14,11 +14,7 @@ import (
 // the tests and the fuzz targets, the panic reaches the caller; with it on,
 // the plugin gets a verdict saying it is unreadable, and no panic.
 func TestGuard(t *testing.T) {
-	f, err := elfinspect.Open(specimen.Path(t, "plugin1.so"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, specimen.Path(t, "plugin1.so"))
 	defer guard.Inject("plugincheck.analyse")()
 	c := plugincheck.NewChecker(nil)
 	func() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -151,11 +152,7 @@ func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
 	if len(real) != len(plugins) {
 		t.Fatalf("host printed %q", out)
 	}
-	host, err := elfinspect.Open(filepath.Join(dir, "host/host"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
+	host := testutil.OpenELF(t, filepath.Join(dir, "host/host"))
 	wantCode := []plugincheck.ReasonCode{plugincheck.ReasonMissingLibrary, plugincheck.ReasonMissingVersion}
 	wd, _ := os.Getwd()
 	if err := os.Chdir(dir); err != nil {
@@ -191,18 +188,10 @@ func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
 func TestCheckerLoadsHostOnce(t *testing.T) {
 	needLoaderFixtures(t)
 	dir := buildLoaderFixtures(t)
-	host, err := elfinspect.Open(filepath.Join(dir, "host/host"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
+	host := testutil.OpenELF(t, filepath.Join(dir, "host/host"))
 	var plugins []*elfinspect.File
 	for _, p := range []string{"miss/p.so", "ver/p.so"} {
-		f, err := elfinspect.Open(filepath.Join(dir, p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
+		f := testutil.OpenELF(t, filepath.Join(dir, p))
 		plugins = append(plugins, f)
 	}
 	want := make([]string, len(plugins))
@@ -252,18 +241,10 @@ func TestCheckerLoadsHostOnce(t *testing.T) {
 func BenchmarkCheckerLoader(b *testing.B) {
 	needLoaderFixtures(b)
 	dir := buildLoaderFixtures(b)
-	host, err := elfinspect.Open(filepath.Join(dir, "host/host"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer host.Close()
+	host := testutil.OpenELF(b, filepath.Join(dir, "host/host"))
 	var plugins []*elfinspect.File
 	for _, p := range []string{"miss/p.so", "ver/p.so"} {
-		f, err := elfinspect.Open(filepath.Join(dir, p))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
+		f := testutil.OpenELF(b, filepath.Join(dir, p))
 		plugins = append(plugins, f)
 	}
 	const perRun = 32

@@ -8,6 +8,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -26,10 +27,10 @@ func TestCheckTogetherSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	specimen.WriteFile(t, cp, b, 0o755)
-	host := open(t, hostPath)
+	host := testutil.OpenELF(t, hostPath)
 	var files []*elfinspect.File
 	for _, p := range []string{p1, p2, cp, cp} {
-		files = append(files, open(t, p))
+		files = append(files, testutil.OpenELF(t, p))
 	}
 	c := plugincheck.NewChecker(host)
 	set := c.CheckTogether(files, nil)
@@ -52,14 +53,4 @@ func TestCheckTogetherSet(t *testing.T) {
 			t.Errorf("%s alone: %s %q", f.Path, v.Outcome, v.Error)
 		}
 	}
-}
-
-func open(t *testing.T, path string) *elfinspect.File {
-	t.Helper()
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 	"github.com/soinspect/soinspect/plugincheck"
 )
 
@@ -88,18 +89,10 @@ func BenchmarkCheckTogether(b *testing.B) {
 		}
 		paths = append(paths, p)
 	}
-	h, err := elfinspect.Open(bigHost)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
+	h := testutil.OpenELF(b, bigHost)
 	var files []*elfinspect.File
 	for _, p := range paths {
-		f, err := elfinspect.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
+		f := testutil.OpenELF(b, p)
 		files = append(files, f)
 	}
 	c := plugincheck.NewChecker(h)

@@ -16,16 +16,13 @@ import (
 	"github.com/soinspect/soinspect/internal/guard"
 	"github.com/soinspect/soinspect/internal/report"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // build reads path into a Report, failing the test on an error.
 func build(t testing.TB, path string, opts report.Options) *report.Report {
 	t.Helper()
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, path)
 	r, err := report.Build(f, opts)
 	if err != nil {
 		t.Fatalf("Build(%s): %v", path, err)
@@ -39,11 +36,7 @@ func buildWithHost(t *testing.T, plugin string) *report.Report {
 	t.Helper()
 	path := specimen.Path(t, plugin, "pluginhost")
 	host, _ := specimen.Build("pluginhost")
-	h, err := elfinspect.Open(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := testutil.OpenELF(t, host)
 	return build(t, path, report.Options{Host: h})
 }
 
@@ -384,11 +377,7 @@ func TestHostDiffers(t *testing.T) {
 // as in soinspect, becomes an error naming the file.
 func TestGuard(t *testing.T) {
 	path := specimen.Path(t, "plugin1.so")
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, path)
 	defer guard.Inject("goplugin.readPlugin")()
 	func() {
 		defer func() {
