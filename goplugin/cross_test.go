@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/disasm"
-	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // TestPluginKitchensinkArm64 reads kitchensink cross-built for arm64 (where
@@ -22,8 +22,7 @@ import (
 func TestPluginKitchensinkArm64(t *testing.T) {
 	path := specimen.Path(t, "kitchensink-arm64.so", "kitchensink.so")
 	pi := readPlugin(t, path)
-	const pp = "github.com/soinspect/soinspect/plugins/kitchensink"
-	const dot = pp + "/internal/v1.2"
+	const pp = kitchensinkPath
 
 	if pi.Arch != "aarch64" || pi.Layout != "go1.26" || pi.PluginPathSource != "moduledata" || pi.PluginPath != pp || len(pi.Notes) > 0 {
 		t.Errorf("arch %q, layout %q, source %q, pluginpath %q, notes %q", pi.Arch, pi.Layout, pi.PluginPathSource, pi.PluginPath, pi.Notes)
@@ -50,23 +49,7 @@ func TestPluginKitchensinkArm64(t *testing.T) {
 		t.Errorf("arm64 exports differ from amd64's:\n%v\n%v", a, b)
 	}
 
-	tasks := map[string]goplugin.InitTask{}
-	for _, it := range pi.InitTasks {
-		tasks[it.Package] = it
-	}
-	var mainFuncs []string
-	for _, fn := range tasks[pp].Funcs {
-		mainFuncs = append(mainFuncs, fn.Name)
-	}
-	if want := []string{pp + ".init", pp + ".init.0", pp + ".init.1", pp + ".init.2"}; !slices.Equal(mainFuncs, want) {
-		t.Errorf("main package init funcs = %q, want %q", mainFuncs, want)
-	}
-	if last := pi.InitTasks[len(pi.InitTasks)-1]; last.Package != pp {
-		t.Errorf("last init task is %s, want the plugin's own package", last.Package)
-	}
-	if it, ok := tasks[dot]; !ok || it.Symbol != pp+"/internal/v1%2e2..inittask" || len(it.Funcs) != 1 || it.Funcs[0].Name != pp+"/internal/v1%2e2.init.0" {
-		t.Errorf("init task of %s = %+v", dot, it)
-	}
+	checkKitchensinkInitTasks(t, pi)
 	for _, h := range pi.PackageHashes {
 		if len(h.Hash) != 16 || h.RuntimeSymbol != "go:link.pkghash."+h.Package {
 			t.Errorf("package hash %+v", h)
@@ -87,11 +70,7 @@ func TestPluginKitchensinkArm64(t *testing.T) {
 	if len(reg) != 1 || reg[0].Symbol != "go:link.addmoduledata" || pi.ABI.ABI0Wrappers == 0 || !slices.Equal(pi.ABI.Needed, []string{"libc.so.6"}) {
 		t.Fatalf("ABI facts: %+v", pi.ABI)
 	}
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, path)
 	d, err := disasm.New(f)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // oracleExport and oracleReport mirror what testdata/pluginoracle writes.
@@ -74,11 +75,7 @@ var oracleCases = []struct {
 
 func readPlugin(t *testing.T, path string) *goplugin.Plugin {
 	t.Helper()
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, path)
 	pi, err := goplugin.Read(f)
 	if err != nil {
 		t.Fatal(err)
@@ -178,17 +175,18 @@ func TestPluginOracle(t *testing.T) {
 	}
 }
 
-// TestPluginKitchensink checks what the oracle cannot see: init tasks,
-// package hashes, build info and ABI facts.
-func TestPluginKitchensink(t *testing.T) {
-	path := specimen.Path(t, "kitchensink.so", "kitchensink-stripped.so", "kitchensink-trimpath.so")
-	pi := readPlugin(t, path)
-	const pp = "github.com/soinspect/soinspect/plugins/kitchensink"
-	const dot = pp + "/internal/v1.2"
+// The pluginpath of the kitchensink specimen, and its package whose path
+// has a dot in its last element (the runtime escapes it as %2e).
+const (
+	kitchensinkPath = "github.com/soinspect/soinspect/plugins/kitchensink"
+	kitchensinkDot  = kitchensinkPath + "/internal/v1.2"
+)
 
-	if pi.Layout != "go1.26" || pi.PluginPathSource != "moduledata" || pi.ImportPath != pp {
-		t.Errorf("layout %q, source %q, import path %q", pi.Layout, pi.PluginPathSource, pi.ImportPath)
-	}
+// checkKitchensinkInitTasks checks the init tasks of a kitchensink build,
+// which do not depend on the machine, and returns them by package.
+func checkKitchensinkInitTasks(t *testing.T, pi *goplugin.Plugin) map[string]goplugin.InitTask {
+	t.Helper()
+	const pp, dot = kitchensinkPath, kitchensinkDot
 	tasks := map[string]goplugin.InitTask{}
 	for _, it := range pi.InitTasks {
 		tasks[it.Package] = it
@@ -201,12 +199,28 @@ func TestPluginKitchensink(t *testing.T) {
 	if want := []string{pp + ".init", pp + ".init.0", pp + ".init.1", pp + ".init.2"}; !slices.Equal(mainFuncs, want) {
 		t.Errorf("main package init funcs = %q, want %q", mainFuncs, want)
 	}
-	if last := pi.InitTasks[len(pi.InitTasks)-1]; last.Package != pp {
+	if len(pi.InitTasks) == 0 {
+		t.Errorf("no init tasks")
+	} else if last := pi.InitTasks[len(pi.InitTasks)-1]; last.Package != pp {
 		t.Errorf("last init task is %s, want the plugin's own package", last.Package)
 	}
 	if it, ok := tasks[dot]; !ok || it.Symbol != pp+"/internal/v1%2e2..inittask" || len(it.Funcs) != 1 || it.Funcs[0].Name != pp+"/internal/v1%2e2.init.0" {
 		t.Errorf("init task of %s = %+v", dot, it)
 	}
+	return tasks
+}
+
+// TestPluginKitchensink checks what the oracle cannot see: init tasks,
+// package hashes, build info and ABI facts.
+func TestPluginKitchensink(t *testing.T) {
+	path := specimen.Path(t, "kitchensink.so", "kitchensink-stripped.so", "kitchensink-trimpath.so")
+	pi := readPlugin(t, path)
+	const pp, dot = kitchensinkPath, kitchensinkDot
+
+	if pi.Layout != "go1.26" || pi.PluginPathSource != "moduledata" || pi.ImportPath != pp {
+		t.Errorf("layout %q, source %q, import path %q", pi.Layout, pi.PluginPathSource, pi.ImportPath)
+	}
+	tasks := checkKitchensinkInitTasks(t, pi)
 	if _, ok := tasks[pp+"/internal/shapes"]; !ok {
 		t.Errorf("no init task for internal/shapes")
 	}
@@ -363,11 +377,7 @@ func TestPluginDegraded(t *testing.T) {
 // host side of the package hash check.
 func TestDescribe(t *testing.T) {
 	cs := specimen.Path(t, "kitchensink-cshared.so", "oracle", "oracle-trimpath", "kitchensink.so", "kitchensink-stripped.so")
-	f, err := elfinspect.Open(cs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(t, cs)
 	if _, err := goplugin.Read(f); !errors.Is(err, goplugin.ErrNotPlugin) || !strings.Contains(err.Error(), "c-shared") {
 		t.Errorf("Plugin() of a c-shared library: %v", err)
 	}
@@ -387,11 +397,7 @@ func TestDescribe(t *testing.T) {
 	}
 
 	// A plugin is described with its anatomy, and lists its C exports too.
-	pf, err := elfinspect.Open(specimen.Path(t, "kitchensink.so"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
+	pf := testutil.OpenELF(t, specimen.Path(t, "kitchensink.so"))
 	pd, err := goplugin.Describe(pf)
 	if err != nil {
 		t.Fatal(err)
