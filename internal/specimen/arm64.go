@@ -51,31 +51,41 @@ func isArm64(name string) bool {
 // Arm64BuildMissing returns why arm64 specimens cannot be built here,
 // naming the missing Debian packages, or "" when they can.
 func Arm64BuildMissing() string {
-	var pkgs []string
-	if _, err := exec.LookPath("aarch64-linux-gnu-gcc"); err != nil {
-		pkgs = append(pkgs, "gcc-aarch64-linux-gnu (aarch64-linux-gnu-gcc)")
-	}
-	if _, err := os.Stat(Arm64Sysroot + "/include/stdio.h"); err != nil {
-		pkgs = append(pkgs, "libc6-dev-arm64-cross ("+Arm64Sysroot+"/include/stdio.h)")
-	}
-	return missingPackages(pkgs)
+	return missingPackages(
+		need{pkg: "gcc-aarch64-linux-gnu", command: "aarch64-linux-gnu-gcc"},
+		need{pkg: "libc6-dev-arm64-cross", file: Arm64Sysroot + "/include/stdio.h"},
+	)
 }
 
 // Arm64RunMissing returns why arm64 programs cannot be run here (they run
 // under qemu-aarch64, with the cross C library as sysroot), naming the
 // missing Debian packages, or "" when they can.
 func Arm64RunMissing() string {
-	var pkgs []string
-	if _, err := exec.LookPath("qemu-aarch64"); err != nil {
-		pkgs = append(pkgs, "qemu-user (qemu-aarch64)")
-	}
-	if _, err := os.Stat(Arm64Sysroot + "/lib/ld-linux-aarch64.so.1"); err != nil {
-		pkgs = append(pkgs, "libc6-dev-arm64-cross ("+Arm64Sysroot+"/lib/ld-linux-aarch64.so.1)")
-	}
-	return missingPackages(pkgs)
+	return missingPackages(
+		need{pkg: "qemu-user", command: "qemu-aarch64"},
+		need{pkg: "libc6-dev-arm64-cross", file: Arm64Sysroot + "/lib/ld-linux-aarch64.so.1"},
+	)
 }
 
-func missingPackages(pkgs []string) string {
+// need is what a Debian package installs that a test needs: a command on
+// PATH or a file.
+type need struct {
+	pkg, command, file string
+}
+
+// missingPackages names the packages of the needs that are not met, each
+// with what is missing, or "" when all are.
+func missingPackages(needs ...need) string {
+	var pkgs []string
+	for _, n := range needs {
+		if n.command != "" {
+			if _, err := exec.LookPath(n.command); err != nil {
+				pkgs = append(pkgs, n.pkg+" ("+n.command+")")
+			}
+		} else if _, err := os.Stat(n.file); err != nil {
+			pkgs = append(pkgs, n.pkg+" ("+n.file+")")
+		}
+	}
 	if len(pkgs) == 0 {
 		return ""
 	}
