@@ -465,14 +465,10 @@ func (d *fastDemangler) name(encName bool) (fastName, bool) {
 			// else than its template arguments here.
 			return n, false
 		}
-		if std != 0 && std != 'a' && std != 'b' || sp.kind != fkOther {
-			return n, false
-		}
-		if !d.templateArgs(encName) {
+		if n.sp, ok = d.substTemplate(start, sp, std, encName); !ok {
 			return n, false
 		}
 		n.template = true
-		n.sp = fastSpan{start: start, end: int32(len(d.b)), lastStart: sp.lastStart, lastEnd: sp.lastEnd}
 		return n, true
 	case isDigitByte(c) || encName && c >= 'a' && c <= 'z':
 		if isDigitByte(c) {
@@ -698,6 +694,21 @@ var fastStd = [...]struct {
 	{'i', "std::basic_istream<char, std::char_traits<char> >", "basic_istream"},
 	{'o', "std::basic_ostream<char, std::char_traits<char> >", "basic_ostream"},
 	{'d', "std::basic_iostream<char, std::char_traits<char> >", "basic_iostream"},
+}
+
+// substTemplate reads the template arguments that follow a substitution
+// sub (std its abbreviation's letter, or 0) printed from start: of the
+// abbreviations only Sa and Sb name a template, and of the substitutions
+// only a plain name. It returns the span of the template-id, whose last
+// component is sub's.
+func (d *fastDemangler) substTemplate(start int32, sub fastSpan, std byte, encName bool) (fastSpan, bool) {
+	if std != 0 && std != 'a' && std != 'b' || sub.kind != fkOther {
+		return fastSpan{}, false
+	}
+	if !d.templateArgs(encName) {
+		return fastSpan{}, false
+	}
+	return fastSpan{start: start, end: int32(len(d.b)), lastStart: sub.lastStart, lastEnd: sub.lastEnd}, true
 }
 
 // substitution parses S_, S<seq-id>_ or a standard abbreviation other
@@ -1095,13 +1106,9 @@ func (d *fastDemangler) typ() (fastSpan, bool) {
 		if d.peek() != 'I' {
 			return sub, true
 		}
-		if std != 0 && std != 'a' && std != 'b' || sub.kind != fkOther {
+		if sp, ok = d.substTemplate(start, sub, std, false); !ok {
 			return sp, false
 		}
-		if !d.templateArgs(false) {
-			return sp, false
-		}
-		sp = fastSpan{start: start, end: int32(len(d.b)), lastStart: sub.lastStart, lastEnd: sub.lastEnd}
 		d.addSub(sp)
 		return sp, true
 	case 'T':
