@@ -75,8 +75,12 @@ var (
 // missingFile lists, in work, the optional artifacts that failed to build.
 const missingFile = "missing.json"
 
-// setup finds or builds soinspect and work, in parallel.
+// setup finds or builds soinspect and work, in parallel; it skips the
+// test with -short, as everything that needs them does.
 func setup(t testing.TB) {
+	if testing.Short() {
+		t.Skip("builds hosts and plugins")
+	}
 	setupOnce.Do(func() { setupErr = doSetup(t) })
 	if setupErr != nil {
 		t.Fatal(setupErr)

@@ -74,8 +74,13 @@ var (
 	bfErr  error
 )
 
+// setupBuildFor builds the build --for fixtures once; it skips the test
+// with -short.
 func setupBuildFor(t *testing.T) *buildForSetup {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds hosts and plugins")
+	}
 	bfOnce.Do(func() { bfSet, bfErr = doSetupBuildFor(t) })
 	if bfErr != nil {
 		t.Fatal(bfErr)
@@ -284,9 +289,6 @@ func callHost(t *testing.T, host, plugin string) string {
 }
 
 func TestBuildForMatrix(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	s := setupBuildFor(t)
 	full := os.Getenv("SOINSPECT_TEST_FULL") == "1"
 	// Two variants at a time: each is a host and a plugin build.
@@ -351,9 +353,6 @@ func testVariants(t *testing.T, s *buildForSetup, full bool, sem chan struct{}, 
 }
 
 func TestBuildForCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	s := setupBuildFor(t)
 	host := buildHost(t, s, hostVariants[1])
 	dep := s.prefix + "/dep"

@@ -186,22 +186,28 @@ func runCheckIn(t *testing.T, dir, host, plugin string) ([]plugincheck.Verdict, 
 }
 
 func decodeVerdicts(t *testing.T, out string) []plugincheck.Verdict {
+	vs, err := parseVerdicts(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// parseVerdicts reads the output of check --json: one verdict a plugin.
+func parseVerdicts(out string) ([]plugincheck.Verdict, error) {
 	var vs []plugincheck.Verdict
 	dec := json.NewDecoder(strings.NewReader(out))
 	for dec.More() {
 		var v plugincheck.Verdict
 		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("check --json output: %v\n%s", err, out)
+			return nil, fmt.Errorf("check --json output: %v\n%s", err, out)
 		}
 		vs = append(vs, v)
 	}
-	return vs
+	return vs, nil
 }
 
 func TestCauseEvidence(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	setupCauses(t)
 	tests := []struct {
 		name, plugin, pkg string
@@ -240,9 +246,6 @@ func TestCauseEvidence(t *testing.T) {
 // its modules from the shared one. build says so before building, and check
 // names the two caches.
 func TestCauseModuleCache(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	s := setupBuildFor(t)
 	host := buildHost(t, s, hostVariant{name: "plain"})
 	cache := filepath.Join(s.dir, "othercache")

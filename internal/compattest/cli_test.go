@@ -12,9 +12,6 @@ import (
 )
 
 func TestCheckCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	setup(t)
 	tests := []struct {
 		name   string
@@ -56,9 +53,6 @@ func TestCheckCLI(t *testing.T) {
 }
 
 func TestScanCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	setup(t)
 	dir := t.TempDir()
 	place := map[string]string{

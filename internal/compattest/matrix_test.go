@@ -3,7 +3,6 @@ package compattest
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -144,15 +143,10 @@ func runCheckArgs(t *testing.T, args []string, plugins []string) ([]plugincheck.
 		args = append(args, "./"+p)
 	}
 	out, stderr, code := runSoinspect(t, args...)
-	var vs []plugincheck.Verdict
-	dec := json.NewDecoder(strings.NewReader(out))
-	for dec.More() {
-		var v plugincheck.Verdict
-		if err := dec.Decode(&v); err != nil {
-			t.Errorf("check --json output: %v\n%s", err, out)
-			return nil, code
-		}
-		vs = append(vs, v)
+	vs, err := parseVerdicts(out)
+	if err != nil {
+		t.Error(err)
+		return nil, code
 	}
 	if len(vs) != len(plugins) {
 		t.Errorf("check gave %d verdicts for %d plugins; stderr: %s", len(vs), len(plugins), stderr)

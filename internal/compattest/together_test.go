@@ -69,9 +69,6 @@ var setLinks = sync.OnceValue(func() error {
 // each set in order, and plain `check` (each plugin alone) to a host
 // process of its own per plugin: every verdict, every error text.
 func TestTogether(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	setup(t)
 	if err := setLinks(); err != nil {
 		t.Fatal(err)
@@ -156,9 +153,6 @@ func TestTogether(t *testing.T) {
 // TestTogetherEvidence: a package an earlier plugin brought is explained
 // from that plugin's build, not the host's.
 func TestTogetherEvidence(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	setup(t)
 	vs, _ := runCheck(t, "host", []string{"extra12.so", "extra13.so"})
 	if len(vs) != 2 {
@@ -200,9 +194,6 @@ func TestTogetherEvidence(t *testing.T) {
 // TestScanTogether holds `scan --host --together` to a real host process
 // that opens the plugins the scan found, in the order the scan says.
 func TestScanTogether(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hosts and plugins")
-	}
 	setup(t)
 	dir := t.TempDir()
 	place := map[string]string{
