@@ -696,6 +696,20 @@ var fastStd = [...]struct {
 	{'d', "std::basic_iostream<char, std::char_traits<char> >", "basic_iostream"},
 }
 
+// namedType parses a class or enum type given by its name (N..E, a
+// source name, or St...), which becomes a substitution. A name with
+// cv- or ref-qualifiers, or a constructor's, is no type.
+func (d *fastDemangler) namedType() (fastSpan, bool) {
+	n, ok := d.name(false)
+	if !ok || n.quals || n.cdtor {
+		return fastSpan{}, false
+	}
+	sp := n.sp
+	sp.end = int32(len(d.b))
+	d.addSub(sp)
+	return sp, true
+}
+
 // substTemplate reads the template arguments that follow a substitution
 // sub (std its abbreviation's letter, or 0) printed from start: of the
 // abbreviations only Sa and Sb name a template, and of the substitutions
@@ -1079,25 +1093,10 @@ func (d *fastDemangler) typ() (fastSpan, bool) {
 		d.addSub(sp)
 		return sp, true
 	case 'N', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		n, ok := d.name(false)
-		if !ok || n.quals || n.cdtor {
-			return sp, false
-		}
-		sp = n.sp
-		sp.end = int32(len(d.b))
-		d.addSub(sp)
-		return sp, true
+		return d.namedType()
 	case 'S':
-		c2 := d.peek2()
-		if c2 == 't' {
-			n, ok := d.name(false)
-			if !ok {
-				return sp, false
-			}
-			sp = n.sp
-			sp.end = int32(len(d.b))
-			d.addSub(sp)
-			return sp, true
+		if d.peek2() == 't' {
+			return d.namedType()
 		}
 		sub, std, ok := d.substitution()
 		if !ok {
