@@ -132,12 +132,7 @@ func checkReadelfWith(t *testing.T, tool, path string) int {
 		if len(w) > 0 && w[0].num == 0 {
 			w = w[1:]
 		}
-		if len(got) != len(w) {
-			t.Errorf("%s: .%s: %d symbols, readelf lists %d", path, tab, len(got), len(w))
-			continue
-		}
-		bad := 0
-		for i := range got {
+		checked += compareRows(t, fmt.Sprintf("%s: .%s", path, tab), "readelf", len(got), len(w), func(i int) string {
 			g, r := &got[i], w[i]
 			name := g.Name
 			if tab == elfinspect.TableDynsym {
@@ -153,20 +148,39 @@ func checkReadelfWith(t *testing.T, tool, path string) int {
 			}
 			if name != r.name || g.Value != r.value || g.Size != r.size || g.Type.String() != r.typ ||
 				g.Bind.String() != r.bind || g.Visibility.String() != r.vis || g.Section != sec {
-				if bad < 5 {
-					t.Errorf("%s: .%s[%d]:\n got %q %#x %d %s %s %s %s\nwant %q %#x %d %s %s %s %s",
-						path, tab, i+1, name, g.Value, g.Size, g.Type, g.Bind, g.Visibility, g.Section,
-						r.name, r.value, r.size, r.typ, r.bind, r.vis, sec)
-				}
-				bad++
+				return fmt.Sprintf("[%d]:\n got %q %#x %d %s %s %s %s\nwant %q %#x %d %s %s %s %s",
+					i+1, name, g.Value, g.Size, g.Type, g.Bind, g.Visibility, g.Section,
+					r.name, r.value, r.size, r.typ, r.bind, r.vis, sec)
 			}
-			checked++
-		}
-		if bad > 5 {
-			t.Errorf("%s: .%s: %d symbols differ from readelf", path, tab, bad)
-		}
+			return ""
+		})
 	}
 	return checked
+}
+
+// compareRows compares n symbols with the oracle's wantN, row by row:
+// diff(i) describes how row i differs, "" when it agrees. It reports a
+// count that differs once, else the first five rows that differ and how
+// many did, and returns how many rows it compared.
+func compareRows(t *testing.T, what, oracle string, n, wantN int, diff func(i int) string) int {
+	t.Helper()
+	if n != wantN {
+		t.Errorf("%s: %d symbols, %s lists %d", what, n, oracle, wantN)
+		return 0
+	}
+	bad := 0
+	for i := range n {
+		if d := diff(i); d != "" {
+			if bad < 5 {
+				t.Errorf("%s%s", what, d)
+			}
+			bad++
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%s: %d symbols differ from %s", what, bad, oracle)
+	}
+	return n
 }
 
 // readelfEscape writes a name as readelf -U escape prints it.
@@ -266,29 +280,18 @@ func checkNMWith(t *testing.T, nm []string, path string) int {
 				shown = append(shown, s)
 			}
 		}
-		if len(shown) != len(want) {
-			t.Errorf("%s: nm %s: %d symbols, nm lists %d", path, tab, len(shown), len(want))
-			continue
-		}
-		bad := 0
-		for i := range shown {
+		checked += compareRows(t, fmt.Sprintf("%s: nm %s", path, tab), "nm", len(shown), len(want), func(i int) string {
 			g, w := &shown[i], want[i]
 			name := g.Name
 			if tab == elfinspect.TableDynsym {
 				name = g.NMName()
 			}
 			if name != w.name || byte(g.Letter) != w.letter || !w.undef && g.Value != w.value {
-				if bad < 5 {
-					t.Errorf("%s: nm %s[%d]: got %c %#x %q (%s %s %s), nm says %c %#x %q",
-						path, tab, i, g.Letter, g.Value, name, g.Type, g.Bind, g.Section, w.letter, w.value, w.name)
-				}
-				bad++
+				return fmt.Sprintf("[%d]: got %c %#x %q (%s %s %s), nm says %c %#x %q",
+					i, g.Letter, g.Value, name, g.Type, g.Bind, g.Section, w.letter, w.value, w.name)
 			}
-			checked++
-		}
-		if bad > 5 {
-			t.Errorf("%s: nm %s: %d letters differ", path, tab, bad)
-		}
+			return ""
+		})
 	}
 	return checked
 }
