@@ -21,9 +21,7 @@ import (
 //
 //	go test ./cmd/soinspect -run '^$' -bench DisasmLibcVsObjdump -benchtime 5x
 func BenchmarkDisasmLibcVsObjdump(b *testing.B) {
-	if _, err := exec.LookPath("objdump"); err != nil {
-		b.Skip("objdump not installed")
-	}
+	specimen.NeedTool(b, "objdump")
 	libc := specimen.SysLib(b, "libc.so.6")
 	f, err := elfinspect.Open(libc)
 	if err != nil {

@@ -13,9 +13,7 @@ import (
 // `objdump -d --no-show-raw-insn --disassemble=SYM`: the same addresses,
 // line for line, and the same mnemonics.
 func TestDisasmPlainIsObjdump(t *testing.T) {
-	if _, err := exec.LookPath("objdump"); err != nil {
-		t.Skip("objdump not installed")
-	}
+	specimen.NeedTool(t, "objdump")
 	for _, c := range []struct{ file, query, sym string }{
 		{plugin1, "plugin1.Run", "github.com/soinspect/soinspect/plugins/plugin1.Run"},
 		{specimen.SysLib(t, "libc.so.6"), "puts", "_IO_puts"},
