@@ -87,12 +87,7 @@ type GoReport struct {
 
 // Step returns the first step of the given kind and name ("" matches any).
 func (r *GoReport) Step(step, name string) (GoMsg, bool) {
-	for _, m := range r.Steps {
-		if m.Step == step && (name == "" || m.Name == name) {
-			return m, true
-		}
-	}
-	return GoMsg{}, false
+	return firstStep(r.Steps, step, name)
 }
 
 // OpenErr returns plugin.Open's error text, "" if it succeeded.
@@ -122,20 +117,14 @@ func Go(ctx context.Context, req GoRequest, st *Static, opts Options, onStep fun
 	if m, ok := rep.Step("usage", ""); ok {
 		rep.Usage = m.Err
 	}
-	failed := false
-	for _, m := range rep.Steps {
-		failed = failed || m.Err != ""
-	}
-	rep.Outcome = outcomeOf(ex, rep.Done, failed)
+	rep.Outcome = outcomeOf(ex, rep.Done, anyFailed(rep.Steps))
 	if !rep.Done {
 		phase, symbol := "plugin.Open", ""
 		if _, ok := rep.Step("open", ""); ok {
 			phase = "plugin.Lookup"
 		}
-		for _, m := range rep.Steps {
-			if m.Step == "call" {
-				phase, symbol = "call", m.Name
-			}
+		if _, ok := rep.Step("call", ""); ok {
+			phase, symbol = "call", lastCalled(rep.Steps)
 		}
 		var base uint64
 		if m, ok := rep.Step("open", ""); ok {

@@ -73,12 +73,7 @@ type RawReport struct {
 
 // Step returns the first step of the given kind and name ("" matches any).
 func (r *RawReport) Step(step, name string) (RawMsg, bool) {
-	for _, m := range r.Steps {
-		if m.Step == step && (name == "" || m.Name == name) {
-			return m, true
-		}
-	}
-	return RawMsg{}, false
+	return firstStep(r.Steps, step, name)
 }
 
 // Raw runs a raw load in a child process. onStep, if not nil, sees each
@@ -110,23 +105,14 @@ func Raw(ctx context.Context, req RawRequest, st *Static, opts Options, onStep f
 		}
 		rep.Returned = n == len(req.Symbols)
 	}
-	failed := req.Call && !rep.Returned
-	for _, m := range rep.Steps {
-		failed = failed || m.Err != ""
-	}
+	failed := req.Call && !rep.Returned || anyFailed(rep.Steps)
 	rep.Outcome = outcomeOf(ex, rep.Done, failed)
 	if !rep.Done {
-		var calling string
-		for _, m := range rep.Steps {
-			if m.Step == "call" {
-				calling = m.Name
-			}
-		}
 		var base uint64
 		if m, ok := rep.Step("dlopen", ""); ok {
 			base = m.Base
 		}
-		rep.Crash = analyze(ex, st, base, calling, rawPhase(rep))
+		rep.Crash = analyze(ex, st, base, lastCalled(rep.Steps), rawPhase(rep))
 	}
 	return rep, nil
 }
