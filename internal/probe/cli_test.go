@@ -101,13 +101,11 @@ func archCopy(t *testing.T) string {
 	return p
 }
 
-// An object for another machine is refused before loading, by call (both
-// ways) and compare, instead of dlopen's "No such file or directory".
-func TestForeignArch(t *testing.T) {
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the messages name x86-64 as this soinspect's machine")
-	}
-	plug := archCopy(t)
+// wantRefused runs the subcommands that load plug (call both ways, and
+// compare) and wants each to fail with stderr holding every one of want,
+// having printed nothing else and not reached dlopen.
+func wantRefused(t *testing.T, plug string, want ...string) {
+	t.Helper()
 	for _, args := range [][]string{
 		{"call", "--raw", "--sig", "long()", plug, "Answer"},
 		{"call", plug, "Run"},
@@ -117,11 +115,21 @@ func TestForeignArch(t *testing.T) {
 		if code != 1 || out != "" {
 			t.Errorf("%v: exit %d, want 1 and no output\n%s", args, code, out)
 		}
-		wantContains(t, fmt.Sprint(args), stderr, plug+" is an AArch64 object; this soinspect is x86-64 and cannot load it")
+		wantContains(t, strings.Join(args, " "), stderr, want...)
 		if strings.Contains(stderr, "No such file or directory\n") {
 			t.Errorf("%v: dlopen's misleading error: %s", args, stderr)
 		}
 	}
+}
+
+// An object for another machine is refused before loading, by call (both
+// ways) and compare, instead of dlopen's "No such file or directory".
+func TestForeignArch(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the messages name x86-64 as this soinspect's machine")
+	}
+	plug := archCopy(t)
+	wantRefused(t, plug, plug+" is an AArch64 object; this soinspect is x86-64 and cannot load it")
 	// The other ELF class: glibc checks it first.
 	cc, _ := exec.Command("go", "env", "CC").Output()
 	src, lib32 := filepath.Join(t.TempDir(), "f.c"), filepath.Join(t.TempDir(), "lib32.so")

@@ -19,24 +19,14 @@ func TestEmulationMissing(t *testing.T) {
 	}
 	plug := archCopy(t)
 	t.Setenv(probe.EnvChildPrefix+"ARM64", "/nonexistent/soinspect-linux-arm64")
-	for _, args := range [][]string{
-		{"call", "--raw", "--sig", "long()", plug, "Answer"},
-		{"call", plug, "Run"},
-		{"compare", plug},
-	} {
-		out, stderr, code := soinspect(t, args...)
-		if code != 1 || out != "" {
-			t.Errorf("%v: exit %d, want 1 and no output\n%s", args, code, out)
-		}
-		wantContains(t, strings.Join(args, " "), stderr,
-			plug+" is an AArch64 object; this soinspect is x86-64 and cannot load it",
-			"It can run under qemu-aarch64, but ",
-			"SOINSPECT_CHILD_ARM64=/nonexistent/soinspect-linux-arm64 is no file",
-			"install qemu-user, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross",
-			"`CC=aarch64-linux-gnu-gcc GOARCH=arm64 CGO_ENABLED=1 go build -o ",
-			"`qemu-aarch64 -L /usr/aarch64-linux-gnu soinspect-linux-arm64 __probe-child ...`",
-			"Nothing was loaded")
-	}
+	wantRefused(t, plug,
+		plug+" is an AArch64 object; this soinspect is x86-64 and cannot load it",
+		"It can run under qemu-aarch64, but ",
+		"SOINSPECT_CHILD_ARM64=/nonexistent/soinspect-linux-arm64 is no file",
+		"install qemu-user, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross",
+		"`CC=aarch64-linux-gnu-gcc GOARCH=arm64 CGO_ENABLED=1 go build -o ",
+		"`qemu-aarch64 -L /usr/aarch64-linux-gnu soinspect-linux-arm64 __probe-child ...`",
+		"Nothing was loaded")
 }
 
 // call and compare on plugin1 cross-built for arm64 run their children
