@@ -446,15 +446,7 @@ func (d *fastDemangler) name(encName bool) (fastName, bool) {
 				return n, false
 			}
 			n.sp = fastSpan{start: start, end: int32(len(d.b)), lastStart: ls, lastEnd: int32(len(d.b))}
-			if d.peek() == 'I' {
-				d.addSub(n.sp)
-				if !d.templateArgs(encName) {
-					return n, false
-				}
-				n.template = true
-				n.sp.end = int32(len(d.b))
-			}
-			return n, true
+			return d.unscopedTemplate(n, encName)
 		}
 		sp, std, ok := d.substitution()
 		if !ok {
@@ -482,17 +474,23 @@ func (d *fastDemangler) name(encName bool) (fastName, bool) {
 			}
 			n.sp = fastSpan{start: start, end: int32(len(d.b))}
 		}
-		if d.peek() == 'I' {
-			d.addSub(n.sp)
-			if !d.templateArgs(encName) {
-				return n, false
-			}
-			n.template = true
-			n.sp.end = int32(len(d.b))
-		}
-		return n, true
+		return d.unscopedTemplate(n, encName)
 	}
 	return n, false
+}
+
+// unscopedTemplate reads the template arguments that may follow the
+// unscoped name n; a template name is a substitution of its own.
+func (d *fastDemangler) unscopedTemplate(n fastName, encName bool) (fastName, bool) {
+	if d.peek() == 'I' {
+		d.addSub(n.sp)
+		if !d.templateArgs(encName) {
+			return n, false
+		}
+		n.template = true
+		n.sp.end = int32(len(d.b))
+	}
+	return n, true
 }
 
 // nested parses N [K] [R|O] <prefix> E.
