@@ -182,18 +182,24 @@ func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
 	}
 }
 
+// openLoaderFixtures builds the loader fixtures and opens their host and
+// the plugins it cannot load: one misses a library, one a symbol version.
+func openLoaderFixtures(tb testing.TB) (host *elfinspect.File, plugins []*elfinspect.File) {
+	tb.Helper()
+	needLoaderFixtures(tb)
+	dir := buildLoaderFixtures(tb)
+	host = testutil.OpenELF(tb, filepath.Join(dir, "host/host"))
+	for _, p := range []string{"miss/p.so", "ver/p.so"} {
+		plugins = append(plugins, testutil.OpenELF(tb, filepath.Join(dir, p)))
+	}
+	return host, plugins
+}
+
 // One Checker loads its host's load set once, however many plugins it
 // checks and from however many goroutines, and each verdict is the one a
 // Checker made for that plugin alone gives.
 func TestCheckerLoadsHostOnce(t *testing.T) {
-	needLoaderFixtures(t)
-	dir := buildLoaderFixtures(t)
-	host := testutil.OpenELF(t, filepath.Join(dir, "host/host"))
-	var plugins []*elfinspect.File
-	for _, p := range []string{"miss/p.so", "ver/p.so"} {
-		f := testutil.OpenELF(t, filepath.Join(dir, p))
-		plugins = append(plugins, f)
-	}
+	host, plugins := openLoaderFixtures(t)
 	want := make([]string, len(plugins))
 	for i, p := range plugins {
 		one := plugincheck.NewChecker(host)
@@ -239,14 +245,7 @@ func TestCheckerLoadsHostOnce(t *testing.T) {
 // (the host read and loaded for each one: an upper bound of what the
 // shared load set saves, since a new Checker also rereads the host's facts).
 func BenchmarkCheckerLoader(b *testing.B) {
-	needLoaderFixtures(b)
-	dir := buildLoaderFixtures(b)
-	host := testutil.OpenELF(b, filepath.Join(dir, "host/host"))
-	var plugins []*elfinspect.File
-	for _, p := range []string{"miss/p.so", "ver/p.so"} {
-		f := testutil.OpenELF(b, filepath.Join(dir, p))
-		plugins = append(plugins, f)
-	}
+	host, plugins := openLoaderFixtures(b)
 	const perRun = 32
 	b.Run("shared", func(b *testing.B) {
 		b.ReportAllocs()
