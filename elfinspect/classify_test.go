@@ -44,14 +44,10 @@ func TestKind(t *testing.T) {
 
 func TestKindSystemLibraries(t *testing.T) {
 	for _, name := range []string{"libc.so.6", "libstdc++.so.6"} {
-		f, err := elfinspect.Open(specimen.SysLib(t, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := testutil.OpenELF(t, specimen.SysLib(t, name))
 		if got := f.Kind(); got != elfinspect.KindSharedLib {
 			t.Errorf("%s: Kind() = %s, want %s", name, got, elfinspect.KindSharedLib)
 		}
-		f.Close()
 	}
 }
 

@@ -154,10 +154,7 @@ func TestNewFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := elfinspect.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testutil.OpenELF(t, p)
 		sa, errA := a.StaticSymbols()
 		sb, errB := b.StaticSymbols()
 		if errA != nil || errB != nil || len(sa) == 0 || len(sa) != len(sb) {
@@ -168,6 +165,5 @@ func TestNewFile(t *testing.T) {
 				t.Errorf("gomips: main.main = %+v", s)
 			}
 		}
-		b.Close()
 	}
 }

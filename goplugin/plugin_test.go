@@ -419,12 +419,8 @@ func TestDescribe(t *testing.T) {
 	}
 
 	// A stripped plugin is still described as a plugin.
-	sf, err := elfinspect.Open(specimen.Path(t, "kitchensink-stripped.so"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sf := testutil.OpenELF(t, specimen.Path(t, "kitchensink-stripped.so"))
 	sd, err := goplugin.Describe(sf)
-	sf.Close()
 	if err != nil || sd.Kind != elfinspect.KindGoPlugin || sd.Plugin == nil {
 		t.Errorf("stripped plugin: %v, kind %s", err, sd.Kind)
 	}
@@ -440,16 +436,12 @@ func TestDescribe(t *testing.T) {
 		host  string
 		agree bool
 	}{{"oracle", true}, {"oracle-trimpath", false}} {
-		hf, err := elfinspect.Open(specimen.Path(t, c.host))
-		if err != nil {
-			t.Fatal(err)
-		}
+		hf := testutil.OpenELF(t, specimen.Path(t, c.host))
 		hd, err := goplugin.Describe(hf)
 		if err != nil || hd.Kind != elfinspect.KindGoExecutable || hd.Build == nil {
 			t.Errorf("%s: %v, %+v", c.host, err, hd)
 		}
 		hs, err := goplugin.PackageHashes(hf)
-		hf.Close()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,18 +9,14 @@ import (
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // The program that loads plugin1 built with -race and with -trimpath is
 // built with the same flag, by the same toolchain.
 func TestDeriveProgram(t *testing.T) {
 	for _, c := range []struct{ specimen, flag string }{{"plugin1-race.so", "-race"}, {"plugin1-trimpath.so", "-trimpath"}} {
-		f, err := elfinspect.Open(specimen.Path(t, c.specimen))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bi, err := f.BuildInfo()
-		f.Close()
+		bi, err := testutil.OpenELF(t, specimen.Path(t, c.specimen)).BuildInfo()
 		if err != nil {
 			t.Fatal(err)
 		}

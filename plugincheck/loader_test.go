@@ -161,12 +161,8 @@ func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
 	defer os.Chdir(wd)
 	ch := plugincheck.NewChecker(host)
 	for i, p := range plugins {
-		f, err := elfinspect.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := testutil.OpenELF(t, p)
 		v := ch.Check(f, nil)
-		f.Close()
 		if got := v.OpenError(p); got != real[i] {
 			t.Errorf("%s: check predicts\n  %s\nplugin.Open says\n  %s", p, got, real[i])
 		}
