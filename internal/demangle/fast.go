@@ -301,23 +301,10 @@ func (d *fastDemangler) packExpansion() (int, bool) {
 				}
 				return 0, false
 			}
-			switch q {
-			case 'K':
-				if kind == fkConst {
-					return 0, false
-				}
-				d.str(" const")
-				kind = fkConst
-			case 'P':
-				d.b = append(d.b, '*')
-				kind = fkOther
-			case 'R':
-				d.b = append(d.b, '&')
-				kind = fkRef
-			case 'O':
-				d.str("&&")
-				kind = fkRef
+			if q == 'K' && kind == fkConst {
+				return 0, false
 			}
+			kind = d.qualifier(q, kind)
 		}
 	}
 	return int(a.pe1 - a.pe0), len(d.b) <= fastMaxOut
@@ -692,6 +679,27 @@ var fastStd = [...]struct {
 	{'i', "std::basic_istream<char, std::char_traits<char> >", "basic_istream"},
 	{'o', "std::basic_ostream<char, std::char_traits<char> >", "basic_ostream"},
 	{'d', "std::basic_iostream<char, std::char_traits<char> >", "basic_iostream"},
+}
+
+// qualifier prints the qualifier q (K const, P pointer, R lvalue or O
+// rvalue reference) after the type printed last, and returns the kind of
+// the qualified type; kind for any other q.
+func (d *fastDemangler) qualifier(q byte, kind uint8) uint8 {
+	switch q {
+	case 'K':
+		d.str(" const")
+		return fkConst
+	case 'P':
+		d.b = append(d.b, '*')
+		return fkOther
+	case 'R':
+		d.b = append(d.b, '&')
+		return fkRef
+	case 'O':
+		d.str("&&")
+		return fkRef
+	}
+	return kind
 }
 
 // namedType parses a class or enum type given by its name (N..E, a
@@ -1073,20 +1081,7 @@ func (d *fastDemangler) typ() (fastSpan, bool) {
 		if !ok || in.kind >= fkRef || c == 'K' && in.kind == fkConst {
 			return sp, false
 		}
-		kind := fkOther
-		switch c {
-		case 'K':
-			d.str(" const")
-			kind = fkConst
-		case 'P':
-			d.b = append(d.b, '*')
-		case 'R':
-			d.b = append(d.b, '&')
-			kind = fkRef
-		case 'O':
-			d.str("&&")
-			kind = fkRef
-		}
+		kind := d.qualifier(c, fkOther)
 		sp = fastSpan{start: start, end: int32(len(d.b)), kind: kind}
 		d.addSub(sp)
 		return sp, true
