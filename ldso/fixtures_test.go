@@ -28,9 +28,7 @@ func needTools(t *testing.T) {
 		t.Skip("the loader modelled is x86-64 glibc's")
 	}
 	for _, tool := range []string{"gcc", "ldd"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skip("no " + tool)
-		}
+		specimen.NeedTool(t, tool)
 	}
 }
 

@@ -108,9 +108,7 @@ func TestFindGoMod(t *testing.T) {
 // TestToolchainUnfetchable: a host built by a release the go command
 // cannot fetch gives a problem that names it and the way out.
 func TestToolchainUnfetchable(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
-	}
+	specimen.NeedTool(t, "go")
 	r := &Recipe{HostGoVersion: "go1.99.0", goCmd: "go"}
 	local := &goEnv{GOVERSION: "go1.26.8", GOMODCACHE: t.TempDir(), GOOS: "linux", GOARCH: "amd64"}
 	env := append(os.Environ(), "GOPROXY=off", "GOTOOLCHAIN=local")
@@ -141,9 +139,7 @@ func TestToolchainUnfetchable(t *testing.T) {
 // than any toolchain: both are problems, with their ways out, and the
 // module's go.mod is left as it was.
 func TestDeriveGoLineAndNoPlugin(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
-	}
+	specimen.NeedTool(t, "go")
 	exe := specimen.Self(t)
 	host := testutil.OpenELF(t, exe)
 	dir := t.TempDir()

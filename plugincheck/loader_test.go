@@ -130,9 +130,7 @@ func needLoaderFixtures(tb testing.TB) {
 		tb.Skip("builds a host and two cgo plugins")
 	}
 	for _, tool := range []string{"gcc", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			tb.Skip("no " + tool + " (Debian package gcc or golang-go)")
-		}
+		specimen.NeedTool(tb, tool)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/soinspect/soinspect/internal/specimen"
 )
 
 // The system directories the ldd oracle sweeps.
@@ -98,9 +100,7 @@ func TestDepsLddOracle(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the loader modelled is x86-64 glibc's")
 	}
-	if _, err := exec.LookPath("ldd"); err != nil {
-		t.Skip("no ldd")
-	}
+	specimen.NeedTool(t, "ldd")
 	all := elfFilesIn(t, oracleDirs)
 	if len(all) == 0 {
 		t.Skip("no ELF files in", oracleDirs)
@@ -123,9 +123,7 @@ func TestDepsUnusedOracle(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the loader modelled is x86-64 glibc's")
 	}
-	if _, err := exec.LookPath("ldd"); err != nil {
-		t.Skip("no ldd")
-	}
+	specimen.NeedTool(t, "ldd")
 	files := sample(elfFilesIn(t, oracleDirs), oracleSample)
 	bad, withUnused := 0, 0
 	for _, f := range files {

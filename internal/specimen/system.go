@@ -37,11 +37,27 @@ func LargestLLVM() string {
 	return best
 }
 
-// NeedTool skips the test if the named program is not installed.
+// toolPackages names the Debian package that installs each program the
+// tests use, for the message of a skip.
+var toolPackages = map[string]string{
+	"nm": "binutils", "readelf": "binutils", "objdump": "binutils", "c++filt": "binutils",
+	"gcc": "gcc", "cc": "gcc", "ldd": "libc-bin", "ldconfig": "libc-bin", "gdb": "gdb",
+	"setpriv": "util-linux", "go": "golang-go (or a Go toolchain from go.dev)",
+	"aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu", "aarch64-linux-gnu-objdump": "binutils-aarch64-linux-gnu",
+	"aarch64-linux-gnu-readelf": "binutils-aarch64-linux-gnu", "aarch64-linux-gnu-nm": "binutils-aarch64-linux-gnu",
+	"qemu-aarch64": "qemu-user", "chromium": "chromium",
+}
+
+// NeedTool skips the test if the named program is not installed, naming
+// the Debian package that installs it.
 func NeedTool(tb testing.TB, name string) {
 	tb.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		tb.Skipf("%s not installed", name)
+		pkg := toolPackages[name]
+		if pkg == "" {
+			pkg = "that provides " + name
+		}
+		tb.Skipf("%s not installed: install the Debian package %s", name, pkg)
 	}
 }
 
