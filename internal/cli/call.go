@@ -46,7 +46,9 @@ with FILE's toolchain and settings. Each is built once (the go command must be
 on PATH; the first use takes seconds and says so on stderr) and cached under
 $XDG_CACHE_HOME/soinspect/probe (~/.cache/soinspect/probe). --host self always
 runs soinspect's own probe; --host PATH runs your program, which must speak
-the probe protocol. The report says which host ran.
+the probe protocol; for a Go program that does not, nothing runs, and call
+says so and gives the analysis of 'soinspect check PATH FILE' instead, with its
+exit status. The report says which host ran.
 
 With --raw, the C way: dlopen (RTLD_LAZY unless --flags says otherwise), dlsym,
 and a call through cdl's C trampoline with the C signature --sig (default
@@ -157,7 +159,13 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 	if o.raw {
 		return o.runRaw(cmd.Context(), w, st, tgt, symbol, args, opts)
 	}
-	return o.runGo(cmd.Context(), w, st, tgt, symbol, args, opts)
+	err = o.runGo(cmd.Context(), w, st, tgt, symbol, args, opts)
+	if co := (*probe.CheckOnlyError)(nil); errors.As(err, &co) {
+		w.Flush()
+		bw.Flush()
+		return checkInstead(cmd, o.out, co)
+	}
+	return err
 }
 
 // precheck refuses, from the file alone, what cannot work, saying what

@@ -22,6 +22,9 @@ type checkOptions struct {
 	requires []string
 	root     string
 	together bool
+	// notRun, from call or compare, says why they ran nothing and show
+	// this analysis instead (see checkInstead).
+	notRun string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -83,6 +86,9 @@ Exit status: 0 when every plugin is loadable and meets every --require,
 type checkJSON struct {
 	Host  string `json:"host"`
 	Order int    `json:"order,omitempty"`
+	// NotRun is set when call or compare gave this analysis because
+	// their --host could run nothing: why.
+	NotRun string `json:"not_run,omitempty"`
 	plugincheck.Verdict
 }
 
@@ -132,6 +138,10 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 
 	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
 	doc := o.out.doc(bw)
+	if o.notRun != "" && !o.out.isJSON() {
+		doc.Text(render.Visible(o.notRun))
+		doc.Blank()
+	}
 	failed := 0
 	for i := range verdicts {
 		v := &verdicts[i]
@@ -140,7 +150,7 @@ func (o *checkOptions) run(cmd *cobra.Command, hostPath string, pluginPaths []st
 		}
 		var err error
 		if o.out.isJSON() {
-			line := checkJSON{Host: hostPath, Verdict: *v}
+			line := checkJSON{Host: hostPath, NotRun: o.notRun, Verdict: *v}
 			if o.together {
 				line.Order = i + 1
 			}

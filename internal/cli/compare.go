@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -91,6 +92,9 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	opts := probeOptions(cmd, o.timeout, o.host, o.force)
 	opts.Emulation = tgt.Emulation
 	cmp, err := probe.Compare(cmd.Context(), tgt.Path, st, names, opts)
+	if co := (*probe.CheckOnlyError)(nil); errors.As(err, &co) {
+		return checkInstead(cmd, o.out, co)
+	}
 	if err != nil {
 		return err
 	}

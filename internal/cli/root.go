@@ -54,11 +54,11 @@ func NewRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "soinspect",
 		Short:         "See how shared objects, above all Go plugins, are loaded and what they contain",
-		Version:       versionText(),
+		Version:       "see the version template", // made only when asked for (versionTemplateFunc)
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("{{.Version}}")
+	root.SetVersionTemplate("{{" + versionTemplateFunc + "}}")
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetHelpFunc(wrapHelp(root.HelpFunc()))

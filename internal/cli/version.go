@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // versionSettings are the build settings --version shows, in this order:
@@ -17,6 +19,14 @@ var versionSettings = []string{
 	"GOAMD64", "GOARM64", "GOARM", "GO386", "GOPPC64", "GORISCV64", "GOMIPS", "GOMIPS64", "GOWASM",
 	"GOEXPERIMENT", "DefaultGODEBUG", "vcs", "vcs.revision", "vcs.time", "vcs.modified",
 }
+
+// versionTemplateFunc is the name of versionText in cobra's templates:
+// the root command's version template calls it, so that the build info is
+// read and formatted only for --version, not at every start. (cobra needs
+// a Version that is not empty to handle --version at all.)
+const versionTemplateFunc = "soinspectVersion"
+
+func init() { cobra.AddTemplateFunc(versionTemplateFunc, versionText) }
 
 // versionText is what `soinspect --version` prints: soinspect's version,
 // the toolchain and build settings it was built with, and the modules it

@@ -3,22 +3,41 @@
 // that no panic escapes a package: a malformed file gives an error, never
 // a crash.
 //
-// In test binaries (testing.Testing reports true) the guard is off:
-// Recover does not call recover at all, so a panic goes on with its
-// original stack and fails the test or the fuzz target that caused it.
-// That is one switch for the whole module's tests; a test that checks what
-// users get turns the guard on with SetOn.
+// In test binaries the guard is off: Recover does not call recover at all,
+// so a panic goes on with its original stack and fails the test or the
+// fuzz target that caused it. That is one switch for the whole module's
+// tests; a test that checks what users get turns the guard on with SetOn.
+//
+// A test binary is told by the flag "test.v", which package testing
+// registers before any test, benchmark or fuzz target runs. The package
+// does not import testing, which would link it, and its init, into
+// soinspect.
 package guard
 
 import (
+	"flag"
 	"fmt"
 	"sync/atomic"
-	"testing"
 )
 
-var on atomic.Bool
+// set holds the state SetOn gave: 0 for none (the default applies), 1 on,
+// 2 off.
+var set atomic.Int32
 
-func init() { on.Store(!testing.Testing()) }
+// inTest reports whether this is a test binary. It is asked each time
+// rather than once, so that a call made before package testing registers
+// its flags does not decide for the whole run.
+func inTest() bool { return flag.Lookup("test.v") != nil }
+
+func isOn() bool {
+	switch set.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	return !inTest()
+}
 
 // Recover, deferred directly by an entry point, stops a panic and passes
 // its value to handle, which sets the entry point's results. With the
@@ -26,7 +45,7 @@ func init() { on.Store(!testing.Testing()) }
 //
 //	defer guard.Recover(func(p any) { v, err = nil, malformed(p) })
 func Recover(handle func(p any)) {
-	if !on.Load() {
+	if !isOn() {
 		return
 	}
 	if p := recover(); p != nil {
@@ -35,13 +54,17 @@ func Recover(handle func(p any)) {
 }
 
 // On reports whether the guard stops panics.
-func On() bool { return on.Load() }
+func On() bool { return isOn() }
 
 // SetOn turns the guard on or off until restore is called. It is meant
 // for tests, which run with the guard off.
 func SetOn(v bool) (restore func()) {
-	old := on.Swap(v)
-	return func() { on.Store(old) }
+	state := int32(2)
+	if v {
+		state = 1
+	}
+	old := set.Swap(state)
+	return func() { set.Store(old) }
 }
 
 var fault atomic.Pointer[string]

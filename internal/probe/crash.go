@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Crash describes a child that did not finish: how it ended, the fault as
@@ -49,53 +50,63 @@ type Crash struct {
 	Explain []string `json:"explain,omitempty"`
 }
 
-var (
-	reFatal     = regexp.MustCompile(`^fatal error: (.*)$`)
-	rePanic     = regexp.MustCompile(`^panic: (.*)$`)
-	reSigLine   = regexp.MustCompile(`^\[signal (SIG[A-Z]+): .*?addr=(0x[0-9a-f]+) pc=(0x[0-9a-f]+)\]`)
-	reSigHead   = regexp.MustCompile(`^(SIG[A-Z]+): (.*)$`)
-	rePCLine    = regexp.MustCompile(`^PC=(0x[0-9a-f]+) m=\d+ sigcode=\S+(?: addr=(0x[0-9a-f]+))?`)
-	reDuring    = regexp.MustCompile(`^signal arrived during (.*)$`)
-	reMorestack = regexp.MustCompile(`^runtime: morestack on g0`)
-)
+// crashPatterns are the lines of a runtime report analyze reads.
+type crashPatterns struct {
+	fatal, panic, sigLine, sigHead, pcLine, during, morestack *regexp.Regexp
+}
+
+// crashRE compiles the patterns when a crash is first analyzed, not at
+// every start of soinspect.
+var crashRE = sync.OnceValue(func() *crashPatterns {
+	return &crashPatterns{
+		fatal:     regexp.MustCompile(`^fatal error: (.*)$`),
+		panic:     regexp.MustCompile(`^panic: (.*)$`),
+		sigLine:   regexp.MustCompile(`^\[signal (SIG[A-Z]+): .*?addr=(0x[0-9a-f]+) pc=(0x[0-9a-f]+)\]`),
+		sigHead:   regexp.MustCompile(`^(SIG[A-Z]+): (.*)$`),
+		pcLine:    regexp.MustCompile(`^PC=(0x[0-9a-f]+) m=\d+ sigcode=\S+(?: addr=(0x[0-9a-f]+))?`),
+		during:    regexp.MustCompile(`^signal arrived during (.*)$`),
+		morestack: regexp.MustCompile(`^runtime: morestack on g0`),
+	}
+})
 
 // analyze reads how the child ended and the runtime's report from its
 // stderr. base is the object's load base (0 if unknown), used to name the
 // code at the faulting pc in st.
 func analyze(ex Exit, st *Static, base uint64, symbol, phase string) *Crash {
 	c := &Crash{Phase: phase, Symbol: symbol, Signal: ex.Signal}
+	re := crashRE()
 	stderr := ex.Load.Stderr + ex.Call.Stderr + ex.Other.Stderr
 	lines := strings.Split(stderr, "\n")
 	for i, l := range lines {
 		switch {
-		case reFatal.MatchString(l):
+		case re.fatal.MatchString(l):
 			if c.Fatal == "" {
-				c.Fatal = reFatal.FindStringSubmatch(l)[1]
+				c.Fatal = re.fatal.FindStringSubmatch(l)[1]
 				c.Report = append(c.Report, l)
 			}
-		case rePanic.MatchString(l) && c.Panic == "":
-			c.Panic = rePanic.FindStringSubmatch(l)[1]
+		case re.panic.MatchString(l) && c.Panic == "":
+			c.Panic = re.panic.FindStringSubmatch(l)[1]
 			c.Report = append(c.Report, l)
-		case reSigLine.MatchString(l):
-			m := reSigLine.FindStringSubmatch(l)
+		case re.sigLine.MatchString(l):
+			m := re.sigLine.FindStringSubmatch(l)
 			c.Signal = m[1]
 			c.Addr, _ = strconv.ParseUint(m[2], 0, 64)
 			c.PC, _ = strconv.ParseUint(m[3], 0, 64)
 			c.HasFault = true
 			c.Report = append(c.Report, l)
-		case reSigHead.MatchString(l) && i+1 < len(lines) && rePCLine.MatchString(lines[i+1]):
-			c.Signal = reSigHead.FindStringSubmatch(l)[1]
-			m := rePCLine.FindStringSubmatch(lines[i+1])
+		case re.sigHead.MatchString(l) && i+1 < len(lines) && re.pcLine.MatchString(lines[i+1]):
+			c.Signal = re.sigHead.FindStringSubmatch(l)[1]
+			m := re.pcLine.FindStringSubmatch(lines[i+1])
 			c.PC, _ = strconv.ParseUint(m[1], 0, 64)
 			if m[2] != "" {
 				c.Addr, _ = strconv.ParseUint(m[2], 0, 64)
 			}
 			c.HasFault = true
 			c.Report = append(c.Report, l, lines[i+1])
-		case reDuring.MatchString(l):
-			c.During = reDuring.FindStringSubmatch(l)[1]
+		case re.during.MatchString(l):
+			c.During = re.during.FindStringSubmatch(l)[1]
 			c.Report = append(c.Report, l)
-		case reMorestack.MatchString(l):
+		case re.morestack.MatchString(l):
 			c.Report = append(c.Report, l)
 			if i+1 < len(lines) {
 				c.CalledFrom = strings.TrimSuffix(strings.TrimSpace(lines[i+1]), "()")

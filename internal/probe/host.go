@@ -96,11 +96,15 @@ func (e *HostError) Error() string {
 // else a probe host built like the file, checked in turn: when even that
 // one would refuse the file for a package's hash (a build that cannot be
 // repeated here), it is a HostError unless opts.Force.
+//
+// A --host PATH that is a Go program without the probe protocol gives a
+// *CheckOnlyError (see userHost): the caller says so and shows the
+// analysis of `soinspect check` instead.
 func ChooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	h, err := chooseHost(ctx, path, opts)
 	var he *HostError
 	if err != nil && !errors.As(err, &he) && opts.Host != "" && opts.Host != HostAuto && opts.Host != HostSelf {
-		return nil, err // the user's --host PATH
+		return nil, err // the user's --host PATH, or a CheckOnlyError for it
 	}
 	if err != nil && !errors.As(err, &he) {
 		err = &HostError{Path: path, Reason: err.Error()}
@@ -117,7 +121,7 @@ func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	case HostSelf:
 		return selfHost(ctx, opts)
 	default:
-		return userHost(opts.Host)
+		return userHost(opts.Host, path)
 	}
 	own, err := ownBuild(opts)
 	if err != nil {
@@ -179,7 +183,7 @@ func emulatedHost(ctx context.Context, path string, opts Options) (*Host, error)
 		return nil, &HostError{Path: path, Reason: "--host self: soinspect's own probe runs on this machine, and " + path +
 			" is an " + opts.Emulation.Machine + " object; --host auto runs it in a probe host cross-built for it, under " + opts.Emulation.Command[0]}
 	default:
-		return userHost(opts.Host)
+		return userHost(opts.Host, path)
 	}
 	pf, err := elfinspect.Open(path)
 	if err != nil {
@@ -243,23 +247,6 @@ func verdictText(v plugincheck.Verdict, path string) string {
 		}
 	}
 	return s
-}
-
-// userHost is --host PATH: a program of the user's that speaks the probe
-// protocol.
-func userHost(p string) (*Host, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return nil, err
-	}
-	st, err := os.Stat(abs)
-	if err != nil {
-		return nil, fmt.Errorf("--host %s: %w", p, err)
-	}
-	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
-		return nil, fmt.Errorf("--host %s: not an executable file", p)
-	}
-	return &Host{Kind: HostKindPath, Path: abs, Description: "the host program " + abs}, nil
 }
 
 // ownBuild reads the build info of the soinspect binary (opts.Exe, or

@@ -40,7 +40,8 @@ type Options struct {
 
 	// Host chooses the program the Go way runs in (see ChooseHost):
 	// HostAuto (or ""), HostSelf, or the path of a program that speaks
-	// the probe protocol.
+	// the probe protocol (a Go program that does not gives a
+	// CheckOnlyError: nothing runs).
 	Host string
 	// Force runs the Go way in the closest probe host even where the
 	// analysis says none here can load the file.

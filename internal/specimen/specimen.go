@@ -43,6 +43,7 @@ func goPlugin(args ...string) Recipe {
 // and the Makefile's builds of the same (see the report on plugins/).
 var recipes = map[string]Recipe{
 	"soinspect":               {Tool: "go", Args: []string{"./cmd/soinspect"}},
+	"depfloor":                {Tool: "go", Args: []string{"./cmd/soinspect/testdata/depfloor"}}, // soinspect's start-up floor
 	"pluginhost":              {Tool: "go", Args: []string{"./cmd/pluginhost"}},
 	"pluginhost-trimpath":     {Tool: "go", Args: []string{"-trimpath", "./cmd/pluginhost"}}, // every package hash differs from plugin1's
 	"plugin1.so":              goPlugin("./plugins/plugin1"),
