@@ -4,8 +4,10 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Kind says what sort of definition a reference binds to.
@@ -90,10 +92,11 @@ type BindOptions struct {
 // symbol is looked up in the global scope (the load set in search order)
 // with its version and relocation class. It returns one Binding per
 // distinct (object, symbol, version, class) in load order.
-func Bind(res *Result, opt BindOptions) ([]Binding, error) {
+func Bind(res *Result, opt BindOptions) (out []Binding, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard.Recover(func(p any) { out, err = nil, res.ld.panicError("the bindings", p) })
 	scope := res.Scope()
 	b := &binder{scope: scope, unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
-	var out []Binding
 	order := res.InitOrder()
 	for i := len(order) - 1; i >= 0; i-- {
 		l := order[i]
@@ -210,7 +213,10 @@ type binder struct {
 // classes (bit 1<<class) of o's DT_RELA and DT_JMPREL relocations that
 // name it and need a lookup; nsyms is the symbol count.
 func (o *Object) relocClasses(nsyms int) ([]uint8, error) {
-	o.rcOnce.Do(func() { o.rc, o.rcErr = o.readRelocClasses(nsyms, false) })
+	o.rcOnce.Do(func() {
+		o.rcErr = errUnreadable // kept if the read panics
+		o.rc, o.rcErr = o.readRelocClasses(nsyms, false)
+	})
 	return o.rc, o.rcErr
 }
 
