@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"runtime/debug"
 
 	"github.com/soinspect/soinspect/internal/elfread"
@@ -98,16 +99,22 @@ func Bind(res *Result, opt BindOptions) (out []Binding, err error) {
 	scope := res.Scope()
 	b := &binder{scope: scope, unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
 	order := res.InitOrder()
+	n := 0
+	for _, l := range order {
+		if !l.IsInterpreter() {
+			n += b.countRefs(l)
+		}
+	}
+	out = make([]Binding, 0, n)
 	for i := len(order) - 1; i >= 0; i-- {
 		l := order[i]
 		if l.IsInterpreter() {
 			continue
 		}
-		bs, err := b.relocate(l, nil)
-		if err != nil {
-			return out, err
+		before := len(out)
+		if out, err = b.relocate(out, l); err != nil {
+			return out[:before], err
 		}
-		out = append(out, bs...)
 	}
 	return out, nil
 }
@@ -276,21 +283,16 @@ func (o *Object) readRelocClasses(nsyms int, lazy bool) ([]uint8, error) {
 	return out, nil
 }
 
-type bindKey struct {
-	sym uint32
-	cls int
-}
-
-// relocate looks up every symbol relocation of l, one lookup per symbol
-// and relocation class, in symbol order.
-func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
+// refs returns l's symbol tables and, per symbol index, the relocation
+// classes (bit 1<<class) under which it is looked up.
+func (b *binder) refs(l *Loaded) (*symbols, []uint8, error) {
 	o := l.Object
 	s, err := o.syms()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.st == nil {
-		return nil, nil
+		return s, nil, nil
 	}
 	var classes []uint8
 	if b.lazy {
@@ -299,21 +301,39 @@ func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 		classes, err = o.relocClasses(s.st.N)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", o.Path, err)
+		return nil, nil, fmt.Errorf("%s: %w", o.Path, err)
 	}
-	var keys []bindKey
+	return s, classes, nil
+}
+
+// countRefs returns the number of lookups relocate makes for l at most.
+func (b *binder) countRefs(l *Loaded) int {
+	_, classes, err := b.refs(l)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, m := range classes {
+		n += bits.OnesCount8(m)
+	}
+	return n
+}
+
+// relocate looks up every symbol relocation of l, one lookup per symbol
+// and relocation class, in symbol order, and appends the bindings to out.
+func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
+	o := l.Object
+	s, classes, err := b.refs(l)
+	if err != nil || classes == nil {
+		return out, err
+	}
 	for i, m := range classes {
-		for c := 0; m != 0 && c < 8; c++ {
-			if m&(1<<c) != 0 {
-				keys = append(keys, bindKey{uint32(i), c})
-			}
+		if m == 0 {
+			continue
 		}
-	}
-	out := make([]Binding, 0, len(keys))
-	for _, k := range keys {
-		ref, ok := s.st.Sym(int(k.sym))
+		ref, ok := s.st.Sym(i)
 		if !ok {
-			return out, fmt.Errorf("%s: relocation against symbol %d of %d", o.Path, k.sym, s.st.N)
+			return out, fmt.Errorf("%s: relocation against symbol %d of %d", o.Path, i, s.st.N)
 		}
 		if ref.Bind() == elf.STB_LOCAL {
 			continue
@@ -323,14 +343,16 @@ func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 		}
 		name := s.st.Name(ref)
 		var want *version
-		if vs, ok := s.vers(k.sym); ok {
+		if vs, ok := s.vers(uint32(i)); ok {
 			if idx := int(vs & 0x7fff); idx < len(s.versions) && s.versions[idx].hash != 0 {
-				v := s.versions[idx]
-				want = &v
+				want = &s.versions[idx]
 			}
 		}
-		bd := b.lookup(l, name, ref, want, k.cls)
-		out = append(out, bd)
+		for c := 0; c < 8; c++ {
+			if m&(1<<c) != 0 {
+				out = append(out, b.lookup(l, name, ref, want, c))
+			}
+		}
 	}
 	return out, nil
 }
@@ -492,7 +514,7 @@ func (b *binder) matchIn(m *Loaded, name string, gh uint32, ref elfSym, want *ve
 		default:
 			return false
 		}
-		if string(s.st.NameBytes(sym)) != name {
+		if !s.st.NameIs(sym, name) {
 			return false
 		}
 		vs, hasVS := s.vers(i)

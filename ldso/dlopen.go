@@ -200,7 +200,7 @@ func (r *Result) Dlopen(file string, flags OpenFlag) (op *Opened, err error) {
 		if !fresh || l.IsInterpreter() {
 			continue
 		}
-		bs, err := b.relocate(l, nil)
+		bs, err := b.relocate(nil, l)
 		if err != nil {
 			return nil, err
 		}

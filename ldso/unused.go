@@ -19,7 +19,7 @@ func Unused(res *Result) (unused []*Loaded, err error) {
 		return nil, nil
 	}
 	b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, main: main}
-	bs, err := b.relocate(main, nil)
+	bs, err := b.relocate(nil, main)
 	if err != nil {
 		return nil, err
 	}
