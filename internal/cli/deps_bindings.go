@@ -126,21 +126,41 @@ func (r *depsReport) writeBindingsText(w io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(w, "\nbindings (%d):\n", len(r.Bindings)-len(r.Unresolved))
+	// Written piece by piece, not through fmt: libLLVM has some 15,000
+	// lines. The paths, which repeat, are escaped once per run of them.
+	sw := stringWriter(w)
+	var from, fromEsc string
+	var to *string
+	var toEsc string
 	for _, b := range r.Bindings {
 		if b.To == nil {
 			continue // listed below as unresolved
 		}
-		v := ""
+		if b.From != from || fromEsc == "" {
+			from, fromEsc = b.From, esc(b.From)
+		}
+		if b.To != to {
+			to, toEsc = b.To, esc(*b.To)
+		}
+		sw.WriteString("  ")
+		sw.WriteString(fromEsc)
+		sw.WriteString(": ")
+		sw.WriteString(esc(b.Symbol))
 		if b.Version != "" {
-			v = "@" + b.Version
+			sw.WriteString(esc("@" + b.Version))
 		}
-		kind := ""
+		sw.WriteString(" -> ")
+		sw.WriteString(toEsc)
 		if b.Kind != "" && b.Kind != string(ldso.KindNormal) {
-			kind = " [" + b.Kind + "]"
+			sw.WriteString(" [")
+			sw.WriteString(b.Kind)
+			sw.WriteString("]")
 		}
-		fmt.Fprintf(w, "  %s: %s%s -> %s%s\n", esc(b.From), esc(b.Symbol), esc(v), esc(*b.To), kind)
+		sw.WriteString("\n")
 		for _, s := range b.Shadowed {
-			fmt.Fprintf(w, "      shadows %s\n", esc(s))
+			sw.WriteString("      shadows ")
+			sw.WriteString(esc(s))
+			sw.WriteString("\n")
 		}
 	}
 	if len(r.Unresolved) > 0 {
@@ -177,3 +197,15 @@ func (r *depsReport) writeLddUnresolved(w io.Writer) {
 		fmt.Fprintf(w, "undefined symbol: %s%s\t(%s)\n", esc(u.Symbol), esc(v), esc(u.From))
 	}
 }
+
+// stringWriter returns w as an io.StringWriter (a *bufio.Writer is one).
+func stringWriter(w io.Writer) io.StringWriter {
+	if sw, ok := w.(io.StringWriter); ok {
+		return sw
+	}
+	return stringWriterOf{w}
+}
+
+type stringWriterOf struct{ w io.Writer }
+
+func (s stringWriterOf) WriteString(str string) (int, error) { return io.WriteString(s.w, str) }
