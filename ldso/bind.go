@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime/debug"
+	"strings"
 
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
@@ -327,21 +328,49 @@ func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
 	if err != nil || classes == nil {
 		return out, err
 	}
+	// The symbol each reference names, or ok false for one that needs no
+	// lookup (a local or hidden symbol).
+	symbol := func(i int) (ref elfSym, lookedUp bool, err error) {
+		ref, ok := s.st.Sym(i)
+		if !ok {
+			return ref, false, fmt.Errorf("%s: relocation against symbol %d of %d", o.Path, i, s.st.N)
+		}
+		if ref.Bind() == elf.STB_LOCAL {
+			return ref, false, nil
+		}
+		if vis := elf.ST_VISIBILITY(ref.Other); vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL {
+			return ref, false, nil
+		}
+		return ref, true, nil
+	}
+	// The names are copied out of the file into one allocation, not one
+	// each: libLLVM names some 15,000 symbols.
+	size := 0
+	for i, m := range classes {
+		if m != 0 {
+			if ref, ok, _ := symbol(i); ok {
+				size += len(s.st.NameBytes(ref))
+			}
+		}
+	}
+	var names strings.Builder
+	names.Grow(size)
 	for i, m := range classes {
 		if m == 0 {
 			continue
 		}
-		ref, ok := s.st.Sym(i)
+		ref, ok, err := symbol(i)
+		if err != nil {
+			return out, err
+		}
 		if !ok {
-			return out, fmt.Errorf("%s: relocation against symbol %d of %d", o.Path, i, s.st.N)
-		}
-		if ref.Bind() == elf.STB_LOCAL {
 			continue
 		}
-		if vis := elf.ST_VISIBILITY(ref.Other); vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL {
-			continue
-		}
-		name := s.st.Name(ref)
+		// Written once and never changed: the strings of a Builder
+		// stay valid as it grows.
+		start := names.Len()
+		names.Write(s.st.NameBytes(ref))
+		name := names.String()[start:]
 		var want *version
 		if vs, ok := s.vers(uint32(i)); ok {
 			if idx := int(vs & 0x7fff); idx < len(s.versions) && s.versions[idx].hash != 0 {
