@@ -313,6 +313,12 @@ func (b *binder) countRefs(l *Loaded) int {
 	if err != nil {
 		return 0
 	}
+	return refCount(classes)
+}
+
+// refCount is the number of lookups of the relocation classes of an
+// object's symbols.
+func refCount(classes []uint8) int {
 	n := 0
 	for _, m := range classes {
 		n += bits.OnesCount8(m)
@@ -321,12 +327,16 @@ func (b *binder) countRefs(l *Loaded) int {
 }
 
 // relocate looks up every symbol relocation of l, one lookup per symbol
-// and relocation class, in symbol order, and appends the bindings to out.
+// and relocation class, in symbol order, and appends the bindings to out
+// (a nil out is allocated once, to the number of lookups).
 func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
 	o := l.Object
 	s, classes, err := b.refs(l)
 	if err != nil || classes == nil {
 		return out, err
+	}
+	if out == nil {
+		out = make([]Binding, 0, refCount(classes))
 	}
 	// The symbol each reference names, or ok false for one that needs no
 	// lookup (a local or hidden symbol).
