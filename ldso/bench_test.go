@@ -52,3 +52,27 @@ func BenchmarkBindSystemLibs(b *testing.B) {
 	b.Run("shadowed", func(b *testing.B) { benchBind(b, files, BindOptions{Shadowed: true}) })
 	b.Run("first-only", func(b *testing.B) { benchBind(b, files, BindOptions{}) })
 }
+
+// BenchmarkBindOnlyLLVM is Bind alone on libLLVM's load set, loaded and
+// read once: the lookups, without reading or mapping the files.
+func BenchmarkBindOnlyLLVM(b *testing.B) {
+	const llvm = "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"
+	if _, err := os.Stat(llvm); err != nil {
+		b.Skip(err)
+	}
+	res, err := Load(llvm, Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Close()
+	if _, err := Bind(res, BindOptions{Shadowed: true}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Bind(res, BindOptions{Shadowed: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,8 +4,12 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"runtime/debug"
+	"strings"
 
 	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // Kind says what sort of definition a reference binds to.
@@ -90,21 +94,28 @@ type BindOptions struct {
 // symbol is looked up in the global scope (the load set in search order)
 // with its version and relocation class. It returns one Binding per
 // distinct (object, symbol, version, class) in load order.
-func Bind(res *Result, opt BindOptions) ([]Binding, error) {
+func Bind(res *Result, opt BindOptions) (out []Binding, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard.Recover(func(p any) { out, err = nil, res.ld.panicError("the bindings", p) })
 	scope := res.Scope()
 	b := &binder{scope: scope, unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
-	var out []Binding
 	order := res.InitOrder()
+	n := 0
+	for _, l := range order {
+		if !l.IsInterpreter() {
+			n += b.countRefs(l)
+		}
+	}
+	out = make([]Binding, 0, n)
 	for i := len(order) - 1; i >= 0; i-- {
 		l := order[i]
 		if l.IsInterpreter() {
 			continue
 		}
-		bs, err := b.relocate(l, nil)
-		if err != nil {
-			return out, err
+		before := len(out)
+		if out, err = b.relocate(out, l); err != nil {
+			return out[:before], err
 		}
-		out = append(out, bs...)
 	}
 	return out, nil
 }
@@ -210,7 +221,10 @@ type binder struct {
 // classes (bit 1<<class) of o's DT_RELA and DT_JMPREL relocations that
 // name it and need a lookup; nsyms is the symbol count.
 func (o *Object) relocClasses(nsyms int) ([]uint8, error) {
-	o.rcOnce.Do(func() { o.rc, o.rcErr = o.readRelocClasses(nsyms, false) })
+	o.rcOnce.Do(func() {
+		o.rcErr = errUnreadable // kept if the read panics
+		o.rc, o.rcErr = o.readRelocClasses(nsyms, false)
+	})
 	return o.rc, o.rcErr
 }
 
@@ -270,21 +284,16 @@ func (o *Object) readRelocClasses(nsyms int, lazy bool) ([]uint8, error) {
 	return out, nil
 }
 
-type bindKey struct {
-	sym uint32
-	cls int
-}
-
-// relocate looks up every symbol relocation of l, one lookup per symbol
-// and relocation class, in symbol order.
-func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
+// refs returns l's symbol tables and, per symbol index, the relocation
+// classes (bit 1<<class) under which it is looked up.
+func (b *binder) refs(l *Loaded) (*symbols, []uint8, error) {
 	o := l.Object
 	s, err := o.syms()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.st == nil {
-		return nil, nil
+		return s, nil, nil
 	}
 	var classes []uint8
 	if b.lazy {
@@ -293,38 +302,96 @@ func (b *binder) relocate(l *Loaded, _ []*Loaded) ([]Binding, error) {
 		classes, err = o.relocClasses(s.st.N)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", o.Path, err)
+		return nil, nil, fmt.Errorf("%s: %w", o.Path, err)
 	}
-	var keys []bindKey
-	for i, m := range classes {
-		for c := 0; m != 0 && c < 8; c++ {
-			if m&(1<<c) != 0 {
-				keys = append(keys, bindKey{uint32(i), c})
-			}
-		}
+	return s, classes, nil
+}
+
+// countRefs returns the number of lookups relocate makes for l at most.
+func (b *binder) countRefs(l *Loaded) int {
+	_, classes, err := b.refs(l)
+	if err != nil {
+		return 0
 	}
-	out := make([]Binding, 0, len(keys))
-	for _, k := range keys {
-		ref, ok := s.st.Sym(int(k.sym))
+	return refCount(classes)
+}
+
+// refCount is the number of lookups of the relocation classes of an
+// object's symbols.
+func refCount(classes []uint8) int {
+	n := 0
+	for _, m := range classes {
+		n += bits.OnesCount8(m)
+	}
+	return n
+}
+
+// relocate looks up every symbol relocation of l, one lookup per symbol
+// and relocation class, in symbol order, and appends the bindings to out
+// (a nil out is allocated once, to the number of lookups).
+func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
+	o := l.Object
+	s, classes, err := b.refs(l)
+	if err != nil || classes == nil {
+		return out, err
+	}
+	if out == nil {
+		out = make([]Binding, 0, refCount(classes))
+	}
+	// The symbol each reference names, or ok false for one that needs no
+	// lookup (a local or hidden symbol).
+	symbol := func(i int) (ref elfSym, lookedUp bool, err error) {
+		ref, ok := s.st.Sym(i)
 		if !ok {
-			return out, fmt.Errorf("%s: relocation against symbol %d of %d", o.Path, k.sym, s.st.N)
+			return ref, false, fmt.Errorf("%s: relocation against symbol %d of %d", o.Path, i, s.st.N)
 		}
 		if ref.Bind() == elf.STB_LOCAL {
-			continue
+			return ref, false, nil
 		}
 		if vis := elf.ST_VISIBILITY(ref.Other); vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL {
-			continue
+			return ref, false, nil
 		}
-		name := s.st.Name(ref)
-		var want *version
-		if vs, ok := s.vers(k.sym); ok {
-			if idx := int(vs & 0x7fff); idx < len(s.versions) && s.versions[idx].hash != 0 {
-				v := s.versions[idx]
-				want = &v
+		return ref, true, nil
+	}
+	// The names are copied out of the file into one allocation, not one
+	// each: libLLVM names some 15,000 symbols.
+	size := 0
+	for i, m := range classes {
+		if m != 0 {
+			if ref, ok, _ := symbol(i); ok {
+				size += len(s.st.NameBytes(ref))
 			}
 		}
-		bd := b.lookup(l, name, ref, want, k.cls)
-		out = append(out, bd)
+	}
+	var names strings.Builder
+	names.Grow(size)
+	for i, m := range classes {
+		if m == 0 {
+			continue
+		}
+		ref, ok, err := symbol(i)
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			continue
+		}
+		// Written once and never changed: the strings of a Builder
+		// stay valid as it grows.
+		start := names.Len()
+		names.Write(s.st.NameBytes(ref))
+		name := names.String()[start:]
+		var want *version
+		if vs, ok := s.vers(uint32(i)); ok {
+			if idx := int(vs & 0x7fff); idx < len(s.versions) && s.versions[idx].hash != 0 {
+				want = &s.versions[idx]
+			}
+		}
+		for c := 0; c < 8; c++ {
+			if m&(1<<c) != 0 {
+				out = append(out, b.lookup(l, name, ref, want, c))
+			}
+		}
 	}
 	return out, nil
 }
@@ -486,7 +553,7 @@ func (b *binder) matchIn(m *Loaded, name string, gh uint32, ref elfSym, want *ve
 		default:
 			return false
 		}
-		if string(s.st.NameBytes(sym)) != name {
+		if !s.st.NameIs(sym, name) {
 			return false
 		}
 		vs, hasVS := s.vers(i)

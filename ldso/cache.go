@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/soinspect/soinspect/internal/elfread"
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // The ld.so.cache formats, as sysdeps/generic/dl-cache.h defines them.
@@ -46,9 +49,10 @@ type cacheEntry struct {
 // ParseCache parses the bytes of an ld.so.cache file in either format
 // (the new one, or the old one with the new one inside), as
 // _dl_load_cache_lookup does; an unusable file is an error.
-func ParseCache(b []byte) (*Cache, error) {
+func ParseCache(b []byte) (c *Cache, err error) {
+	defer guard.Recover(func(p any) { c, err = nil, fmt.Errorf("ld.so.cache: %w", elfread.PanicError("cache", p)) })
 	le := binary.LittleEndian
-	c := &Cache{strs: b}
+	c = &Cache{strs: b}
 	switch {
 	case len(b) > newHeaderSize && bytes.HasPrefix(b, []byte(cacheMagicNew)):
 		nlibs := le.Uint32(b[20:])
@@ -151,8 +155,9 @@ type CacheEntry struct {
 }
 
 // Entries returns the cache's entries in the file's order.
-func (c *Cache) Entries() []CacheEntry {
-	out := make([]CacheEntry, 0, len(c.entries))
+func (c *Cache) Entries() (out []CacheEntry) {
+	defer guard.Recover(func(any) {})
+	out = make([]CacheEntry, 0, len(c.entries))
 	for _, e := range c.entries {
 		k, ok1 := c.str(e.key)
 		v, ok2 := c.str(e.value)
@@ -178,6 +183,7 @@ func isHwcapExtension(h uint64) bool {
 // is the x86-64 ISA level, 1 to 4), else the first plain entry with the
 // right flags.
 func (c *Cache) Lookup(name string, level int) (path, hwcaps string, ok bool) {
+	defer guard.Recover(func(any) { path, hwcaps, ok = "", "", false })
 	left, right := 0, len(c.entries)-1
 	prio := hwcapsPriorities(c.hwcaps, level)
 	var best string

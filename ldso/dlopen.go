@@ -3,7 +3,11 @@ package ldso
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"runtime/debug"
 	"strings"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // OpenFlag is a dlopen mode.
@@ -41,17 +45,30 @@ type Opened struct {
 // reference is bound over the global scope and then the object's own
 // local scope. The first failure ends it, as ld.so's, in dlerror's words.
 // On success the new objects join r (and its global scope with Global);
-// on failure r is left as it was.
-func (r *Result) Dlopen(file string, flags OpenFlag) (*Opened, error) {
+// on failure r is left as it was: the objects the failed dlopen mapped
+// are gone from its list and no later lookup by name finds them.
+func (r *Result) Dlopen(file string, flags OpenFlag) (op *Opened, err error) {
 	ld := r.ld
 	if ld == nil {
 		return nil, errors.New("ldso: Dlopen on a closed Result")
 	}
 	before := len(r.Objects)
-	op := &Opened{}
+	names := maps.Clone(ld.byName)
+	undo := func() {
+		clear(r.Objects[before:])
+		r.Objects = r.Objects[:before]
+		ld.byName = names
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if err != nil || op.Err != nil {
+			undo()
+		}
+	}()
+	defer guard.Recover(func(p any) { op, err = nil, ld.panicError("the objects of a dlopen", p) })
+	op = &Opened{}
 	fail := func(e *LoadError) (*Opened, error) {
 		op.Err = e
-		r.Objects = r.Objects[:before]
 		return op, nil
 	}
 	// mapped maps name for from; a *LoadError is dlopen's failure, an
@@ -183,7 +200,7 @@ func (r *Result) Dlopen(file string, flags OpenFlag) (*Opened, error) {
 		if !fresh || l.IsInterpreter() {
 			continue
 		}
-		bs, err := b.relocate(l, nil)
+		bs, err := b.relocate(nil, l)
 		if err != nil {
 			return nil, err
 		}

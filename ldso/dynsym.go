@@ -3,6 +3,7 @@ package ldso
 import (
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/soinspect/soinspect/internal/elfread"
@@ -39,9 +40,16 @@ type version struct {
 	filename string // the file it is required from; "" for a definition
 }
 
+// errUnreadable is what a table read once gives after its first read
+// panicked.
+var errUnreadable = errors.New("table unreadable: its first read failed (the file changed while it was read?)")
+
 // syms reads the object's symbol tables once.
 func (o *Object) syms() (*symbols, error) {
 	o.symOnce.Do(func() {
+		// Set first: a panic in the read (a fault in a file truncated
+		// under its mapping) leaves this error for every later call.
+		o.symErr = fmt.Errorf("%s: %w", o.Path, errUnreadable)
 		o.sym, o.symErr = o.readSyms()
 		if o.symErr != nil {
 			o.symErr = fmt.Errorf("%s: %w", o.Path, o.symErr)

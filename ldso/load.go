@@ -8,7 +8,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // loader is the state of one emulated load.
@@ -30,7 +33,8 @@ type loader struct {
 	main       *Loaded
 	otherClass bool
 	opened     int
-	files      []*os.File
+	files      []*source
+	reading    *reading // the file being read by openVerify
 }
 
 // maxObjects bounds the load set: a hostile chain of distinct libraries
@@ -43,12 +47,20 @@ const maxObjects = 1 << 14
 // and file identity. Nothing is mapped or run. An error is returned when
 // file itself cannot be read as an object; failures of the load are in
 // the Result.
-func Load(file string, cfg Config) (*Result, error) {
+func Load(file string, cfg Config) (res *Result, err error) {
 	ld, err := newLoader(cfg)
 	if err != nil {
 		return nil, err
 	}
-	res, err := ld.load(file)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard.Recover(func(p any) {
+		res, err = nil, ld.panicError("the load set", p)
+		if ld.reading != nil {
+			ld.reading.src.Close()
+		}
+		ld.close()
+	})
+	res, err = ld.load(file)
 	if err != nil {
 		ld.close()
 		return nil, err

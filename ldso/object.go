@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 
@@ -47,7 +46,7 @@ type Object struct {
 
 	dyn   map[elf.DynTag]uint64 // the last value of each tag (as ld.so's l_info)
 	loads elfread.Segments
-	r     io.ReaderAt
+	src   *source
 	size  int64
 	strs  []byte
 
@@ -87,7 +86,7 @@ func (e errSkip) Error() string {
 // readObject reads the object in f as open_verify and
 // _dl_map_object_from_fd read it. The host is x86-64 (ELFCLASS64, little
 // endian, EM_X86_64): the only loader soinspect models.
-func readObject(path string, r io.ReaderAt, size int64) (*Object, error) {
+func readObject(path string, r *source, size int64) (*Object, error) {
 	var hdr [64]byte
 	n, _ := r.ReadAt(hdr[:], 0)
 	if n < len(hdr) {
@@ -119,7 +118,7 @@ func readObject(path string, r io.ReaderAt, size int64) (*Object, error) {
 		return nil, &openVerifyError{"nonzero padding in e_ident"}
 	}
 	bo := binary.LittleEndian
-	o := &Object{Path: path, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, r: r, size: size}
+	o := &Object{Path: path, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, src: r, size: size}
 	o.Type = elf.Type(bo.Uint16(hdr[16:]))
 	o.Machine = elf.Machine(bo.Uint16(hdr[18:]))
 	if bo.Uint32(hdr[20:]) != uint32(elf.EV_CURRENT) {
@@ -184,16 +183,13 @@ func cstring(b []byte) string {
 	return string(b)
 }
 
-// readAt reads n bytes at file offset off, within the file.
+// readAt returns n bytes at file offset off, within the file: in place
+// when the file is mapped, so never to be written to.
 func (o *Object) readAt(off, n uint64) ([]byte, error) {
 	if off > uint64(o.size) || n > uint64(o.size)-off {
 		return nil, &elfread.FormatError{Off: -1, Msg: fmt.Sprintf("%d bytes at offset %#x lie past the end of the file", n, off)}
 	}
-	b := make([]byte, n)
-	if _, err := o.r.ReadAt(b, int64(off)); err != nil && err != io.EOF {
-		return nil, err
-	}
-	return b, nil
+	return o.src.slice(off, n)
 }
 
 // offset translates a virtual address to a file offset through the

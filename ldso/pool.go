@@ -15,7 +15,7 @@ type Pool struct {
 	mu    sync.Mutex
 	max   int
 	objs  map[poolKey]*Object
-	files []*os.File
+	files []*source
 }
 
 type poolKey struct {
@@ -51,7 +51,7 @@ func (p *Pool) get(k poolKey) *Object {
 }
 
 // add takes o and its file if there is room; it reports whether it did.
-func (p *Pool) add(k poolKey, o *Object, f *os.File) bool {
+func (p *Pool) add(k poolKey, o *Object, f *source) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.objs) >= p.max {

@@ -148,9 +148,12 @@ func (ld *loader) openVerify(p string) (*found, *openVerifyError, error) {
 			return f, nil, nil
 		}
 	}
-	obj, err := readObject(p, fh, fi.Size())
+	src := newSource(fh, fi.Size())
+	ld.reading = &reading{path: p, src: src}
+	obj, err := readObject(p, src, fi.Size())
+	ld.reading = nil
 	if err != nil {
-		fh.Close()
+		src.Close()
 		var skip errSkip
 		if errors.As(err, &skip) {
 			if skip.otherClass {
@@ -164,8 +167,8 @@ func (ld *loader) openVerify(p string) (*found, *openVerifyError, error) {
 		}
 		return nil, &openVerifyError{err.Error()}, nil
 	}
-	if pool == nil || !keyed || !pool.add(key, obj, fh) {
-		ld.files = append(ld.files, fh)
+	if pool == nil || !keyed || !pool.add(key, obj, src) {
+		ld.files = append(ld.files, src)
 	}
 	f := &found{path: p, obj: obj}
 	f.id, f.hasID = statID(fi)

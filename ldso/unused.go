@@ -1,17 +1,25 @@
 package ldso
 
+import (
+	"runtime/debug"
+
+	"github.com/soinspect/soinspect/internal/guard"
+)
+
 // Unused returns the direct dependencies of the main object that nothing
 // of it binds to, as `ldd -u` (LD_DEBUG=unused) reports them: ld.so
 // relocates the main object alone, PLT references included, and lists
 // each of the first objects of its list, one per DT_NEEDED entry, that no
 // lookup bound to.
-func Unused(res *Result) ([]*Loaded, error) {
+func Unused(res *Result) (unused []*Loaded, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard.Recover(func(p any) { unused, err = nil, res.ld.panicError("the main object's bindings", p) })
 	main := res.Objects[0]
 	if !main.Found() || len(main.Object.Needed) == 0 {
 		return nil, nil
 	}
 	b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, main: main}
-	bs, err := b.relocate(main, nil)
+	bs, err := b.relocate(nil, main)
 	if err != nil {
 		return nil, err
 	}

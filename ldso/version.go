@@ -4,6 +4,9 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"runtime/debug"
+
+	"github.com/soinspect/soinspect/internal/guard"
 )
 
 // maxVersionEntries bounds the walk of a version table: vn_next and
@@ -67,7 +70,8 @@ func (o *Object) readVerNeeds() {
 		return
 	}
 	le := binary.LittleEndian
-	auxes := 0 // Vernaux entries read, over all Verneed entries
+	auxes := 0              // Vernaux entries read, over all Verneed entries
+	o.vnErr = errUnreadable // kept if the read panics
 	o.vnErr = o.readChain(addr, "version needs (DT_VERNEED)", func(rec []byte, at uint64) (uint32, error) {
 		if v := le.Uint16(rec); v != 1 {
 			return 0, fmt.Errorf("unsupported version %d of Verneed record", v)
@@ -110,6 +114,7 @@ func (o *Object) readVerDefs() {
 		return
 	}
 	le := binary.LittleEndian
+	o.vdErr = errUnreadable // kept if the read panics
 	o.vdErr = o.readChain(addr, "version definitions (DT_VERDEF)", func(rec []byte, at uint64) (uint32, error) {
 		if v := le.Uint16(rec); v != 1 {
 			return 0, fmt.Errorf("unsupported version %d of Verdef record", v)
@@ -157,9 +162,11 @@ func (m MissingVersion) Fatal() bool { return !m.Weak && !m.NoVersions }
 // CheckVersions is _dl_check_all_versions in verbose trace mode: every
 // object of the load set in list order, each version it needs from each
 // of its dependencies. It returns every problem, warnings included, in
-// the order ld.so prints them.
-func CheckVersions(res *Result) []MissingVersion {
-	var out []MissingVersion
+// the order ld.so prints them. A version table that cannot be read
+// (malformed, or its file changed while it was read) counts as absent.
+func CheckVersions(res *Result) (out []MissingVersion) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard.Recover(func(any) {})
 	for _, l := range res.Objects {
 		if !l.Found() || l.Object.dyn == nil {
 			continue

@@ -154,6 +154,24 @@ func (st *Symtab) NameBytes(s Sym) []byte {
 	return b
 }
 
+// NameIs reports whether the name of s, as NameBytes gives it, is name.
+// It compares in place, without looking for the end of the name first: a
+// symbol lookup compares many long names. name must hold no NUL byte
+// (no name NameBytes returns does).
+func (st *Symtab) NameIs(s Sym, name string) bool {
+	if len(name) == 0 || len(name) >= MaxSymbolName || int64(s.NameOff) >= int64(len(st.strs)) {
+		return string(st.NameBytes(s)) == name
+	}
+	b := st.strs[s.NameOff:]
+	switch {
+	case len(b) < len(name):
+		return false
+	case len(b) > len(name) && b[len(name)] != 0:
+		return false
+	}
+	return string(b[:len(name)]) == name
+}
+
 // Name returns the name of s as a new string.
 func (st *Symtab) Name(s Sym) string { return string(st.NameBytes(s)) }
 
