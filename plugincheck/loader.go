@@ -28,8 +28,8 @@ func (c *Checker) WithLoader(cfg ldso.Config) *Checker {
 // already in the process when plugin.Open calls dlopen. It is made once,
 // on the first plugin that needs it, and every plugin's dlopen starts from
 // a fork of it, so that checking many plugins reads the host's libraries
-// once. Its files stay open for the life of the Checker (the runtime
-// closes them when it is collected).
+// once. Its files stay mapped for the life of the Checker (a cleanup
+// releases the mappings when the load set is collected).
 type hostLoad struct {
 	once  sync.Once
 	res   *ldso.Result // nil when the host cannot be loaded
