@@ -143,7 +143,7 @@ func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	}
 	differ := fmt.Sprintf("%s was built with %s, soinspect with %s", path,
 		describeSettings(goVersionOf(settings), settings), describeSettings(goVersionOf(ownSettings), ownSettings))
-	if h, err := cachedProbe(settings, opts); err == nil && h != nil {
+	if h, err := cachedProbe(ctx, settings, opts); err == nil && h != nil {
 		h.Kind, h.Why = HostKindMatching, differ
 		return h, nil
 	}
@@ -196,7 +196,7 @@ func emulatedHost(ctx context.Context, path string, opts Options) (*Host, error)
 			opts.Emulation.Machine + " object: " + err.Error()}
 	}
 	settings := pluginbuild.HashSettings(bi)
-	h, err := cachedProbe(settings, opts)
+	h, err := cachedProbe(ctx, settings, opts)
 	if err != nil {
 		return nil, &HostError{Path: path, Reason: err.Error()}
 	}
@@ -297,16 +297,19 @@ func matchingHost(ctx context.Context, bi *elfinspect.BuildInfo, settings []stri
 }
 
 // cachedProbe returns the probe host built like settings if the cache
-// has it, else nil.
-func cachedProbe(settings []string, opts Options) (*Host, error) {
+// has it, else nil. A use found there is recorded, and may prune the
+// cache (see hostprune.go).
+func cachedProbe(ctx context.Context, settings []string, opts Options) (*Host, error) {
 	root, err := cacheRoot(opts)
 	if err != nil {
 		return nil, err
 	}
-	bin := cachedHost(filepath.Join(root, hostKey(settings)))
-	if bin == "" {
+	key := hostKey(settings)
+	bin := cachedHost(filepath.Join(root, key))
+	if bin == "" || !noteUse(ctx, root, key) {
 		return nil, nil
 	}
+	pruneCache(root)
 	v := goVersionOf(settings)
 	return &Host{Path: bin, Description: "probe host built for " + describeSettings(v, settings), GoVersion: v, Settings: settings}, nil
 }

@@ -26,7 +26,8 @@ import (
 //   - it builds into a temporary directory beside the entry and renames
 //     it into place only once complete and synced, so an entry is there
 //     whole or not at all; a build killed midway leaves only its
-//     temporary directory, which the next build of the key removes;
+//     temporary directory, which the next build of the key, or the
+//     next pruning (hostprune.go), removes;
 //   - an entry is used only when its marker file, written last, holds the
 //     size, modification time and inode its binary had when complete
 //     (and its SHA-256, for the record): a binary torn or rewritten since
@@ -128,7 +129,12 @@ func markerText(path string) (string, error) {
 // whether this call built it, and took how long.
 func ensureHost(ctx context.Context, root, key string, build func(ctx context.Context, srcDir, out string) error) (bin string, built bool, took time.Duration, err error) {
 	entry := filepath.Join(root, key)
-	if bin := cachedHost(entry); bin != "" {
+	defer func() {
+		if err == nil {
+			pruneCache(root) // after the key's lock is released
+		}
+	}()
+	if bin := cachedHost(entry); bin != "" && noteUse(ctx, root, key) {
 		return bin, false, 0, nil
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -144,6 +150,7 @@ func ensureHost(ctx context.Context, root, key string, build func(ctx context.Co
 	}
 	// Another process may have built it while this one waited.
 	if bin := cachedHost(entry); bin != "" {
+		touchUsed(entry)
 		return bin, false, 0, nil
 	}
 	// Under the lock no other build of the key runs: whatever is left of
@@ -190,6 +197,7 @@ func ensureHost(ctx context.Context, root, key string, build func(ctx context.Co
 		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
 	}
 	syncPath(root)
+	touchUsed(entry)
 	return filepath.Join(entry, hostBinary), true, took, nil
 }
 
