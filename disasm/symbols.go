@@ -61,13 +61,24 @@ func readSymbols(d *Disassembler) *symIndex {
 	ix := &symIndex{}
 	st, _ := d.rd.StaticSymtab()
 	dyn, _ := d.rd.Dynsym()
-	for _, t := range []struct {
+	tables := []struct {
 		st   *elfread.Symtab
 		name string
-	}{{st, "symtab"}, {dyn, "dynsym"}} {
+	}{{st, "symtab"}, {dyn, "dynsym"}}
+	n := 0
+	for _, t := range tables {
+		if t.st != nil {
+			n += min(t.st.N, maxSymbols)
+		}
+	}
+	ix.all = make([]symEntry, 0, n)
+	for _, t := range tables {
 		if t.st == nil {
 			continue
 		}
+		// One copy of the string table; each name is a substring of it,
+		// not a string of its own.
+		strs := string(t.st.Strs())
 		for i := 1; i < t.st.N && i < maxSymbols; i++ {
 			s, _ := t.st.Sym(i)
 			typ := s.Type()
@@ -75,25 +86,47 @@ func readSymbols(d *Disassembler) *symIndex {
 				typ == elf.STT_SECTION || typ == elf.STT_FILE || typ == elf.STT_TLS {
 				continue
 			}
-			name := t.st.Name(s)
-			if name == "" {
+			nb := t.st.NameBytes(s)
+			if len(nb) == 0 {
 				continue
 			}
+			name := strs[s.NameOff : int(s.NameOff)+len(nb)]
 			ix.all = append(ix.all, symEntry{name: name, addr: s.Value, size: s.Size, typ: typ, bind: s.Bind(), table: t.name, rank: rank(name, typ, s.Bind(), s.Size)})
 		}
 	}
-	ix.byAddr = slices.Clone(ix.all)
-	slices.SortStableFunc(ix.byAddr, func(a, b symEntry) int {
-		if a.addr != b.addr {
-			if a.addr < b.addr {
-				return -1
-			}
-			return 1
-		}
-		return a.rank - b.rank
-	})
-	ix.byAddr = slices.CompactFunc(ix.byAddr, func(a, b symEntry) bool { return a.addr == b.addr })
+	ix.byAddr = byAddr(ix.all)
 	return ix
+}
+
+// byAddr returns the best name for each address of all (the lowest rank,
+// then the first in table order), sorted by address. It sorts small keys
+// rather than the entries, and with an index tie-break rather than a
+// stable sort: the result is the same.
+func byAddr(all []symEntry) []symEntry {
+	type key struct {
+		addr uint64
+		rank int32
+		i    int32
+	}
+	keys := make([]key, len(all))
+	for i, e := range all {
+		keys[i] = key{e.addr, int32(e.rank), int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.addr, b.addr); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	keys = slices.CompactFunc(keys, func(a, b key) bool { return a.addr == b.addr })
+	out := make([]symEntry, len(keys))
+	for j, k := range keys {
+		out[j] = all[k.i]
+	}
+	return out
 }
 
 // rank orders the names of one address: a sized function first, global

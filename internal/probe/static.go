@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
 	"slices"
@@ -70,15 +71,39 @@ func ReadStatic(path string) (*Static, error) {
 			st.dynNames[s.Name] = true
 		}
 	}
-	for _, list := range [][]elfinspect.Symbol{syms, dyn} {
-		for _, s := range list {
-			if s.Defined && s.Value != 0 && s.Name != "" {
-				st.funcs = append(st.funcs, s)
+	st.funcs = byValue(syms, dyn)
+	return st, nil
+}
+
+// byValue returns the defined symbols of lists with an address and a
+// name, by address, those of one address in list order. It sorts small
+// keys with a position tie-break, not the symbols with a stable sort: the
+// order is the same, without moving the large structs about.
+func byValue(lists ...[]elfinspect.Symbol) []elfinspect.Symbol {
+	type key struct {
+		value uint64
+		pos   int
+		s     *elfinspect.Symbol
+	}
+	var keys []key
+	for _, list := range lists {
+		for i := range list {
+			if s := &list[i]; s.Defined && s.Value != 0 && s.Name != "" {
+				keys = append(keys, key{s.Value, len(keys), s})
 			}
 		}
 	}
-	sort.SliceStable(st.funcs, func(i, j int) bool { return st.funcs[i].Value < st.funcs[j].Value })
-	return st, nil
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.value, b.value); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	out := make([]elfinspect.Symbol, len(keys))
+	for i, k := range keys {
+		out[i] = *k.s
+	}
+	return out
 }
 
 // PluginPath returns the Go plugin's pluginpath, or "".
