@@ -117,9 +117,7 @@ func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 		return emulatedHost(ctx, path, opts)
 	}
 	switch opts.Host {
-	case "", HostAuto:
-	case HostSelf:
-		return selfHost(ctx, opts)
+	case "", HostAuto, HostSelf:
 	default:
 		return userHost(opts.Host, path)
 	}
@@ -127,27 +125,29 @@ func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, &HostError{Path: path, Reason: err.Error()}
 	}
+	if opts.Host == HostSelf {
+		return selfHost(ctx, own, opts)
+	}
 	ownSettings := pluginbuild.HashSettings(own)
 	pf, err := elfinspect.Open(path)
 	if err != nil {
-		return selfHost(ctx, opts) // plugin.Open will say what is wrong with it
+		return selfHost(ctx, own, opts) // plugin.Open will say what is wrong with it
 	}
 	defer pf.Close()
 	bi, err := pf.BuildInfo()
 	if err != nil {
-		return selfHost(ctx, opts) // not a Go file: plugin.Open will say
+		return selfHost(ctx, own, opts) // not a Go file: plugin.Open will say
 	}
 	settings := pluginbuild.HashSettings(bi)
 	if hostKey(settings) == hostKey(ownSettings) {
-		return selfHost(ctx, opts)
+		return selfHost(ctx, own, opts)
 	}
-	differ := fmt.Sprintf("%s was built with %s, soinspect with %s", path,
-		describeSettings(goVersionOf(settings), settings), describeSettings(goVersionOf(ownSettings), ownSettings))
+	differ := fmt.Sprintf("%s was built with %s, soinspect with %s", path, describeSettings(settings), describeSettings(ownSettings))
 	if h, err := cachedProbe(ctx, settings, opts); err == nil && h != nil {
-		h.Kind, h.Why = HostKindMatching, differ
+		h.Why = differ
 		return h, nil
 	}
-	self, err := selfHost(ctx, opts)
+	self, err := selfHost(ctx, own, opts)
 	if err != nil {
 		return nil, &HostError{Path: path, Reason: err.Error()}
 	}
@@ -161,15 +161,27 @@ func chooseHost(ctx context.Context, path string, opts Options) (*Host, error) {
 		return nil, &HostError{Path: path, Reason: why + "; and " + err.Error()}
 	}
 	h.Why = why
-	if v2, err := checkWith(h.Path, pf); err == nil && !v2.Loadable && !opts.Force {
-		for _, r := range v2.Reasons {
-			if r.Fatal && r.Code == plugincheck.ReasonPackageHash {
-				return nil, &HostError{Path: path, Reason: "even the " + h.Description + " cannot load it: " + verdictText(v2, path) +
-					" (--force runs that probe host anyway)"}
-			}
-		}
+	if err := refusedByHash(h, pf, path, opts); err != nil {
+		return nil, err
 	}
 	return h, nil
+}
+
+// refusedByHash is a HostError when even h, built like the file, would
+// refuse it for a package's link hash (a build that cannot be repeated
+// here), unless opts.Force; else nil.
+func refusedByHash(h *Host, pf *elfinspect.File, path string, opts Options) error {
+	v, err := checkWith(h.Path, pf)
+	if err != nil || v.Loadable || opts.Force {
+		return nil
+	}
+	for _, r := range v.Reasons {
+		if r.Fatal && r.Code == plugincheck.ReasonPackageHash {
+			return &HostError{Path: path, Reason: "even the " + h.Description + " cannot load it: " + verdictText(v, path) +
+				" (--force runs that probe host anyway)"}
+		}
+	}
+	return nil
 }
 
 // emulatedHost chooses the host of an object of another machine, run
@@ -205,15 +217,9 @@ func emulatedHost(ctx context.Context, path string, opts Options) (*Host, error)
 			return nil, &HostError{Path: path, Reason: err.Error()}
 		}
 	}
-	h.Kind = HostKindMatching
 	h.Why = path + " is an " + opts.Emulation.Machine + " object; soinspect's own probe runs on this machine"
-	if v, err := checkWith(h.Path, pf); err == nil && !v.Loadable && !opts.Force {
-		for _, r := range v.Reasons {
-			if r.Fatal && r.Code == plugincheck.ReasonPackageHash {
-				return nil, &HostError{Path: path, Reason: "even the " + h.Description + " cannot load it: " + verdictText(v, path) +
-					" (--force runs that probe host anyway)"}
-			}
-		}
+	if err := refusedByHash(h, pf, path, opts); err != nil {
+		return nil, err
 	}
 	return h, nil
 }
@@ -272,28 +278,24 @@ func ownBuild(opts Options) (*elfinspect.BuildInfo, error) {
 }
 
 // selfHost is soinspect's own probe: the probe host built like the
-// soinspect binary.
-func selfHost(ctx context.Context, opts Options) (*Host, error) {
-	bi, err := ownBuild(opts)
-	if err != nil {
-		return nil, err
-	}
-	h, err := ensureProbe(ctx, bi, pluginbuild.HashSettings(bi), opts, "soinspect's own probe")
-	if err != nil {
-		return nil, err
-	}
-	h.Kind = HostKindSelf
-	return h, nil
+// soinspect binary, whose build info own is.
+func selfHost(ctx context.Context, own *elfinspect.BuildInfo, opts Options) (*Host, error) {
+	return ensureProbe(ctx, own, pluginbuild.HashSettings(own), opts, HostKindSelf)
 }
 
 // matchingHost is the probe host built like the file bi was read from.
 func matchingHost(ctx context.Context, bi *elfinspect.BuildInfo, settings []string, opts Options) (*Host, error) {
-	h, err := ensureProbe(ctx, bi, settings, opts, "")
-	if err != nil {
-		return nil, err
+	return ensureProbe(ctx, bi, settings, opts, HostKindMatching)
+}
+
+// newHost is the Host of kind for the probe host at path built like
+// settings.
+func newHost(kind HostKind, path string, settings []string) *Host {
+	desc := "probe host built for " + describeSettings(settings)
+	if kind == HostKindSelf {
+		desc = "soinspect's own probe (" + describeSettings(settings) + ")"
 	}
-	h.Kind = HostKindMatching
-	return h, nil
+	return &Host{Kind: kind, Path: path, Description: desc, GoVersion: goVersionOf(settings), Settings: settings}
 }
 
 // cachedProbe returns the probe host built like settings if the cache
@@ -310,8 +312,7 @@ func cachedProbe(ctx context.Context, settings []string, opts Options) (*Host, e
 		return nil, nil
 	}
 	pruneCache(root)
-	v := goVersionOf(settings)
-	return &Host{Path: bin, Description: "probe host built for " + describeSettings(v, settings), GoVersion: v, Settings: settings}, nil
+	return newHost(HostKindMatching, bin, settings), nil
 }
 
 func cacheRoot(opts Options) (string, error) {
@@ -331,22 +332,17 @@ func goVersionOf(settings []string) string {
 
 // ensureProbe returns the probe host for settings from the cache,
 // building it (with the toolchain and flags pluginbuild derives from bi)
-// if need be. name is the host's name in its description ("" for "probe
-// host built for ...").
-func ensureProbe(ctx context.Context, bi *elfinspect.BuildInfo, settings []string, opts Options, name string) (*Host, error) {
+// if need be, as a Host of kind.
+func ensureProbe(ctx context.Context, bi *elfinspect.BuildInfo, settings []string, opts Options, kind HostKind) (*Host, error) {
 	root, err := cacheRoot(opts)
 	if err != nil {
 		return nil, err
 	}
-	goVersion := goVersionOf(settings)
-	desc := "probe host built for " + describeSettings(goVersion, settings)
-	if name != "" {
-		desc = name + " (" + describeSettings(goVersion, settings) + ")"
-	}
-	h := &Host{Description: desc, GoVersion: goVersion, Settings: settings}
+	described := describeSettings(settings)
+	h := newHost(kind, "", settings)
 	h.Path, h.Built, h.BuildTime, err = ensureHost(ctx, root, hostKey(settings), func(ctx context.Context, src, out string) error {
 		if opts.OnBuild != nil {
-			opts.OnBuild(describeSettings(goVersion, settings))
+			opts.OnBuild(described)
 		}
 		var env []string
 		if e := opts.Emulation; e != nil && e.CC != "" {
@@ -358,11 +354,11 @@ func ensureProbe(ctx context.Context, bi *elfinspect.BuildInfo, settings []strin
 		}
 		for _, p := range prog.Problems {
 			if p.Fatal {
-				return fmt.Errorf("no probe host can be built for %s: %s (%s)", describeSettings(goVersion, settings), p.Message, p.Remedy)
+				return fmt.Errorf("no probe host can be built for %s: %s (%s)", described, p.Message, p.Remedy)
 			}
 		}
 		if _, err := prog.Build(ctx, src, out); err != nil {
-			return fmt.Errorf("building a probe host for %s: %w", describeSettings(goVersion, settings), err)
+			return fmt.Errorf("building a probe host for %s: %w", described, err)
 		}
 		return nil
 	})
@@ -380,9 +376,13 @@ func noBuild(err error) error {
 	return fmt.Errorf("a probe host is built with the go command: %w", err)
 }
 
-// describeSettings says a build in words: "go1.27.3 with -race
-// -trimpath"; the defaults are not named.
-func describeSettings(goVersion string, settings []string) string {
+// describeSettings says a build of HashSettings in words: "go1.27.3 with
+// -race -trimpath"; the defaults are not named.
+func describeSettings(settings []string) string {
+	goVersion := goVersionOf(settings)
+	if len(settings) == 0 {
+		return goVersion
+	}
 	var with []string
 	for _, s := range settings[1:] {
 		k, v, _ := strings.Cut(s, "=")
