@@ -140,14 +140,11 @@ func ensureHost(ctx context.Context, root, key string, build func(ctx context.Co
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(root, key+".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	lock, err := lockKey(ctx, root, key, true)
 	if err != nil {
-		return "", false, 0, fmt.Errorf("the probe host cache: %w", err)
-	}
-	defer lock.Close() // releases the flock
-	if err := flockCtx(ctx, lock); err != nil {
 		return "", false, 0, fmt.Errorf("the probe host cache: waiting for another soinspect's build: %w", err)
 	}
+	defer lock.Close() // releases the flock
 	// Another process may have built it while this one waited.
 	if bin := cachedHost(entry); bin != "" {
 		touchUsed(entry)
