@@ -175,7 +175,7 @@ func (o *callOptions) run(cmd *cobra.Command, file, symbol string, args []string
 // runs its constructors and then aborts) or a symbol the plugin does not
 // export (found only after its inits ran).
 func (o *callOptions) precheck(tgt loadTarget, st *probe.Static, symbol string) error {
-	why := loadProblem(st)
+	why := loadProblem(tgt, st)
 	if why == "" && o.raw && st != nil {
 		if names, err := st.Resolve(symbol); err == nil {
 			why = st.RawProblem(names)

@@ -30,6 +30,10 @@ type loadTarget struct {
 	// another machine that runs under qemu-user (see probe.Emulate); nil
 	// when they run natively.
 	Emulation *probe.Emulation
+	// cannotEmulate is, for an object of another machine that could run
+	// under qemu-user but cannot here, what is missing and how to run it
+	// (see probe.Emulate).
+	cannotEmulate string
 }
 
 // resolveTarget decides how FILE is loaded and reads it statically with
@@ -59,7 +63,7 @@ func resolveTarget(file string) (loadTarget, *probe.Static, error) {
 	} else if abs, err := filepath.Abs(file); err == nil {
 		t.Path = abs
 	}
-	t.Emulation = emulation(st)
+	t.Emulation, t.cannotEmulate = st.Emulate()
 	return t, st, nil
 }
 

@@ -83,7 +83,7 @@ func (o *compareOptions) run(cmd *cobra.Command, file string, names []string) er
 	if tgt.Search {
 		return fmt.Errorf("%s: no such file in the current directory; compare needs a path, as plugin.Open does (it would fail with `plugin.Open(%q): realpath failed`)", file, file)
 	}
-	if why := loadProblem(st); why != "" {
+	if why := loadProblem(tgt, st); why != "" {
 		return fmt.Errorf("%s. Nothing was loaded", why)
 	}
 	if st.Plugin == nil && len(names) == 0 {

@@ -3,28 +3,17 @@ package cli
 import "github.com/soinspect/soinspect/internal/probe"
 
 // loadProblem is st.LoadProblem, save for an object of another machine:
-// nothing when its child can run under qemu-user (see probe.Emulate), and
+// nothing when its child can run under qemu-user (tgt.Emulation), and
 // when it could but cannot, followed by what is missing and how to run it.
-func loadProblem(st *probe.Static) string {
+func loadProblem(tgt loadTarget, st *probe.Static) string {
 	why := st.LoadProblem()
-	if why == "" {
-		return ""
-	}
-	emu, how := st.Emulate()
 	switch {
-	case emu != nil:
+	case why == "" || tgt.Emulation != nil:
 		return ""
-	case how != "":
-		return why + ". " + how
+	case tgt.cannotEmulate != "":
+		return why + ". " + tgt.cannotEmulate
 	}
 	return why
-}
-
-// emulation returns how the children for st run under qemu-user, or nil
-// when they run natively (or cannot run at all).
-func emulation(st *probe.Static) *probe.Emulation {
-	emu, _ := st.Emulate()
-	return emu
 }
 
 // fileRows are the rows of call's table that say what was loaded, and
