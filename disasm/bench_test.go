@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	"github.com/soinspect/soinspect/disasm"
-	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/goplugin"
 	"github.com/soinspect/soinspect/internal/specimen"
+	"github.com/soinspect/soinspect/internal/testutil"
 )
 
 // BenchmarkFirstInit decodes the first instruction of the plugin's first
@@ -18,11 +18,7 @@ import (
 //	go test ./disasm -run '^$' -bench FirstInit -count 3
 func BenchmarkFirstInit(b *testing.B) {
 	path, _ := specimen.BenchFile(b, "big.so")
-	f, err := elfinspect.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
+	f := testutil.OpenELF(b, path)
 	pi, err := goplugin.Read(f)
 	if err != nil {
 		b.Fatal(err)

@@ -2,7 +2,6 @@ package elfinspect_test
 
 import (
 	"os"
-	"os/exec"
 	"testing"
 
 	"github.com/soinspect/soinspect/internal/specimen"
@@ -13,11 +12,8 @@ import (
 // and C++ libraries. It skips when the cross toolchain is missing.
 func arm64OracleFiles(t *testing.T) []string {
 	specimen.NeedArm64Build(t)
-	for _, tool := range []string{"aarch64-linux-gnu-readelf", "aarch64-linux-gnu-nm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: the Debian package gcc-aarch64-linux-gnu (binutils-aarch64-linux-gnu) is missing; .ci/install-deps installs it", tool)
-		}
-	}
+	specimen.NeedTool(t, "aarch64-linux-gnu-readelf")
+	specimen.NeedTool(t, "aarch64-linux-gnu-nm")
 	names := []string{"plugin1-arm64.so", "kitchensink-arm64.so", "pluginhost-arm64"}
 	specimen.Path(t, names...)
 	var files []string

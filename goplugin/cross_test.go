@@ -21,7 +21,12 @@ import (
 // file against the real plugin.Open under qemu-aarch64.
 func TestPluginKitchensinkArm64(t *testing.T) {
 	path := specimen.Path(t, "kitchensink-arm64.so", "kitchensink.so")
-	pi := readPlugin(t, path)
+	// One open file for the anatomy and for the disassembly below.
+	f := testutil.OpenELF(t, path)
+	pi, err := goplugin.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const pp = kitchensinkPath
 
 	if pi.Arch != "aarch64" || pi.Layout != "go1.26" || pi.PluginPathSource != "moduledata" || pi.PluginPath != pp || len(pi.Notes) > 0 {
@@ -70,7 +75,6 @@ func TestPluginKitchensinkArm64(t *testing.T) {
 	if len(reg) != 1 || reg[0].Symbol != "go:link.addmoduledata" || pi.ABI.ABI0Wrappers == 0 || !slices.Equal(pi.ABI.Needed, []string{"libc.so.6"}) {
 		t.Fatalf("ABI facts: %+v", pi.ABI)
 	}
-	f := testutil.OpenELF(t, path)
 	d, err := disasm.New(f)
 	if err != nil {
 		t.Fatal(err)

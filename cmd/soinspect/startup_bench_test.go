@@ -1,29 +1,17 @@
 package main
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/soinspect/soinspect/internal/specimen"
 )
 
-// minimalCgo is the yardstick of soinspect's start-up: a Go program that
-// links the C library through cgo and does nothing.
-const minimalCgo = `package main
-
-// #include <stdlib.h>
-import "C"
-
-func main() {}
-`
-
-// BenchmarkStartup times `soinspect --help` and a minimal cgo program,
-// each exec'd and waited for, in turns in the same run, and reports the
-// CPU time of each and their ratio: the goal is soinspect ≤ 1.5 × the cgo
-// program. soinspect links no package plugin (the Go way
+// BenchmarkStartup times `soinspect --help` and a minimal cgo program
+// (cmd/soinspect/testdata/mincgo), each exec'd and waited for, in turns in
+// the same run, and reports the CPU time of each and their ratio: the goal
+// is soinspect ≤ 1.5 × the cgo program. soinspect links no package plugin (the Go way
 // runs in a probe host of its own), so the loader has no ~29,000 dynamic
 // symbols to relocate at its start.
 //
@@ -37,29 +25,14 @@ func main() {}
 func BenchmarkStartup(b *testing.B) {
 	soinspect := specimen.Path(b, "soinspect")
 	floor := specimen.Path(b, "depfloor")
-	cgo := specimen.Dir(b, "minimal-cgo", func(dir string) error {
-		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(minimalCgo), 0o644); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module minimalcgo\n\ngo 1.21\n"), 0o644); err != nil {
-			return err
-		}
-		cmd := exec.Command("go", "build", "-o", "minimal-cgo", ".")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Logf("%s", out)
-			return err
-		}
-		return nil
-	})
+	cgo := specimen.Path(b, "mincgo")
 	progs := []struct {
 		name string
 		argv []string
 		cpu  time.Duration
 	}{
 		{name: "soinspect", argv: []string{soinspect, "--help"}},
-		{name: "cgo", argv: []string{filepath.Join(cgo, "minimal-cgo")}},
+		{name: "cgo", argv: []string{cgo}},
 		{name: "depfloor", argv: []string{floor}},
 	}
 	// The three take turns in each iteration, so that a shared machine's

@@ -81,9 +81,6 @@ func hostCommand(host string, args []string) *exec.Cmd {
 // identical build, a -trimpath plugin and a plugin built against another
 // version of a dependency, and across machines.
 func TestMatrixArm64(t *testing.T) {
-	if testing.Short() {
-		t.Skip("cross-builds an arm64 host and plugins")
-	}
 	specimen.NeedArm64Run(t)
 	setup(t)
 	setupArm64(t)

@@ -188,9 +188,6 @@ func agree(v plugincheck.Verdict, o observed, name string) string {
 }
 
 func TestMatrix(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a dozen hosts and plugins")
-	}
 	setup(t)
 	runMatrix(t, rows)
 	t.Log(`row "host without package plugin": a host that does not link package plugin cannot call plugin.Open at all; ` +

@@ -3,28 +3,33 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/soinspect/soinspect/ldso"
 )
 
 // viaWords says, for the key under the load graph, what each way ld.so
 // finds an object means.
-var viaWords = []struct{ via, cls, words string }{
-	{"main", "main", "the file itself"},
-	{"preload", "preload", "LD_PRELOAD or /etc/ld.so.preload"},
-	{"interpreter", "interp", "the dynamic loader (PT_INTERP), already in the process"},
-	{"path", "path", "a name with a slash, opened as it is"},
-	{"rpath", "rpath", "DT_RPATH of the object or of one of its loaders"},
-	{"LD_LIBRARY_PATH", "libpath", "a directory of LD_LIBRARY_PATH"},
-	{"runpath", "runpath", "DT_RUNPATH of the object that needs it"},
-	{"cache", "cache", "/etc/ld.so.cache"},
-	{"default", "default", "a system directory (/lib, /usr/lib)"},
-	{"loaded", "loaded", "another name of an object already loaded"},
-	{"not found", "missing", "every path tried, none has it: the load fails"},
+var viaWords = []struct {
+	via        ldso.Via
+	cls, words string
+}{
+	{ldso.ViaMain, "main", "the file itself"},
+	{ldso.ViaPreload, "preload", "LD_PRELOAD or /etc/ld.so.preload"},
+	{ldso.ViaInterpreter, "interp", "the dynamic loader (PT_INTERP), already in the process"},
+	{ldso.ViaPath, "path", "a name with a slash, opened as it is"},
+	{ldso.ViaRPath, "rpath", "DT_RPATH of the object or of one of its loaders"},
+	{ldso.ViaLibPath, "libpath", "a directory of LD_LIBRARY_PATH"},
+	{ldso.ViaRunPath, "runpath", "DT_RUNPATH of the object that needs it"},
+	{ldso.ViaCache, "cache", "/etc/ld.so.cache"},
+	{ldso.ViaDefault, "default", "a system directory (/lib, /usr/lib)"},
+	{ldso.ViaLoaded, "loaded", "another name of an object already loaded"},
+	{ldso.ViaNotFound, "missing", "every path tried, none has it: the load fails"},
 }
 
 // viaClass is the CSS class of a way of finding an object.
 func viaClass(via string) string {
 	for _, v := range viaWords {
-		if v.via == via {
+		if string(v.via) == via {
 			return v.cls
 		}
 	}
@@ -169,8 +174,8 @@ func (r *Report) writeDepsKey(p *page) {
 	}
 	p.s(`<p class="deps-key">`)
 	for _, v := range viaWords {
-		if used[v.via] {
-			p.s(`<i class="`, v.cls, `"></i><b>`, esc(v.via), `</b>: `, esc(v.words), `<br>`)
+		if used[string(v.via)] {
+			p.s(`<i class="`, v.cls, `"></i><b>`, esc(string(v.via)), `</b>: `, esc(v.words), `<br>`)
 		}
 	}
 	p.s("</p>\n")

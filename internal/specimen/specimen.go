@@ -44,6 +44,7 @@ func goPlugin(args ...string) Recipe {
 var recipes = map[string]Recipe{
 	"soinspect":               {Tool: "go", Args: []string{"./cmd/soinspect"}},
 	"depfloor":                {Tool: "go", Args: []string{"./cmd/soinspect/testdata/depfloor"}}, // soinspect's start-up floor
+	"mincgo":                  {Tool: "go", Args: []string{"./cmd/soinspect/testdata/mincgo"}},   // the yardstick of soinspect's start-up
 	"pluginhost":              {Tool: "go", Args: []string{"./cmd/pluginhost"}},
 	"pluginhost-trimpath":     {Tool: "go", Args: []string{"-trimpath", "./cmd/pluginhost"}}, // every package hash differs from plugin1's
 	"plugin1.so":              goPlugin("./plugins/plugin1"),
