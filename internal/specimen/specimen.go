@@ -217,21 +217,11 @@ func Path(t testing.TB, names ...string) string {
 	return paths[0]
 }
 
-// Dir returns a directory of files made by build, which the calling test
-// package supplies: build fills the empty directory it is given, once per
-// cache key. The directory is shared and must not be written to. The key
-// covers name and the calling package's test files (build is among them).
-// The test fails if build does.
-func Dir(t testing.TB, name string, build func(dir string) error) string {
-	t.Helper()
-	p, err := BuildDir(name, build)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// BuildDir is Dir for callers without a test, such as TestMain.
+// BuildDir returns a directory of files made by build, which the calling
+// test package supplies: build fills the empty directory it is given, once
+// per cache key. The directory is shared and must not be written to. The
+// key covers name and the calling package's test files (build is among
+// them). It takes no testing.TB, so that TestMain can call it.
 func BuildDir(name string, build func(dir string) error) (string, error) {
 	tests, err := testFilesHash()
 	if err != nil {
