@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"cmp"
 	"debug/elf"
 	"fmt"
 	"slices"
@@ -76,33 +75,22 @@ func ReadStatic(path string) (*Static, error) {
 }
 
 // byValue returns the defined symbols of lists with an address and a
-// name, by address, those of one address in list order. It sorts small
-// keys with a position tie-break, not the symbols with a stable sort: the
-// order is the same, without moving the large structs about.
+// name, by address, those of one address in list order
+// (elfinspect.SortSymbols, which moves each symbol once).
 func byValue(lists ...[]elfinspect.Symbol) []elfinspect.Symbol {
-	type key struct {
-		value uint64
-		pos   int
-		s     *elfinspect.Symbol
-	}
-	var keys []key
+	n := 0
 	for _, list := range lists {
-		for i := range list {
-			if s := &list[i]; s.Defined && s.Value != 0 && s.Name != "" {
-				keys = append(keys, key{s.Value, len(keys), s})
+		n += len(list)
+	}
+	out := make([]elfinspect.Symbol, 0, n)
+	for _, list := range lists {
+		for _, s := range list {
+			if s.Defined && s.Value != 0 && s.Name != "" {
+				out = append(out, s)
 			}
 		}
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if c := cmp.Compare(a.value, b.value); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.pos, b.pos)
-	})
-	out := make([]elfinspect.Symbol, len(keys))
-	for i, k := range keys {
-		out[i] = *k.s
-	}
+	elfinspect.SortSymbols(out, elfinspect.SortAddr)
 	return out
 }
 
