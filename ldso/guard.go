@@ -11,7 +11,7 @@ import (
 // defer, in this order:
 //
 //	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-//	defer guard.Recover(func(p any) { ...; err = ld.panicError(p) })
+//	defer guard.Recover(func(p any) { ...; err = ld.panicError(what, p) })
 //
 // The first turns a fault in a mapped file (one truncated while it is
 // read) into a panic on this goroutine rather than a crash of the

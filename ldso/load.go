@@ -309,13 +309,6 @@ func appendIdx(s []int, i int) []int {
 	return append(s, i)
 }
 
-func (ld *loader) displayName(l *Loaded) string {
-	if l.Path != "" {
-		return l.Path
-	}
-	return l.Name
-}
-
 // placeInterpreter moves the interpreter to where rtld.c puts it in the
 // list of a traced program: right after the object that precedes it in
 // the search list, which holds no missing libraries.

@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/soinspect/soinspect/internal/elfread"
@@ -315,7 +314,3 @@ func (o *Object) dynString(v uint64) (string, bool) {
 
 // fileID is a file's identity as ld.so compares it: device and inode.
 type fileID struct{ dev, ino uint64 }
-
-func idOf(fi os.FileInfo) (fileID, bool) {
-	return statID(fi)
-}

@@ -17,9 +17,9 @@ import (
 //
 // A mapped file that shrinks while it is mapped makes a read past its
 // new end fault (SIGBUS). Every public entry point of the package that
-// reads through a source runs under enter, which turns such a fault into
-// a panic on that goroutine (debug.SetPanicOnFault) and the panic into an
-// error naming the file.
+// reads through a source turns such a fault into a panic on that
+// goroutine (debug.SetPanicOnFault) and the panic into an error naming
+// the file (guard.go).
 type source struct {
 	f    *os.File // nil when mapped: the mapping outlives the descriptor
 	data []byte   // the mapped file; nil when read with pread

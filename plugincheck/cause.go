@@ -156,6 +156,15 @@ func (c *causer) withFiles(host *sourceCache, hostFile *elfinspect.File, plugin 
 	return c
 }
 
+// pluginSources returns the plugin's package source paths, read once
+// for all the packages explained (nil when unreadable).
+func (c *causer) pluginSources() *elfinspect.Sources {
+	if c.pluginSrc == nil {
+		c.pluginSrc = &sourceCache{}
+	}
+	return c.pluginSrc.get(c.pluginFile)
+}
+
 // explain fills r's Cause, Evidence and Remedy for the package
 // r.Package. When both function tables name where the package was
 // compiled from, the two source files are the evidence and decide the
@@ -165,11 +174,8 @@ func (c *causer) explain(r *Reason) {
 	pkg := r.Package
 	var class, remedy string
 	if r.HashFrom == "host" && c.hostSrc != nil && c.pluginFile != nil {
-		if c.pluginSrc == nil {
-			c.pluginSrc = &sourceCache{}
-		}
 		hs, hok := c.hostSrc.get(c.hostFile).Package(pkg, c.host)
-		ps, pok := c.pluginSrc.get(c.pluginFile).Package(pkg, c.plugin)
+		ps, pok := c.pluginSources().Package(pkg, c.plugin)
 		if hok && pok {
 			r.HostSource, r.PluginSource = hs.File, ps.File
 			r.Evidence = fmt.Sprintf("the host compiled %s from %s, the plugin from %s", pkg, hs.File, ps.File)

@@ -431,7 +431,7 @@ func (c *checker) compareHashes(p *elfinspect.File, v *Verdict, a *analysis) {
 		if from == "host" {
 			causes.explain(&r)
 		} else {
-			c.earlierCause(&r, p, a)
+			c.earlierCause(&r, causes, a)
 		}
 		v.Reasons = append(v.Reasons, r)
 	}

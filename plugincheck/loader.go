@@ -64,16 +64,7 @@ func (c *checker) loaderProblem(p *elfinspect.File, real string) (*Reason, strin
 	if c.loader != nil {
 		cfg = *c.loader
 	}
-	load := c.load
-	if load == nil {
-		load = &hostLoad{}
-		defer func() {
-			if load.res != nil {
-				load.res.Close()
-			}
-		}()
-	}
-	res := load.fork(c.host.f.Path, cfg)
+	res := c.load.fork(c.host.f.Path, cfg)
 	if res == nil {
 		return nil, ""
 	}

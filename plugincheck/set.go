@@ -165,8 +165,9 @@ func fileIdentity(path string) (string, [2]uint64, bool) {
 // earlierCause fills r's Cause, Evidence and Remedy for a package whose
 // hash in the process comes from an earlier plugin (r.HashFrom), not from
 // the host: the two plugins' build infos and function tables are
-// compared, since the host's say nothing of that copy.
-func (c *checker) earlierCause(r *Reason, p *elfinspect.File, a *analysis) {
+// compared, since the host's say nothing of that copy. The plugin's
+// function table is the one causes reads, once per plugin.
+func (c *checker) earlierCause(r *Reason, causes *causer, a *analysis) {
 	var m *loaded
 	for _, x := range c.mapped {
 		if x.name == r.HashFrom {
@@ -206,9 +207,8 @@ func (c *checker) earlierCause(r *Reason, p *elfinspect.File, a *analysis) {
 	if m.sources == nil {
 		m.sources = &sourceCache{}
 	}
-	var own sourceCache
 	es, eok := m.sources.get(m.file).Package(pkg, eb)
-	ps, pok := own.get(p).Package(pkg, a.bi)
+	ps, pok := causes.pluginSources().Package(pkg, a.bi)
 	if eok && pok {
 		r.HostSource, r.PluginSource = es.File, ps.File
 		r.Evidence = fmt.Sprintf("%s compiled %s from %s, this plugin from %s", from, pkg, es.File, ps.File)
