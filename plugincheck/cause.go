@@ -30,7 +30,7 @@ type causer struct {
 func newCauser(host, plugin *elfinspect.BuildInfo) *causer {
 	c := &causer{host: host, plugin: plugin}
 	if host != nil && plugin != nil {
-		c.settings = settingsDiffList(host, plugin)
+		c.settings = settingsDiffList(host, plugin, "host", "plugin")
 	}
 	return c
 }
@@ -71,8 +71,9 @@ func (c *causer) cause(pkg string) string {
 }
 
 // settingsDiffList lists the hash-changing build settings that differ,
-// one entry a setting.
-func settingsDiffList(h, p *elfinspect.BuildInfo) []string {
+// one entry a setting: "-trimpath: host unset, plugin true", where hName
+// and pName ("host", "plugin") name the sides h and p.
+func settingsDiffList(h, p *elfinspect.BuildInfo, hName, pName string) []string {
 	var ds []string
 	for _, k := range hashSettings {
 		hv, _ := h.Setting(k)
@@ -80,7 +81,7 @@ func settingsDiffList(h, p *elfinspect.BuildInfo) []string {
 		if hv == pv {
 			continue
 		}
-		ds = append(ds, fmt.Sprintf("%s: host %s, plugin %s", k, quoteSetting(hv), quoteSetting(pv)))
+		ds = append(ds, fmt.Sprintf("%s: %s %s, %s %s", k, hName, quoteSetting(hv), pName, quoteSetting(pv)))
 	}
 	return ds
 }

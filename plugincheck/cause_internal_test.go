@@ -78,3 +78,16 @@ func TestCauseLocalSource(t *testing.T) {
 		t.Errorf("cause = %q", got)
 	}
 }
+
+// TestSettingsDiffListNamesItsSides: a difference from an earlier plugin
+// of a set names that plugin, not the host.
+func TestSettingsDiffListNamesItsSides(t *testing.T) {
+	trimmed := &elfinspect.BuildInfo{Settings: []elfinspect.BuildSetting{{Key: "-trimpath", Value: "true"}}}
+	plain := &elfinspect.BuildInfo{}
+	if got, want := settingsDiffList(trimmed, plain, "./p1.so's build", "this plugin"), "-trimpath: ./p1.so's build true, this plugin unset"; len(got) != 1 || got[0] != want {
+		t.Errorf("settingsDiffList = %q, want [%q]", got, want)
+	}
+	if got, want := settingsDiffList(plain, trimmed, "host", "plugin"), "-trimpath: host unset, plugin true"; len(got) != 1 || got[0] != want {
+		t.Errorf("settingsDiffList = %q, want [%q]", got, want)
+	}
+}

@@ -137,7 +137,7 @@ func FuzzCompat(f *testing.F) {
 				c.checkRequirements(&v, a, []Requirement{r})
 			}
 		}
-		_ = settingsDiffList(hb, pb)
+		_ = settingsDiffList(hb, pb, "host", "plugin")
 		_ = normType(s)
 		_ = v.OpenError(s)
 	})

@@ -194,7 +194,7 @@ func (c *checker) earlierCause(r *Reason, causes *causer, a *analysis) {
 	if eb.GoVersion != a.bi.GoVersion {
 		parts = append(parts, fmt.Sprintf("toolchain %s vs %s", eb.GoVersion, a.bi.GoVersion))
 	}
-	if ds := settingsDiffList(eb, a.bi); len(ds) > 0 {
+	if ds := settingsDiffList(eb, a.bi, from, "this plugin"); len(ds) > 0 {
 		parts = append(parts, fmt.Sprintf("build settings differ from %s's: %s", from, strings.Join(ds, "; ")))
 	}
 	if len(parts) == 0 {
