@@ -36,7 +36,10 @@ type Binding struct {
 	Kind    Kind
 	Weak    bool      // a weak reference
 	Shadow  []*Loaded // later objects of the scope that define it too (interposed)
-	typeCls int
+
+	symIdx  uint32 // the referencing symbol's index in From's DT_SYMTAB
+	typeCls uint8  // the relocation type class of the lookup
+	redo    bool   // it met an STB_GNU_UNIQUE definition before the unique table was kept
 }
 
 // Unresolved reports a binding with no definition.
@@ -97,27 +100,15 @@ type BindOptions struct {
 func Bind(res *Result, opt BindOptions) (out []Binding, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard.Recover(func(p any) { out, err = nil, res.ld.panicError("the bindings", p) })
-	scope := res.Scope()
-	b := &binder{scope: scope, unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
+	b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
 	order := res.InitOrder()
-	n := 0
-	for _, l := range order {
-		if !l.IsInterpreter() {
-			n += b.countRefs(l)
-		}
-	}
-	out = make([]Binding, 0, n)
+	objs := make([]*Loaded, 0, len(order))
 	for i := len(order) - 1; i >= 0; i-- {
-		l := order[i]
-		if l.IsInterpreter() {
-			continue
-		}
-		before := len(out)
-		if out, err = b.relocate(out, l); err != nil {
-			return out[:before], err
+		if !order[i].IsInterpreter() {
+			objs = append(objs, order[i])
 		}
 	}
-	return out, nil
+	return b.relocateAll(objs)
 }
 
 // InitOrder returns the objects found in the order of the main program's
@@ -215,6 +206,10 @@ type binder struct {
 	opt    BindOptions
 	main   *Loaded
 	lazy   bool // RTLD_LAZY: PLT relocations are not looked up
+
+	// metUnique says the last lookup found an STB_GNU_UNIQUE definition
+	// while unique was nil (in a worker of relocateAll).
+	metUnique bool
 }
 
 // relocClasses returns, per symbol index, the set of relocation type
@@ -330,7 +325,6 @@ func refCount(classes []uint8) int {
 // and relocation class, in symbol order, and appends the bindings to out
 // (a nil out is allocated once, to the number of lookups).
 func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
-	o := l.Object
 	s, classes, err := b.refs(l)
 	if err != nil || classes == nil {
 		return out, err
@@ -338,6 +332,13 @@ func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
 	if out == nil {
 		out = make([]Binding, 0, refCount(classes))
 	}
+	return b.relocateRange(out, l, s, classes, 0, len(classes))
+}
+
+// relocateRange is relocate for the symbols [lo, hi) of l, whose tables
+// and relocation classes refs returned.
+func (b *binder) relocateRange(out []Binding, l *Loaded, s *symbols, classes []uint8, lo, hi int) ([]Binding, error) {
+	o := l.Object
 	// The symbol each reference names, or ok false for one that needs no
 	// lookup (a local or hidden symbol).
 	symbol := func(i int) (ref elfSym, lookedUp bool, err error) {
@@ -356,8 +357,8 @@ func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
 	// The names are copied out of the file into one allocation, not one
 	// each: libLLVM names some 15,000 symbols.
 	size := 0
-	for i, m := range classes {
-		if m != 0 {
+	for i := lo; i < hi; i++ {
+		if classes[i] != 0 {
 			if ref, ok, _ := symbol(i); ok {
 				size += len(s.st.NameBytes(ref))
 			}
@@ -365,7 +366,8 @@ func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
 	}
 	var names strings.Builder
 	names.Grow(size)
-	for i, m := range classes {
+	for i := lo; i < hi; i++ {
+		m := classes[i]
 		if m == 0 {
 			continue
 		}
@@ -381,24 +383,33 @@ func (b *binder) relocate(out []Binding, l *Loaded) ([]Binding, error) {
 		start := names.Len()
 		names.Write(s.st.NameBytes(ref))
 		name := names.String()[start:]
-		var want *version
-		if vs, ok := s.vers(uint32(i)); ok {
-			if idx := int(vs & 0x7fff); idx < len(s.versions) && s.versions[idx].hash != 0 {
-				want = &s.versions[idx]
-			}
-		}
+		want := s.wanted(uint32(i))
 		for c := 0; c < 8; c++ {
 			if m&(1<<c) != 0 {
-				out = append(out, b.lookup(l, name, ref, want, c))
+				bd := b.lookup(l, name, ref, want, c)
+				bd.symIdx = uint32(i)
+				out = append(out, bd)
 			}
 		}
 	}
 	return out, nil
 }
 
+// wanted is the version the reference of symbol i requires: nil for
+// none.
+func (s *symbols) wanted(i uint32) *version {
+	if vs, ok := s.vers(i); ok {
+		if idx := int(vs & 0x7fff); idx < len(s.versions) && s.versions[idx].hash != 0 {
+			return &s.versions[idx]
+		}
+	}
+	return nil
+}
+
 // lookup is _dl_lookup_symbol_x for a relocation of undef.
 func (b *binder) lookup(undef *Loaded, name string, ref elfSym, want *version, cls int) Binding {
-	bd := Binding{From: undef, Symbol: name, Weak: ref.Bind() == elf.STB_WEAK, typeCls: cls}
+	bd := Binding{From: undef, Symbol: name, Weak: ref.Bind() == elf.STB_WEAK, typeCls: uint8(cls)}
+	b.metUnique = false
 	if want != nil {
 		bd.Version = want.name
 	}
@@ -433,6 +444,7 @@ func (b *binder) lookup(undef *Loaded, name string, ref elfSym, want *version, c
 		}
 	}
 	if to == nil {
+		bd.redo = b.metUnique
 		return bd
 	}
 	// A protected symbol of the referencing object keeps its own
@@ -485,6 +497,7 @@ func (b *binder) lookup(undef *Loaded, name string, ref elfSym, want *version, c
 			}
 		}
 	}
+	bd.redo = b.metUnique
 	return bd
 }
 
@@ -511,6 +524,12 @@ func (b *binder) doLookup(name string, gh uint32, ref elfSym, want *version, cls
 		case elf.STB_WEAK, elf.STB_GLOBAL:
 			return m, sym, ver, true
 		case stbGNUUnique:
+			if b.unique == nil {
+				// A worker of relocateAll: the lookup is made again,
+				// in order, with the table.
+				b.metUnique = true
+				return m, sym, ver, true
+			}
 			if u, ok := b.unique[name]; ok {
 				us, _, _ := b.matchIn(u.to, name, gh, ref, want, cls)
 				return u.to, us, u.ver, true
