@@ -1,121 +1,120 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"math/bits"
-	"slices"
 
 	"github.com/soinspect/soinspect/ldso"
 )
 
-// bind fills in where each symbol reference binds, the definitions it
-// shadows, and the references left unresolved.
+// bind finds where each symbol reference binds, the definitions it
+// shadows, and the references left unresolved; it keeps one binding per
+// (from, symbol, version, to) (Bind gives one per relocation class too)
+// and returns them.
 func (r *depsReport) bind(res *ldso.Result) ([]ldso.Binding, error) {
 	bs, err := ldso.Bind(res, ldso.BindOptions{Shadowed: true})
 	if err != nil {
 		return nil, err
 	}
-	// One entry per (from, symbol, version, to): Bind gives one per
-	// relocation class too. Each object's path is shared by its entries.
-	objs := map[*ldso.Loaded]objectRef{}
-	ref := func(l *ldso.Loaded) objectRef {
-		o, ok := objs[l]
-		if !ok {
-			o = objectRef{path: &l.Path, id: uint64(len(objs) + 1)}
-			objs[l] = o
+	// Each object is numbered once for the hash of a binding's key.
+	ids := map[*ldso.Loaded]uint64{}
+	id := func(l *ldso.Loaded) uint64 {
+		if l == nil {
+			return 0
 		}
-		return o
+		n, ok := ids[l]
+		if !ok {
+			n = uint64(len(ids) + 1)
+			ids[l] = n
+		}
+		return n
 	}
-	r.Bindings = slices.Grow(r.Bindings, len(bs))
+	// Compacted in place: bs[:w] holds the first binding of each key.
 	d := newDistinct(len(bs))
+	w := 0
 	var from *ldso.Loaded
-	var fromRef objectRef
+	var fromID uint64
 	for i := range bs {
 		b := &bs[i]
 		if b.From != from {
-			from, fromRef = b.From, ref(b.From)
+			from, fromID = b.From, id(b.From)
 		}
-		var to objectRef
-		if b.To != nil {
-			to = ref(b.To)
-		}
-		if !d.first(bs, i, fromRef.id, to.id) {
+		if !d.add(bs[:w], b, fromID, id(b.To)) {
 			continue
 		}
 		if b.Unresolved() {
 			r.Unresolved = append(r.Unresolved, depsUnresolved{From: b.From.Path, Symbol: b.Symbol, Version: b.Version, Weak: b.Weak})
-			// In the bindings too, with "to": null.
-			r.Bindings = append(r.Bindings, depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version})
-			continue
 		}
-		db := depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version, To: to.path, Kind: string(b.Kind)}
-		if db.Version == "" {
-			db.Version = b.ToVer
-		}
-		if len(b.Shadow) > 0 {
-			db.Shadowed = make([]string, len(b.Shadow))
-			for i, s := range b.Shadow {
-				db.Shadowed[i] = s.Path
+		bs[w] = *b
+		w++
+	}
+	clear(bs[w:])
+	r.bs, r.bound = bs[:w], true
+	return r.bs, nil
+}
+
+// bindingsForJSON fills in Bindings from the bindings kept: a reference
+// nothing defines has "to": null. The text formats read the bindings
+// themselves: libLLVM has some 15,000.
+func (r *depsReport) bindingsForJSON() {
+	if !r.bound || len(r.Bindings) > 0 {
+		return
+	}
+	r.Bindings = make([]depsBinding, 0, len(r.bs))
+	for i := range r.bs {
+		b := &r.bs[i]
+		db := depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version}
+		if b.To != nil {
+			db.To, db.Kind = &b.To.Path, string(b.Kind)
+			if db.Version == "" {
+				db.Version = b.ToVer
+			}
+			for _, s := range b.Shadow {
+				db.Shadowed = append(db.Shadowed, s.Path)
 			}
 		}
 		r.Bindings = append(r.Bindings, db)
 	}
-	r.bound = true
-	return bs, nil
-}
-
-// objectRef is what the bindings share of one object: its path, and a
-// small number standing for it in a binding's hash.
-type objectRef struct {
-	path *string
-	id   uint64
 }
 
 // distinct tells the first binding of each (from, symbol, version, to)
-// from the later ones. It keeps a 64-bit hash of each key with the index
-// of its first binding, which holds no pointers for the collector to scan
-// (libLLVM has some 15,000 bindings); a different key with the same hash
-// goes to a map of whole keys.
+// from the later ones: a set of the positions of the bindings kept, open
+// addressing on a 64-bit hash of the key, every candidate compared whole.
+// Its table is a quarter of a map's size (libLLVM has some 15,000
+// bindings), and a slot is touched only when it is probed.
 type distinct struct {
-	seed     maphash.Seed
-	seen     map[uint64]int
-	collided map[bindingKey]struct{}
-}
-
-type bindingKey struct {
-	from, to *ldso.Loaded
-	sym, ver string
+	seed  maphash.Seed
+	slots []int32 // 1 + the position of a kept binding; 0 for none
+	mask  uint64
 }
 
 func newDistinct(n int) *distinct {
-	return &distinct{seed: maphash.MakeSeed(), seen: make(map[uint64]int, n)}
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	return &distinct{seed: maphash.MakeSeed(), slots: make([]int32, size), mask: uint64(size - 1)}
 }
 
-// first reports whether bs[i] is the first binding of its key; fromID and
-// toID number its objects (0 for none).
-func (d *distinct) first(bs []ldso.Binding, i int, fromID, toID uint64) bool {
-	b := &bs[i]
+// add reports whether b is the first of its key among kept, the bindings
+// kept so far, and if so records it as kept[len(kept)]; fromID and toID
+// number its objects (0 for none).
+func (d *distinct) add(kept []ldso.Binding, b *ldso.Binding, fromID, toID uint64) bool {
 	h := maphash.String(d.seed, b.Symbol) ^ bits.RotateLeft64(maphash.String(d.seed, b.Version), 29) ^
 		fromID*0x9e3779b97f4a7c15 ^ toID*0xc2b2ae3d27d4eb4f
-	j, ok := d.seen[h]
-	if !ok {
-		d.seen[h] = i
-		return true
+	for i := h & d.mask; ; i = (i + 1) & d.mask {
+		s := d.slots[i]
+		if s == 0 {
+			d.slots[i] = int32(len(kept) + 1)
+			return true
+		}
+		if o := &kept[s-1]; o.From == b.From && o.To == b.To && o.Symbol == b.Symbol && o.Version == b.Version {
+			return false
+		}
 	}
-	if o := &bs[j]; o.From == b.From && o.To == b.To && o.Symbol == b.Symbol && o.Version == b.Version {
-		return false
-	}
-	if d.collided == nil {
-		d.collided = map[bindingKey]struct{}{}
-	}
-	k := bindingKey{b.From, b.To, b.Symbol, b.Version}
-	if _, dup := d.collided[k]; dup {
-		return false
-	}
-	d.collided[k] = struct{}{}
-	return true
 }
 
 // writeBindingsText prints the bindings under the tree: one line per
@@ -125,41 +124,42 @@ func (r *depsReport) writeBindingsText(w io.Writer) error {
 	if !r.bound {
 		return nil
 	}
-	fmt.Fprintf(w, "\nbindings (%d):\n", len(r.Bindings)-len(r.Unresolved))
+	fmt.Fprintf(w, "\nbindings (%d):\n", len(r.bs)-len(r.Unresolved))
 	// Written piece by piece, not through fmt: libLLVM has some 15,000
 	// lines. The paths, which repeat, are escaped once per run of them.
 	sw := stringWriter(w)
-	var from, fromEsc string
-	var to *string
-	var toEsc string
-	for _, b := range r.Bindings {
+	var from, to *ldso.Loaded
+	var fromEsc, toEsc string
+	for i := range r.bs {
+		b := &r.bs[i]
 		if b.To == nil {
 			continue // listed below as unresolved
 		}
-		if b.From != from || fromEsc == "" {
-			from, fromEsc = b.From, esc(b.From)
+		if b.From != from {
+			from, fromEsc = b.From, esc(b.From.Path)
 		}
 		if b.To != to {
-			to, toEsc = b.To, esc(*b.To)
+			to, toEsc = b.To, esc(b.To.Path)
 		}
 		sw.WriteString("  ")
 		sw.WriteString(fromEsc)
 		sw.WriteString(": ")
 		sw.WriteString(esc(b.Symbol))
-		if b.Version != "" {
-			sw.WriteString(esc("@" + b.Version))
+		if v := cmp.Or(b.Version, b.ToVer); v != "" {
+			sw.WriteString("@")
+			sw.WriteString(esc(v))
 		}
 		sw.WriteString(" -> ")
 		sw.WriteString(toEsc)
-		if b.Kind != "" && b.Kind != string(ldso.KindNormal) {
+		if b.Kind != "" && b.Kind != ldso.KindNormal {
 			sw.WriteString(" [")
-			sw.WriteString(b.Kind)
+			sw.WriteString(string(b.Kind))
 			sw.WriteString("]")
 		}
 		sw.WriteString("\n")
-		for _, s := range b.Shadowed {
+		for _, s := range b.Shadow {
 			sw.WriteString("      shadows ")
-			sw.WriteString(esc(s))
+			sw.WriteString(esc(s.Path))
 			sw.WriteString("\n")
 		}
 	}

@@ -26,7 +26,8 @@ type depsReport struct {
 	Warnings        []string          `json:"warnings,omitempty"`
 
 	res   *ldso.Result
-	bound bool // bindings were computed
+	bs    []ldso.Binding // one per (from, symbol, version, to), in Bind's order
+	bound bool           // bindings were computed
 }
 
 // depsObject is one object of the load set (or one library not found).
@@ -157,6 +158,7 @@ func esc(s string) string { return render.Visible(s) }
 func (r *depsReport) write(w io.Writer, format string, several bool) error {
 	switch format {
 	case "json":
+		r.bindingsForJSON()
 		return render.JSON(w, r)
 	case "ldd":
 		if several {
