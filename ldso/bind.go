@@ -12,30 +12,45 @@ import (
 	"github.com/soinspect/soinspect/internal/guard"
 )
 
-// Kind says what sort of definition a reference binds to.
-type Kind string
+// Kind says what sort of definition a reference binds to; the zero Kind
+// is none (the reference is unresolved).
+type Kind uint8
 
 // The kinds of binding soinspect names.
 const (
-	KindNormal    Kind = "normal"
-	KindIFunc     Kind = "ifunc"     // an STT_GNU_IFUNC: its resolver picks the code
-	KindCopy      Kind = "copy"      // an R_X86_64_COPY: the data is copied into the executable
-	KindProtected Kind = "protected" // a protected symbol binds to its own object
-	KindUnique    Kind = "unique"    // STB_GNU_UNIQUE: one definition for the whole process
-	KindTLS       Kind = "tls"       // a thread-local variable
+	KindNormal    Kind = iota + 1
+	KindIFunc          // an STT_GNU_IFUNC: its resolver picks the code
+	KindCopy           // an R_X86_64_COPY: the data is copied into the executable
+	KindProtected      // a protected symbol binds to its own object
+	KindUnique         // STB_GNU_UNIQUE: one definition for the whole process
+	KindTLS            // a thread-local variable
 )
+
+var kindNames = [...]string{"", "normal", "ifunc", "copy", "protected", "unique", "tls"}
+
+// String is the kind's name as the bindings print it ("normal", "ifunc",
+// "copy", "protected", "unique", "tls"); "" for none.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// MarshalText gives the kind's name, so that JSON holds it as a string.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // Binding is where one undefined (or interposable) symbol reference of an
 // object binds, as ld.so's _dl_lookup_symbol_x decides it.
 type Binding struct {
 	From    *Loaded // the object holding the reference
 	Symbol  string
-	Version string  // the version required ("" if none)
-	To      *Loaded // the object defining it; nil when unresolved
-	ToVer   string  // the version of the definition bound to
-	Kind    Kind
-	Weak    bool      // a weak reference
+	Version string    // the version required ("" if none)
+	To      *Loaded   // the object defining it; nil when unresolved
+	ToVer   string    // the version of the definition bound to
 	Shadow  []*Loaded // later objects of the scope that define it too (interposed)
+	Kind    Kind
+	Weak    bool // a weak reference
 
 	symIdx  uint32 // the referencing symbol's index in From's DT_SYMTAB
 	typeCls uint8  // the relocation type class of the lookup
@@ -466,7 +481,7 @@ func (b *binder) lookup(undef *Loaded, name string, ref elfSym, want *version, c
 		bd.Kind = KindProtected
 	}
 	bd.To, bd.ToVer = to, defVer
-	if bd.Kind == "" {
+	if bd.Kind == 0 {
 		switch {
 		case cls&classCopy != 0:
 			bd.Kind = KindCopy

@@ -68,7 +68,7 @@ func (r *depsReport) bindingsForJSON() {
 		b := &r.bs[i]
 		db := depsBinding{From: b.From.Path, Symbol: b.Symbol, Version: b.Version}
 		if b.To != nil {
-			db.To, db.Kind = &b.To.Path, string(b.Kind)
+			db.To, db.Kind = &b.To.Path, b.Kind.String()
 			if db.Version == "" {
 				db.Version = b.ToVer
 			}
@@ -151,9 +151,9 @@ func (r *depsReport) writeBindingsText(w io.Writer) error {
 		}
 		sw.WriteString(" -> ")
 		sw.WriteString(toEsc)
-		if b.Kind != "" && b.Kind != ldso.KindNormal {
+		if b.Kind != 0 && b.Kind != ldso.KindNormal {
 			sw.WriteString(" [")
-			sw.WriteString(string(b.Kind))
+			sw.WriteString(b.Kind.String())
 			sw.WriteString("]")
 		}
 		sw.WriteString("\n")
