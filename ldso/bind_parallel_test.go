@@ -1,0 +1,60 @@
+package ldso
+
+import (
+	"os"
+	"reflect"
+	"testing"
+)
+
+// TestBindParallelIsSequential holds Bind, which looks symbols up on
+// several goroutines and redoes the STB_GNU_UNIQUE ones in order, to the
+// plain order of ld.so: each object relocated in turn, one lookup after
+// another, with the unique table. libstdc++ defines hundreds of unique
+// symbols that it and the programs using it reference; gdb links it with
+// twenty other libraries.
+func TestBindParallelIsSequential(t *testing.T) {
+	files := []string{"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/bin/gdb", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"}
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			if _, err := os.Stat(f); err != nil {
+				t.Skip(err)
+			}
+			res, err := Load(f, Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Close()
+			got, err := Bind(res, BindOptions{Shadowed: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, opt: BindOptions{Shadowed: true}, main: res.Objects[0]}
+			order := res.InitOrder()
+			var want []Binding
+			for i := len(order) - 1; i >= 0; i-- {
+				if order[i].IsInterpreter() {
+					continue
+				}
+				if want, err = b.relocate(want, order[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			unique := 0
+			for _, bd := range want {
+				if bd.Kind == KindUnique {
+					unique++
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d bindings, one lookup after another %d", len(got), len(want))
+			}
+			for i := range want {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Fatalf("binding %d: %+v, one lookup after another %+v", i, got[i], want[i])
+				}
+			}
+			t.Logf("%d bindings, %d of them to unique definitions", len(got), unique)
+		})
+	}
+}
