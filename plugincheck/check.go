@@ -158,6 +158,8 @@ type checker struct {
 	host     *hostFacts
 	loader   *ldso.Config
 	load     *hostLoad
+	proc     *ldso.Result       // a set's process, as the loader has it; nil: each plugin alone
+	together bool               // the plugins are opened in turn in one process (set.go)
 	mapped   []*loaded          // dlopen'ed objects, in order
 	active   map[string]string  // pluginpath -> file, of plugins that loaded
 	byPath   map[string]Verdict // realpath -> first verdict

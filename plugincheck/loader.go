@@ -64,11 +64,21 @@ func (c *checker) loaderProblem(p *elfinspect.File, real string) (*Reason, strin
 	if c.loader != nil {
 		cfg = *c.loader
 	}
-	res := c.load.fork(c.host.f.Path, cfg)
+	// A set's plugins are opened in one process: each dlopen starts from
+	// what the earlier ones mapped (a plugin plugin.Open rejects after
+	// dlopen succeeded stays mapped, its libraries in the global scope);
+	// a failed dlopen leaves nothing.
+	res := c.proc
 	if res == nil {
-		return nil, ""
+		if res = c.load.fork(c.host.f.Path, cfg); res == nil {
+			return nil, ""
+		}
+		if c.together {
+			c.proc = res
+		} else {
+			defer res.Close()
+		}
 	}
-	defer res.Close()
 	if real == "" {
 		real = p.Path
 	}

@@ -48,6 +48,20 @@ import "C"
 func Call() int { return int(C.%s()) }
 `
 
+// usesPlugin calls prov_fn, which it neither defines nor gets from a
+// library of its own (no DT_NEEDED names libprov.so): it loads only into a
+// process where an earlier RTLD_GLOBAL dlopen brought libprov.so.
+const usesPlugin = `package main
+
+/*
+#cgo LDFLAGS: -Wl,--unresolved-symbols=ignore-all
+int prov_fn(void);
+*/
+import "C"
+
+func Call() int { return int(C.prov_fn()) + 1 }
+`
+
 func run(t testing.TB, dir string, env []string, name string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -80,7 +94,7 @@ func buildLoaderFixtures(t testing.TB) string {
 		// below stays for every later caller.
 		loaderErr = "building the fixtures failed"
 		func() {
-			for _, d := range []string{"host", "miss", "ver", "lib"} {
+			for _, d := range []string{"host", "miss", "ver", "prov", "uses", "lib"} {
 				os.MkdirAll(filepath.Join(dir, d), 0o755)
 			}
 			w := func(p, s string) {
@@ -90,17 +104,23 @@ func buildLoaderFixtures(t testing.TB) string {
 			w("host/main.go", loaderHost)
 			w("miss/main.go", strings.ReplaceAll(strings.ReplaceAll(loaderPlugin, "-l%s", "-lgone"), "%s", "gone"))
 			w("ver/main.go", strings.ReplaceAll(strings.ReplaceAll(loaderPlugin, "-l%s", "-lver"), "%s", "vf"))
+			w("prov/main.go", strings.ReplaceAll(strings.ReplaceAll(loaderPlugin, "-l%s", "-lprov"), "%s", "prov_fn"))
+			w("uses/main.go", usesPlugin)
+			w("lib/prov.c", "int prov_fn(void) { return 7; }\n")
 			w("lib/gone.c", "int gone(void) { return 1; }\n")
 			w("lib/ver.c", "int vf(void) { return 2; }\n")
 			w("lib/v2.map", "VER_2 { global: vf; local: *; };\n")
 			w("lib/v1.map", "VER_1 { global: vf; local: *; };\n")
 			cc := "gcc"
 			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libgone.so", "-Wl,-soname,libgone.so", "lib/gone.c")
+			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libprov.so", "-Wl,-soname,libprov.so", "lib/prov.c")
 			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libver.so", "-Wl,-soname,libver.so", "-Wl,--version-script=lib/v2.map", "lib/ver.c")
 			env := []string{"CGO_ENABLED=1", "GOFLAGS=-buildvcs=false"}
 			run(t, dir, env, "go", "build", "-o", "host/host", "./host")
 			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "miss/p.so", "./miss")
 			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "ver/p.so", "./ver")
+			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "prov/p.so", "./prov")
+			run(t, dir, env, "go", "build", "-buildmode=plugin", "-o", "uses/p.so", "./uses")
 			os.Remove(filepath.Join(dir, "lib/libgone.so"))
 			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "lib/libver.so", "-Wl,-soname,libver.so", "-Wl,--version-script=lib/v1.map", "lib/ver.c")
 			loaderErr = ""
@@ -173,6 +193,51 @@ func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
 	}
 	if !strings.Contains(real[0], "libgone.so: cannot open shared object file") || !strings.Contains(real[1], "version `VER_2' not found") {
 		t.Errorf("the fixtures do not fail as designed: %q", real)
+	}
+}
+
+// In a set, a plugin's references may bind to the libraries an earlier
+// plugin brought: plugin.Open dlopens with RTLD_GLOBAL. A failed dlopen
+// leaves nothing behind and is not cached, so the same plugin opened
+// again after its provider loads.
+func TestCheckTogetherBindsToEarlierPluginsLibraries(t *testing.T) {
+	needLoaderFixtures(t)
+	dir := buildLoaderFixtures(t)
+	plugins := []string{"uses/p.so", "prov/p.so", "uses/p.so"}
+	cmd := exec.Command("./host/host", plugins...)
+	cmd.Dir = dir
+	out, _ := cmd.Output()
+	var real []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if r, ok := strings.CutPrefix(line, "RESULT "); ok {
+			real = append(real, r)
+		}
+	}
+	if len(real) != len(plugins) || real[0] == "ok" || real[1] != "ok" || real[2] != "ok" {
+		t.Fatalf("the fixtures do not load as designed: host printed %q", out)
+	}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	host := testutil.OpenELF(t, "host/host")
+	var files []*elfinspect.File
+	for _, p := range plugins {
+		files = append(files, testutil.OpenELF(t, p))
+	}
+	set := plugincheck.NewChecker(host).CheckTogether(files, nil)
+	for i, v := range set.Verdicts {
+		got := v.OpenError(plugins[i])
+		if got == "" {
+			got = "ok"
+		}
+		if got != real[i] {
+			t.Errorf("open %d, %s: check --together predicts\n  %s\nplugin.Open says\n  %s", i+1, plugins[i], got, real[i])
+		}
+	}
+	if v := plugincheck.NewChecker(host).Check(files[0], nil); v.Loadable {
+		t.Errorf("%s alone: predicted loadable; its prov_fn binds nowhere", plugins[0])
 	}
 }
 

@@ -47,7 +47,12 @@ type Set struct {
 // of plugins in turn (see Set). A nil plugin gets a verdict with
 // ReasonUnreadable and leaves no trace in the process.
 func (c *Checker) CheckTogether(plugins []*elfinspect.File, reqs []Requirement) Set {
-	p := &checker{host: c.host, loader: c.loader, load: c.load}
+	p := &checker{host: c.host, loader: c.loader, load: c.load, together: true}
+	defer func() {
+		if p.proc != nil {
+			p.proc.Close()
+		}
+	}()
 	s := Set{Verdicts: make([]Verdict, 0, len(plugins))}
 	for _, f := range plugins {
 		v := p.check(f, reqs)
