@@ -19,7 +19,7 @@ func Unused(res *Result) (unused []*Loaded, err error) {
 		return nil, nil
 	}
 	b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, main: main}
-	bs, err := b.relocate(nil, main)
+	bs, err := b.relocateAll([]*Loaded{main})
 	if err != nil {
 		return nil, err
 	}
