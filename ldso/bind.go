@@ -503,7 +503,7 @@ func (b *binder) lookup(undef *Loaded, name string, ref elfSym, want *version, c
 					after = true
 					continue
 				}
-				if !after || m == skip || !m.Found() {
+				if !after || m == skip || !m.Found() || !m.Object.mayDefine(gh) {
 					continue
 				}
 				if _, _, ok := b.matchIn(m, name, gh, ref, want, cls); ok {
@@ -529,6 +529,9 @@ func (b *binder) doLookup(name string, gh uint32, ref elfSym, want *version, cls
 			continue
 		}
 		if cls&classCopy != 0 && m == b.main {
+			continue
+		}
+		if !m.Object.mayDefine(gh) {
 			continue
 		}
 		sym, ver, ok := b.matchIn(m, name, gh, ref, want, cls)

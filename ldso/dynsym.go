@@ -240,6 +240,25 @@ func elfHash(name string) uint32 {
 	return h
 }
 
+// mayDefine reports whether o's tables may hold a symbol of GNU hash gh:
+// false when they cannot be read, or when the GNU hash table's Bloom
+// filter rules it out, as do_lookup_x's first test does. It is the test
+// the lookups make of most objects of the scope, inlined before the
+// whole match.
+func (o *Object) mayDefine(gh uint32) bool {
+	s, err := o.syms()
+	if err != nil || s.st == nil {
+		return false
+	}
+	return !s.gnu || s.bloomMay(gh)
+}
+
+// bloomMay is the GNU hash table's Bloom filter test of hash gh.
+func (s *symbols) bloomMay(gh uint32) bool {
+	w := s.bloom[uint64(gh/64)&s.bloomMask]
+	return (w>>(gh%64))&(w>>((gh>>s.shift)%64))&1 != 0
+}
+
 // candidates calls fn with each symbol index of the hash chain name falls
 // in, whose hash matches, in chain order, until fn returns true.
 func (s *symbols) candidates(name string, gh uint32, fn func(i uint32) bool) {
@@ -248,8 +267,7 @@ func (s *symbols) candidates(name string, gh uint32, fn func(i uint32) bool) {
 	}
 	le := binary.LittleEndian
 	if s.gnu {
-		w := s.bloom[uint64(gh/64)&s.bloomMask]
-		if (w>>(gh%64))&(w>>((gh>>s.shift)%64))&1 == 0 {
+		if !s.bloomMay(gh) {
 			return
 		}
 		b := s.buckets[gh%uint32(len(s.buckets))]
