@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime/debug"
+	"slices"
 
 	"github.com/soinspect/soinspect/internal/guard"
 )
@@ -204,16 +205,8 @@ func checkMapVersions(res *Result, l *Loaded) []MissingVersion {
 // answering to name (by its path or a name it was loaded by).
 func findNeeded(res *Result, name string) *Loaded {
 	for _, l := range res.Objects {
-		if l.Path == name {
+		if l.matchesName(name) || !l.Found() && l.Name == name {
 			return l
-		}
-		if !l.Found() && l.Name == name {
-			return l
-		}
-		for _, n := range l.names {
-			if n == name {
-				return l
-			}
 		}
 	}
 	if res.interp != nil && res.interp.matchesName(name) {
@@ -222,14 +215,8 @@ func findNeeded(res *Result, name string) *Loaded {
 	return nil
 }
 
+// matchesName is _dl_name_match_p: name is the object's path or a name it
+// was loaded by.
 func (l *Loaded) matchesName(name string) bool {
-	if l.Path == name {
-		return true
-	}
-	for _, n := range l.names {
-		if n == name {
-			return true
-		}
-	}
-	return false
+	return l.Path == name || slices.Contains(l.names, name)
 }
