@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/modcache"
 )
 
 // modFile is what `go mod edit -json` prints of a go.mod.
@@ -375,7 +376,7 @@ func moduleDirFromSources(m elfinspect.Module, sources *elfinspect.Sources) stri
 	if m.Version == "" || m.Version == "(devel)" {
 		return ""
 	}
-	seg := "/" + escapeModulePath(m.Path) + "@" + m.Version
+	seg := "/" + modcache.EscapePath(m.Path) + "@" + m.Version
 	for _, f := range sources.Files {
 		if i := strings.Index(f, seg+"/"); i >= 0 && strings.HasPrefix(f, "/") {
 			return f[:i] + seg
@@ -420,7 +421,7 @@ func (r *Recipe) checkModCache(d elfinspect.Module, sources *elfinspect.Sources,
 	if dir == "" {
 		return
 	}
-	suffix := "/" + escapeModulePath(d.Path) + "@" + d.Version
+	suffix := "/" + modcache.EscapePath(d.Path) + "@" + d.Version
 	hostCache, ok := strings.CutSuffix(dir, suffix)
 	if !ok {
 		r.problem(ProblemLocalPath, true,
