@@ -204,12 +204,7 @@ func packageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
 		return nil, fmt.Errorf("%w: %v", ErrNoPackageHashes, err)
 	}
 	const prefix = "go:link.pkghash."
-	for i := 1; i < dyn.N; i++ {
-		s, _ := dyn.Sym(i)
-		n := dyn.NameBytes(s)
-		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
-			continue
-		}
+	for s, n := range prefixed(dyn, prefix) {
 		name, err := im.CopyString(n)
 		if err != nil {
 			return nil, err

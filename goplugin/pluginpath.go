@@ -48,12 +48,7 @@ func (pr *pluginReader) degrade() {
 	}
 	pi.ImportPath = prefixToPath(pi.PluginPath)
 	prefix := pi.PluginPath + "."
-	for i := 1; i < dyn.N; i++ {
-		s, _ := dyn.Sym(i)
-		n := dyn.NameBytes(s)
-		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
-			continue
-		}
+	for s, n := range prefixed(dyn, prefix) {
 		if !isExportedIdent(n[len(prefix):]) {
 			continue
 		}
