@@ -11,6 +11,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
+	"github.com/soinspect/soinspect/internal/objabi"
 )
 
 // Description is an honest account of any ELF file for `soinspect plugin`:
@@ -213,7 +214,7 @@ func packageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		hs = append(hs, HostPackageHash{Package: prefixToPath(name[len(prefix):]), Hash: fmt.Sprintf("%x", h), Symbol: name})
+		hs = append(hs, HostPackageHash{Package: objabi.PrefixToPath(name[len(prefix):]), Hash: fmt.Sprintf("%x", h), Symbol: name})
 	}
 	if len(hs) == 0 {
 		return nil, ErrNoPackageHashes
