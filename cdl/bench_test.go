@@ -8,34 +8,17 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/soinspect/soinspect/cdl"
 	"github.com/soinspect/soinspect/cdl/internal/cbench"
+	"github.com/soinspect/soinspect/internal/specimen"
 )
-
-// cpuTime reports, as cpu-ns/op, the CPU time the process spent per
-// operation from now to the end of the benchmark: on a machine shared with
-// other work, wall time per operation also counts the time the benchmark
-// waited for a core, CPU time does not. Use: defer cpuTime(b)().
-func cpuTime(b *testing.B) func() {
-	start := processCPU()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
-func processCPU() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
 
 // BenchmarkSym is one Handle.Sym of strlen in libc: one cgo call doing
 // dlerror, dlsym and dlerror between the guard's enter and leave.
 func BenchmarkSym(b *testing.B) {
-	defer cpuTime(b)()
+	defer specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Nanosecond)()
 	libc := open(b, "libc.so.6", cdl.Now)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -48,7 +31,7 @@ func BenchmarkSym(b *testing.B) {
 // BenchmarkSymParallel is BenchmarkSym from GOMAXPROCS goroutines sharing
 // one handle.
 func BenchmarkSymParallel(b *testing.B) {
-	defer cpuTime(b)()
+	defer specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Nanosecond)()
 	libc := open(b, "libc.so.6", cdl.Now)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -74,7 +57,7 @@ func openLibc(b *testing.B) uintptr {
 
 // benchCLoop times one C loop of b.N lookups of strlen in libc.
 func benchCLoop(b *testing.B, loop func(h uintptr, name string, n int) int) {
-	defer cpuTime(b)()
+	defer specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Nanosecond)()
 	h := openLibc(b)
 	b.ResetTimer()
 	if loop(h, "strlen", b.N) != 0 {
@@ -99,7 +82,7 @@ func BenchmarkCDlsymDlerror(b *testing.B) {
 // BenchmarkSymParallel. glibc's dlsym takes the loader's lock, so even in C
 // lookups do not scale perfectly.
 func BenchmarkCDlsymDlerrorParallel(b *testing.B) {
-	defer cpuTime(b)()
+	defer specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Nanosecond)()
 	h := openLibc(b)
 	n := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
@@ -123,7 +106,7 @@ func BenchmarkCDlsymDlerrorParallel(b *testing.B) {
 
 // BenchmarkCgoEmpty is the price of a cgo call to an empty C function.
 func BenchmarkCgoEmpty(b *testing.B) {
-	defer cpuTime(b)()
+	defer specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Nanosecond)()
 	for b.Loop() {
 		cbench.Empty()
 	}

@@ -242,8 +242,17 @@ func takeErr(err *C.char, def string) string {
 	if err == nil {
 		return def
 	}
-	defer C.free(unsafe.Pointer(err))
-	return C.GoString(err)
+	return takeString(err)
+}
+
+// takeString returns a Go copy of the C string at p, which the C side
+// allocated for the caller, and frees it; "" for nil.
+func takeString(p *C.char) string {
+	if p == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(p))
+	return C.GoString(p)
 }
 
 func sysOpen(path string, flags Flag) (uintptr, error) {
@@ -307,16 +316,7 @@ func sysAddr(p uintptr) (AddrInfo, error) {
 	if r.ok == 0 {
 		return AddrInfo{}, &Error{Op: "dladdr", Name: "0x" + strconv.FormatUint(uint64(p), 16), Msg: "address is in no loaded object"}
 	}
-	info := AddrInfo{Base: uintptr(r.fbase), SymAddr: uintptr(r.saddr)}
-	if r.fname != nil {
-		info.File = C.GoString(r.fname)
-		C.free(unsafe.Pointer(r.fname))
-	}
-	if r.sname != nil {
-		info.Sym = C.GoString(r.sname)
-		C.free(unsafe.Pointer(r.sname))
-	}
-	return info, nil
+	return AddrInfo{File: takeString(r.fname), Base: uintptr(r.fbase), Sym: takeString(r.sname), SymAddr: uintptr(r.saddr)}, nil
 }
 
 // sysCall copies the string arguments to C memory, into the pointer slots,

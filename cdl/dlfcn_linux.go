@@ -277,12 +277,7 @@ func sysLinkMap(g uintptr, path string) (LinkMap, error) {
 	default:
 		return LinkMap{}, &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_LINKMAP: " + takeErr(r.err, "unknown dlinfo error")}
 	}
-	lm := LinkMap{Base: uintptr(r.addr), Dynamic: uintptr(r.ld)}
-	if r.name != nil {
-		lm.Path = C.GoString(r.name)
-		C.free(unsafe.Pointer(r.name))
-	}
-	return lm, nil
+	return LinkMap{Path: takeString(r.name), Base: uintptr(r.addr), Dynamic: uintptr(r.ld)}, nil
 }
 
 func sysOrigin(g uintptr, path string) (string, error) {
@@ -306,9 +301,7 @@ func sysOrigin(g uintptr, path string) (string, error) {
 	if r.p == 0 {
 		return "", &Error{Op: "dlinfo", Name: path, Msg: "RTLD_DI_ORIGIN: out of memory"}
 	}
-	s := (*C.char)(CPointer(uintptr(r.p)))
-	defer C.free(unsafe.Pointer(s))
-	return C.GoString(s), nil
+	return takeString((*C.char)(CPointer(uintptr(r.p)))), nil
 }
 
 func sysSearchPath(g uintptr, path string) ([]string, error) {

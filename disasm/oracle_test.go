@@ -128,19 +128,6 @@ func allZero(b []byte) bool {
 	return len(b) > 0
 }
 
-// sample picks n functions spread evenly over fns (by address), or all of
-// them with SOINSPECT_TEST_FULL=1.
-func sample(fns []disasm.Func, n int) []disasm.Func {
-	if os.Getenv("SOINSPECT_TEST_FULL") == "1" || len(fns) <= n {
-		return fns
-	}
-	out := make([]disasm.Func, 0, n)
-	for i := range n {
-		out = append(out, fns[i*len(fns)/n])
-	}
-	return out
-}
-
 // oracleResult counts what the comparison found.
 type oracleResult struct {
 	funcs, insts, boundary, mnemonic int
@@ -161,7 +148,10 @@ func compareWithObjdump(t *testing.T, tool, path string) oracleResult {
 	}
 	od := objdumpInsts(t, tool, path)
 	r := oracleResult{pairs: map[string]int{}}
-	for _, fn := range sample(fns, sampleSize) {
+	// Functions spread evenly over fns (by address).
+	sample, which := specimen.Sample(fns, sampleSize)
+	t.Logf("%s: functions checked: %s", path, which)
+	for _, fn := range sample {
 		l, err := d.Disassemble(fn, disasm.Options{NoNotes: true})
 		if err != nil {
 			t.Errorf("%s: %v", fn.Name, err)

@@ -38,6 +38,23 @@ type Module struct {
 	Replace *Module `json:"replace,omitempty"`
 }
 
+// VersionID is the module's version with its replacement, what tells two
+// builds of the same module path apart: "v1.2.0", "v1.2.0 => ../dep",
+// "v1.2.0 => example.com/fork v1.3.0", "(devel)" for no version.
+func (m Module) VersionID() string {
+	s := m.Version
+	if s == "" {
+		s = "(devel)"
+	}
+	if m.Replace != nil {
+		s += " => " + m.Replace.Path
+		if v := m.Replace.Version; v != "" && v != "(devel)" {
+			s += " " + v
+		}
+	}
+	return s
+}
+
 // BuildSetting is one key=value build setting.
 type BuildSetting struct {
 	Key   string `json:"key"`

@@ -5,6 +5,7 @@ import (
 
 	"github.com/soinspect/soinspect/internal/ascii"
 	"github.com/soinspect/soinspect/internal/demangle"
+	"github.com/soinspect/soinspect/internal/objabi"
 )
 
 // GoName is a Go symbol name taken apart. It is the "go" object of the
@@ -99,7 +100,7 @@ func ParseGoName(sym string) (GoName, bool) {
 	if pkg == "" || rest == "" || !goNameValidPackage(pkg) {
 		return g, false
 	}
-	g.Package = goUnescapePath(pkg)
+	g.Package = objabi.PrefixToPath(pkg)
 
 	// Suffixes: the ABI wrapper, then the funcval marker.
 	for _, abi := range [...]string{".abi0", ".abiinternal"} {
@@ -250,37 +251,6 @@ func goNameCloneSuffix(parts []string) bool {
 		return len(parts) > 1 && ascii.IsDigits(parts[1])
 	}
 	return false
-}
-
-// goUnescapePath undoes the linker's %xx escapes in a package path.
-func goUnescapePath(p string) string {
-	if strings.IndexByte(p, '%') < 0 {
-		return p
-	}
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] == '%' && i+2 < len(p) && goNameIsHex(p[i+1]) && goNameIsHex(p[i+2]) {
-			b.WriteByte(goNameUnhex(p[i+1])<<4 | goNameUnhex(p[i+2]))
-			i += 2
-			continue
-		}
-		b.WriteByte(p[i])
-	}
-	return b.String()
-}
-
-func goNameIsHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func goNameUnhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }
 
 // langOf judges the language of a symbol name; goFile says whether the

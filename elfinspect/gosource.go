@@ -11,6 +11,7 @@ import (
 
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
+	"github.com/soinspect/soinspect/internal/modcache"
 )
 
 // PackageSource is where one package of a Go binary was compiled from, as
@@ -89,13 +90,13 @@ func (s *Sources) Package(pkg string, bi *BuildInfo) (PackageSource, bool) {
 	if m, ok := moduleOf(bi, pkg); ok {
 		rel := strings.TrimPrefix(pkg, m.Path)
 		if m.Version != "" && m.Version != "(devel)" {
-			suffix = append(suffix, escapePath(m.Path)+"@"+m.Version+rel)
-			exact = append(exact, escapePath(m.Path)+"@"+m.Version+rel)
+			suffix = append(suffix, modcache.EscapePath(m.Path)+"@"+m.Version+rel)
+			exact = append(exact, modcache.EscapePath(m.Path)+"@"+m.Version+rel)
 		}
 		if r := m.Replace; r != nil {
 			if r.Version != "" && r.Version != "(devel)" {
-				suffix = append(suffix, escapePath(r.Path)+"@"+r.Version+rel)
-				exact = append(exact, escapePath(r.Path)+"@"+r.Version+rel)
+				suffix = append(suffix, modcache.EscapePath(r.Path)+"@"+r.Version+rel)
+				exact = append(exact, modcache.EscapePath(r.Path)+"@"+r.Version+rel)
 			} else if strings.HasPrefix(r.Path, "/") {
 				exact = append(exact, path.Clean(r.Path)+rel)
 			}
@@ -136,20 +137,6 @@ func moduleOf(bi *BuildInfo, pkg string) (Module, bool) {
 		}
 	}
 	return best, found
-}
-
-// escapePath is the module cache's spelling of a module path: "!" and
-// the lower case for each upper-case letter.
-func escapePath(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if r >= 'A' && r <= 'Z' {
-			b.WriteByte('!')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // Sources reads the function table of a Go binary: where each package was

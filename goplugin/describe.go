@@ -11,6 +11,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
+	"github.com/soinspect/soinspect/internal/objabi"
 )
 
 // Description is an honest account of any ELF file for `soinspect plugin`:
@@ -204,12 +205,7 @@ func packageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
 		return nil, fmt.Errorf("%w: %v", ErrNoPackageHashes, err)
 	}
 	const prefix = "go:link.pkghash."
-	for i := 1; i < dyn.N; i++ {
-		s, _ := dyn.Sym(i)
-		n := dyn.NameBytes(s)
-		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
-			continue
-		}
+	for s, n := range prefixed(dyn, prefix) {
 		name, err := im.CopyString(n)
 		if err != nil {
 			return nil, err
@@ -218,7 +214,7 @@ func packageHashes(f *elfinspect.File) (hs []HostPackageHash, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		hs = append(hs, HostPackageHash{Package: prefixToPath(name[len(prefix):]), Hash: fmt.Sprintf("%x", h), Symbol: name})
+		hs = append(hs, HostPackageHash{Package: objabi.PrefixToPath(name[len(prefix):]), Hash: fmt.Sprintf("%x", h), Symbol: name})
 	}
 	if len(hs) == 0 {
 		return nil, ErrNoPackageHashes

@@ -9,6 +9,7 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
+	"github.com/soinspect/soinspect/internal/objabi"
 )
 
 // ErrNotPlugin is returned (wrapped) by Read for a file that is not a Go
@@ -252,7 +253,7 @@ func (pr *pluginReader) readModuledata() bool {
 	pi.ModuledataAddr = addr
 	pi.PtabAddr, pi.InitTasksAddr, pi.PkgHashesAddr = md.ptab, md.inittasks, md.pkghashes
 	pi.PluginPath = md.pluginpath
-	pi.ImportPath = prefixToPath(md.pluginpath)
+	pi.ImportPath = objabi.PrefixToPath(md.pluginpath)
 	pi.PluginPathSource = "moduledata"
 	pr.readExports(layout)
 	pr.readInitTasks()
@@ -316,12 +317,12 @@ func (pr *pluginReader) nameFuncs() {
 			// Name the package from its first function, "pkg.init.0".
 			if n := t.Funcs[0].Name; n != "" {
 				if k := strings.LastIndex(n, ".init"); k > 0 {
-					t.Package = prefixToPath(n[:k])
+					t.Package = objabi.PrefixToPath(n[:k])
 				}
 			}
 		}
 		if t.Symbol != "" {
-			t.Package = prefixToPath(strings.TrimSuffix(t.Symbol, "..inittask"))
+			t.Package = objabi.PrefixToPath(strings.TrimSuffix(t.Symbol, "..inittask"))
 		}
 	}
 	for i := range pr.pi.ABI.InitArray {

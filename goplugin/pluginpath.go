@@ -2,10 +2,11 @@ package goplugin
 
 import (
 	"debug/elf"
-	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/soinspect/soinspect/internal/objabi"
 )
 
 // degrade lists exports by .dynsym prefix when the moduledata is unusable.
@@ -24,7 +25,7 @@ func (pr *pluginReader) degrade() {
 		}
 	}
 	if pi.PluginPath == "" && pi.Build.Path != "" && pi.Build.Path != "command-line-arguments" {
-		pi.PluginPath, pi.PluginPathSource = pathToPrefix(pi.Build.Path), "buildinfo"
+		pi.PluginPath, pi.PluginPathSource = objabi.PathToPrefix(pi.Build.Path), "buildinfo"
 	}
 	dyn, err := im.Dynsym()
 	if err != nil {
@@ -46,14 +47,9 @@ func (pr *pluginReader) degrade() {
 		pr.note("pluginpath not found")
 		return
 	}
-	pi.ImportPath = prefixToPath(pi.PluginPath)
+	pi.ImportPath = objabi.PrefixToPath(pi.PluginPath)
 	prefix := pi.PluginPath + "."
-	for i := 1; i < dyn.N; i++ {
-		s, _ := dyn.Sym(i)
-		n := dyn.NameBytes(s)
-		if !s.Defined() || len(n) <= len(prefix) || string(n[:len(prefix)]) != prefix {
-			continue
-		}
+	for s, n := range prefixed(dyn, prefix) {
 		if !isExportedIdent(n[len(prefix):]) {
 			continue
 		}
@@ -100,46 +96,9 @@ func (pr *pluginReader) crossCheckPath() {
 		if !strings.HasPrefix(pi.PluginPath, "plugin/unnamed-") {
 			pr.note("built from files, but the pluginpath is %q, not plugin/unnamed-<hash>", pi.PluginPath)
 		}
-	case bp != "" && pathToPrefix(bp) != pi.PluginPath:
+	case bp != "" && objabi.PathToPrefix(bp) != pi.PluginPath:
 		pr.note("pluginpath %q does not match the build info's main package %q", pi.PluginPath, bp)
 	}
-}
-
-// pathToPrefix is cmd/internal/objabi.PathToPrefix: how the linker spells
-// an import path in symbol names.
-func pathToPrefix(s string) string {
-	slash := strings.LastIndex(s, "/")
-	const hexd = "0123456789abcdef"
-	var b strings.Builder
-	for r := 0; r < len(s); r++ {
-		if c := s[r]; c <= ' ' || (c == '.' && r > slash) || c == '%' || c == '"' || c >= 0x7F {
-			b.WriteByte('%')
-			b.WriteByte(hexd[c>>4])
-			b.WriteByte(hexd[c&0xF])
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-// prefixToPath undoes pathToPrefix; malformed escapes are kept as they are.
-func prefixToPath(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			if v, err := hex.DecodeString(s[i+1 : i+3]); err == nil {
-				b.WriteByte(v[0])
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // InitIndex numbers a package's init function symbols: -1 for "p.init",

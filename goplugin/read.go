@@ -1,6 +1,8 @@
 package goplugin
 
 import (
+	"iter"
+
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
 )
@@ -37,4 +39,19 @@ func bare(f *elfinspect.File, err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// prefixed yields the defined symbols of st whose names start with prefix
+// and go on after it, with their names as NameBytes gives them (not
+// copied): the go:link.pkghash. symbols, a plugin's exports.
+func prefixed(st *elfread.Symtab, prefix string) iter.Seq2[elfread.Sym, []byte] {
+	return func(yield func(elfread.Sym, []byte) bool) {
+		for i := 1; i < st.N; i++ {
+			s, _ := st.Sym(i)
+			n := st.NameBytes(s)
+			if s.Defined() && len(n) > len(prefix) && string(n[:len(prefix)]) == prefix && !yield(s, n) {
+				return
+			}
+		}
+	}
 }

@@ -215,26 +215,33 @@ func find(res *Result, name string) *Loaded {
 	return nil
 }
 
+// wantVia fails t unless res found the object name the way via, and at
+// path when path is not "".
+func wantVia(t *testing.T, res *Result, name string, via Via, path string) {
+	t.Helper()
+	if l := find(res, name); l == nil || l.Via != via || path != "" && l.Path != path {
+		want := "via " + string(via)
+		if path != "" {
+			want = path + " " + want
+		}
+		t.Errorf("%s: %+v, want %s", name, l, want)
+	}
+}
+
 func TestRPathBeforeLibraryPath(t *testing.T) {
 	dir := fixtures(t)
 	llp := dir + "/d2"
 	res := sameAsLdd(t, dir+"/bin/rpath", Config{LibraryPath: llp}, "LD_LIBRARY_PATH="+llp)
-	if l := find(res, "libx.so"); l == nil || l.Via != ViaRPath || l.Path != dir+"/d1/libx.so" {
-		t.Errorf("libx.so: %+v, want d1 via rpath", l)
-	}
+	wantVia(t, res, "libx.so", ViaRPath, dir+"/d1/libx.so")
 }
 
 func TestLibraryPathBeforeRunPath(t *testing.T) {
 	dir := fixtures(t)
 	llp := dir + "/d2"
 	res := sameAsLdd(t, dir+"/bin/runpath", Config{LibraryPath: llp}, "LD_LIBRARY_PATH="+llp)
-	if l := find(res, "libx.so"); l == nil || l.Via != ViaLibPath || l.Path != dir+"/d2/libx.so" {
-		t.Errorf("libx.so: %+v, want d2 via LD_LIBRARY_PATH", l)
-	}
+	wantVia(t, res, "libx.so", ViaLibPath, dir+"/d2/libx.so")
 	res = sameAsLdd(t, dir+"/bin/runpath", Config{})
-	if l := find(res, "libx.so"); l == nil || l.Via != ViaRunPath {
-		t.Errorf("libx.so: %+v, want via runpath", l)
-	}
+	wantVia(t, res, "libx.so", ViaRunPath, "")
 }
 
 func TestRunPathIsNotTransitive(t *testing.T) {
@@ -246,9 +253,7 @@ func TestRunPathIsNotTransitive(t *testing.T) {
 		t.Errorf("libzq.so: no paths tried recorded")
 	}
 	res = sameAsLdd(t, dir+"/bin/rpath-y", Config{})
-	if l := find(res, "libzq.so"); l == nil || l.Via != ViaRPath {
-		t.Errorf("libzq.so: %+v, want found through the program's DT_RPATH", l)
-	}
+	wantVia(t, res, "libzq.so", ViaRPath, "") // the program's DT_RPATH
 }
 
 func TestOriginInProgramAndLibrary(t *testing.T) {
@@ -371,11 +376,8 @@ func TestRootWithItsOwnCache(t *testing.T) {
 		t.Fatal("ldconfig -r wrote no cache")
 	}
 	res := load(t, "/usr/bin/app", Config{Root: root})
-	o, p := find(res, "libo.so"), find(res, "libp.so")
-	if o == nil || o.Via != ViaCache || o.Path != "/opt/lib/libo.so" {
-		t.Errorf("libo.so: %+v, want /opt/lib/libo.so from the root's cache", o)
-	}
-	if p == nil || p.Path != "/opt/lib/sub/libp.so" || !p.Origin {
+	wantVia(t, res, "libo.so", ViaCache, "/opt/lib/libo.so") // the root's cache
+	if p := find(res, "libp.so"); p == nil || p.Path != "/opt/lib/sub/libp.so" || !p.Origin {
 		t.Errorf("libp.so: %+v, want /opt/lib/sub/libp.so via $ORIGIN", p)
 	}
 	if c := find(res, "libc.so.6"); c == nil || c.Found() {

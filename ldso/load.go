@@ -354,13 +354,8 @@ func (l *Loaded) matches(name string) bool {
 	if !l.Found() {
 		return false
 	}
-	if l.Path == name {
+	if l.matchesName(name) {
 		return true
-	}
-	for _, n := range l.names {
-		if n == name {
-			return true
-		}
 	}
 	if l.Object.Soname != "" && l.Object.Soname == name {
 		l.addName(name)

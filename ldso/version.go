@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime/debug"
+	"slices"
 
 	"github.com/soinspect/soinspect/internal/guard"
 )
@@ -36,14 +37,23 @@ type verDef struct {
 
 const verFlgWeak = 0x2
 
-// readChain reads a vn_next/vd_next chain of records starting at address
-// addr, calling fn with each record's bytes (at least 16) and returning
-// when its next offset is 0.
-func (o *Object) readChain(addr uint64, what string, fn func(rec []byte, recAddr uint64) (next uint32, err error)) error {
+// readChain reads the vn_next/vd_next chain of records (record names
+// their type: "Verneed", "Verdef") that the dynamic entry tag points at,
+// calling fn with each record's bytes (at least 16, of version 1) and
+// returning when its next offset is 0. An object without the entry has
+// no chain to read.
+func (o *Object) readChain(tag elf.DynTag, what, record string, fn func(rec []byte, recAddr uint64) (next uint32, err error)) error {
+	addr, ok := o.dyn[tag]
+	if !ok {
+		return nil
+	}
 	for i := 0; i < maxVersionEntries; i++ {
 		rec, err := o.readAddr(addr, 16, what)
 		if err != nil {
 			return err
+		}
+		if v := binary.LittleEndian.Uint16(rec); v != 1 {
+			return fmt.Errorf("unsupported version %d of %s record", v, record)
 		}
 		next, err := fn(rec, addr)
 		if err != nil {
@@ -65,17 +75,10 @@ func (o *Object) verNeeds() ([]verNeed, error) {
 }
 
 func (o *Object) readVerNeeds() {
-	addr, ok := o.dyn[elf.DT_VERNEED]
-	if !ok {
-		return
-	}
 	le := binary.LittleEndian
 	auxes := 0              // Vernaux entries read, over all Verneed entries
 	o.vnErr = errUnreadable // kept if the read panics
-	o.vnErr = o.readChain(addr, "version needs (DT_VERNEED)", func(rec []byte, at uint64) (uint32, error) {
-		if v := le.Uint16(rec); v != 1 {
-			return 0, fmt.Errorf("unsupported version %d of Verneed record", v)
-		}
+	o.vnErr = o.readChain(elf.DT_VERNEED, "version needs (DT_VERNEED)", "Verneed", func(rec []byte, at uint64) (uint32, error) {
 		cnt := le.Uint16(rec[2:])
 		file, _ := o.dynString(uint64(le.Uint32(rec[4:])))
 		vn := verNeed{file: file}
@@ -109,16 +112,9 @@ func (o *Object) verDefs() ([]verDef, error) {
 }
 
 func (o *Object) readVerDefs() {
-	addr, ok := o.dyn[elf.DT_VERDEF]
-	if !ok {
-		return
-	}
 	le := binary.LittleEndian
 	o.vdErr = errUnreadable // kept if the read panics
-	o.vdErr = o.readChain(addr, "version definitions (DT_VERDEF)", func(rec []byte, at uint64) (uint32, error) {
-		if v := le.Uint16(rec); v != 1 {
-			return 0, fmt.Errorf("unsupported version %d of Verdef record", v)
-		}
+	o.vdErr = o.readChain(elf.DT_VERDEF, "version definitions (DT_VERDEF)", "Verdef", func(rec []byte, at uint64) (uint32, error) {
 		d := verDef{flags: le.Uint16(rec[2:]), ndx: le.Uint16(rec[4:]), hash: le.Uint32(rec[8:])}
 		if aux := le.Uint32(rec[12:]); aux != 0 {
 			if ab, err := o.readAddr(at+uint64(aux), 8, "version definitions (DT_VERDEF)"); err == nil {
@@ -209,16 +205,8 @@ func checkMapVersions(res *Result, l *Loaded) []MissingVersion {
 // answering to name (by its path or a name it was loaded by).
 func findNeeded(res *Result, name string) *Loaded {
 	for _, l := range res.Objects {
-		if l.Path == name {
+		if l.matchesName(name) || !l.Found() && l.Name == name {
 			return l
-		}
-		if !l.Found() && l.Name == name {
-			return l
-		}
-		for _, n := range l.names {
-			if n == name {
-				return l
-			}
 		}
 	}
 	if res.interp != nil && res.interp.matchesName(name) {
@@ -227,14 +215,8 @@ func findNeeded(res *Result, name string) *Loaded {
 	return nil
 }
 
+// matchesName is _dl_name_match_p: name is the object's path or a name it
+// was loaded by.
 func (l *Loaded) matchesName(name string) bool {
-	if l.Path == name {
-		return true
-	}
-	for _, n := range l.names {
-		if n == name {
-			return true
-		}
-	}
-	return false
+	return l.Path == name || slices.Contains(l.names, name)
 }

@@ -58,28 +58,17 @@ func Derive(ctx context.Context, host *elfinspect.File, opts Options) (r *Recipe
 		// The error names the file (elfinspect.Error) when it has a name.
 		return nil, fmt.Errorf("the host is not a Go program: %w", err)
 	}
-	r = &Recipe{Host: host.Path, HostGoVersion: bi.GoVersion, goCmd: opts.Go, extra: opts.ExtraArgs}
-	if r.goCmd == "" {
-		r.goCmd = "go"
-	}
-	if v, _, ok := strings.Cut(bi.GoVersion, " "); ok {
-		r.HostGoVersion = v // "go1.26.8 X:nodwarf5": the experiments are in GOEXPERIMENT
-	}
-	base := opts.Env
-	if base == nil {
-		base = os.Environ()
-	}
+	r, base := startRecipe(bi, opts)
+	r.Host, r.extra = host.Path, opts.ExtraArgs
 	if err := r.resolvePackage(opts); err != nil {
 		return nil, err
 	}
 	pre := r.startEarly(ctx, host, bi, base)
 	defer pre.wait()
-	// The local toolchain, asked where no go.mod can switch it.
-	local, err := readGoEnv(ctx, r.goCmd, os.TempDir(), withEnv(base, "GOTOOLCHAIN=local", "GOWORK=off"))
+	local, err := r.readLocalGo(ctx, base)
 	if err != nil {
-		return nil, fmt.Errorf("the go command: %w", err)
+		return nil, err
 	}
-	r.LocalGoVersion = local.GOVERSION
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -98,6 +87,35 @@ func Derive(ctx context.Context, host *elfinspect.File, opts Options) (r *Recipe
 	}
 	r.buildLine()
 	return r, nil
+}
+
+// startRecipe starts the recipe of a build like the one bi records, as
+// Derive and DeriveProgram both do: with opts's go command ("go" by
+// default) and bi's Go release. It also returns the environment the go
+// commands start from, opts.Env or else os.Environ().
+func startRecipe(bi *elfinspect.BuildInfo, opts Options) (*Recipe, []string) {
+	r := &Recipe{goCmd: opts.Go}
+	if r.goCmd == "" {
+		r.goCmd = "go"
+	}
+	// "go1.26.8 X:nodwarf5": the experiments are in GOEXPERIMENT.
+	r.HostGoVersion, _, _ = strings.Cut(bi.GoVersion, " ")
+	base := opts.Env
+	if base == nil {
+		base = os.Environ()
+	}
+	return r, base
+}
+
+// readLocalGo reads the go env of the local toolchain, asked where no
+// go.mod can switch it, and records its version.
+func (r *Recipe) readLocalGo(ctx context.Context, base []string) (*goEnv, error) {
+	local, err := readGoEnv(ctx, r.goCmd, os.TempDir(), withEnv(base, "GOTOOLCHAIN=local", "GOWORK=off"))
+	if err != nil {
+		return nil, fmt.Errorf("the go command: %w", err)
+	}
+	r.LocalGoVersion = local.GOVERSION
+	return local, nil
 }
 
 // resolvePackage finds the plugin's module and output, as go build would.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/soinspect/soinspect/elfinspect"
+	"github.com/soinspect/soinspect/internal/modcache"
 )
 
 // modFile is what `go mod edit -json` prints of a go.mod.
@@ -243,8 +244,8 @@ func (r *Recipe) pins(bi *elfinspect.BuildInfo, g *modGraph, sources *elfinspect
 	for _, d := range bi.Deps {
 		if d.Path == r.Module {
 			r.problem(ProblemPluginModuleInHost, false,
-				fmt.Sprintf("build the plugin from %s %s, the version the host links (a checkout of that tag, unmodified)", d.Path, moduleID(d)),
-				"the host links the plugin's own module %s at %s; the plugin builds it from %s, so any package of it the host links must have identical source", d.Path, moduleID(d), r.ModuleDir)
+				fmt.Sprintf("build the plugin from %s %s, the version the host links (a checkout of that tag, unmodified)", d.Path, d.VersionID()),
+				"the host links the plugin's own module %s at %s; the plugin builds it from %s, so any package of it the host links must have identical source", d.Path, d.VersionID(), r.ModuleDir)
 			continue
 		}
 		if _, ok := g.versions[d.Path]; !ok {
@@ -375,7 +376,7 @@ func moduleDirFromSources(m elfinspect.Module, sources *elfinspect.Sources) stri
 	if m.Version == "" || m.Version == "(devel)" {
 		return ""
 	}
-	seg := "/" + escapeModulePath(m.Path) + "@" + m.Version
+	seg := "/" + modcache.EscapePath(m.Path) + "@" + m.Version
 	for _, f := range sources.Files {
 		if i := strings.Index(f, seg+"/"); i >= 0 && strings.HasPrefix(f, "/") {
 			return f[:i] + seg
@@ -420,7 +421,7 @@ func (r *Recipe) checkModCache(d elfinspect.Module, sources *elfinspect.Sources,
 	if dir == "" {
 		return
 	}
-	suffix := "/" + escapeModulePath(d.Path) + "@" + d.Version
+	suffix := "/" + modcache.EscapePath(d.Path) + "@" + d.Version
 	hostCache, ok := strings.CutSuffix(dir, suffix)
 	if !ok {
 		r.problem(ProblemLocalPath, true,
@@ -502,20 +503,6 @@ func (r *Recipe) permanent(pins []Pin, mf modFile) {
 			r.Permanent = append(r.Permanent, "exclude "+p.Module+" "+v)
 		}
 	}
-}
-
-func moduleID(m elfinspect.Module) string {
-	s := m.Version
-	if s == "" {
-		s = "(devel)"
-	}
-	if m.Replace != nil {
-		s += " => " + m.Replace.Path
-		if !isDirVersion(m.Replace.Version) {
-			s += " " + m.Replace.Version
-		}
-	}
-	return s
 }
 
 // compareGo compares two Go toolchain versions ("go1.26", "go1.26.8",

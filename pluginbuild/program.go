@@ -3,8 +3,6 @@ package pluginbuild
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -68,20 +66,11 @@ func DeriveProgram(ctx context.Context, bi *elfinspect.BuildInfo, opts Options) 
 	if bi == nil {
 		return nil, errors.New("no build info")
 	}
-	r := &Recipe{goCmd: opts.Go}
-	if r.goCmd == "" {
-		r.goCmd = "go"
-	}
-	r.HostGoVersion, _, _ = strings.Cut(bi.GoVersion, " ")
-	base := opts.Env
-	if base == nil {
-		base = os.Environ()
-	}
-	local, err := readGoEnv(ctx, r.goCmd, os.TempDir(), withEnv(base, "GOTOOLCHAIN=local", "GOWORK=off"))
+	r, base := startRecipe(bi, opts)
+	local, err := r.readLocalGo(ctx, base)
 	if err != nil {
-		return nil, fmt.Errorf("the go command: %w", err)
+		return nil, err
 	}
-	r.LocalGoVersion = local.GOVERSION
 	r.chooseToolchain(ctx, local, base, opts.NoFetch)
 	r.settings(bi, local, base)
 	p := &Program{GoVersion: r.HostGoVersion, Toolchain: r.Toolchain, Env: r.Env, Flags: r.Flags,

@@ -56,12 +56,6 @@ func TestCompareGo(t *testing.T) {
 	}
 }
 
-func TestEscapeModulePath(t *testing.T) {
-	if got := escapeModulePath("github.com/Azure/azure-sdk"); got != "github.com/!azure/azure-sdk" {
-		t.Errorf("got %q", got)
-	}
-}
-
 func TestParseGraph(t *testing.T) {
 	g := parseGraph([]byte("ex.com/p ex.com/dep@v1.2.0\nex.com/p ex.com/lib@v1.0.0\nex.com/lib@v1.0.0 ex.com/dep@v1.3.0\n"))
 	if got := g.selected("ex.com/dep"); got != "v1.3.0" {

@@ -2,7 +2,6 @@ package pluginbuild
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/soinspect/soinspect/internal/ascii"
 )
@@ -107,26 +106,4 @@ func comparePrerelease(a, b string) int {
 		return 1
 	}
 	return 0
-}
-
-// escapeModulePath is the module cache's spelling of a module path: each
-// upper-case letter becomes '!' and its lower case (golang.org/x/mod/module
-// EscapePath), so that the cache works on case-insensitive file systems.
-func escapeModulePath(p string) string {
-	if !strings.ContainsFunc(p, func(r rune) bool { return r >= 'A' && r <= 'Z' }) {
-		return p
-	}
-	var b strings.Builder
-	for _, r := range p {
-		if r >= 'A' && r <= 'Z' {
-			b.WriteByte('!')
-			r += 'a' - 'A'
-		}
-		if r < utf8.RuneSelf {
-			b.WriteByte(byte(r))
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -44,16 +44,16 @@ func (c *causer) cause(pkg string) string {
 	hm, hok := moduleOf(c.host, pkg)
 	pm, pok := moduleOf(c.plugin, pkg)
 	switch {
-	case hok && pok && hm.Path == pm.Path && moduleID(hm) != moduleID(pm):
-		parts = append(parts, fmt.Sprintf("module %s: host %s, plugin %s", hm.Path, moduleID(hm), moduleID(pm)))
+	case hok && pok && hm.Path == pm.Path && hm.VersionID() != pm.VersionID():
+		parts = append(parts, fmt.Sprintf("module %s: host %s, plugin %s", hm.Path, hm.VersionID(), pm.VersionID()))
 	case hok && pok && hm.Path != pm.Path:
-		parts = append(parts, fmt.Sprintf("the package comes from module %s %s in the host but %s %s in the plugin", hm.Path, moduleID(hm), pm.Path, moduleID(pm)))
+		parts = append(parts, fmt.Sprintf("the package comes from module %s %s in the host but %s %s in the plugin", hm.Path, hm.VersionID(), pm.Path, pm.VersionID()))
 	case hok != pok:
 		in, m := "host", hm
 		if pok {
 			in, m = "plugin", pm
 		}
-		parts = append(parts, fmt.Sprintf("only the %s names its module (%s %s): vendored or from GOPATH on the other side?", in, m.Path, moduleID(m)))
+		parts = append(parts, fmt.Sprintf("only the %s names its module (%s %s): vendored or from GOPATH on the other side?", in, m.Path, m.VersionID()))
 	}
 	if c.host.GoVersion != c.plugin.GoVersion {
 		parts = append(parts, fmt.Sprintf("toolchain %s vs %s", c.host.GoVersion, c.plugin.GoVersion))
@@ -63,7 +63,7 @@ func (c *causer) cause(pkg string) string {
 	}
 	if len(parts) == 0 {
 		if hok && (hm.Version == "(devel)" || hm.Version == "" || hm.Replace != nil && (hm.Replace.Version == "" || hm.Replace.Version == "(devel)")) {
-			return fmt.Sprintf("same build settings; %s is built from local source (%s), which must differ", hm.Path, moduleID(hm))
+			return fmt.Sprintf("same build settings; %s is built from local source (%s), which must differ", hm.Path, hm.VersionID())
 		}
 		return "unknown: same module versions and build settings (edited GOROOT or module cache, or -mod=vendor with other vendored source?)"
 	}
@@ -114,23 +114,6 @@ func moduleOf(bi *elfinspect.BuildInfo, pkg string) (elfinspect.Module, bool) {
 		try(d)
 	}
 	return best, found
-}
-
-// moduleID is a module's version with its replacement: "v1.2.0",
-// "v1.2.0 => ../dep", "(devel)".
-func moduleID(m elfinspect.Module) string {
-	s := m.Version
-	if s == "" {
-		s = "(devel)"
-	}
-	if m.Replace != nil {
-		r := m.Replace.Path
-		if v := m.Replace.Version; v != "" && v != "(devel)" {
-			r += " " + m.Replace.Version
-		}
-		s += " => " + r
-	}
-	return s
 }
 
 // sourceCache reads a file's package source paths once.
@@ -292,8 +275,8 @@ func (c *causer) moduleDiff(pkg string) string {
 	}
 	hm, hok := moduleOf(c.host, pkg)
 	pm, pok := moduleOf(c.plugin, pkg)
-	if hok && pok && hm.Path == pm.Path && moduleID(hm) != moduleID(pm) {
-		return fmt.Sprintf("module %s: host %s, plugin %s", hm.Path, moduleID(hm), moduleID(pm))
+	if hok && pok && hm.Path == pm.Path && hm.VersionID() != pm.VersionID() {
+		return fmt.Sprintf("module %s: host %s, plugin %s", hm.Path, hm.VersionID(), pm.VersionID())
 	}
 	return ""
 }
@@ -316,8 +299,8 @@ func (c *causer) remedy(pkg string) string {
 		return fmt.Sprintf("build the plugin with GOTOOLCHAIN=%s", strings.Fields(c.host.GoVersion + " ")[0])
 	}
 	if hm, ok := moduleOf(c.host, pkg); ok {
-		if pm, ok := moduleOf(c.plugin, pkg); ok && hm.Path == pm.Path && moduleID(hm) != moduleID(pm) && hm.Version != "" && hm.Version != "(devel)" {
-			return fmt.Sprintf("build the plugin with %s %s: go mod edit -require=%s@%s, or soinspect build --for HOST", hm.Path, moduleID(hm), hm.Path, hm.Version)
+		if pm, ok := moduleOf(c.plugin, pkg); ok && hm.Path == pm.Path && hm.VersionID() != pm.VersionID() && hm.Version != "" && hm.Version != "(devel)" {
+			return fmt.Sprintf("build the plugin with %s %s: go mod edit -require=%s@%s, or soinspect build --for HOST", hm.Path, hm.VersionID(), hm.Path, hm.Version)
 		}
 	}
 	return "build the plugin with the host's settings: soinspect build --for HOST shows them"

@@ -192,8 +192,8 @@ func (c *checker) earlierCause(r *Reason, causes *causer, a *analysis) {
 	var parts []string
 	em, eok := moduleOf(eb, pkg)
 	pm, pok := moduleOf(a.bi, pkg)
-	if eok && pok && em.Path == pm.Path && moduleID(em) != moduleID(pm) {
-		parts = append(parts, fmt.Sprintf("module %s: %s was built with %s, this plugin with %s", em.Path, from, moduleID(em), moduleID(pm)))
+	if eok && pok && em.Path == pm.Path && em.VersionID() != pm.VersionID() {
+		parts = append(parts, fmt.Sprintf("module %s: %s was built with %s, this plugin with %s", em.Path, from, em.VersionID(), pm.VersionID()))
 		r.Remedy = fmt.Sprintf("build every plugin of the set with one version of %s (go mod edit -require=%s@%s in this plugin's module, or the other way round)", em.Path, em.Path, em.Version)
 	}
 	if eb.GoVersion != a.bi.GoVersion {

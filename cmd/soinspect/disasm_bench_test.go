@@ -42,11 +42,11 @@ func BenchmarkDisasmLibcVsObjdump(b *testing.B) {
 	}
 	var ours, theirs, oursWall, theirsWall time.Duration
 	for b.Loop() {
-		c0, w0 := cpuTime(), time.Now()
+		c0, w0 := specimen.CPUTime(syscall.RUSAGE_SELF), time.Now()
 		if code := cli.Main(args, io.Discard, io.Discard); code != 0 {
 			b.Fatalf("soinspect disasm: exit %d", code)
 		}
-		ours += cpuTime() - c0
+		ours += specimen.CPUTime(syscall.RUSAGE_SELF) - c0
 		oursWall += time.Since(w0)
 
 		cmd := exec.Command("objdump", "-d", "--no-show-raw-insn", libc)
@@ -63,11 +63,4 @@ func BenchmarkDisasmLibcVsObjdump(b *testing.B) {
 	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "soinspect-cpu-ms/op")
 	b.ReportMetric(float64(theirs.Milliseconds())/float64(b.N), "objdump-cpu-ms/op")
 	b.ReportMetric(float64(len(fns)), "functions")
-}
-
-// cpuTime is this process's user and system time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -25,8 +25,8 @@ func BenchmarkSymbolsView(b *testing.B) {
 	}
 	for _, f := range []render.Format{render.FormatPlain, render.FormatTable, render.FormatMarkdown} {
 		b.Run(string(f), func(b *testing.B) {
-			var before, after syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			// CPU time is steadier than wall time on a shared machine.
+			reportCPU := specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Millisecond)
 			for b.Loop() {
 				o := &symbolsOptions{dynamic: true, definedOnly: true, demangle: "auto", sort: "name", files: 1}
 				o.out.opts = render.Options{Format: f, Width: 100}
@@ -34,10 +34,7 @@ func BenchmarkSymbolsView(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			// CPU time is steadier than wall time on a shared machine.
-			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-			cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+			reportCPU()
 		})
 	}
 }
@@ -52,8 +49,7 @@ func BenchmarkReport(b *testing.B) {
 	path, _ := specimen.BenchFile(b, "big.so")
 	bin := specimen.Path(b, "soinspect")
 	out := filepath.Join(b.TempDir(), "big.html")
-	var before, after syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
+	reportCPU := specimen.ReportCPU(b, syscall.RUSAGE_CHILDREN, time.Millisecond)
 	for b.Loop() {
 		cmd := exec.Command(bin, "report", "-o", out, path)
 		cmd.Env = append(os.Environ(), "GOMEMLIMIT=")
@@ -61,9 +57,7 @@ func BenchmarkReport(b *testing.B) {
 			b.Fatalf("soinspect report: %v\n%s", err, o)
 		}
 	}
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &after)
-	cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	reportCPU()
 	st, err := os.Stat(out)
 	if err != nil {
 		b.Fatal(err)

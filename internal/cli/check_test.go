@@ -16,14 +16,8 @@ import (
 // the copy is "plugin already loaded" (internal/compattest's TestTogether
 // holds these texts to the real plugin.Open).
 func TestCheckTogetherFlag(t *testing.T) {
-	host, err := specimen.Build("oracle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p1, err := specimen.Build("plugin1.so")
-	if err != nil {
-		t.Fatal(err)
-	}
+	host := specimen.Path(t, "oracle", "plugin1.so") // both built at once
+	p1 := specimen.Path(t, "plugin1.so")
 	b, err := os.ReadFile(p1)
 	if err != nil {
 		t.Fatal(err)

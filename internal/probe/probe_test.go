@@ -56,12 +56,7 @@ func needFixtures(t *testing.T) {
 // soinspect runs the built binary and returns its stdout, stderr and exit status.
 func soinspect(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	needFixtures(t)
-	out, errs, code, err := specimen.Run("", append(os.Environ(), "COLUMNS=200"), bin, args...)
-	if err != nil {
-		t.Fatalf("soinspect %v: %v", args, err)
-	}
-	return out, errs, code
+	return soinspectIn(t, "", args...)
 }
 
 // wantTimedOut runs soinspect with args, which must time out: exit 1,

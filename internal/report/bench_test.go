@@ -23,8 +23,7 @@ func BenchmarkReport(b *testing.B) {
 	path, fileSize := specimen.BenchFile(b, "big.so")
 	b.ReportAllocs()
 	var size int64
-	var before, after syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	reportCPU := specimen.ReportCPU(b, syscall.RUSAGE_SELF, time.Millisecond)
 	for b.Loop() {
 		f, err := elfinspect.Open(path)
 		if err != nil {
@@ -41,9 +40,7 @@ func BenchmarkReport(b *testing.B) {
 		size = w.n
 		f.Close()
 	}
-	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-	cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	reportCPU()
 	if size > 3<<20 {
 		b.Fatalf("the page of a %d-byte plugin is %d bytes, over 3 MiB", fileSize, size)
 	}
