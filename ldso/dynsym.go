@@ -16,16 +16,18 @@ type symbols struct {
 	st     *elfread.Symtab
 	versym []byte // uint16 per symbol; nil when ld.so keeps no l_versyms
 
-	// GNU hash
+	// GNU hash. The tables are read where they lie (the mapping), not
+	// copied: libLLVM's are 350 KB.
 	gnu       bool
-	bloom     []uint64
+	bloom     []byte // uint64 words
 	bloomMask uint64
 	shift     uint32
-	buckets   []uint32
+	buckets   []byte // uint32 per bucket
+	nbuckets  uint32
 	chain     []byte // uint32 per symbol from symoffset
 	symoffset uint32
 	// SysV hash
-	sysBuckets []uint32
+	sysBuckets []byte // uint32 per bucket
 	sysChain   []byte
 
 	versions []version // l_versions, by index
@@ -80,16 +82,11 @@ func (o *Object) readSyms() (*symbols, error) {
 			return nil, err
 		}
 		s.gnu, s.symoffset, s.shift = true, symoff, shift
-		s.bloom = make([]uint64, bloomSize)
-		for i := range s.bloom {
-			s.bloom[i] = le.Uint64(b[8*i:])
-		}
+		s.bloom, s.buckets, s.nbuckets = b[:uint64(bloomSize)*8], b[uint64(bloomSize)*8:], nb
 		s.bloomMask = uint64(bloomSize - 1)
-		s.buckets = make([]uint32, nb)
 		maxIdx := uint32(0)
-		for i := range s.buckets {
-			s.buckets[i] = le.Uint32(b[uint64(bloomSize)*8+uint64(4*i):])
-			maxIdx = max(maxIdx, s.buckets[i])
+		for i := uint32(0); i < nb; i++ {
+			maxIdx = max(maxIdx, le.Uint32(s.buckets[4*i:]))
 		}
 		// The symbol count: the end of the last chain.
 		nsyms = uint64(symoff)
@@ -142,11 +139,7 @@ func (o *Object) readSyms() (*symbols, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.sysBuckets = make([]uint32, nb)
-		for i := range s.sysBuckets {
-			s.sysBuckets[i] = le.Uint32(b[4*i:])
-		}
-		s.sysChain = b[4*nb:]
+		s.sysBuckets, s.sysChain = b[:4*nb], b[4*nb:]
 		nsyms = uint64(nc)
 	} else {
 		// No hash table: ld.so finds nothing in this object.
@@ -255,7 +248,7 @@ func (o *Object) mayDefine(gh uint32) bool {
 
 // bloomMay is the GNU hash table's Bloom filter test of hash gh.
 func (s *symbols) bloomMay(gh uint32) bool {
-	w := s.bloom[uint64(gh/64)&s.bloomMask]
+	w := binary.LittleEndian.Uint64(s.bloom[8*(uint64(gh/64)&s.bloomMask):])
 	return (w>>(gh%64))&(w>>((gh>>s.shift)%64))&1 != 0
 }
 
@@ -270,7 +263,7 @@ func (s *symbols) candidates(name string, gh uint32, fn func(i uint32) bool) {
 		if !s.bloomMay(gh) {
 			return
 		}
-		b := s.buckets[gh%uint32(len(s.buckets))]
+		b := le.Uint32(s.buckets[4*(gh%s.nbuckets):])
 		if b == 0 || b < s.symoffset {
 			return
 		}
@@ -293,7 +286,7 @@ func (s *symbols) candidates(name string, gh uint32, fn func(i uint32) bool) {
 	}
 	n := uint32(len(s.sysChain) / 4)
 	steps := 0
-	for i := s.sysBuckets[elfHash(name)%uint32(len(s.sysBuckets))]; i != 0 && i < n && steps <= int(n); i = le.Uint32(s.sysChain[4*i:]) {
+	for i := le.Uint32(s.sysBuckets[4*(elfHash(name)%uint32(len(s.sysBuckets)/4)):]); i != 0 && i < n && steps <= int(n); i = le.Uint32(s.sysChain[4*i:]) {
 		steps++
 		if fn(i) {
 			return

@@ -53,6 +53,7 @@ type buildStep struct {
 //	bin/runpath-y, bin/rpath-y  need liby.so with DT_RUNPATH / DT_RPATH d3
 //	bin/origin                  RUNPATH $ORIGIN/../lib: lib/libo.so, which has RUNPATH $ORIGIN/sub: lib/sub/libp.so
 //	bin/interpose               needs libi1.so then libi2.so, both defining shared_fn
+//	bin/interpose-sysv          the same with libs1.so and libs2.so, which have only a SysV DT_HASH
 //	bin/missing                 needs libgone.so, deleted
 //	bin/version                 needs version VER_2 of libv.so, rebuilt with VER_1 only
 func fixtures(t *testing.T) string {
@@ -108,6 +109,8 @@ func fixtures(t *testing.T) string {
 			so("lib/libo.so", "src/o.c", "-Llib/sub", "-lp", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub"),
 			so("d1/libi1.so", "src/i1.c"),
 			so("d1/libi2.so", "src/i2.c"),
+			so("d1/libs1.so", "src/i1.c", "-Wl,--hash-style=sysv"),
+			so("d1/libs2.so", "src/i2.c", "-Wl,--hash-style=sysv"),
 			so("gone/libgone.so", "src/gone.c"),
 			so("d2/libv.so", "src/v.c", "-Wl,--version-script=src/v2.map"),
 			exe("bin/rpath", "src/mx.c", "-Ld1", "-lx", "-Wl,--disable-new-dtags,-rpath,"+dir+"/d1"),
@@ -116,6 +119,7 @@ func fixtures(t *testing.T) string {
 			exe("bin/rpath-y", "src/my.c", "-Ld3", "-ly", "-Wl,-rpath-link,d3", "-Wl,--disable-new-dtags,-rpath,"+dir+"/d3"),
 			exe("bin/origin", "src/mo.c", "-Llib", "-lo", "-Wl,-rpath-link,lib/sub", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib"),
 			exe("bin/interpose", "src/mi.c", "-Ld1", "-li1", "-li2", "-Wl,-rpath,"+dir+"/d1"),
+			exe("bin/interpose-sysv", "src/mi.c", "-Ld1", "-ls1", "-ls2", "-Wl,-rpath,"+dir+"/d1"),
 			exe("bin/missing", "src/mg.c", "-Lgone", "-lgone", "-Wl,-rpath,"+dir+"/gone"),
 			exe("bin/version", "src/mv.c", "-Ld2", "-lv", "-Wl,-rpath,"+dir+"/d2"),
 		}
@@ -277,7 +281,14 @@ func TestOriginInProgramAndLibrary(t *testing.T) {
 
 func TestInterposition(t *testing.T) {
 	dir := fixtures(t)
-	res := sameAsLdd(t, dir+"/bin/interpose", Config{})
+	t.Run("gnu-hash", func(t *testing.T) { testInterposition(t, dir, "interpose", "libi1.so", "libi2.so") })
+	// Libraries with only the SysV hash table: ld.so walks its buckets
+	// and chains, the model too.
+	t.Run("sysv-hash", func(t *testing.T) { testInterposition(t, dir, "interpose-sysv", "libs1.so", "libs2.so") })
+}
+
+func testInterposition(t *testing.T, dir, prog, first, second string) {
+	res := sameAsLdd(t, dir+"/bin/"+prog, Config{})
 	bs, err := Bind(res, BindOptions{Shadowed: true})
 	if err != nil {
 		t.Fatal(err)
@@ -288,18 +299,18 @@ func TestInterposition(t *testing.T) {
 			got = &bs[i]
 		}
 	}
-	if got == nil || got.To == nil || filepath.Base(got.To.Path) != "libi1.so" {
-		t.Fatalf("shared_fn binds to %+v, want libi1.so", got)
+	if got == nil || got.To == nil || filepath.Base(got.To.Path) != first {
+		t.Fatalf("shared_fn binds to %+v, want %s", got, first)
 	}
-	if len(got.Shadow) != 1 || filepath.Base(got.Shadow[0].Path) != "libi2.so" {
-		t.Errorf("shared_fn shadows %v, want libi2.so", got.Shadow)
+	if len(got.Shadow) != 1 || filepath.Base(got.Shadow[0].Path) != second {
+		t.Errorf("shared_fn shadows %v, want %s", got.Shadow, second)
 	}
 	// The real loader agrees.
-	cmd := exec.Command(dir + "/bin/interpose")
+	cmd := exec.Command(dir + "/bin/" + prog)
 	cmd.Env = []string{"LD_TRACE_LOADED_OBJECTS=1", "LD_WARN=yes", "LD_BIND_NOW=1", "LD_DEBUG=bindings"}
 	out, _ := cmd.CombinedOutput()
-	if !regexp.MustCompile("binding file \\S+/bin/interpose \\[0\\] to \\S+/libi1.so \\[0\\]: normal symbol `shared_fn'").Match(out) {
-		t.Errorf("ld.so's trace does not bind shared_fn to libi1.so:\n%s", out)
+	if !regexp.MustCompile("binding file \\S+/bin/" + prog + " \\[0\\] to \\S+/" + regexp.QuoteMeta(first) + " \\[0\\]: normal symbol `shared_fn'").Match(out) {
+		t.Errorf("ld.so's trace does not bind shared_fn to %s:\n%s", first, out)
 	}
 }
 
