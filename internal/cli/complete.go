@@ -59,11 +59,17 @@ func enumNames[T interface {
 }
 
 // registerCompletions gives every flag named in flagValues its values, on
-// every command of the tree that has it.
+// c and every command below it that has it.
 func registerCompletions(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		registerCompletions(sub)
 	}
+	registerFlagCompletions(c)
+}
+
+// registerFlagCompletions gives c's own flags named in flagValues their
+// values.
+func registerFlagCompletions(c *cobra.Command) {
 	for name, values := range flagValues {
 		if c.Flags().Lookup(name) == nil {
 			continue

@@ -19,11 +19,14 @@ type pluginOptions struct {
 	initCode     map[uint64]string // the decoded code of .init_array entries, by address
 }
 
+// pluginShort is the line for plugin in the root's help and in completion.
+const pluginShort = "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it"
+
 func newPluginCmd() *cobra.Command {
 	o := &pluginOptions{}
 	cmd := &cobra.Command{
 		Use:   "plugin [--format F | --json] [--hashes] [--deps] FILE...",
-		Short: "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it",
+		Short: pluginShort,
 		Long: `Read everything plugin.Open would learn from a Go plugin, from the file alone:
 its pluginpath, the exports plugin.Lookup finds with their Go types, the init
 tasks plugin.Open runs, the packages it links with their link hashes, its
