@@ -64,7 +64,7 @@ func newRoot(made func(name string) bool) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("{{" + versionTemplateFunc + "}}")
+	setVersionTemplate(root)
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetHelpFunc(wrapHelp(root.HelpFunc()))
