@@ -277,14 +277,28 @@ func isIdentByte(c byte, first bool) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || !first && '0' <= c && c <= '9'
 }
 
-// typedefs maps the typedef names ParseSignature knows to their kinds, for
-// the LP64 platforms Call supports.
-var typedefs = map[string]Kind{
-	"size_t": Uint64, "ssize_t": Int64, "ptrdiff_t": Int64,
-	"intptr_t": Int64, "uintptr_t": Uint64, "intmax_t": Int64, "uintmax_t": Uint64,
-	"off_t": Int64, "pid_t": Int32, "uid_t": Uint32, "gid_t": Uint32,
-	"int8_t": Int8, "int16_t": Int16, "int32_t": Int32, "int64_t": Int64,
-	"uint8_t": Uint8, "uint16_t": Uint16, "uint32_t": Uint32, "uint64_t": Uint64,
+// typedefKind returns the kind of a typedef name ParseSignature knows, for
+// the LP64 platforms Call supports; false for another name.
+func typedefKind(name string) (Kind, bool) {
+	switch name {
+	case "size_t", "uintptr_t", "uintmax_t", "uint64_t":
+		return Uint64, true
+	case "ssize_t", "ptrdiff_t", "intptr_t", "intmax_t", "off_t", "int64_t":
+		return Int64, true
+	case "pid_t", "int32_t":
+		return Int32, true
+	case "uid_t", "gid_t", "uint32_t":
+		return Uint32, true
+	case "int8_t":
+		return Int8, true
+	case "int16_t":
+		return Int16, true
+	case "uint8_t":
+		return Uint8, true
+	case "uint16_t":
+		return Uint16, true
+	}
+	return 0, false
 }
 
 // charKind is the kind of plain char: unsigned on the Linux ABIs of arm64,
@@ -351,7 +365,7 @@ func parseType(toks []string) (t Type, name string, msg string) {
 			sawBase = true
 			tok = tag
 		default:
-			if _, ok := typedefs[tok]; ok && !sawBase {
+			if _, ok := typedefKind(tok); ok && !sawBase {
 				typedef = tok
 				sawBase = true
 				break
@@ -380,7 +394,7 @@ func parseType(toks []string) (t Type, name string, msg string) {
 		t.Kind = Pointer
 		return t, name, ""
 	case typedef != "":
-		t.Kind = typedefs[typedef]
+		t.Kind, _ = typedefKind(typedef)
 	default:
 		t.Kind, isChar, msg = baseKind(count)
 		if msg != "" {

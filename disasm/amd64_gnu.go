@@ -51,17 +51,35 @@ func fixedX86(code []byte) (int, string) {
 	return 0, ""
 }
 
-// suffixless are the operations binutils 2.40 prints without an operand
+// suffixless reports whether binutils 2.40 prints op without an operand
 // size suffix in 64-bit code.
-var suffixless = map[x86asm.Op]bool{
-	x86asm.CALL: true, x86asm.JMP: true, x86asm.RET: true, x86asm.PUSH: true, x86asm.POP: true,
-	x86asm.LEAVE: true, x86asm.LRET: true, x86asm.PUSHFQ: true, x86asm.POPFQ: true,
+func suffixless(op x86asm.Op) bool {
+	switch op {
+	case x86asm.CALL, x86asm.JMP, x86asm.RET, x86asm.PUSH, x86asm.POP,
+		x86asm.LEAVE, x86asm.LRET, x86asm.PUSHFQ, x86asm.POPFQ:
+		return true
+	}
+	return false
 }
 
-// signExtend are the sign extensions of the accumulator, in AT&T names.
-var signExtend = map[x86asm.Op]string{
-	x86asm.CBW: "cbtw", x86asm.CWDE: "cwtl", x86asm.CDQE: "cltq",
-	x86asm.CWD: "cwtd", x86asm.CDQ: "cltd", x86asm.CQO: "cqto",
+// signExtend returns the AT&T name of op if it is a sign extension of the
+// accumulator, else "".
+func signExtend(op x86asm.Op) string {
+	switch op {
+	case x86asm.CBW:
+		return "cbtw"
+	case x86asm.CWDE:
+		return "cwtl"
+	case x86asm.CDQE:
+		return "cltq"
+	case x86asm.CWD:
+		return "cwtd"
+	case x86asm.CDQ:
+		return "cltd"
+	case x86asm.CQO:
+		return "cqto"
+	}
+	return ""
 }
 
 // modernGNU rewrites x86asm's GNU text of inst as binutils 2.40 prints it.
@@ -81,15 +99,15 @@ func modernGNU(inst *x86asm.Inst, mode int, text string) string {
 		mn, rest, _ = strings.Cut(rest, " ")
 	}
 	switch {
-	case suffixless[inst.Op] && mode == 64 && len(mn) > 1 && mn[len(mn)-1] == 'q':
+	case suffixless(inst.Op) && mode == 64 && len(mn) > 1 && mn[len(mn)-1] == 'q':
 		mn = mn[:len(mn)-1]
 	case inst.Op == x86asm.MOVSXD && mn == "movsxd":
 		mn = "movslq"
 		if inst.DataSize == 32 {
 			mn = "movsxd"
 		}
-	case signExtend[inst.Op] != "":
-		mn = signExtend[inst.Op]
+	case signExtend(inst.Op) != "":
+		mn = signExtend(inst.Op)
 	case inst.Op == x86asm.NOP && mn == "nop" && rest == "" && inst.Len == 2 && prefix == "data16 ":
 		return "xchg %ax,%ax"
 	case inst.Op == x86asm.MOV && mode == 64 && isMovabs(inst):

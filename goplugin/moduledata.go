@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/soinspect/soinspect/elfinspect"
 	"github.com/soinspect/soinspect/internal/elfread"
@@ -89,16 +90,34 @@ func mdFields(middle []mdField) []mdField {
 	return append(fs, mdPluginFields()...)
 }
 
-// moduledataLayouts maps a release ("go1.26") to its layout.
-var moduledataLayouts = map[string]*moduledataLayout{}
+// moduledataReleases make the layouts of the releases goplugin knows, each
+// in its release's file.
+var moduledataReleases = [...]func() *moduledataLayout{moduledataGo126, moduledataGo127}
 
-func registerModuledata(l *moduledataLayout) { moduledataLayouts[l.release] = l }
+// layouts maps a release ("go1.26") to its layout. It is made at its first
+// use, not at every start of a program that links goplugin.
+var layouts struct {
+	once   sync.Once
+	layout map[string]*moduledataLayout
+}
+
+// moduledataLayouts returns the map of the known releases' layouts.
+func moduledataLayouts() map[string]*moduledataLayout {
+	layouts.once.Do(func() {
+		layouts.layout = make(map[string]*moduledataLayout, len(moduledataReleases))
+		for _, layoutOf := range moduledataReleases {
+			l := layoutOf()
+			layouts.layout[l.release] = l
+		}
+	})
+	return layouts.layout
+}
 
 // SupportedGoReleases lists the Go releases ("go1.26", ...) whose moduledata
 // layout goplugin knows, and so whose plugin tables it can read.
 func SupportedGoReleases() []string {
 	var rs []string
-	for r := range moduledataLayouts {
+	for r := range moduledataLayouts() {
 		rs = append(rs, r)
 	}
 	sortReleases(rs)

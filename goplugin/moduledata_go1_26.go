@@ -4,8 +4,8 @@ package goplugin
 // by cmd/link/internal/ld/symtab.go. Checked against go1.26.8. abi.MapType
 // (internal/abi/map.go) is Key, Elem, Group, Hasher, GroupSize, SlotSize,
 // ElemOff, Flags: 8 words beyond abi.Type.
-func init() {
-	registerModuledata(&moduledataLayout{
+func moduledataGo126() *moduledataLayout {
+	return &moduledataLayout{
 		release: "go1.26",
 		// pcHeader ... gcbss, then the fields of this release, then
 		// ptab ... hasmain.
@@ -19,5 +19,5 @@ func init() {
 			{"itablinks", mdSlice},
 		}),
 		mapTypeWords: 8,
-	})
+	}
 }

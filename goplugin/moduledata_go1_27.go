@@ -6,8 +6,8 @@ package goplugin
 // drops the typelinks and itablinks slices. abi.MapType grows to Key, Elem,
 // Group, Hasher, GroupSize, KeysOff, KeyStride, ElemsOff, ElemStride, ElemOff,
 // Flags: 11 words beyond abi.Type. abi.Type itself is unchanged.
-func init() {
-	registerModuledata(&moduledataLayout{
+func moduledataGo127() *moduledataLayout {
+	return &moduledataLayout{
 		release: "go1.27",
 		// pcHeader ... gcbss, then the fields of this release, then
 		// ptab ... hasmain.
@@ -20,5 +20,5 @@ func init() {
 			{"textsectmap", mdSlice},
 		}),
 		mapTypeWords: 11,
-	})
+	}
 }

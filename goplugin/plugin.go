@@ -224,7 +224,7 @@ func (pr *pluginReader) findModuledata() (uint64, bool) {
 func (pr *pluginReader) readModuledata() bool {
 	pi, im := pr.pi, pr.im
 	release := GoRelease(pi.GoVersion)
-	layout := moduledataLayouts[release]
+	layout := moduledataLayouts()[release]
 	if layout == nil {
 		pr.note("the moduledata layout of %s is not known (supported: %s): exports are listed from .dynsym symbols under the pluginpath, without Go types, init tasks or package hashes",
 			pi.GoVersion, strings.Join(SupportedGoReleases(), ", "))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,19 +22,26 @@ import (
 // which soinspect cannot avoid while it links them. soinspect's own share
 // is its time less depfloor's.
 //
+// A short command, `soinspect symbols -D` on the cgo program (a table of
+// its few dynamic symbols), takes its turn too, and each program's minor
+// page faults are reported beside its CPU time: on a VM every first touch
+// of a page costs microseconds, and most of a start-up's are that.
+//
 //	go test -run '^$' -bench Startup ./cmd/soinspect/
 func BenchmarkStartup(b *testing.B) {
 	soinspect := specimen.Path(b, "soinspect")
 	floor := specimen.Path(b, "depfloor")
 	cgo := specimen.Path(b, "mincgo")
 	progs := []struct {
-		name string
-		argv []string
-		cpu  time.Duration
+		name   string
+		argv   []string
+		cpu    time.Duration
+		faults int64
 	}{
 		{name: "soinspect", argv: []string{soinspect, "--help"}},
 		{name: "cgo", argv: []string{cgo}},
 		{name: "depfloor", argv: []string{floor}},
+		{name: "symbols", argv: []string{soinspect, "symbols", "-D", cgo}},
 	}
 	// The three take turns in each iteration, so that a shared machine's
 	// load, which drifts over seconds, weighs on each alike and the ratios
@@ -46,11 +54,16 @@ func BenchmarkStartup(b *testing.B) {
 				b.Fatal(err)
 			}
 			p.cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				p.faults += ru.Minflt
+			}
 		}
 	}
 	for _, p := range progs {
 		b.ReportMetric(float64(p.cpu.Microseconds())/1000/float64(b.N), p.name+"-cpu-ms/op")
+		b.ReportMetric(float64(p.faults)/float64(b.N), p.name+"-faults/op")
 	}
 	b.ReportMetric(float64(progs[0].cpu)/float64(progs[1].cpu), "soinspect/cgo")
 	b.ReportMetric(float64(progs[2].cpu)/float64(progs[1].cpu), "depfloor/cgo")
+	b.ReportMetric(float64(progs[3].cpu)/float64(progs[1].cpu), "symbols/cgo")
 }

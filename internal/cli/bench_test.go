@@ -83,3 +83,21 @@ func BenchmarkDepsBindingsLLVM(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunHelp times Run for `soinspect --help` and `soinspect symbols
+// --help` in-process: the command tree made for the arguments, parsed and
+// the help written and fitted (output discarded). A process pays this cold
+// at every start, on fresh heap and code pages; this is its warm part and
+// its allocations (go test -run '^$' -bench RunHelp ./internal/cli).
+func BenchmarkRunHelp(b *testing.B) {
+	for _, args := range [][]string{{"--help"}, {"symbols", "--help"}} {
+		b.Run(args[0], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if code := Run(args, nil, io.Discard, io.Discard); code != 0 {
+					b.Fatalf("exit %d", code)
+				}
+			}
+		})
+	}
+}

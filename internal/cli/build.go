@@ -23,11 +23,14 @@ type buildOptions struct {
 	out    outputFlags
 }
 
+// buildShort is the line for build in the root's help and in completion.
+const buildShort = "Build the plugin package PKG so that HOST's plugin.Open accepts it"
+
 func newBuildCmd() *cobra.Command {
 	o := &buildOptions{}
 	cmd := &cobra.Command{
 		Use:   "build --for HOST [-o|--output OUT] [--dry-run] [--format F | --json] [PKG] [-- GO_BUILD_ARGS...]",
-		Short: "Build the plugin package PKG so that HOST's plugin.Open accepts it",
+		Short: buildShort,
 		Long: `Build the plugin package PKG (default ".", in its own module, as go build
 resolves it) so that the program HOST loads it with plugin.Open.
 

@@ -24,11 +24,14 @@ type callOptions struct {
 	out               outputFlags
 }
 
+// callShort is the line for call in the root's help and in completion.
+const callShort = "Load a shared object in a child process and call a symbol, the Go way or the raw C way"
+
 func newCallCmd() *cobra.Command {
 	o := &callOptions{}
 	cmd := &cobra.Command{
 		Use:   "call [--raw [--flags F] [--sig SIG]] [--host auto|self|PATH] [--trace] [--set JSON] [--timeout D] [--force] [--format F | --json] FILE SYMBOL [ARG...]",
-		Short: "Load a shared object in a child process and call a symbol, the Go way or the raw C way",
+		Short: callShort,
 		Long: `Load FILE in a child process and call SYMBOL with the ARGs.
 
 Without --raw, the Go way: plugin.Open, then plugin.Lookup(SYMBOL). A func is

@@ -27,11 +27,14 @@ type checkOptions struct {
 	notRun string
 }
 
+// checkShort is the line for check in the root's help and in completion.
+const checkShort = "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything"
+
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
 		Use:   "check [--format F | --json] [--require NAME:TYPE ...] [--root DIR] [--together] HOST PLUGIN...",
-		Short: "Predict whether HOST's plugin.Open accepts each PLUGIN, with every reason, without loading anything",
+		Short: checkShort,
 		Long: `Compare a host program with Go plugins, from the files alone, and say for each
 plugin whether plugin.Open would load it, and if not, every reason: not a Go
 plugin, a host that cannot load plugins, another Go toolchain, every package

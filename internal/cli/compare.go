@@ -20,11 +20,14 @@ type compareOptions struct {
 	force   bool
 }
 
+// compareShort is the line for compare in the root's help and in completion.
+const compareShort = "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side"
+
 func newCompareCmd() *cobra.Command {
 	o := &compareOptions{}
 	cmd := &cobra.Command{
 		Use:   "compare [--format F | --json] [--host auto|self|PATH] [--force] [--timeout D] FILE [SYMBOL...]",
-		Short: "Load a Go plugin the raw way (dlopen) and the Go way (plugin.Open), each in a child, side by side",
+		Short: compareShort,
 		Long: `Load FILE twice, each time in a child process of its own: the raw way
 (dlopen with RTLD_LAZY, then dlsym of <pluginpath>.SYMBOL) and the Go way
 (plugin.Open, which dlopens with RTLD_NOW|RTLD_GLOBAL and runs the inits, then

@@ -13,26 +13,31 @@ import (
 // flagValues lists, per flag name, the values its shell completion offers;
 // every command with a flag of that name gets them. Where a library knows
 // the values, they come from it.
-var flagValues = map[string]func() []string{
-	"format": func() []string {
+var flagValues = [...]struct {
+	name   string
+	values func() []string
+}{
+	{"format", func() []string {
 		var out []string
 		for _, f := range render.Formats {
 			out = append(out, string(f))
 		}
 		return out
-	},
-	"sort": func() []string {
+	}},
+	{"sort", func() []string {
 		return []string{string(elfinspect.SortName), string(elfinspect.SortAddr), string(elfinspect.SortSize), string(elfinspect.SortNone)}
-	},
-	"lang":     langNames,
-	"type":     symTypeNames,
-	"demangle": func() []string { return []string{"auto", "none"} },
-	"flags":    func() []string { return dlopenFlagNames },
+	}},
+	{"lang", langNames},
+	{"type", symTypeNames},
+	{"demangle", func() []string { return []string{"auto", "none"} }},
+	{"flags", dlopenFlagNames},
 }
 
 // dlopenFlagNames are the names call --flags accepts, from cdl's one
 // table of flag names, in the lower case the command line uses.
-var dlopenFlagNames = strings.Split(strings.ToLower(cdl.AllFlags.String()), "|")
+func dlopenFlagNames() []string {
+	return strings.Split(strings.ToLower(cdl.AllFlags.String()), "|")
+}
 
 // langNames are the languages --lang accepts, as elfinspect names them.
 func langNames() []string { return enumNames(elfinspect.ParseLang) }
@@ -59,12 +64,19 @@ func enumNames[T interface {
 }
 
 // registerCompletions gives every flag named in flagValues its values, on
-// every command of the tree that has it.
+// c and every command below it that has it.
 func registerCompletions(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		registerCompletions(sub)
 	}
-	for name, values := range flagValues {
+	registerFlagCompletions(c)
+}
+
+// registerFlagCompletions gives c's own flags named in flagValues their
+// values.
+func registerFlagCompletions(c *cobra.Command) {
+	for _, fv := range flagValues {
+		name, values := fv.name, fv.values
 		if c.Flags().Lookup(name) == nil {
 			continue
 		}

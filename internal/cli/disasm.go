@@ -24,11 +24,14 @@ type disasmOptions struct {
 	syn    disasm.Syntax
 }
 
+// disasmShort is the line for disasm in the root's help and in completion.
+const disasmShort = "Show the machine code of functions, annotated from the file: PLT and GOT names, the Go prologue, source lines"
+
 func newDisasmCmd() *cobra.Command {
 	o := &disasmOptions{}
 	cmd := &cobra.Command{
 		Use:   "disasm [--syntax gnu|intel|go] [--count N] [--source] [--format plain|table|markdown|json | --json] FILE SYMBOL|ADDRESS...",
-		Short: "Show the machine code of functions, annotated from the file: PLT and GOT names, the Go prologue, source lines",
+		Short: disasmShort,
 		Long: `Decode the machine code of each SYMBOL or ADDRESS of FILE, without loading it
 (x86-64, 386 and AArch64, decoded with golang.org/x/arch).
 

@@ -17,7 +17,10 @@ import (
 func wrapHelp(help func(*cobra.Command, []string)) func(*cobra.Command, []string) {
 	return func(c *cobra.Command, args []string) {
 		out := c.OutOrStdout()
+		// One buffer the size of a long help text: grown by doubling from
+		// nothing, it would take a fresh heap page at each size.
 		var buf bytes.Buffer
+		buf.Grow(8 << 10)
 		c.SetOut(&buf)
 		help(c, args)
 		c.SetOut(out)
@@ -32,6 +35,7 @@ func wrapHelp(help func(*cobra.Command, []string)) func(*cobra.Command, []string
 func fitHelp(text string, width int) string {
 	lines := strings.Split(text, "\n")
 	var b strings.Builder
+	b.Grow(len(text) + len(text)/8)
 	examples := false // in the Examples section: commands to copy, kept whole
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]

@@ -19,11 +19,14 @@ type pluginOptions struct {
 	initCode     map[uint64]string // the decoded code of .init_array entries, by address
 }
 
+// pluginShort is the line for plugin in the root's help and in completion.
+const pluginShort = "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it"
+
 func newPluginCmd() *cobra.Command {
 	o := &pluginOptions{}
 	cmd := &cobra.Command{
 		Use:   "plugin [--format F | --json] [--hashes] [--deps] FILE...",
-		Short: "Show a Go plugin's anatomy — pluginpath, exports and their Go types, inits, hashes — without loading it",
+		Short: pluginShort,
 		Long: `Read everything plugin.Open would learn from a Go plugin, from the file alone:
 its pluginpath, the exports plugin.Lookup finds with their Go types, the init
 tasks plugin.Open runs, the packages it links with their link hashes, its
@@ -85,12 +88,16 @@ func describe(cmd *cobra.Command, path string) (*goplugin.Description, map[uint6
 	return d, initArrayCode(f, d.ABI.InitArray), nil
 }
 
-// keySettings are the build settings shown without --deps: the ones that
-// decide whether plugin.Open accepts a plugin.
-var keySettings = map[string]bool{
-	"-buildmode": true, "-compiler": true, "-trimpath": true, "-race": true, "-tags": true,
-	"-gcflags": true, "-ldflags": true, "-asmflags": true, "CGO_ENABLED": true,
-	"GOARCH": true, "GOOS": true, "GOAMD64": true, "GOARM64": true, "GOEXPERIMENT": true,
+// keySetting reports whether a build setting is shown without --deps: one
+// that decides whether plugin.Open accepts a plugin.
+func keySetting(key string) bool {
+	switch key {
+	case "-buildmode", "-compiler", "-trimpath", "-race", "-tags",
+		"-gcflags", "-ldflags", "-asmflags", "CGO_ENABLED",
+		"GOARCH", "GOOS", "GOAMD64", "GOARM64", "GOEXPERIMENT":
+		return true
+	}
+	return false
 }
 
 func (o *pluginOptions) write(w *render.Doc, d *goplugin.Description) error {
@@ -246,7 +253,7 @@ func (o *pluginOptions) writeBuild(w *render.Doc, bi *elfinspect.BuildInfo) erro
 		rows = append(rows, [2]string{"main module", modString(bi.Main)})
 	}
 	for _, s := range bi.Settings {
-		if o.deps || keySettings[s.Key] {
+		if o.deps || keySetting(s.Key) {
 			rows = append(rows, [2]string{s.Key, s.Value})
 		}
 	}

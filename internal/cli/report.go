@@ -22,11 +22,14 @@ type reportOptions struct {
 	timeout   time.Duration
 }
 
+// reportShort is the line for report in the root's help and in completion.
+const reportShort = "Draw a shared object — above all a Go plugin — as one self-contained HTML page, for a talk or a handout"
+
 func newReportCmd() *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report [-o|--output OUT.html] [--host HOST] [--load] [--timeout D] FILE",
-		Short: "Draw a shared object — above all a Go plugin — as one self-contained HTML page, for a talk or a handout",
+		Short: reportShort,
 		Long: `Write one HTML page that draws FILE: its identity; its layout to scale, file
 offsets against memory addresses, with the PT_LOAD segments and the sections
 inside them; a treemap of where its bytes go; for a Go plugin its exports with

@@ -51,6 +51,12 @@ func minArgs(n int, msg string) cobra.PositionalArgs {
 
 // NewRootCmd returns the soinspect command with every subcommand attached.
 func NewRootCmd() *cobra.Command {
+	return newRoot(func(string) bool { return true })
+}
+
+// newRoot returns the soinspect command with every subcommand attached,
+// made whole where made says so and otherwise a stub (see subcommands).
+func newRoot(made func(name string) bool) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "soinspect",
 		Short:         "See how shared objects, above all Go plugins, are loaded and what they contain",
@@ -58,28 +64,35 @@ func NewRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("{{" + versionTemplateFunc + "}}")
+	setVersionTemplate(root)
 	root.Flags().BoolP("version", "v", false, "print soinspect's version, Go toolchain, build settings and modules")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetHelpFunc(wrapHelp(root.HelpFunc()))
-	root.AddCommand(
-		newSymbolsCmd(),
-		newPluginCmd(),
-		newCheckCmd(),
-		newBuildCmd(),
-		newScanCmd(),
-		newCallCmd(),
-		newCompareCmd(),
-		newDepsCmd(),
-		newDisasmCmd(),
-		newReportCmd(),
-		newProbeChildCmd(),
-	)
+	var stubs []*cobra.Command
+	for _, s := range subcommands {
+		if s.lazy() && !made(s.name) {
+			stubs = append(stubs, stub(s.name, s.short, s.hidden))
+			root.AddCommand(stubs[len(stubs)-1])
+		} else {
+			root.AddCommand(s.make())
+		}
+	}
 	// Made now rather than inside Execute, so that they are checked too.
 	root.InitDefaultHelpCmd()
-	root.InitDefaultCompletionCmd()
+	if made("completion") {
+		root.InitDefaultCompletionCmd()
+	} else {
+		stubs = append(stubs, stub("completion", completionShort, false))
+		root.AddCommand(stubs[len(stubs)-1])
+	}
 	tightenArgs(root)
-	registerCompletions(root)
+	// A stub has no flags: asking it would make it a flag set for nothing.
+	registerFlagCompletions(root)
+	for _, sub := range root.Commands() {
+		if !slices.Contains(stubs, sub) {
+			registerCompletions(sub)
+		}
+	}
 	return root
 }
 
@@ -93,7 +106,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // one line on stderr, "soinspect CMD: ...", and a usage error says where
 // the help is.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := NewRootCmd()
+	return execute(newRoot(func(name string) bool { return named(args, name) }), args, stdin, stdout, stderr)
+}
+
+// execute is Run on the command tree root.
+func execute(root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

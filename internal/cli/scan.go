@@ -29,11 +29,14 @@ type scanOptions struct {
 	exclude           []string
 }
 
+// scanShort is the line for scan in the root's help and in completion.
+const scanShort = "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes"
+
 func newScanCmd() *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
 		Use:   "scan [--format F | --json] [--all] [--host HOST [--together]] [--one-file-system] [--exclude GLOB]... [--quiet] DIR...",
-		Short: "Find every ELF shared object under DIRs, classify it, and flag plugin identity clashes",
+		Short: scanShort,
 		Long: `Walk the trees and find every ELF shared object by its content, not its name;
 classify each (Go plugin, Go c-shared library, C/C++ library, executable)
 and show, for Go plugins, the file name — the ID a loader keyed on file names

@@ -32,11 +32,14 @@ type symbolsOptions struct {
 	files                      int // how many files are listed: nm heads each with its name when several
 }
 
+// symbolsShort is the line for symbols in the root's help and in completion.
+const symbolsShort = "List the symbols of ELF files, demangled, versioned and classified"
+
 func newSymbolsCmd() *cobra.Command {
 	o := &symbolsOptions{}
 	cmd := &cobra.Command{
 		Use:   "symbols [flags] FILE...",
-		Short: "List the symbols of ELF files, demangled, versioned and classified",
+		Short: symbolsShort,
 		Long: `List the symbols of ELF files without loading them.
 
 For a Go plugin the default view is a summary: the plugin's own package

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 )
@@ -26,7 +27,15 @@ var versionSettings = []string{
 // a Version that is not empty to handle --version at all.)
 const versionTemplateFunc = "soinspectVersion"
 
-func init() { cobra.AddTemplateFunc(versionTemplateFunc, versionText) }
+// addVersionTemplateFunc adds versionText to cobra's template functions,
+// which are global, once: when the first root command is made.
+var addVersionTemplateFunc sync.Once
+
+// setVersionTemplate makes root's --version print versionText.
+func setVersionTemplate(root *cobra.Command) {
+	addVersionTemplateFunc.Do(func() { cobra.AddTemplateFunc(versionTemplateFunc, versionText) })
+	root.SetVersionTemplate("{{" + versionTemplateFunc + "}}")
+}
 
 // versionText is what `soinspect --version` prints: soinspect's version,
 // the toolchain and build settings it was built with, and the modules it

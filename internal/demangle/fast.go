@@ -632,28 +632,115 @@ func (d *fastDemangler) sourceName() bool {
 	return true
 }
 
-// fastOperators are the operator names the fast path prints, as the
-// demangle package prints them.
-var fastOperators = map[string]string{
-	"aN": "operator&=", "aS": "operator=", "aa": "operator&&", "ad": "operator&",
-	"an": "operator&", "cl": "operator()", "cm": "operator,", "co": "operator~",
-	"dV": "operator/=", "da": "operator delete[]", "de": "operator*", "dl": "operator delete",
-	"dv": "operator/", "eO": "operator^=", "eo": "operator^", "eq": "operator==",
-	"ge": "operator>=", "gt": "operator>", "ix": "operator[]", "lS": "operator<<=",
-	"le": "operator<=", "ls": "operator<<", "lt": "operator<", "mI": "operator-=",
-	"mL": "operator*=", "mi": "operator-", "ml": "operator*", "mm": "operator--",
-	"na": "operator new[]", "ne": "operator!=", "ng": "operator-", "nt": "operator!",
-	"nw": "operator new", "oR": "operator|=", "oo": "operator||", "or": "operator|",
-	"pL": "operator+=", "pl": "operator+", "pm": "operator->*", "pp": "operator++",
-	"ps": "operator+", "pt": "operator->", "rM": "operator%=", "rS": "operator>>=",
-	"rm": "operator%", "rs": "operator>>", "ss": "operator<=>",
+// fastOperator returns the name of the operator whose code is code, as
+// the demangle package prints it; false for one the fast path does not
+// print. A switch rather than a map, so that nothing is built at every
+// start of soinspect.
+func fastOperator(code string) (string, bool) {
+	switch code {
+	case "aN":
+		return "operator&=", true
+	case "aS":
+		return "operator=", true
+	case "aa":
+		return "operator&&", true
+	case "ad":
+		return "operator&", true
+	case "an":
+		return "operator&", true
+	case "cl":
+		return "operator()", true
+	case "cm":
+		return "operator,", true
+	case "co":
+		return "operator~", true
+	case "dV":
+		return "operator/=", true
+	case "da":
+		return "operator delete[]", true
+	case "de":
+		return "operator*", true
+	case "dl":
+		return "operator delete", true
+	case "dv":
+		return "operator/", true
+	case "eO":
+		return "operator^=", true
+	case "eo":
+		return "operator^", true
+	case "eq":
+		return "operator==", true
+	case "ge":
+		return "operator>=", true
+	case "gt":
+		return "operator>", true
+	case "ix":
+		return "operator[]", true
+	case "lS":
+		return "operator<<=", true
+	case "le":
+		return "operator<=", true
+	case "ls":
+		return "operator<<", true
+	case "lt":
+		return "operator<", true
+	case "mI":
+		return "operator-=", true
+	case "mL":
+		return "operator*=", true
+	case "mi":
+		return "operator-", true
+	case "ml":
+		return "operator*", true
+	case "mm":
+		return "operator--", true
+	case "na":
+		return "operator new[]", true
+	case "ne":
+		return "operator!=", true
+	case "ng":
+		return "operator-", true
+	case "nt":
+		return "operator!", true
+	case "nw":
+		return "operator new", true
+	case "oR":
+		return "operator|=", true
+	case "oo":
+		return "operator||", true
+	case "or":
+		return "operator|", true
+	case "pL":
+		return "operator+=", true
+	case "pl":
+		return "operator+", true
+	case "pm":
+		return "operator->*", true
+	case "pp":
+		return "operator++", true
+	case "ps":
+		return "operator+", true
+	case "pt":
+		return "operator->", true
+	case "rM":
+		return "operator%=", true
+	case "rS":
+		return "operator>>=", true
+	case "rm":
+		return "operator%", true
+	case "rs":
+		return "operator>>", true
+	case "ss":
+		return "operator<=>", true
+	}
+	return "", false
 }
 
 func (d *fastDemangler) operatorName() bool {
 	if d.p+2 > len(d.s) {
 		return false
 	}
-	op, ok := fastOperators[d.s[d.p:d.p+2]]
+	op, ok := fastOperator(d.s[d.p : d.p+2])
 	if !ok {
 		return false
 	}

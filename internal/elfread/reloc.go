@@ -145,51 +145,52 @@ const (
 )
 
 // relocKinds says, per machine, what each dynamic relocation type stores;
-// a type not listed is relocUnknown.
-var relocKinds = map[elf.Machine]map[uint32]relocKind{
-	elf.EM_X86_64: {
-		uint32(elf.R_X86_64_RELATIVE): relocRelative,
-		uint32(elf.R_X86_64_64):       relocAbs,
-		uint32(elf.R_X86_64_GLOB_DAT): relocSym,
-		uint32(elf.R_X86_64_JMP_SLOT): relocSym,
-	},
-	elf.EM_AARCH64: {
-		uint32(elf.R_AARCH64_RELATIVE):  relocRelative,
-		uint32(elf.R_AARCH64_ABS64):     relocAbs,
-		uint32(elf.R_AARCH64_GLOB_DAT):  relocAbs,
-		uint32(elf.R_AARCH64_JUMP_SLOT): relocSym,
-	},
-	elf.EM_PPC64: {
-		uint32(elf.R_PPC64_RELATIVE): relocRelative,
-		uint32(elf.R_PPC64_ADDR64):   relocAbs,
-		uint32(elf.R_PPC64_GLOB_DAT): relocAbs,
-		uint32(elf.R_PPC64_JMP_SLOT): relocSym,
-	},
-	elf.EM_RISCV: {
-		uint32(elf.R_RISCV_RELATIVE):  relocRelative,
-		uint32(elf.R_RISCV_64):        relocAbs,
-		uint32(elf.R_RISCV_JUMP_SLOT): relocSym,
-	},
-	elf.EM_S390: {
-		uint32(elf.R_390_RELATIVE): relocRelative,
-		uint32(elf.R_390_64):       relocAbs,
-		uint32(elf.R_390_GLOB_DAT): relocAbs,
-		uint32(elf.R_390_JMP_SLOT): relocSym,
-	},
-	elf.EM_LOONGARCH: {
-		uint32(elf.R_LARCH_RELATIVE):  relocRelative,
-		uint32(elf.R_LARCH_64):        relocAbs,
-		uint32(elf.R_LARCH_JUMP_SLOT): relocSym,
-	},
+// a type not listed is relocUnknown. A table rather than a map, so that
+// nothing is built at every start of a program that links this package.
+var relocKinds = [...]struct {
+	machine elf.Machine
+	typ     uint32
+	kind    relocKind
+}{
+	{elf.EM_X86_64, uint32(elf.R_X86_64_RELATIVE), relocRelative},
+	{elf.EM_X86_64, uint32(elf.R_X86_64_64), relocAbs},
+	{elf.EM_X86_64, uint32(elf.R_X86_64_GLOB_DAT), relocSym},
+	{elf.EM_X86_64, uint32(elf.R_X86_64_JMP_SLOT), relocSym},
+
+	{elf.EM_AARCH64, uint32(elf.R_AARCH64_RELATIVE), relocRelative},
+	{elf.EM_AARCH64, uint32(elf.R_AARCH64_ABS64), relocAbs},
+	{elf.EM_AARCH64, uint32(elf.R_AARCH64_GLOB_DAT), relocAbs},
+	{elf.EM_AARCH64, uint32(elf.R_AARCH64_JUMP_SLOT), relocSym},
+
+	{elf.EM_PPC64, uint32(elf.R_PPC64_RELATIVE), relocRelative},
+	{elf.EM_PPC64, uint32(elf.R_PPC64_ADDR64), relocAbs},
+	{elf.EM_PPC64, uint32(elf.R_PPC64_GLOB_DAT), relocAbs},
+	{elf.EM_PPC64, uint32(elf.R_PPC64_JMP_SLOT), relocSym},
+
+	{elf.EM_RISCV, uint32(elf.R_RISCV_RELATIVE), relocRelative},
+	{elf.EM_RISCV, uint32(elf.R_RISCV_64), relocAbs},
+	{elf.EM_RISCV, uint32(elf.R_RISCV_JUMP_SLOT), relocSym},
+
+	{elf.EM_S390, uint32(elf.R_390_RELATIVE), relocRelative},
+	{elf.EM_S390, uint32(elf.R_390_64), relocAbs},
+	{elf.EM_S390, uint32(elf.R_390_GLOB_DAT), relocAbs},
+	{elf.EM_S390, uint32(elf.R_390_JMP_SLOT), relocSym},
+
+	{elf.EM_LOONGARCH, uint32(elf.R_LARCH_RELATIVE), relocRelative},
+	{elf.EM_LOONGARCH, uint32(elf.R_LARCH_64), relocAbs},
+	{elf.EM_LOONGARCH, uint32(elf.R_LARCH_JUMP_SLOT), relocSym},
 }
 
 func (im *Image) relocKind(typ uint32) relocKind {
-	return relocKinds[im.ELF.Machine][typ]
+	m := im.ELF.Machine
+	for _, k := range relocKinds {
+		if k.machine == m && k.typ == typ {
+			return k.kind
+		}
+	}
+	return relocUnknown
 }
 
-// applyReloc returns the value ld.so would store for r with a load base of
-// zero, and the name of the symbol it is bound to ("" for RELATIVE).
-// Symbols are resolved to this file's own definition.
 func (im *Image) applyReloc(r reloc) (uint64, string, error) {
 	k := im.relocKind(r.typ)
 	switch k {

@@ -86,18 +86,12 @@ func (c *child) flushC() {
 	}
 	defer main.Close()
 	if fflush, err := main.Sym("fflush"); err == nil && fflush != 0 {
-		cdl.Call(fflush, sigFflush, uintptr(0))
+		// fflush's C signature, int(FILE*): a constant that parses.
+		if sig, err := cdl.ParseSignature("int(void*)"); err == nil {
+			cdl.Call(fflush, sig, uintptr(0))
+		}
 	}
 }
-
-// sigFflush is fflush's C signature, int(FILE*).
-var sigFflush = func() cdl.Signature {
-	sig, err := cdl.ParseSignature("int(void*)")
-	if err != nil {
-		panic(err) // a constant that parses: cannot happen
-	}
-	return sig
-}()
 
 // initTaskState reads the state word of the runtime.initTask at addr:
 // 0 not run, 1 running, 2 done.

@@ -55,9 +55,19 @@ type crashPatterns struct {
 	fatal, panic, sigLine, sigHead, pcLine, during, morestack *regexp.Regexp
 }
 
-// crashRE compiles the patterns when a crash is first analyzed, not at
-// every start of soinspect.
-var crashRE = sync.OnceValue(func() *crashPatterns {
+// crashRE returns the patterns, compiled when a crash is first analyzed,
+// not at every start of soinspect.
+func crashRE() *crashPatterns {
+	crashOnce.Do(func() { crashPats = compileCrashPatterns() })
+	return crashPats
+}
+
+var (
+	crashOnce sync.Once
+	crashPats *crashPatterns
+)
+
+func compileCrashPatterns() *crashPatterns {
 	return &crashPatterns{
 		fatal:     regexp.MustCompile(`^fatal error: (.*)$`),
 		panic:     regexp.MustCompile(`^panic: (.*)$`),
@@ -67,7 +77,7 @@ var crashRE = sync.OnceValue(func() *crashPatterns {
 		during:    regexp.MustCompile(`^signal arrived during (.*)$`),
 		morestack: regexp.MustCompile(`^runtime: morestack on g0`),
 	}
-})
+}
 
 // analyze reads how the child ended and the runtime's report from its
 // stderr. base is the object's load base (0 if unknown), used to name the

@@ -2,9 +2,17 @@ package probe
 
 import "debug/elf"
 
-// gRegisters is the register Go's ABIInternal keeps the current goroutine
-// in, per machine.
-var gRegisters = map[elf.Machine]string{elf.EM_X86_64: "R14", elf.EM_AARCH64: "X28"}
+// gRegister returns the register Go's ABIInternal keeps the current
+// goroutine in on machine m; false if it does not know one.
+func gRegister(m elf.Machine) (string, bool) {
+	switch m {
+	case elf.EM_X86_64:
+		return "R14", true
+	case elf.EM_AARCH64:
+		return "X28", true
+	}
+	return "", false
+}
 
 // gHome says where Go code expects its goroutine (g) in the crashed
 // function: the register its decoded stack check reads, else the one the
@@ -14,7 +22,7 @@ func gHome(c *Crash, st *Static) string {
 		return "in register " + l.GReg
 	}
 	if st != nil {
-		if r, ok := gRegisters[st.Machine]; ok {
+		if r, ok := gRegister(st.Machine); ok {
 			return "in register " + r
 		}
 	}

@@ -12,29 +12,50 @@ import (
 	"github.com/soinspect/soinspect/elfinspect"
 )
 
-// What each GOARCH loads: its ELF machine and class, and the name people
-// use for it.
-var hostArchs = map[string]struct {
+// arch is what a GOARCH loads: its ELF machine and class.
+type arch struct {
+	goarch  string
 	machine elf.Machine
 	class   elf.Class
-}{
-	"amd64": {elf.EM_X86_64, elf.ELFCLASS64}, "arm64": {elf.EM_AARCH64, elf.ELFCLASS64},
-	"386": {elf.EM_386, elf.ELFCLASS32}, "arm": {elf.EM_ARM, elf.ELFCLASS32},
-	"riscv64": {elf.EM_RISCV, elf.ELFCLASS64}, "ppc64le": {elf.EM_PPC64, elf.ELFCLASS64},
-	"ppc64": {elf.EM_PPC64, elf.ELFCLASS64}, "s390x": {elf.EM_S390, elf.ELFCLASS64},
-	"loong64": {elf.EM_LOONGARCH, elf.ELFCLASS64},
 }
 
-var machineNames = map[elf.Machine]string{
-	elf.EM_X86_64: "x86-64", elf.EM_AARCH64: "AArch64", elf.EM_386: "i386", elf.EM_ARM: "ARM",
-	elf.EM_RISCV: "RISC-V", elf.EM_PPC64: "PowerPC64", elf.EM_S390: "s390x", elf.EM_LOONGARCH: "LoongArch",
-	elf.EM_MIPS: "MIPS", elf.EM_SPARCV9: "SPARC V9", elf.EM_PPC: "PowerPC",
+// hostArchs are the GOARCHes soinspect knows the objects of. This
+// package's tables are arrays, not maps, so that nothing is built at every
+// start of soinspect.
+var hostArchs = [...]arch{
+	{"amd64", elf.EM_X86_64, elf.ELFCLASS64}, {"arm64", elf.EM_AARCH64, elf.ELFCLASS64},
+	{"386", elf.EM_386, elf.ELFCLASS32}, {"arm", elf.EM_ARM, elf.ELFCLASS32},
+	{"riscv64", elf.EM_RISCV, elf.ELFCLASS64}, {"ppc64le", elf.EM_PPC64, elf.ELFCLASS64},
+	{"ppc64", elf.EM_PPC64, elf.ELFCLASS64}, {"s390x", elf.EM_S390, elf.ELFCLASS64},
+	{"loong64", elf.EM_LOONGARCH, elf.ELFCLASS64},
+}
+
+// hostArch returns what goarch loads; false if hostArchs lacks it.
+func hostArch(goarch string) (arch, bool) {
+	for _, a := range hostArchs {
+		if a.goarch == goarch {
+			return a, true
+		}
+	}
+	return arch{}, false
+}
+
+// machineNames are the ELF machines named as people say them.
+var machineNames = [...]struct {
+	machine elf.Machine
+	name    string
+}{
+	{elf.EM_X86_64, "x86-64"}, {elf.EM_AARCH64, "AArch64"}, {elf.EM_386, "i386"}, {elf.EM_ARM, "ARM"},
+	{elf.EM_RISCV, "RISC-V"}, {elf.EM_PPC64, "PowerPC64"}, {elf.EM_S390, "s390x"}, {elf.EM_LOONGARCH, "LoongArch"},
+	{elf.EM_MIPS, "MIPS"}, {elf.EM_SPARCV9, "SPARC V9"}, {elf.EM_PPC, "PowerPC"},
 }
 
 // MachineName names an ELF machine as people say it: "x86-64", "AArch64".
 func MachineName(m elf.Machine) string {
-	if n, ok := machineNames[m]; ok {
-		return n
+	for _, n := range machineNames {
+		if n.machine == m {
+			return n.name
+		}
 	}
 	return strings.TrimPrefix(m.String(), "EM_")
 }
@@ -48,7 +69,7 @@ func (st *Static) LoadProblem() string {
 	if st == nil {
 		return ""
 	}
-	host, ok := hostArchs[runtime.GOARCH]
+	host, ok := hostArch(runtime.GOARCH)
 	switch {
 	case ok && st.Class != host.class:
 		// glibc checks the class first.

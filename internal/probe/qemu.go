@@ -42,6 +42,7 @@ func (e *Emulation) Running(exe string) string { return e.String() + " " + exe }
 
 // emulated describes a machine soinspect can run objects of under qemu-user.
 type emulated struct {
+	machine elf.Machine
 	goarch  string // the GOARCH of the child
 	qemu    string // the qemu-user program
 	sysroot string // the cross C library's root, qemu's -L
@@ -50,9 +51,20 @@ type emulated struct {
 	pkgs    string // the Debian packages that provide the above
 }
 
-var emulatedMachines = map[elf.Machine]emulated{
-	elf.EM_AARCH64: {goarch: "arm64", qemu: "qemu-aarch64", sysroot: "/usr/aarch64-linux-gnu", loader: "lib/ld-linux-aarch64.so.1",
+var emulatedMachines = [...]emulated{
+	{machine: elf.EM_AARCH64, goarch: "arm64", qemu: "qemu-aarch64", sysroot: "/usr/aarch64-linux-gnu", loader: "lib/ld-linux-aarch64.so.1",
 		cc: "aarch64-linux-gnu-gcc", pkgs: "qemu-user, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross"},
+}
+
+// emulatedMachine returns how objects of m run under qemu-user; false if
+// soinspect cannot emulate m.
+func emulatedMachine(m elf.Machine) (emulated, bool) {
+	for _, e := range emulatedMachines {
+		if e.machine == m {
+			return e, true
+		}
+	}
+	return emulated{}, false
 }
 
 // EnvChildPrefix begins the environment variables that name the soinspect
@@ -73,12 +85,12 @@ func (st *Static) Emulate() (*Emulation, string) {
 	if st == nil {
 		return nil, ""
 	}
-	host, ok := hostArchs[runtime.GOARCH]
+	host, ok := hostArch(runtime.GOARCH)
 	if !ok || st.Machine == host.machine {
 		return nil, ""
 	}
-	em, ok := emulatedMachines[st.Machine]
-	if !ok || st.Class != hostArchs[em.goarch].class {
+	em, ok := emulatedMachine(st.Machine)
+	if a, _ := hostArch(em.goarch); !ok || st.Class != a.class {
 		return nil, ""
 	}
 	name := MachineName(st.Machine)

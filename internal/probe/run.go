@@ -329,8 +329,10 @@ func (c *capture) String() string {
 
 // SignalName returns the conventional name of sig, such as "SIGSEGV".
 func SignalName(sig syscall.Signal) string {
-	if n, ok := signalNames[sig]; ok {
-		return n
+	for _, n := range signalNames {
+		if n.sig == sig {
+			return n.name
+		}
 	}
 	return fmt.Sprintf("signal %d", int(sig))
 }
@@ -343,12 +345,15 @@ func osSignalName(sig os.Signal) string {
 	return sig.String()
 }
 
-var signalNames = map[syscall.Signal]string{
-	syscall.SIGABRT: "SIGABRT", syscall.SIGALRM: "SIGALRM", syscall.SIGBUS: "SIGBUS",
-	syscall.SIGFPE: "SIGFPE", syscall.SIGHUP: "SIGHUP", syscall.SIGILL: "SIGILL",
-	syscall.SIGINT: "SIGINT", syscall.SIGKILL: "SIGKILL", syscall.SIGPIPE: "SIGPIPE",
-	syscall.SIGQUIT: "SIGQUIT", syscall.SIGSEGV: "SIGSEGV", syscall.SIGSYS: "SIGSYS",
-	syscall.SIGTERM: "SIGTERM", syscall.SIGTRAP: "SIGTRAP",
+var signalNames = [...]struct {
+	sig  syscall.Signal
+	name string
+}{
+	{syscall.SIGABRT, "SIGABRT"}, {syscall.SIGALRM, "SIGALRM"}, {syscall.SIGBUS, "SIGBUS"},
+	{syscall.SIGFPE, "SIGFPE"}, {syscall.SIGHUP, "SIGHUP"}, {syscall.SIGILL, "SIGILL"},
+	{syscall.SIGINT, "SIGINT"}, {syscall.SIGKILL, "SIGKILL"}, {syscall.SIGPIPE, "SIGPIPE"},
+	{syscall.SIGQUIT, "SIGQUIT"}, {syscall.SIGSEGV, "SIGSEGV"}, {syscall.SIGSYS, "SIGSYS"},
+	{syscall.SIGTERM, "SIGTERM"}, {syscall.SIGTRAP, "SIGTRAP"},
 }
 
 // runSteps runs the child as run does and decodes each line it reports

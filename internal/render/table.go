@@ -104,7 +104,7 @@ func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 			if o.Terminal {
 				c = Visible(c)
 			} else if strings.ContainsAny(c, "\t\n") {
-				c = plainEscaper.Replace(c) // one record, its fields whole
+				c = escapePlain(c) // one record, its fields whole
 			}
 			bw.WriteString(c)
 		}
@@ -113,8 +113,10 @@ func (t *Table) writePlain(bw *bufio.Writer, o Options) error {
 	return nil
 }
 
-// plainEscaper keeps a cell read from a file from splitting a plain record.
-var plainEscaper = strings.NewReplacer("\t", `\t`, "\n", `\n`)
+// escapePlain keeps a cell read from a file from splitting a plain record.
+func escapePlain(c string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(c, "\t", `\t`), "\n", `\n`)
+}
 
 func (t *Table) writeTable(bw *bufio.Writer, o Options) error {
 	n := t.ncols()

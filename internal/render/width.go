@@ -3,6 +3,7 @@ package render
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -27,7 +28,7 @@ func DisplayWidth(s string) int {
 			w++
 		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0xa6 && (i+3 == len(s) || s[i+3] < 0x80):
 			// "…", which the shortened names hold, between ASCII.
-			w += ellipsisWidth
+			w += ellipsisWidth()
 			i += 2
 		default:
 			return twwidth.Width(s)
@@ -62,8 +63,17 @@ func printablePrefix(s string) int {
 }
 
 // ellipsisWidth is the width of "…": one column, or two where the East
-// Asian ambiguous width applies (tablewriter decides which, once).
-var ellipsisWidth = twwidth.Width("…")
+// Asian ambiguous width applies (tablewriter decides which, once). It is
+// measured at its first use rather than at every start.
+func ellipsisWidth() int {
+	ellipsis.once.Do(func() { ellipsis.width = twwidth.Width("…") })
+	return ellipsis.width
+}
+
+var ellipsis struct {
+	once  sync.Once
+	width int
+}
 
 // runeWidth is the width of one rune alone.
 func runeWidth(r rune) int {
@@ -71,7 +81,7 @@ func runeWidth(r rune) int {
 	case r < 0x80:
 		return 1
 	case r == '…':
-		return ellipsisWidth
+		return ellipsisWidth()
 	}
 	return twwidth.Width(string(r))
 }
@@ -151,7 +161,7 @@ func elideName(s string, w, n int) string {
 	k := 0
 	for k < len(groups) && w > n {
 		g := groups[k]
-		w -= DisplayWidth(s[g[0]+1:g[1]]) - ellipsisWidth
+		w -= DisplayWidth(s[g[0]+1:g[1]]) - ellipsisWidth()
 		k++
 	}
 	if k > 0 {

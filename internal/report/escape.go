@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"unicode/utf8"
 )
@@ -64,28 +65,34 @@ func isBidiOrInvisible(r rune) bool {
 	return false
 }
 
-var htmlEscaper = strings.NewReplacer(
-	`&`, "&amp;",
-	`<`, "&lt;",
-	`>`, "&gt;",
-	`"`, "&#34;",
-	`'`, "&#39;",
-)
-
 // esc returns s made visible and escaped for HTML text or a quoted
-// attribute value, in HTML and in inline SVG alike.
-func esc(s string) string { return htmlEscaper.Replace(visible(s)) }
+// attribute value, in HTML and in inline SVG alike: html.EscapeString's
+// &amp; &lt; &gt; &#34; &#39;.
+func esc(s string) string { return html.EscapeString(visible(s)) }
 
-// jsonEscaper makes JSON safe inside <script type="application/json">:
-// no "</script", no "<!--", and no line separators that old JavaScript
-// parsers take for line ends.
-var jsonEscaper = strings.NewReplacer(
-	`<`, `\u003c`,
-	`>`, `\u003e`,
-	`&`, `\u0026`,
-	"\u2028", `\u2028`,
-	"\u2029", `\u2029`,
-)
-
-// jsonText escapes encoded JSON for embedding in a script element.
-func jsonText(b []byte) string { return jsonEscaper.Replace(string(b)) }
+// jsonText escapes encoded JSON for embedding in a script element: no
+// "</script", no "<!--", and no line separators that old JavaScript
+// parsers take for line ends (< > & U+2028 U+2029 as \u escapes).
+func jsonText(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '<':
+			sb.WriteString(`\u003c`)
+		case c == '>':
+			sb.WriteString(`\u003e`)
+		case c == '&':
+			sb.WriteString(`\u0026`)
+		case c == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && b[i+2] == 0xa8:
+			sb.WriteString(`\u2028`)
+			i += 2
+		case c == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && b[i+2] == 0xa9:
+			sb.WriteString(`\u2029`)
+			i += 2
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}

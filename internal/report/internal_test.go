@@ -34,6 +34,20 @@ func TestJSONText(t *testing.T) {
 			t.Errorf("jsonText left %q in %s", bad, got)
 		}
 	}
+	// Exactly these escapes, and every other byte as it is, even where
+	// the text is not UTF-8.
+	for _, c := range []struct{ in, want string }{
+		{`{"a":"</script>"}`, `{"a":"\u003c/script\u003e"}`},
+		{"x&y\u2028z\u2029", `x\u0026y\u2028z\u2029`},
+		{"\xe2\x80\xa8\xe2\x80\xa9", `\u2028\u2029`},
+		{"\xe2\x80", "\xe2\x80"},
+		{"\xe2\x80\xaa \xff é", "\xe2\x80\xaa \xff é"},
+		{"", ""},
+	} {
+		if got := jsonText([]byte(c.in)); got != c.want {
+			t.Errorf("jsonText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
 }
 
 // TestSquarify: the rectangles tile the area: inside it, areas in

@@ -73,16 +73,13 @@ type Mark struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-// goSections and dynSections are the sections the layout highlights.
-var goSections = map[string]bool{
-	".gopclntab": true, ".go.buildinfo": true, ".typelink": true, ".itablink": true,
-	".noptrdata": true, ".noptrbss": true, ".data.rel.ro": true, ".init_array": true,
-	".go.module": true, ".go.fipsinfo": true, ".note.go.buildid": true, ".gosymtab": true,
-}
-
+// sectionClass is the class of the sections the layout highlights: the Go
+// runtime's, the dynamic linker's and the debug information.
 func sectionClass(name string) string {
 	switch {
-	case goSections[name]:
+	case name == ".gopclntab", name == ".go.buildinfo", name == ".typelink", name == ".itablink",
+		name == ".noptrdata", name == ".noptrbss", name == ".data.rel.ro", name == ".init_array",
+		name == ".go.module", name == ".go.fipsinfo", name == ".note.go.buildid", name == ".gosymtab":
 		return "go"
 	case name == ".dynsym", name == ".dynstr", name == ".dynamic", name == ".gnu.hash", name == ".hash",
 		strings.HasPrefix(name, ".gnu.version"), strings.HasPrefix(name, ".rela."), strings.HasPrefix(name, ".rel."),
