@@ -35,7 +35,7 @@ var subcommands = [...]subcommand{
 	{name: "scan", short: scanShort, make: newScanCmd},
 	{name: "call", short: callShort, make: newCallCmd},
 	{name: "compare", short: compareShort, make: newCompareCmd},
-	{name: "deps", make: newDepsCmd}, // made at every start: its summary is in its constructor
+	{name: "deps", short: depsShort, make: newDepsCmd},
 	{name: "disasm", short: disasmShort, make: newDisasmCmd},
 	{name: "report", short: reportShort, make: newReportCmd},
 	{name: probe.ChildCommand, hidden: true, make: newProbeChildCmd},

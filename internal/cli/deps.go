@@ -30,11 +30,14 @@ type depsOptions struct {
 	asExecuted  bool
 }
 
+// depsShort is the line for deps in the root's help and in completion.
+const depsShort = "Resolve shared library dependencies as glibc's ld.so would, without running anything"
+
 func newDepsCmd() *cobra.Command {
 	o := &depsOptions{}
 	cmd := &cobra.Command{
 		Use:   "deps [flags] FILE...",
-		Short: "Resolve shared library dependencies as glibc's ld.so would, without running anything",
+		Short: depsShort,
 		Long: `Resolve the libraries FILE needs the way glibc's dynamic loader does —
 DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, /etc/ld.so.cache with its
 glibc-hwcaps subdirectories, the default directories, $ORIGIN, $LIB and
