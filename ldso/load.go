@@ -34,7 +34,8 @@ type loader struct {
 	otherClass bool
 	opened     int
 	files      []*source
-	reading    *reading // the file being read by openVerify
+	reading    *reading     // the file being read by openVerify
+	tables     *tableReader // reads the tables of the objects mapped, ahead of their use
 }
 
 // maxObjects bounds the load set: a hostile chain of distinct libraries
@@ -60,7 +61,12 @@ func Load(file string, cfg Config) (res *Result, err error) {
 		}
 		ld.close()
 	})
+	// The reader ends before anything is unmapped: on a panic of the load
+	// (deferred last, this runs first) and before an error's close.
+	ld.tables = newTableReader()
+	defer ld.tables.finish()
 	res, err = ld.load(file)
+	ld.tables.finish()
 	if err != nil {
 		ld.close()
 		return nil, err
@@ -164,6 +170,7 @@ func (ld *loader) load(file string) (*Result, error) {
 	}
 	ld.res.Secure = ld.res.Secure || ld.cfg.Secure
 	ld.res.Objects = []*Loaded{main}
+	ld.tables.add(main)
 
 	// The interpreter is in the process before anything is loaded.
 	interp := f.obj.Interp
@@ -179,6 +186,7 @@ func (ld *loader) load(file string) (*Result, error) {
 		rtld.Object = &Object{Path: interp, Soname: path.Base(interp)}
 	}
 	ld.res.interp = rtld
+	ld.tables.add(rtld)
 
 	if !ld.res.Secure && ld.cfg.LibraryPath != "" {
 		ld.libPath = fillinRPath(ld.cfg.LibraryPath, ":;", ld.dstOf(main))
@@ -239,7 +247,9 @@ func (ld *loader) preloads() {
 		if l.Via != ViaLoaded {
 			l.Via = ViaPreload
 		}
-		ld.appendNew(l)
+		if ld.appendNew(l) {
+			ld.tables.add(l)
+		}
 	}
 }
 
@@ -292,6 +302,9 @@ func (ld *loader) bfs() {
 				}
 				inList[dep] = true
 				ld.res.Objects = append(ld.res.Objects, dep)
+				if dep.Found() && !dep.IsInterpreter() {
+					ld.tables.add(dep)
+				}
 				if dep.IsInterpreter() && ld.res.rtldAt < 0 {
 					ld.res.rtldAt = len(ld.res.Objects) - 1
 				}
