@@ -111,9 +111,17 @@ func (o *depsOptions) run(cmd *cobra.Command, files []string) error {
 	incomplete, notDynamic := 0, 0
 	cfg := o.config()
 	// Libraries common to the files (libc, the loader) are read once.
+	//
+	// The last file's mappings and the pool's are not unmapped: the
+	// process ends next, and its exit tears them all down at once, where
+	// munmap from a process of several threads also stops the other
+	// processors to flush their TLBs (2-3 ms after libLLVM's lookups).
+	// Where Run does not end the process (tests), the collector unmaps
+	// them (ldso's files have cleanups).
 	cfg.Pool = ldso.NewPool(16)
-	defer cfg.Pool.Close()
+	seen := 0
 	err := eachFile(cmd, files, func(w io.Writer, path string) error {
+		seen++
 		res, err := ldso.Load(path, cfg)
 		var nl *ldso.NotLoadableError
 		if errors.As(err, &nl) && o.format == "ldd" {
@@ -131,7 +139,9 @@ func (o *depsOptions) run(cmd *cobra.Command, files []string) error {
 		if err != nil {
 			return err
 		}
-		defer res.Close()
+		if seen < len(files) {
+			defer res.Close()
+		}
 		rep, err := newDepsReport(res, o.bindings)
 		if err != nil {
 			return err
