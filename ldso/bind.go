@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"runtime/debug"
 	"strings"
+	"unsafe"
 
 	"github.com/soinspect/soinspect/internal/elfread"
 	"github.com/soinspect/soinspect/internal/guard"
@@ -105,6 +106,12 @@ type BindOptions struct {
 	// Shadowed looks on past the first definition for the ones it
 	// interposes (costs a full search of the scope per symbol).
 	Shadowed bool
+	// InPlace leaves each binding's Symbol in the file it was read from
+	// instead of copying it: the strings are then valid only until the
+	// Result is closed, and reading one afterwards faults. It saves a
+	// copy of every name (1 MB for libLLVM) for a caller that is done
+	// with the bindings before it closes the Result.
+	InPlace bool
 }
 
 // Bind relocates, on paper, every object of the load set but the
@@ -371,16 +378,18 @@ func (b *binder) relocateRange(out []Binding, l *Loaded, s *symbols, classes []u
 	}
 	// The names are copied out of the file into one allocation, not one
 	// each: libLLVM names some 15,000 symbols.
-	size := 0
-	for i := lo; i < hi; i++ {
-		if classes[i] != 0 {
-			if ref, ok, _ := symbol(i); ok {
-				size += len(s.st.NameBytes(ref))
+	var names strings.Builder
+	if !b.opt.InPlace {
+		size := 0
+		for i := lo; i < hi; i++ {
+			if classes[i] != 0 {
+				if ref, ok, _ := symbol(i); ok {
+					size += len(s.st.NameBytes(ref))
+				}
 			}
 		}
+		names.Grow(size)
 	}
-	var names strings.Builder
-	names.Grow(size)
 	for i := lo; i < hi; i++ {
 		m := classes[i]
 		if m == 0 {
@@ -393,11 +402,16 @@ func (b *binder) relocateRange(out []Binding, l *Loaded, s *symbols, classes []u
 		if !ok {
 			continue
 		}
-		// Written once and never changed: the strings of a Builder
-		// stay valid as it grows.
-		start := names.Len()
-		names.Write(s.st.NameBytes(ref))
-		name := names.String()[start:]
+		var name string
+		if nb := s.st.NameBytes(ref); b.opt.InPlace {
+			name = unsafe.String(unsafe.SliceData(nb), len(nb))
+		} else {
+			// Written once and never changed: the strings of a
+			// Builder stay valid as it grows.
+			start := names.Len()
+			names.Write(nb)
+			name = names.String()[start:]
+		}
 		want := s.wanted(uint32(i))
 		for c := 0; c < 8; c++ {
 			if m&(1<<c) != 0 {

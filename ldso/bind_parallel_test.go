@@ -54,6 +54,15 @@ func TestBindParallelIsSequential(t *testing.T) {
 					t.Fatalf("binding %d: %+v, one lookup after another %+v", i, got[i], want[i])
 				}
 			}
+			// In place, the names are the same strings, read from the
+			// mapping.
+			inPlace, err := Bind(res, BindOptions{Shadowed: true, InPlace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(inPlace, got) {
+				t.Errorf("InPlace gives other bindings")
+			}
 			t.Logf("%d bindings, %d of them to unique definitions", len(got), unique)
 		})
 	}

@@ -15,7 +15,9 @@ import (
 // (from, symbol, version, to) (Bind gives one per relocation class too)
 // and returns them.
 func (r *depsReport) bind(res *ldso.Result) ([]ldso.Binding, error) {
-	bs, err := ldso.Bind(res, ldso.BindOptions{Shadowed: true})
+	// In place: the report is written before res is closed (or is
+	// turned into JSON then), and every name it keeps is a binding's.
+	bs, err := ldso.Bind(res, ldso.BindOptions{Shadowed: true, InPlace: true})
 	if err != nil {
 		return nil, err
 	}
