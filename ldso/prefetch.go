@@ -49,9 +49,15 @@ func (t *tableReader) run() {
 		}
 	}()
 	for o := range t.objs {
-		if s, err := o.syms(); err == nil && s.st != nil {
-			o.relocClasses(s.st.N)
-		}
+		readTables(o)
+	}
+}
+
+// readTables reads o's symbol tables and the relocation classes Bind
+// looks up, once.
+func readTables(o *Object) {
+	if s, err := o.syms(); err == nil && s.st != nil {
+		o.relocClasses(s.st.N)
 	}
 }
 
@@ -63,16 +69,22 @@ func (t *tableReader) add(l *Loaded) {
 	}
 }
 
-// finish waits for the reader to end and raises its panic, if any, on
-// the caller; it does nothing the second time.
+// finish ends the reading: the caller, its own work done, reads what is
+// still queued beside the reader, then waits for the reader to end and
+// raises its panic, if any. It does nothing the second time.
 func (t *tableReader) finish() {
 	if t == nil || t.finished {
 		return
 	}
 	t.finished = true
 	close(t.objs)
-	<-t.done
-	if t.panicked != nil {
-		panic(t.panicked)
+	defer func() {
+		<-t.done
+		if t.panicked != nil {
+			panic(t.panicked)
+		}
+	}()
+	for o := range t.objs {
+		readTables(o)
 	}
 }
