@@ -58,6 +58,11 @@ type Binding struct {
 	redo    bool   // it met an STB_GNU_UNIQUE definition before the unique table was kept
 }
 
+// Index is the index, in From's dynamic symbol table, of the symbol the
+// reference names: the lookups of one symbol's relocation classes share
+// it, and Bind gives them one after another.
+func (b *Binding) Index() int { return int(b.symIdx) }
+
 // Unresolved reports a binding with no definition.
 func (b *Binding) Unresolved() bool { return b.To == nil }
 

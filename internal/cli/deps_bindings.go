@@ -3,17 +3,16 @@ package cli
 import (
 	"cmp"
 	"fmt"
-	"hash/maphash"
 	"io"
-	"math/bits"
 
 	"github.com/soinspect/soinspect/ldso"
 )
 
 // bind finds where each symbol reference binds, the definitions it
-// shadows, and the references left unresolved; it keeps one binding per
-// (from, symbol, version, to) (Bind gives one per relocation class too)
-// and returns them.
+// shadows, and the references left unresolved, and returns them. A symbol
+// is looked up once per relocation class it is relocated under, and
+// those lookups come one after another: the ones that bind to the same
+// definition make one binding (the first).
 func (r *depsReport) bind(res *ldso.Result) ([]ldso.Binding, error) {
 	// In place: the report is written before res is closed (or is
 	// turned into JSON then), and every name it keeps is a binding's.
@@ -21,30 +20,14 @@ func (r *depsReport) bind(res *ldso.Result) ([]ldso.Binding, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each object is numbered once for the hash of a binding's key.
-	ids := map[*ldso.Loaded]uint64{}
-	id := func(l *ldso.Loaded) uint64 {
-		if l == nil {
-			return 0
-		}
-		n, ok := ids[l]
-		if !ok {
-			n = uint64(len(ids) + 1)
-			ids[l] = n
-		}
-		return n
-	}
-	// Compacted in place: bs[:w] holds the first binding of each key.
-	d := newDistinct(len(bs))
-	w := 0
-	var from *ldso.Loaded
-	var fromID uint64
+	// Compacted in place: bs[:w] holds the bindings kept; bs[sym:w] those
+	// of the symbol now being read.
+	w, sym := 0, 0
 	for i := range bs {
 		b := &bs[i]
-		if b.From != from {
-			from, fromID = b.From, id(b.From)
-		}
-		if !d.add(bs[:w], b, fromID, id(b.To)) {
+		if w == 0 || b.From != bs[w-1].From || b.Index() != bs[w-1].Index() {
+			sym = w
+		} else if sameDefinition(bs[sym:w], b) {
 			continue
 		}
 		if b.Unresolved() {
@@ -56,6 +39,17 @@ func (r *depsReport) bind(res *ldso.Result) ([]ldso.Binding, error) {
 	clear(bs[w:])
 	r.bs, r.bound = bs[:w], true
 	return r.bs, nil
+}
+
+// sameDefinition reports whether one of kept, bindings of b's symbol,
+// binds where b does.
+func sameDefinition(kept []ldso.Binding, b *ldso.Binding) bool {
+	for i := range kept {
+		if kept[i].To == b.To {
+			return true
+		}
+	}
+	return false
 }
 
 // bindingsForJSON fills in Bindings from the bindings kept: a reference
@@ -79,43 +73,6 @@ func (r *depsReport) bindingsForJSON() {
 			}
 		}
 		r.Bindings = append(r.Bindings, db)
-	}
-}
-
-// distinct tells the first binding of each (from, symbol, version, to)
-// from the later ones: a set of the positions of the bindings kept, open
-// addressing on a 64-bit hash of the key, every candidate compared whole.
-// Its table is a quarter of a map's size (libLLVM has some 15,000
-// bindings), and a slot is touched only when it is probed.
-type distinct struct {
-	seed  maphash.Seed
-	slots []int32 // 1 + the position of a kept binding; 0 for none
-	mask  uint64
-}
-
-func newDistinct(n int) *distinct {
-	size := 16
-	for size < 2*n {
-		size <<= 1
-	}
-	return &distinct{seed: maphash.MakeSeed(), slots: make([]int32, size), mask: uint64(size - 1)}
-}
-
-// add reports whether b is the first of its key among kept, the bindings
-// kept so far, and if so records it as kept[len(kept)]; fromID and toID
-// number its objects (0 for none).
-func (d *distinct) add(kept []ldso.Binding, b *ldso.Binding, fromID, toID uint64) bool {
-	h := maphash.String(d.seed, b.Symbol) ^ bits.RotateLeft64(maphash.String(d.seed, b.Version), 29) ^
-		fromID*0x9e3779b97f4a7c15 ^ toID*0xc2b2ae3d27d4eb4f
-	for i := h & d.mask; ; i = (i + 1) & d.mask {
-		s := d.slots[i]
-		if s == 0 {
-			d.slots[i] = int32(len(kept) + 1)
-			return true
-		}
-		if o := &kept[s-1]; o.From == b.From && o.To == b.To && o.Symbol == b.Symbol && o.Version == b.Version {
-			return false
-		}
 	}
 }
 
