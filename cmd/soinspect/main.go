@@ -16,13 +16,5 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(24 << 20)
 	}
-	// Under that limit, a run is short and most of what it allocates lives
-	// to its end: collecting at 4 MB, as GOGC=100 does, only scans (and so
-	// first touches) memory about to be written. `deps --bindings` of
-	// libLLVM allocates 3.5 MB and pays ~200 page faults for a collection
-	// that frees nothing. GOGC, if set, wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
