@@ -154,19 +154,26 @@ func needLoaderFixtures(tb testing.TB) {
 	}
 }
 
-func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
-	needLoaderFixtures(t)
-	dir := buildLoaderFixtures(t)
-	plugins := []string{"miss/p.so", "ver/p.so"}
+// openInHost runs the fixtures' host in dir on plugins, which one process
+// opens in turn, and returns what plugin.Open said of each ("ok" or its
+// error), with the host's output.
+func openInHost(dir string, plugins []string) (real []string, out []byte) {
 	cmd := exec.Command("./host/host", plugins...)
 	cmd.Dir = dir
-	out, _ := cmd.Output()
-	var real []string
+	out, _ = cmd.Output()
 	for _, line := range strings.Split(string(out), "\n") {
 		if r, ok := strings.CutPrefix(line, "RESULT "); ok {
 			real = append(real, r)
 		}
 	}
+	return real, out
+}
+
+func TestLoaderVerdictMatchesPluginOpen(t *testing.T) {
+	needLoaderFixtures(t)
+	dir := buildLoaderFixtures(t)
+	plugins := []string{"miss/p.so", "ver/p.so"}
+	real, out := openInHost(dir, plugins)
 	if len(real) != len(plugins) {
 		t.Fatalf("host printed %q", out)
 	}
@@ -204,15 +211,7 @@ func TestCheckTogetherBindsToEarlierPluginsLibraries(t *testing.T) {
 	needLoaderFixtures(t)
 	dir := buildLoaderFixtures(t)
 	plugins := []string{"uses/p.so", "prov/p.so", "uses/p.so"}
-	cmd := exec.Command("./host/host", plugins...)
-	cmd.Dir = dir
-	out, _ := cmd.Output()
-	var real []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if r, ok := strings.CutPrefix(line, "RESULT "); ok {
-			real = append(real, r)
-		}
-	}
+	real, out := openInHost(dir, plugins)
 	if len(real) != len(plugins) || real[0] == "ok" || real[1] != "ok" || real[2] != "ok" {
 		t.Fatalf("the fixtures do not load as designed: host printed %q", out)
 	}
