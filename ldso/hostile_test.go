@@ -209,5 +209,6 @@ func FuzzLoad(f *testing.F) {
 		defer res.Close()
 		CheckVersions(res)
 		Bind(res, BindOptions{Shadowed: true})
+		Bind(res, BindOptions{Shadowed: true, InPlace: true})
 	})
 }
