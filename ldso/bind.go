@@ -128,14 +128,20 @@ func Bind(res *Result, opt BindOptions) (out []Binding, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard.Recover(func(p any) { out, err = nil, res.ld.panicError("the bindings", p) })
 	b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, opt: opt, main: res.Objects[0]}
-	order := res.InitOrder()
+	return b.relocateAll(res.relocationOrder())
+}
+
+// relocationOrder is the order in which ld.so relocates the load set:
+// InitOrder backwards, the interpreter left out (it relocated itself).
+func (r *Result) relocationOrder() []*Loaded {
+	order := r.InitOrder()
 	objs := make([]*Loaded, 0, len(order))
 	for i := len(order) - 1; i >= 0; i-- {
 		if !order[i].IsInterpreter() {
 			objs = append(objs, order[i])
 		}
 	}
-	return b.relocateAll(objs)
+	return objs
 }
 
 // InitOrder returns the objects found in the order of the main program's
@@ -306,36 +312,38 @@ func (o *Object) readRelocClasses(nsyms int, lazy bool) ([]uint8, error) {
 	return out, nil
 }
 
-// refs returns l's symbol tables and, per symbol index, the relocation
-// classes (bit 1<<class) under which it is looked up.
-func (b *binder) refs(l *Loaded) (*symbols, []uint8, error) {
-	o := l.Object
+// tables returns o's symbol tables and, per symbol index, the relocation
+// classes (bit 1<<class) under which relocating all of o (RTLD_NOW) looks
+// it up; each is read once.
+func (o *Object) tables() (*symbols, []uint8, error) {
 	s, err := o.syms()
-	if err != nil {
-		return nil, nil, err
+	if err != nil || s.st == nil {
+		return s, nil, err
 	}
-	if s.st == nil {
-		return s, nil, nil
-	}
-	var classes []uint8
-	if b.lazy {
-		classes, err = o.readRelocClasses(s.st.N, true)
-	} else {
-		classes, err = o.relocClasses(s.st.N)
-	}
+	classes, err := o.relocClasses(s.st.N)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Path, err)
 	}
 	return s, classes, nil
 }
 
-// countRefs returns the number of lookups relocate makes for l at most.
-func (b *binder) countRefs(l *Loaded) int {
-	_, classes, err := b.refs(l)
-	if err != nil {
-		return 0
+// refs returns l's symbol tables and, per symbol index, the relocation
+// classes (bit 1<<class) under which it is looked up: a lazy relocation
+// leaves out the PLT ones.
+func (b *binder) refs(l *Loaded) (*symbols, []uint8, error) {
+	if !b.lazy {
+		return l.Object.tables()
 	}
-	return refCount(classes)
+	o := l.Object
+	s, err := o.syms()
+	if err != nil || s.st == nil {
+		return s, nil, err
+	}
+	classes, err := o.readRelocClasses(s.st.N, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", o.Path, err)
+	}
+	return s, classes, nil
 }
 
 // refCount is the number of lookups of the relocation classes of an

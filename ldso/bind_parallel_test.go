@@ -19,24 +19,16 @@ func TestBindParallelIsSequential(t *testing.T) {
 			if _, err := os.Stat(f); err != nil {
 				t.Skip(err)
 			}
-			res, err := Load(f, Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Close()
+			res := load(t, f, Config{})
 			got, err := Bind(res, BindOptions{Shadowed: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 
 			b := &binder{scope: res.Scope(), unique: map[string]uniqueDef{}, opt: BindOptions{Shadowed: true}, main: res.Objects[0]}
-			order := res.InitOrder()
 			var want []Binding
-			for i := len(order) - 1; i >= 0; i-- {
-				if order[i].IsInterpreter() {
-					continue
-				}
-				if want, err = b.relocate(want, order[i]); err != nil {
+			for _, l := range res.relocationOrder() {
+				if want, err = b.relocate(want, l); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -253,16 +253,14 @@ func (s *symbols) bloomMay(gh uint32) bool {
 }
 
 // candidates calls fn with each symbol index of the hash chain name falls
-// in, whose hash matches, in chain order, until fn returns true.
+// in, whose hash matches, in chain order, until fn returns true. The
+// Bloom filter is the caller's (mayDefine), tested before the match.
 func (s *symbols) candidates(name string, gh uint32, fn func(i uint32) bool) {
 	if s.st == nil {
 		return
 	}
 	le := binary.LittleEndian
 	if s.gnu {
-		if !s.bloomMay(gh) {
-			return
-		}
 		b := le.Uint32(s.buckets[4*(gh%s.nbuckets):])
 		if b == 0 || b < s.symoffset {
 			return

@@ -49,15 +49,7 @@ func (t *tableReader) run() {
 		}
 	}()
 	for o := range t.objs {
-		readTables(o)
-	}
-}
-
-// readTables reads o's symbol tables and the relocation classes Bind
-// looks up, once.
-func readTables(o *Object) {
-	if s, err := o.syms(); err == nil && s.st != nil {
-		o.relocClasses(s.st.N)
+		o.tables()
 	}
 }
 
@@ -85,6 +77,6 @@ func (t *tableReader) finish() {
 		}
 	}()
 	for o := range t.objs {
-		readTables(o)
+		o.tables()
 	}
 }
