@@ -26,7 +26,7 @@ type depsReport struct {
 	Warnings        []string          `json:"warnings,omitempty"`
 
 	res   *ldso.Result
-	bs    []ldso.Binding // one per (from, symbol, version, to), in Bind's order
+	bs    []ldso.Binding // one per referencing symbol and definition, in Bind's order
 	bound bool           // bindings were computed
 }
 
