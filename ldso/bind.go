@@ -53,9 +53,10 @@ type Binding struct {
 	Kind    Kind
 	Weak    bool // a weak reference
 
-	symIdx  uint32 // the referencing symbol's index in From's DT_SYMTAB
+	// The last word, with Kind and Weak: a binding is 96 bytes.
 	typeCls uint8  // the relocation type class of the lookup
 	redo    bool   // it met an STB_GNU_UNIQUE definition before the unique table was kept
+	symIdx  uint32 // the referencing symbol's index in From's DT_SYMTAB
 }
 
 // Index is the index, in From's dynamic symbol table, of the symbol the

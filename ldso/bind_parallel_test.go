@@ -4,6 +4,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // TestBindParallelIsSequential holds Bind, which looks symbols up on
@@ -57,5 +58,13 @@ func TestBindParallelIsSequential(t *testing.T) {
 			}
 			t.Logf("%d bindings, %d of them to unique definitions", len(got), unique)
 		})
+	}
+}
+
+// A binding's small fields share its last word: libLLVM's 14,000
+// bindings are written to fresh pages, each first touch a page fault.
+func TestBindingIs96Bytes(t *testing.T) {
+	if n := unsafe.Sizeof(Binding{}); n != 96 {
+		t.Errorf("a Binding is %d bytes, want 96 (the README quotes it)", n)
 	}
 }
