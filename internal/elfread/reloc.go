@@ -191,6 +191,9 @@ func (im *Image) relocKind(typ uint32) relocKind {
 	return relocUnknown
 }
 
+// applyReloc returns the value ld.so would store for r with a load base of
+// zero, and the name of the symbol it is bound to ("" for RELATIVE).
+// Symbols are resolved to this file's own definition.
 func (im *Image) applyReloc(r reloc) (uint64, string, error) {
 	k := im.relocKind(r.typ)
 	switch k {
